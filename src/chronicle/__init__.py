@@ -1,0 +1,1 @@
+"""Chronicle: news reports to verifiable political event data."""
