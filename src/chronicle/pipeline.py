@@ -1,0 +1,147 @@
+"""The pipeline: ingest → clean → nlp → extract → resolve → store.
+
+`analyse(docs)` is the batch-first pure function that every execution engine calls (one process
+today; a worker pool or Ray actors later run the same function on their share). The driver `run`
+streams inputs, keeps the cross-document state (near-duplicate index, what is already stored),
+and hands each finished document to a sink — the store, or stdout for `chronicle extract`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .clean import Deduplicator, clean
+from .ingest import read
+from .nlp import annotate
+from .record import Document, IngestError, text_id
+
+# Batch stages after cleaning, in order. Each takes and returns a list of Documents.
+STAGES: list[Callable[[list[Document]], list[Document]]] = [annotate]
+
+BATCH_SIZE = 32
+
+
+def analyse(docs: list[Document]) -> list[Document]:
+    """Run the per-batch stages (nlp, and event coding once it exists) over cleaned documents."""
+    for stage in STAGES:
+        docs = stage(docs)
+    return docs
+
+
+@dataclass
+class RunReport:
+    read: int = 0
+    written: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+    by_format: Counter = field(default_factory=Counter)
+    skipped: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+def _batched(items: Iterable, n: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _assign_id(doc: Document, is_taken: Callable[[str], tuple | None]) -> None:
+    """Give a document without a caller id the hash of its cleaned text. Two inputs with the same
+    text (the same report saved twice) must stay two documents, so a clash with a document from
+    another source gets an id salted with this source."""
+    if doc.id:
+        return
+    doc.id = text_id(doc.text)
+    here = (doc.source.path, doc.source.url)
+    other = is_taken(doc.id)
+    if other is not None and other != here:
+        doc.id = text_id(f"{doc.source.path}\n{doc.source.url}\n{doc.text}")
+
+
+def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | None = None,
+        store=None, force: bool = False, on_error: Callable[[IngestError], None] | None = None,
+        on_progress: Callable[[RunReport], None] | None = None, max_bytes: int = 10_000_000,
+        batch_size: int = BATCH_SIZE) -> RunReport:
+    """Read, clean, analyse and hand every document to `sink`; report errors as they happen.
+
+    With a `store`, documents already stored (same id and source) are skipped unless `force`, and
+    the near-duplicate index is seeded from the stored documents.
+    """
+    report = RunReport()
+    started = time.perf_counter()
+    dedup = Deduplicator()
+    seen_sources: dict[str, tuple] = {}
+    if store is not None:
+        for doc_id, text in store.iter_texts():
+            dedup.seed(doc_id, text)
+
+    def is_taken(doc_id: str):
+        if doc_id in seen_sources:
+            return seen_sources[doc_id]
+        return store.document_source(doc_id) if store is not None else None
+
+    def fail(err: IngestError) -> None:
+        report.errors.append(err)
+        if on_error:
+            on_error(err)
+
+    stats: dict = {}
+    for batch in _batched(read(paths, date=date, max_bytes=max_bytes, stats=stats), batch_size):
+        ready: list[Document] = []
+        for item in batch:
+            if isinstance(item, IngestError):
+                fail(item)
+                continue
+            report.read += 1
+            report.by_format[item.source.format] += 1
+            try:
+                doc = clean(item)
+                _assign_id(doc, is_taken)
+            except Exception as err:  # one bad document must not stop the batch
+                fail(IngestError(path=item.source.path or item.source.url or "-",
+                                 item=item.source.url, reason=f"cleaning failed: {err}"))
+                continue
+            if doc.id in seen_sources:
+                continue  # the same input named twice in one run
+            seen_sources[doc.id] = (doc.source.path, doc.source.url)
+            if store is not None and not force and store.has_document(doc.id):
+                report.unchanged += 1
+                continue
+            dedup.check(doc)
+            if doc.flags.duplicate_of:
+                report.duplicates += 1
+            ready.append(doc)
+        if ready:
+            try:
+                done = analyse(ready)
+            except Exception as err:  # retry one by one so a single bad text costs only itself
+                done = []
+                for doc in ready:
+                    try:
+                        done.extend(analyse([doc]))
+                    except Exception as one_err:
+                        fail(IngestError(path=doc.source.path or "-", item=doc.source.url,
+                                         reason=f"analysis failed: {one_err}"))
+                if not done and ready:
+                    fail(IngestError(path="-", reason=f"analysis failed: {err}"))
+            for doc in done:
+                sink(doc)
+                report.written += 1
+        if on_progress:
+            on_progress(report)
+    report.skipped = stats.get("skipped", {})
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,220 @@
+"""The `store` stage: one DuckDB file holding documents, entities, events, quotes, quantities and
+ingest errors.
+
+Tables mirror the record (`record.py`): scalar fields become columns, nested objects (actors, places,
+flags) are kept as JSON text so the record round-trips exactly. Each document is written in its own
+transaction, so an interrupted run keeps everything already written, and writing a document whose
+id is already stored replaces it — ingesting the same input twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from .record import (Document, Entity, Event, Evidence, Flags, IngestError, Quantity, Quote,
+                     ReferenceDate, Source)
+
+SCHEMA_VERSION = 1
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS documents (
+        id VARCHAR PRIMARY KEY,
+        source_path VARCHAR, source_url VARCHAR, source_format VARCHAR,
+        title VARCHAR, published VARCHAR, reference_date JSON, language VARCHAR,
+        text VARCHAR, flags JSON,
+        truncated BOOLEAN, read_fraction DOUBLE, machine_translated BOOLEAN,
+        translated_from VARCHAR, duplicate_of VARCHAR,
+        errors JSON, ingested_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS entities (
+        doc_id VARCHAR, n INTEGER, text VARCHAR, label VARCHAR, start_char INTEGER,
+        end_char INTEGER, actor JSON, place JSON, PRIMARY KEY (doc_id, n))""",
+    """CREATE TABLE IF NOT EXISTS events (
+        id VARCHAR PRIMARY KEY, doc_id VARCHAR, type VARCHAR, mode VARCHAR, cameo VARCHAR,
+        source JSON, target JSON, source_country VARCHAR, target_country VARCHAR,
+        date VARCHAR, date_precision VARCHAR, location JSON, location_name VARCHAR,
+        lat DOUBLE, lon DOUBLE, quantity JSON, modality VARCHAR, confidence DOUBLE,
+        evidence_text VARCHAR, evidence_start INTEGER, evidence_end INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS quotes (
+        doc_id VARCHAR, n INTEGER, text VARCHAR, start_char INTEGER, end_char INTEGER,
+        speaker JSON, PRIMARY KEY (doc_id, n))""",
+    """CREATE TABLE IF NOT EXISTS quantities (
+        doc_id VARCHAR, n INTEGER, value DOUBLE, approx VARCHAR, unit VARCHAR, what VARCHAR,
+        start_char INTEGER, end_char INTEGER, PRIMARY KEY (doc_id, n))""",
+    """CREATE TABLE IF NOT EXISTS ingest_errors (
+        path VARCHAR, item VARCHAR, reason VARCHAR, first_seen TIMESTAMP, last_seen TIMESTAMP,
+        PRIMARY KEY (path, item, reason))""",
+]
+CHILD_TABLES = ("entities", "events", "quotes", "quantities")
+
+
+class StoreError(RuntimeError):
+    """The database file cannot be opened or is not a Chronicle store."""
+
+
+def _json(obj) -> str | None:
+    return None if obj is None else msgspec.json.encode(obj).decode()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    """A Chronicle database. `Store(path)` creates the file and tables when needed."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        import duckdb  # imported here so `chronicle extract` never pays for it
+
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as err:
+            raise StoreError(f"cannot open database {self.path}: {err}") from err
+        if not read_only:
+            for ddl in _DDL:
+                self.con.execute(ddl)
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             [str(SCHEMA_VERSION)])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write_document(self, doc: Document) -> None:
+        """Insert or replace one document and all its parts, atomically."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in CHILD_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc.id])
+            con.execute("DELETE FROM documents WHERE id = ?", [doc.id])
+            f = doc.flags
+            con.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [doc.id, doc.source.path, doc.source.url, doc.source.format, doc.title,
+                 doc.published, _json(doc.reference_date), doc.language, doc.text, _json(f),
+                 f.truncated, f.read_fraction, f.machine_translated, f.translated_from,
+                 f.duplicate_of, _json(doc.errors), _now()])
+            if doc.entities:
+                con.executemany("INSERT INTO entities VALUES (?,?,?,?,?,?,?,?)", [
+                    [doc.id, n, e.text, e.label, e.start, e.end, _json(e.actor), _json(e.place)]
+                    for n, e in enumerate(doc.entities)])
+            if doc.events:
+                con.executemany(
+                    "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+                        [ev.id, doc.id, ev.type, ev.mode, ev.cameo, _json(ev.source),
+                         _json(ev.target), ev.source.country if ev.source else None,
+                         ev.target.country if ev.target else None, ev.date, ev.date_precision,
+                         _json(ev.location), ev.location.name if ev.location else None,
+                         ev.location.lat if ev.location else None,
+                         ev.location.lon if ev.location else None, _json(ev.quantity),
+                         ev.modality, ev.confidence, ev.evidence.text, ev.evidence.start,
+                         ev.evidence.end]
+                        for ev in doc.events])
+            if doc.quotes:
+                con.executemany("INSERT INTO quotes VALUES (?,?,?,?,?,?)", [
+                    [doc.id, n, q.text, q.start, q.end, _json(q.speaker)]
+                    for n, q in enumerate(doc.quotes)])
+            if doc.quantities:
+                con.executemany("INSERT INTO quantities VALUES (?,?,?,?,?,?,?,?)", [
+                    [doc.id, n, q.value, q.approx, q.unit, q.what, q.start, q.end]
+                    for n, q in enumerate(doc.quantities)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def write_error(self, err: IngestError) -> None:
+        now = _now()
+        self.con.execute(
+            """INSERT INTO ingest_errors VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (path, item, reason) DO UPDATE SET last_seen = excluded.last_seen""",
+            [err.path, err.item or "", err.reason, now, now])
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        return self.con.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone() is not None
+
+    def document_source(self, doc_id: str) -> tuple[str | None, str | None] | None:
+        row = self.con.execute("SELECT source_path, source_url FROM documents WHERE id = ?",
+                               [doc_id]).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def iter_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, text) of every stored document, for seeding the near-duplicate index."""
+        cur = self.con.execute("SELECT id, text FROM documents ORDER BY id")
+        while rows := cur.fetchmany(1000):
+            yield from rows
+
+    def counts(self) -> dict[str, int]:
+        tables = ("documents",) + CHILD_TABLES + ("ingest_errors",)
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+    def query(self, sql: str, params: Iterable = ()) -> tuple[list[str], list[tuple]]:
+        cur = self.con.execute(sql, list(params))
+        cols = [d[0] for d in cur.description]
+        return cols, cur.fetchall()
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """Rebuild the full record of one stored document."""
+        row = self.con.execute(
+            """SELECT id, source_path, source_url, source_format, title, published, reference_date,
+                      language, text, flags, errors FROM documents WHERE id = ?""", [doc_id]).fetchone()
+        if row is None:
+            return None
+        (did, path, url, fmt, title, published, ref, language, text, flags, errors) = row
+        doc = Document(
+            id=did, text=text, source=Source(path=path, url=url, format=fmt), title=title,
+            published=published,
+            reference_date=msgspec.json.decode(ref, type=ReferenceDate) if ref else None,
+            language=language, flags=msgspec.json.decode(flags, type=Flags),
+            errors=json.loads(errors) if errors else [])
+        doc.entities = [
+            Entity(text=t, label=lab, start=s, end=e,
+                   actor=_load(actor, "Actor"), place=_load(place, "Place"))
+            for t, lab, s, e, actor, place in self.con.execute(
+                "SELECT text, label, start_char, end_char, actor, place FROM entities "
+                "WHERE doc_id = ? ORDER BY n", [did]).fetchall()]
+        doc.quotes = [
+            Quote(text=t, start=s, end=e, speaker=_load(sp, "Actor"))
+            for t, s, e, sp in self.con.execute(
+                "SELECT text, start_char, end_char, speaker FROM quotes WHERE doc_id = ? ORDER BY n",
+                [did]).fetchall()]
+        doc.quantities = [
+            Quantity(value=v, approx=a, unit=u, what=w, start=s, end=e)
+            for v, a, u, w, s, e in self.con.execute(
+                "SELECT value, approx, unit, what, start_char, end_char FROM quantities "
+                "WHERE doc_id = ? ORDER BY n", [did]).fetchall()]
+        doc.events = [
+            Event(id=eid, type=typ, mode=mode, cameo=cameo, source=_load(src, "Actor"),
+                  target=_load(tgt, "Actor"), date=date, date_precision=prec,
+                  location=_load(loc, "Place"), quantity=_load(qty, "Quantity"), modality=modal,
+                  confidence=conf, evidence=Evidence(text=et, start=es, end=ee))
+            for (eid, typ, mode, cameo, src, tgt, date, prec, loc, qty, modal, conf, et, es, ee)
+            in self.con.execute(
+                """SELECT id, type, mode, cameo, source, target, date, date_precision, location,
+                          quantity, modality, confidence, evidence_text, evidence_start, evidence_end
+                   FROM events WHERE doc_id = ? ORDER BY evidence_start, id""", [did]).fetchall()]
+        return doc
+
+
+def _load(raw: str | None, kind: str):
+    if raw is None:
+        return None
+    from . import record
+
+    return msgspec.json.decode(raw, type=getattr(record, kind))

