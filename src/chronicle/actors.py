@@ -1,0 +1,265 @@
+"""Actor coding: a noun phrase → country (ISO alpha-3) + sector + kind.
+
+The tables are the package's own data files (`data/countries.tsv`, `data/actor_roles.tsv`,
+`data/igos.tsv`; each says how it was made). `code_span` codes one phrase from the parse;
+`DocumentActors` keeps what a document has said about its people so that later mentions
+("Mr. Tokayev", "the Head of State", "the 68-year-old") resolve to the same actor.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .record import Actor
+
+# Sectors whose members act inside their own country: an unqualified "police" in a report about
+# Almaty is Kazakh police. Used to fill a missing country from where the event happened.
+DOMESTIC_SECTORS = {"GOV", "MIL", "COP", "JUD", "LEG", "PTY", "OPP", "PRO", "CVL", "LAB", "EDU",
+                    "MED", "BUS", "REL", "HLH", "CRM", "REB", "INS", "REF"}
+_TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "madam", "mme", "m."}
+_AGE = re.compile(r"\b(\d{2})-year-old\b")
+
+
+def _rows(name: str):
+    with resources.files("chronicle.data").joinpath(name).open(encoding="utf-8") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split("|") if v.strip()]
+
+
+@dataclass
+class Lexicon:
+    countries: dict[str, tuple[str, str]] = field(default_factory=dict)  # surface → (alpha3, how)
+    roles: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # lower → (sector, kind, country)
+    igos: dict[str, tuple[str, str]] = field(default_factory=dict)  # surface → (short name, kind)
+    igos_lower: dict[str, tuple[str, str]] = field(default_factory=dict)
+    country_names: dict[str, str] = field(default_factory=dict)  # alpha3 → name
+    max_tokens: int = 6
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    lex = Lexicon()
+    for row in _rows("countries.tsv"):
+        code = row["alpha3"]
+        lex.country_names[code] = row["name"]
+        for how in ("aliases", "demonyms", "capitals", "seats"):
+            for surface in _split(row.get(how)):
+                lex.countries.setdefault(surface, (code, how))
+        lex.countries.setdefault(row["name"], (code, "aliases"))
+    for row in _rows("actor_roles.tsv"):
+        lex.roles.setdefault(row["pattern"].lower(),
+                             (row["sector"], row["kind"], row.get("country") or None))
+    for row in _rows("igos.tsv"):
+        for surface in _split(row["aliases"]) + [row["name"]]:
+            entry = (row["name"], row["kind"])
+            lex.igos.setdefault(surface, entry)
+            # acronyms must match in capitals ("WHO" is not "who"); names may match in any case
+            if not surface.isupper():
+                lex.igos_lower.setdefault(surface.lower(), entry)
+    longest = max(list(lex.countries) + list(lex.roles) + list(lex.igos), key=lambda s: len(s.split()))
+    lex.max_tokens = min(8, len(longest.split()) + 2)
+    return lex
+
+
+@dataclass
+class Match:
+    start: int  # token index in the doc
+    end: int
+    what: str  # "country" | "role" | "igo"
+    value: tuple
+
+
+def _surface(doc, i: int, j: int) -> str:
+    return doc.text[doc[i].idx:doc[j - 1].idx + len(doc[j - 1].text)]
+
+
+def scan(doc, tokens: list[int]) -> list[Match]:
+    """Longest-first lexicon matches over a set of token indices (contiguous runs only)."""
+    lex = lexicon()
+    allowed = set(tokens)
+    out: list[Match] = []
+    i_list = sorted(allowed)
+    pos = 0
+    while pos < len(i_list):
+        i = i_list[pos]
+        found = None
+        for n in range(lex.max_tokens, 0, -1):
+            j = i + n
+            if j > len(doc) or any(k not in allowed for k in range(i, j)):
+                continue
+            text = _surface(doc, i, j)
+            low = text.lower()
+            # possessives: "Russia's" → "Russia"
+            if low.endswith("'s") or low.endswith("’s"):
+                text, low = text[:-2], low[:-2]
+            if text in lex.igos:
+                found = Match(i, j, "igo", lex.igos[text])
+            elif low in lex.igos_lower and n > 1:
+                found = Match(i, j, "igo", lex.igos_lower[low])
+            elif text in lex.countries:
+                found = Match(i, j, "country", lex.countries[text])
+            elif low in lex.roles:
+                found = Match(i, j, "role", lex.roles[low])
+            elif n == 1 and doc[i].lemma_.lower() in lex.roles and doc[i].pos_ == "NOUN":
+                found = Match(i, j, "role", lex.roles[doc[i].lemma_.lower()])
+            if found:
+                break
+        if found:
+            out.append(found)
+            while pos < len(i_list) and i_list[pos] < found.end:
+                pos += 1
+        else:
+            pos += 1
+    return out
+
+
+_SKIP_DEPS = {"relcl", "acl", "advcl", "punct", "cc", "conj", "parataxis", "mark"}
+
+
+def core_tokens(head) -> list[int]:
+    """The tokens of a noun phrase that describe the actor itself: the head with its modifiers,
+    'of'-phrases and appositions — not relative clauses, conjuncts or places it is said to be in."""
+    keep, stack = [], [head]
+    while stack:
+        tok = stack.pop()
+        keep.append(tok.i)
+        for child in tok.children:
+            if child.dep_ in _SKIP_DEPS:
+                continue
+            if child.dep_ == "prep" and child.lower_ != "of":
+                continue
+            stack.append(child)
+    return sorted(keep)
+
+
+def code_span(doc, head) -> Actor:
+    """Code the noun phrase headed by token `head` (text = the whole phrase minus clauses)."""
+    tokens = core_tokens(head)
+    lo, hi = tokens[0], tokens[-1] + 1
+    text = doc[lo:hi].text
+    matches = scan(doc, tokens)
+    actor = Actor(text=text)
+    roles_at = {k for m in matches if m.what == "role" for k in range(m.start, m.end)}
+    # a "person" the model found inside a role phrase ("Riot police") is not a name
+    persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= lo and e.end <= hi
+               and not any(k in roles_at for k in range(e.start, e.end))]
+    if persons:
+        actor.name = persons[0].text
+        actor.kind = "person"
+    igo = next((m for m in matches if m.what == "igo"), None)
+    if igo is not None and (igo.start <= head.i < igo.end or not any(m.what == "role" for m in matches)):
+        actor.name, actor.kind = igo.value
+        actor.sector = "IGO" if igo.value[1] == "igo" else "NGO"
+        return actor
+    # the role that covers the head says what the actor is; otherwise the nearest role before it
+    roles = [m for m in matches if m.what == "role"]
+    role = next((m for m in roles if m.start <= head.i < m.end), None) or (roles[-1] if roles else None)
+    if role is not None:
+        sector, kind, country = role.value
+        actor.sector = sector
+        if actor.kind != "person":
+            actor.kind = kind if kind in ("person", "group", "state", "igo", "ngo") else "unknown"
+        if country:
+            actor.country = country
+    countries = [m for m in matches if m.what == "country"]
+    if countries and actor.country is None:
+        # prefer the country term closest before the head ("Kazakh President X", "Russian troops")
+        before = [m for m in countries if m.end <= head.i + 1]
+        chosen = (before[-1] if before else countries[0])
+        actor.country = chosen.value[0]
+        head_is_country = chosen.start <= head.i < chosen.end
+        if head_is_country and role is None:
+            how = chosen.value[1]
+            if how == "demonyms":  # "the Russians": the people, not the state
+                actor.kind = "group"
+            else:  # "Moscow said", "Kazakhstan asked": the government
+                actor.kind, actor.sector = "state", "GOV"
+                actor.name = lexicon().country_names.get(actor.country)
+    if actor.kind == "unknown" and head.ent_type_ == "ORG":
+        actor.kind = "group"
+    return actor
+
+
+def is_actor(actor: Actor | None) -> bool:
+    """Whether a coded phrase names something that can act (not just any noun)."""
+    return actor is not None and (actor.country is not None or actor.sector is not None
+                                  or actor.kind in ("person", "igo", "ngo"))
+
+
+@dataclass
+class _Person:
+    actor: Actor
+    surname: str
+    age: int | None
+
+
+class DocumentActors:
+    """What one document has said about its people, for resolving later mentions."""
+
+    def __init__(self):
+        self.people: list[_Person] = []
+
+    def register(self, doc, head, actor: Actor) -> None:
+        if actor.kind != "person" or not actor.name:
+            return
+        surname = actor.name.split()[-1].lower()
+        age = None
+        for child in head.children:  # "Tokayev, 68,"
+            if child.dep_ in ("appos", "npadvmod", "amod") and child.like_num:
+                try:
+                    age = int(child.text)
+                except ValueError:
+                    pass
+        known = self.find_surname(surname)
+        if known is not None:
+            # a later, fuller mention enriches the earlier one and vice versa
+            for f in ("country", "sector"):
+                if getattr(actor, f) is None:
+                    setattr(actor, f, getattr(known.actor, f))
+                elif getattr(known.actor, f) is None:
+                    setattr(known.actor, f, getattr(actor, f))
+            known.age = known.age or age
+            if len(actor.name) > len(known.actor.name or ""):
+                known.actor.name = actor.name
+            return
+        self.people.append(_Person(Actor(text=actor.text, name=actor.name, country=actor.country,
+                                         sector=actor.sector, kind="person"), surname, age))
+
+    def find_surname(self, surname: str) -> _Person | None:
+        return next((p for p in reversed(self.people) if p.surname == surname), None)
+
+    def resolve(self, actor: Actor) -> Actor:
+        """Fill a mention from what the document said before: same surname, or a definite role
+        ("the Head of State") or age ("the 68-year-old") pointing back to one person."""
+        if actor.kind == "person" and actor.name:
+            words = [w for w in actor.name.split() if w.lower() not in _TITLES]
+            known = self.find_surname(words[-1].lower()) if words else None
+            if known is not None:
+                actor.name = known.actor.name
+                actor.country = actor.country or known.actor.country
+                actor.sector = actor.sector or known.actor.sector
+            return actor
+        low = actor.text.lower()
+        if not low.startswith("the ") or actor.country is not None:
+            return actor
+        age = _AGE.search(low)
+        candidates = self.people
+        if age:
+            candidates = [p for p in self.people if p.age == int(age.group(1))]
+        elif actor.kind == "person" or (actor.sector and actor.kind in ("person", "unknown")):
+            candidates = [p for p in self.people if p.actor.sector == actor.sector]
+        else:
+            return actor
+        if candidates:
+            p = candidates[-1]
+            return Actor(text=actor.text, name=p.actor.name, country=p.actor.country,
+                         sector=p.actor.sector or actor.sector, kind="person")
+        return actor
