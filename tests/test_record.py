@@ -9,7 +9,8 @@ from chronicle.record import (Actor, Document, Entity, Event, Evidence, Flags, P
 def full_document() -> Document:
     text = "Russian troops landed in Almaty on Friday."
     return Document(
-        id="d1", text=text, title="Troops land", published="2022-01-07", language="en",
+        id="d1", text=text, title="Troops land", author="A. Writer", site="Example News",
+        published="2022-01-07", language="en",
         flags=Flags(truncated=True, read_fraction=0.34, machine_translated=True,
                     translated_from="fr", removed=[Removed(text="Read also x", reason="cross-link")]),
         entities=[Entity(text="Almaty", label="GPE", start=24, end=30,

@@ -129,6 +129,9 @@ class Document(Struct):
     text: str
     source: Source = msgspec.field(default_factory=Source)
     title: str | None = None
+    # author and site are additions to RECORD.md's minimum: HTML metadata readers want to keep
+    author: str | None = None
+    site: str | None = None
     published: str | None = None
     reference_date: ReferenceDate | None = None
     language: str = "und"

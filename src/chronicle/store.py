@@ -26,7 +26,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS documents (
         id VARCHAR PRIMARY KEY,
         source_path VARCHAR, source_url VARCHAR, source_format VARCHAR,
-        title VARCHAR, published VARCHAR, reference_date JSON, language VARCHAR,
+        title VARCHAR, author VARCHAR, site VARCHAR, published VARCHAR, reference_date JSON, language VARCHAR,
         text VARCHAR, flags JSON,
         truncated BOOLEAN, read_fraction DOUBLE, machine_translated BOOLEAN,
         translated_from VARCHAR, duplicate_of VARCHAR,
@@ -103,9 +103,9 @@ class Store:
             con.execute("DELETE FROM documents WHERE id = ?", [doc.id])
             f = doc.flags
             con.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [doc.id, doc.source.path, doc.source.url, doc.source.format, doc.title,
-                 doc.published, _json(doc.reference_date), doc.language, doc.text, _json(f),
+                 doc.author, doc.site, doc.published, _json(doc.reference_date), doc.language, doc.text, _json(f),
                  f.truncated, f.read_fraction, f.machine_translated, f.translated_from,
                  f.duplicate_of, _json(doc.errors), _now()])
             if doc.entities:
@@ -172,14 +172,16 @@ class Store:
     def get_document(self, doc_id: str) -> Document | None:
         """Rebuild the full record of one stored document."""
         row = self.con.execute(
-            """SELECT id, source_path, source_url, source_format, title, published, reference_date,
-                      language, text, flags, errors FROM documents WHERE id = ?""", [doc_id]).fetchone()
+            """SELECT id, source_path, source_url, source_format, title, author, site, published,
+                      reference_date, language, text, flags, errors
+               FROM documents WHERE id = ?""", [doc_id]).fetchone()
         if row is None:
             return None
-        (did, path, url, fmt, title, published, ref, language, text, flags, errors) = row
+        (did, path, url, fmt, title, author, site, published, ref, language, text, flags,
+         errors) = row
         doc = Document(
             id=did, text=text, source=Source(path=path, url=url, format=fmt), title=title,
-            published=published,
+            author=author, site=site, published=published,
             reference_date=msgspec.json.decode(ref, type=ReferenceDate) if ref else None,
             language=language, flags=msgspec.json.decode(flags, type=Flags),
             errors=json.loads(errors) if errors else [])

@@ -1,0 +1,97 @@
+"""Candidate events from the parse: predicates that may carry an event, and the classifier input.
+
+A candidate is a verb or an event noun ("the deployment", "arrests") whose lemma is in the trigger
+lexicon (`data/event_triggers.tsv`). The lexicon only proposes: the classifier decides whether the
+candidate is an event at all ("no event" is its default class) and of which type. Scoring only the
+proposed predicates, not every sentence, is what keeps the classifier off the many sentences that
+carry nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# The marker tells the classifier which predicate is asked about when a sentence has several.
+OPEN, CLOSE = "[[", "]]"
+MAX_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Trigger:
+    type: str
+    mode: str | None
+    cameo: str | None
+
+
+@lru_cache(maxsize=1)
+def trigger_lexicon() -> dict[tuple[str, str], list[Trigger]]:
+    """(lemma, 'VERB'|'NOUN') → the event types that lemma can signal, with mode and CAMEO code."""
+    table: dict[tuple[str, str], list[Trigger]] = defaultdict(list)
+    with resources.files("chronicle.data").joinpath("event_triggers.tsv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        for row in rows:
+            table[(row["lemma"], row["pos"])].append(
+                Trigger(row["type"], row["mode"] or None, row["cameo"] or None))
+    return dict(table)
+
+
+def _key(tok) -> tuple[str, str] | None:
+    if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ == "ROOT" and tok.lemma_ != "be"):
+        pos = "VERB"
+    elif tok.pos_ in ("NOUN", "PROPN"):
+        pos = "NOUN"
+    else:
+        return None
+    return (tok.lemma_.lower(), pos)
+
+
+def triggers_for(tok) -> list[Trigger]:
+    key = _key(tok)
+    if key is None:
+        return []
+    lex = trigger_lexicon()
+    found = lex.get(key)
+    if found is None and key[1] == "NOUN":
+        found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
+    return found or []
+
+
+def candidates(sent) -> list:
+    """Tokens of a sentence span that may be event predicates."""
+    return [tok for tok in sent if triggers_for(tok)]
+
+
+def marked_text(sent, tok) -> str:
+    """The sentence with the candidate predicate marked, as the classifier sees it."""
+    start = sent.start_char
+    a, b = tok.idx - start, tok.idx - start + len(tok.text)
+    text = sent.text
+    marked = f"{text[:a]}{OPEN} {text[a:b]} {CLOSE}{text[b:]}"
+    if len(marked) > MAX_CHARS:  # keep a window around the predicate for very long sentences
+        centre = a
+        lo = max(0, centre - MAX_CHARS // 2)
+        marked = marked[lo:lo + MAX_CHARS]
+    return " ".join(marked.split())
+
+
+def lexicon_defaults(tok, event_type: str) -> Trigger:
+    """Mode and CAMEO for a predicate once its type is decided: the lexicon's row for this lemma
+    and type, else the type's generic code."""
+    for trig in triggers_for(tok):
+        if trig.type == event_type:
+            return trig
+    return Trigger(event_type, None, GENERIC_CAMEO.get(event_type))
+
+
+# The root CAMEO code of each PLOVER type, for predicates the lexicon has no row for.
+GENERIC_CAMEO = {
+    "AGREE": "030", "CONSULT": "040", "SUPPORT": "051", "CONCEDE": "08", "COOPERATE": "061",
+    "AID": "07", "RETREAT": "087", "REQUEST": "020", "ACCUSE": "112", "REJECT": "120",
+    "THREATEN": "130", "PROTEST": "140", "SANCTION": "160", "MOBILIZE": "150", "COERCE": "170",
+    "ASSAULT": "190",
+}
+EVENT_TYPES = tuple(GENERIC_CAMEO)

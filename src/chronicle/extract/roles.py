@@ -1,0 +1,166 @@
+"""Who did it, to whom, and how sure the text is: roles and modality from the dependency parse."""
+
+from __future__ import annotations
+
+_SUBJ = ("nsubj", "csubj")
+_PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
+# Types whose direct object is what is moved or given (troops, aid), not whom it is aimed at.
+_OBJECT_IS_MATERIAL = {"MOBILIZE", "AID", "RETREAT", "COOPERATE"}
+_TARGET_PREPS = ("to", "against", "on", "with", "at", "from", "toward", "towards", "into", "for")
+_LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "into", "across", "around", "throughout"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+_INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim", "decide", "agree",
+                 "threaten", "offer", "want", "seek", "expect", "hope", "propose", "consider"}
+_DENIAL_HEADS = {"deny", "refute", "dismiss", "reject"}
+_CLAIM_HEADS = {"claim", "allege", "assert", "insist", "contend", "purport"}
+_HYPOTHETICAL_MARKS = {"if", "unless", "whether"}
+_HYPOTHETICAL_AUX = {"could", "might", "may", "would"}
+_FUTURE_AUX = {"will", "shall", "'ll"}
+
+
+def _subject_of(verb):
+    for child in verb.children:
+        if child.dep_ in _SUBJ:
+            return child
+    return None
+
+
+def _inherited_subject(tok):
+    """The subject a predicate shares with the verb it depends on ("agreed to send", "met and
+    signed", "troops who landed")."""
+    cur = tok
+    for _ in range(4):
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl") and cur.head is not cur:
+            head = cur.head
+            if cur.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
+                return None  # "the protests sparked by X": the noun is not the agent
+            subj = _subject_of(head)
+            if subj is not None:
+                return subj
+            cur = head
+        elif cur.dep_ == "relcl":
+            return cur.head
+        else:
+            return None
+    return None
+
+
+def _is_place(tok) -> bool:
+    return tok.ent_type_ in _PLACE_LABELS
+
+
+def source_and_target(tok, event_type: str):
+    """(source head token | None, target head token | None) for a predicate token."""
+    source = target = None
+    if tok.pos_ in ("NOUN", "PROPN"):
+        # nominal event: "Russia's deployment", "the deployment of Russian troops by Moscow",
+        # "Kazakh protests", "the arrest of opposition leaders"
+        for child in tok.children:
+            if child.dep_ == "poss":
+                source = child
+            elif child.dep_ == "prep" and child.lower_ == "by":
+                source = next((c for c in child.children if c.dep_ == "pobj"), source)
+            elif child.dep_ == "prep" and child.lower_ == "of":
+                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if obj is not None and not _is_place(obj):
+                    if event_type in _OBJECT_IS_MATERIAL or event_type in ("PROTEST", "ASSAULT"):
+                        source = source or obj
+                    else:
+                        target = target or obj
+            elif child.dep_ == "prep" and child.lower_ in ("against", "on", "with", "to"):
+                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if obj is not None and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
+                    target = target or obj
+        if source is None:
+            for child in tok.children:
+                if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG"):
+                    source = child
+        if source is None and tok.dep_ in _SUBJ + ("dobj",) and tok.head.pos_ == "VERB":
+            # "the protests began": no agent inside the phrase; leave it unknown
+            pass
+        return source, target
+
+    passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
+    for child in tok.children:
+        if child.dep_ in _SUBJ:
+            source = child
+        elif child.dep_ in _PASSIVE_SUBJ:
+            target = child
+        elif child.dep_ == "agent":  # "were arrested by police"
+            source = next((c for c in child.children if c.dep_ == "pobj"), source)
+        elif child.dep_ == "dobj" and target is None:
+            if event_type not in _OBJECT_IS_MATERIAL or child.ent_type_ in ("GPE", "NORP", "PERSON"):
+                target = child
+    if source is None and not passive:
+        source = _inherited_subject(tok)
+    if target is None:
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in _TARGET_PREPS:
+                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if obj is None:
+                    continue
+                if _is_place(obj) and (event_type in _OBJECT_IS_MATERIAL
+                                       or child.lower_ in _LOCATIVE_PREPS):
+                    continue  # "landed at Almaty": where, not whom
+                target = obj
+                break
+    if passive and source is None:
+        source = None
+    return source, target
+
+
+def modality(tok, event_type: str) -> str:
+    """asserted | intended | denied | hypothetical | claimed for the predicate `tok`."""
+    chain = [tok]
+    cur = tok
+    for _ in range(3):  # the verbs the predicate hangs from: "did not agree to send"
+        if cur.dep_ in ("xcomp", "ccomp", "pobj", "pcomp", "dobj", "nsubj", "nsubjpass") \
+                and cur.head is not cur:
+            cur = cur.head
+            chain.append(cur)
+        else:
+            break
+    for t in chain:
+        if any(c.dep_ == "neg" for c in t.children):
+            return "denied"
+    for t in chain[1:]:
+        if t.lemma_.lower() in _DENIAL_HEADS:
+            return "denied"
+    for t in chain:
+        for c in t.children:
+            if c.dep_ == "mark" and c.lower_ in _HYPOTHETICAL_MARKS:
+                return "hypothetical"
+    if tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _HYPOTHETICAL_MARKS
+                                   for c in tok.children):
+        return "hypothetical"
+    auxes = {c.lower_ for t in chain[:2] for c in t.children if c.dep_ == "aux"}
+    heads = {t.lemma_.lower() for t in chain[1:]}
+    if tok.pos_ == "VERB" and (heads & _INTENT_HEADS or auxes & _FUTURE_AUX
+                               or (tok.dep_ == "xcomp" and tok.head.lemma_ == "go")
+                               or _about_to(tok)):
+        return "intended"
+    if auxes & _HYPOTHETICAL_AUX and not _reported_future(tok):
+        return "hypothetical"
+    if auxes & {"would"}:
+        return "intended"  # reported future: "said it would send troops"
+    if heads & _CLAIM_HEADS or _according_to(tok):
+        return "claimed"
+    return "asserted"
+
+
+def _about_to(tok) -> bool:
+    head = tok.head
+    return tok.dep_ == "xcomp" and head.lower_ == "about" or any(
+        c.lower_ == "about" for c in head.children if c.i < tok.i) and tok.dep_ == "xcomp"
+
+
+def _reported_future(tok) -> bool:
+    head = tok.head
+    return tok.dep_ == "ccomp" and head.lemma_.lower() in ("say", "announce", "tell", "state")
+
+
+def _according_to(tok) -> bool:
+    sent = tok.sent
+    return any(t.lower_ == "according" and t.i + 1 < len(t.doc) and t.nbor(1).lower_ == "to"
+               for t in sent)
