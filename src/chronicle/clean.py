@@ -483,11 +483,16 @@ _TRAILING_ELLIPSIS = re.compile(r"[\w,;](?:\.\.\.|…)$")
 
 
 def _ends_cut(text: str) -> bool:
-    """The text stops mid-sentence: "[...]", a dangling "…", or no final punctuation at all."""
+    """The text stops mid-sentence: "[...]", a dangling "…", or a last paragraph of running prose
+    with no final punctuation. Short unpunctuated last lines (menus, captions, list items on
+    non-article pages) are not taken as a cut: that would flag most crawled pages."""
     if not text:
         return False
-    return bool(_ELLIPSIS_MARKER.search(text) or _TRAILING_ELLIPSIS.search(text)
-                or text[-1] not in _SENTENCE_END)
+    if _ELLIPSIS_MARKER.search(text) or _TRAILING_ELLIPSIS.search(text):
+        return True
+    words = text.rsplit("\n", 1)[-1].split()
+    return text[-1] not in _SENTENCE_END and (
+        len(words) >= 8 or (len(words) >= 5 and text[-1].islower()))
 
 
 # --------------------------------------------------------------------------------------------------

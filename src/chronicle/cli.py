@@ -60,14 +60,17 @@ class _Progress:
 
 def _print_error(console, err) -> None:
     where = err.path + (f" [{err.item}]" if err.item else "")
-    console.print(f"[red]error[/red] {where}: {err.reason}", soft_wrap=True, markup=True)
+    from rich.markup import escape
+
+    console.print(f"[red]error[/red] {escape(where)}: {escape(err.reason)}", soft_wrap=True)
 
 
 def _summary(console, report, stored_counts: dict | None = None) -> None:
     fmt = ", ".join(f"{n} {k}" for k, n in sorted(report.by_format.items())) or "none"
     line = (f"read {report.read} documents ({fmt}) in {report.seconds:.1f}s: "
             f"{report.written} written, {report.unchanged} already stored, "
-            f"{report.duplicates} near/exact duplicates, {len(report.errors)} errors")
+            f"{report.duplicates} near/exact duplicates, {report.repeated} named twice, "
+            f"{len(report.errors)} errors")
     console.print(line, highlight=False)
     if report.skipped:
         skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(report.skipped.items()))
@@ -178,12 +181,19 @@ def _emit(columns, rows, fmt):
         writer.writerows(rows)
     else:
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(*columns, show_lines=False, highlight=False)
+        console = Console(highlight=False)
+        if not console.is_terminal:  # piped into a file or pager: don't squeeze to 80 columns
+            console = Console(highlight=False, width=220)
+        table = Table(show_lines=False, highlight=False)
+        for col in columns:
+            table.add_column(col, overflow="ellipsis", no_wrap=True, min_width=len(col),
+                             max_width=60 if col in ("title", "evidence", "reason", "source") else 24)
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console(highlight=False).print(table)
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        console.print(table)
         click.echo(f"{len(rows)} rows", err=True)
 
 
@@ -217,11 +227,16 @@ def documents(db, language, source_format, truncated, translated, no_duplicates,
     if search:
         where.append("(title ILIKE ? OR text ILIKE ?)")
         params += [f"%{search}%", f"%{search}%"]
-    sql = f"""SELECT d.id, source_format AS format, language AS lang, left(title, 60) AS title,
-                     published, truncated, round(read_fraction, 2) AS read_fraction,
-                     machine_translated AS translated, translated_from AS "from",
-                     duplicate_of, json_array_length(json_extract(flags, '$.removed')) AS removed,
+    sql = f"""SELECT d.id, source_format AS format, language AS lang, title, published,
+                     concat_ws(' ',
+                       CASE WHEN truncated THEN 'truncated' ||
+                            coalesce('(' || round(read_fraction, 2) || ')', '') END,
+                       CASE WHEN machine_translated THEN 'translated' ||
+                            coalesce('(' || translated_from || ')', '') END,
+                       CASE WHEN duplicate_of IS NOT NULL THEN 'dup-of:' || duplicate_of END) AS flags,
+                     json_array_length(json_extract(flags, '$.removed')) AS removed,
                      (SELECT count(*) FROM entities e WHERE e.doc_id = d.id) AS entities,
+                     (SELECT count(*) FROM events v WHERE v.doc_id = d.id) AS events,
                      coalesce(source_url, source_path) AS source
               FROM documents d {'WHERE ' + ' AND '.join(where) if where else ''}
               ORDER BY source, d.id LIMIT ?"""
@@ -274,6 +289,36 @@ def errors(db, fmt):
         cols, rows = store.query(
             "SELECT path, item, reason, last_seen FROM ingest_errors ORDER BY path, item")
     _emit(cols, rows, fmt)
+
+
+@cli.command()
+@click.argument("doc_id", required=False)
+@click.option("--db", default="chronicle.duckdb", show_default=True)
+@click.option("--path", "source", help="Pick the document by its input path or URL instead of its id.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(doc_id, db, source, fmt):
+    """Show one stored document: flags, what cleaning removed and why, entities, events."""
+    if not doc_id and not source:
+        raise click.UsageError("give a document id or --path")
+    store = _open_store(db, read_only=True)
+    with store:
+        if source:
+            _, rows = store.query("SELECT id FROM documents WHERE source_path = ? OR source_url = ? "
+                                  "ORDER BY id LIMIT 1", [source, source])
+            if not rows:
+                _fatal(f"no document from {source} in {db}")
+            doc_id = rows[0][0]
+        doc = store.get_document(doc_id)
+    if doc is None:
+        _fatal(f"no document {doc_id} in {db}")
+    if fmt == "json":
+        from .record import to_json
+
+        click.echo(to_json(doc).decode())
+        return
+    from .report import render_document
+
+    render_document(doc)
 
 
 @cli.command()

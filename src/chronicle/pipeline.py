@@ -37,6 +37,7 @@ class RunReport:
     written: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    repeated: int = 0  # the same input (same source, same text) met twice in one run
     errors: list[IngestError] = field(default_factory=list)
     by_format: Counter = field(default_factory=Counter)
     skipped: dict = field(default_factory=dict)
@@ -58,11 +59,12 @@ def _batched(items: Iterable, n: int) -> Iterator[list]:
         yield batch
 
 
-def _assign_id(doc: Document, is_taken: Callable[[str], tuple | None]) -> None:
-    """Give a document without a caller id the hash of its cleaned text. Two inputs with the same
-    text (the same report saved twice) must stay two documents, so a clash with a document from
+def _assign_id(doc: Document, caller_id: str, is_taken: Callable[[str], tuple | None]) -> None:
+    """Keep the caller's id, else use the hash of the cleaned text. Two inputs with the same text
+    (the same report saved twice) must stay two documents, so a clash with a document from
     another source gets an id salted with this source."""
-    if doc.id:
+    if caller_id:
+        doc.id = caller_id
         return
     doc.id = text_id(doc.text)
     here = (doc.source.path, doc.source.url)
@@ -109,13 +111,14 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
             report.by_format[item.source.format] += 1
             try:
                 doc = clean(item)
-                _assign_id(doc, is_taken)
+                _assign_id(doc, item.id, is_taken)
             except Exception as err:  # one bad document must not stop the batch
                 fail(IngestError(path=item.source.path or item.source.url or "-",
                                  item=item.source.url, reason=f"cleaning failed: {err}"))
                 continue
             if doc.id in seen_sources:
-                continue  # the same input named twice in one run
+                report.repeated += 1  # the same input named twice in one run
+                continue
             seen_sources[doc.id] = (doc.source.path, doc.source.url)
             if store is not None and not force and store.has_document(doc.id):
                 report.unchanged += 1
