@@ -148,7 +148,34 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
     raise UnreadableInput("not text: the bytes are in no text encoding we recognise")
 
 
+# What cp1252 bytes 0x80-0xFF decode to in Western European text: accented Latin letters and
+# typographic punctuation. Anything else (box drawing, Cyrillic, Baltic letters) means cp1252 is
+# the wrong guess.
+_WESTERN = re.compile(r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013\u2014"
+                      r"\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u20ac\u00a0-\u00bf]")
+
+
+def _western_european(data: bytes) -> str | None:
+    """Mostly-ASCII text with sparse high bytes that all read as Western European letters or
+    punctuation in cp1252. Detection libraries guess badly on short texts like this ("café" came
+    back as Baltic "cafķ"), while cp1252 is by far the most common legacy encoding for them."""
+    high = sum(b >= 0x80 for b in data)
+    if not high or high > len(data) * 0.1:
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [ch for ch in text if ord(ch) >= 0x80]
+    if all(_WESTERN.match(ch) for ch in non_ascii):
+        return text
+    return None
+
+
 def _detect_and_decode(data: bytes) -> str | None:
+    western = _western_european(data)
+    if western is not None:
+        return western
     matches = list(from_bytes(data))
     if not matches:
         return None
