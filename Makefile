@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLES := ../shared/samples
 DB ?= chronicle.duckdb
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test clean train
 
 setup: $(STAMP)
 
@@ -33,3 +33,14 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DB) build src/*.egg-info
+
+# Training needs torch (CPU build) and transformers on top of the runtime set-up; the result is
+# committed, so users never run this. torch first: installed on its own it takes the CPU wheel.
+TRAIN_STAMP := $(VENV)/.train-installed
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	touch $(TRAIN_STAMP)
+
+train: $(TRAIN_STAMP)
+	$(BIN)/python -m chronicle.extract.train --full

@@ -3,8 +3,8 @@
 The row set and the official names come from pycountry (plus Kosovo, XKX, which
 ISO has not assigned but news treats as a state). Everything pycountry does not
 know -- the short names news actually uses, demonyms, capitals with their
-older spellings, and metonyms for a government's seat -- is the hand-written
-table below.
+older spellings, metonyms for a government's seat, and the conventional centre
+point of each country -- is the hand-written tables below.
 
 Run:  .venv/bin/python scripts/make_countries.py
 """
@@ -23,7 +23,10 @@ HEADER_COMMENT = (
     "demonyms, capitals and government seats hand-written by the Chronicle developers, 2026-11. "
     "aliases lists every surface form of the country name (the name column included); "
     "seats lists metonyms for the government other than the capital (a capital used as an actor "
-    "is also the government, sector GOV). A form belongs to one country only."
+    "is also the government, sector GOV). A form belongs to one country only. "
+    "lat and lon are the country's conventional centre point, written by hand from general "
+    "geographic knowledge (where gazetteers such as GeoNames put the country, else roughly the "
+    "centre of its main territory), two decimals."
 )
 
 # Display names where pycountry's is inverted ("Korea, Republic of") or not what news says.
@@ -315,6 +318,76 @@ ZMB ; Zambia|Northern Rhodesia ; Zambian|Zambians ; Lusaka ;
 ZWE ; Zimbabwe|Rhodesia ; Zimbabwean|Zimbabweans ; Harare|Salisbury ; Munhumutapa Building
 """
 
+# Conventional centre points, written by hand from the developers' knowledge (not copied from a
+# dataset): the point gazetteers such as GeoNames put a country at where we know it, otherwise the
+# approximate centre of the main territory; two decimals, degrees north and east.
+CENTRES = r"""
+ABW 12.52 -69.97; AFG 33.00 66.00; AGO -12.50 18.50; AIA 18.22 -63.05; ALA 60.25 20.00
+ALB 41.00 20.00; AND 42.55 1.58; ARE 24.00 54.00; ARG -34.00 -64.00; ARM 40.25 45.00
+ASM -14.33 -170.00; ATA -78.00 16.00; ATF -49.25 69.17; ATG 17.05 -61.80; AUS -25.00 135.00
+AUT 47.33 13.33; AZE 40.50 47.50; BDI -3.50 30.00; BEL 50.75 4.50; BEN 9.50 2.25
+BES 12.18 -68.25; BFA 12.50 -1.67; BGD 24.00 90.00; BGR 42.67 25.25; BHR 26.03 50.55
+BHS 24.25 -76.00; BIH 44.25 17.83; BLM 17.90 -62.83; BLR 53.00 28.00; BLZ 17.25 -88.75
+BMU 32.33 -64.75; BOL -17.00 -65.00; BRA -10.00 -55.00; BRB 13.17 -59.53; BRN 4.50 114.67
+BTN 27.50 90.50; BVT -54.43 3.40; BWA -22.00 24.00; CAF 7.00 21.00; CAN 60.11 -113.64
+CCK -12.17 96.83; CHE 47.00 8.01; CHL -30.00 -71.00; CHN 35.00 105.00; CIV 8.00 -5.50
+CMR 6.00 12.50; COD -2.50 23.50; COG -1.00 15.50; COK -21.23 -159.78; COL 4.00 -73.25
+COM -12.23 44.45; CPV 16.00 -24.00; CRI 10.00 -84.00; CUB 22.00 -79.50; CUW 12.17 -69.00
+CXR -10.50 105.67; CYM 19.50 -80.67; CYP 35.00 33.00; CZE 49.75 15.00; DEU 51.50 10.50
+DJI 11.80 42.50; DMA 15.50 -61.33; DNK 56.00 10.00; DOM 19.00 -70.67; DZA 28.00 3.00
+ECU -1.25 -78.25; EGY 27.00 30.00; ERI 15.00 39.00; ESH 24.50 -13.00; ESP 40.00 -4.00
+EST 59.00 26.00; ETH 9.00 39.50; FIN 64.00 26.00; FJI -18.00 178.00; FLK -51.75 -59.17
+FRA 46.00 2.00; FRO 62.00 -7.00; FSM 6.92 158.18; GAB -1.00 11.75; GBR 54.76 -2.70
+GEO 42.00 43.50; GGY 49.58 -2.33; GHA 8.10 -1.20; GIB 36.14 -5.35; GIN 10.83 -10.67
+GLP 16.25 -61.58; GMB 13.50 -15.50; GNB 12.00 -15.00; GNQ 1.70 10.50; GRC 39.00 22.00
+GRD 12.12 -61.67; GRL 72.00 -40.00; GTM 15.50 -90.25; GUF 4.00 -53.00; GUM 13.44 144.74
+GUY 5.00 -59.00; HKG 22.29 114.16; HMD -53.10 73.50; HND 15.00 -86.50; HRV 45.17 15.50
+HTI 19.00 -72.42; HUN 47.00 20.00; IDN -5.00 120.00; IMN 54.25 -4.50; IND 22.00 79.00
+IOT -6.00 71.50; IRL 53.00 -8.00; IRN 32.00 53.00; IRQ 33.00 44.00; ISL 65.00 -18.00
+ISR 31.50 34.75; ITA 42.83 12.83; JAM 18.17 -77.50; JEY 49.21 -2.13; JOR 31.00 36.00
+JPN 36.00 138.50; KAZ 48.00 68.00; KEN 1.00 38.00; KGZ 41.50 75.00; KHM 13.00 105.00
+KIR 1.42 173.00; KNA 17.33 -62.75; KOR 36.50 127.75; KWT 29.50 47.75; LAO 18.00 105.00
+LBN 33.83 35.83; LBR 6.50 -9.50; LBY 28.00 17.00; LCA 13.88 -60.97; LIE 47.17 9.53
+LKA 7.75 80.75; LSO -29.50 28.25; LTU 56.00 24.00; LUX 49.75 6.17; LVA 57.00 25.00
+MAC 22.17 113.55; MAF 18.08 -63.05; MAR 32.00 -6.00; MCO 43.73 7.42; MDA 47.00 29.00
+MDG -20.00 47.00; MDV 3.20 73.00; MEX 23.00 -102.00; MHL 9.00 168.00; MKD 41.67 21.75
+MLI 17.00 -4.00; MLT 35.92 14.43; MMR 21.50 96.00; MNE 42.75 19.25; MNG 46.00 105.00
+MNP 15.20 145.75; MOZ -18.25 35.00; MRT 20.25 -10.50; MSR 16.75 -62.20; MTQ 14.67 -61.00
+MUS -20.30 57.58; MWI -13.50 34.00; MYS 2.50 112.50; MYT -12.83 45.17; NAM -22.00 17.00
+NCL -21.50 165.50; NER 17.50 9.00; NFK -29.03 167.95; NGA 10.00 8.00; NIC 13.00 -85.00
+NIU -19.05 -169.87; NLD 52.25 5.75; NOR 62.00 10.00; NPL 28.00 84.00; NRU -0.53 166.92
+NZL -42.00 174.00; OMN 21.00 57.00; PAK 30.00 70.00; PAN 9.00 -80.00; PCN -25.07 -130.10
+PER -10.00 -76.00; PHL 13.00 122.00; PLW 7.50 134.50; PNG -6.00 147.00; POL 52.00 20.00
+PRI 18.25 -66.50; PRK 40.00 127.00; PRT 39.50 -8.00; PRY -23.00 -58.00; PSE 31.90 35.20
+PYF -17.65 -149.45; QAT 25.50 51.25; REU -21.10 55.60; ROU 46.00 25.00; RUS 60.00 100.00
+RWA -2.00 30.00; SAU 25.00 45.00; SDN 15.50 30.00; SEN 14.50 -14.25; SGP 1.37 103.80
+SGS -54.50 -37.00; SHN -15.95 -5.70; SJM 78.00 20.00; SLB -8.00 159.00; SLE 8.50 -11.50
+SLV 13.83 -88.92; SMR 43.93 12.45; SOM 6.00 47.00; SPM 46.83 -56.33; SRB 44.00 21.00
+SSD 7.50 30.00; STP 0.25 6.60; SUR 4.00 -56.00; SVK 48.67 19.50; SVN 46.25 15.17
+SWE 62.00 15.00; SWZ -26.50 31.50; SXM 18.03 -63.07; SYC -4.58 55.67; SYR 35.00 38.00
+TCA 21.75 -71.58; TCD 15.00 19.00; TGO 8.00 1.17; THA 15.00 100.00; TJK 39.00 71.00
+TKL -9.00 -171.75; TKM 40.00 60.00; TLS -8.83 125.75; TON -20.00 -175.00; TTO 10.50 -61.25
+TUN 34.00 9.00; TUR 39.00 35.00; TUV -8.00 178.00; TWN 23.75 121.00; TZA -6.00 35.00
+UGA 1.25 32.50; UKR 49.00 32.00; UMI 19.28 166.65; URY -33.00 -56.00; USA 39.76 -98.50
+UZB 41.00 64.00; VAT 41.90 12.45; VCT 13.25 -61.20; VEN 8.00 -66.00; VGB 18.50 -64.50
+VIR 18.34 -64.83; VNM 16.17 107.83; VUT -16.00 167.00; WLF -13.30 -176.20; WSM -13.80 -172.10
+XKX 42.58 21.00; YEM 15.50 47.50; ZAF -29.00 24.00; ZMB -14.00 28.00; ZWE -19.00 29.75
+"""
+
+
+def parse_centres() -> dict[str, tuple[str, str]]:
+    centres: dict[str, tuple[str, str]] = {}
+    for item in CENTRES.replace("\n", ";").split(";"):
+        if not item.strip():
+            continue
+        code, lat, lon = item.split()
+        if code in centres:
+            raise SystemExit(f"duplicate centre: {code}")
+        if not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
+            raise SystemExit(f"centre out of range: {item!r}")
+        centres[code] = (f"{float(lat):.2f}", f"{float(lon):.2f}")
+    return centres
+
 
 def parse_hand() -> dict[str, list[list[str]]]:
     rows: dict[str, list[list[str]]] = {}
@@ -360,9 +433,12 @@ def auto_aliases(country) -> list[str]:
 
 def build_rows() -> list[list[str]]:
     hand = parse_hand()
+    centres = parse_centres()
     entries = [(c.alpha_3, c) for c in pycountry.countries] + [("XKX", None)]
     missing = [code for code, _ in entries if code not in hand]
     extra = set(hand) - {code for code, _ in entries}
+    missing += [code for code, _ in entries if code not in centres]
+    extra |= set(centres) - {code for code, _ in entries}
     if missing or extra:
         raise SystemExit(f"hand table out of step with pycountry: missing={missing} extra={sorted(extra)}")
     rows = []
@@ -376,7 +452,7 @@ def build_rows() -> list[list[str]]:
             auto = [a for a in auto_aliases(country) if a not in SKIP_AUTO_ALIASES.get(code, set())]
         all_aliases = uniq([name, *aliases, *auto])
         rows.append([code, name, "|".join(all_aliases), "|".join(uniq(demonyms)),
-                     "|".join(uniq(capitals)), "|".join(uniq(seats))])
+                     "|".join(uniq(capitals)), "|".join(uniq(seats)), *centres[code]])
     return rows
 
 
@@ -384,7 +460,7 @@ def main() -> None:
     rows = build_rows()
     with OUT.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(HEADER_COMMENT + "\n")
-        fh.write("alpha3\tname\taliases\tdemonyms\tcapitals\tseats\n")
+        fh.write("alpha3\tname\taliases\tdemonyms\tcapitals\tseats\tlat\tlon\n")
         for row in rows:
             if any("\t" in f or "\n" in f for f in row):
                 raise SystemExit(f"tab or newline inside a field: {row}")

@@ -81,6 +81,7 @@ def _summary(console, report, stored_counts: dict | None = None) -> None:
 
 
 def _run_pipeline(paths, sink, *, date, store, force, max_bytes):
+    from .extract.classifier import ClassifierMissingError
     from .nlp import ModelMissingError
     from .pipeline import run
 
@@ -95,7 +96,7 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes):
         with _Progress(console, "reading") as progress:
             report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
                          on_error=on_error, on_progress=progress.update)
-    except ModelMissingError as err:
+    except (ModelMissingError, ClassifierMissingError) as err:
         _fatal(str(err))
     return console, report
 
@@ -319,6 +320,30 @@ def show(doc_id, db, source, fmt):
     from .report import render_document
 
     render_document(doc)
+
+
+GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews"}
+
+
+@cli.command(name="eval")
+@click.argument("goldset", type=click.Choice(sorted(GOLDSETS)))
+@click.option("--path", type=click.Path(exists=True, dir_okay=False),
+              help="Gold file (default: ../shared/eval/… beside the repository).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N items (quick look).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+def evaluate(goldset, path, limit, as_json):
+    """Score Chronicle against a development gold set and print the tables."""
+    import importlib
+
+    module = importlib.import_module(f"chronicle.evaluate.{GOLDSETS[goldset]}")
+    try:
+        result = module.evaluate(path=path, limit=limit)
+    except FileNotFoundError as err:
+        _fatal(f"gold data not found ({err}); pass --path or put ../shared/eval beside the repository")
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        click.echo(module.format_table(result))
 
 
 @cli.command()

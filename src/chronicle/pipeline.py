@@ -15,20 +15,19 @@ from dataclasses import dataclass, field
 
 from .clean import Deduplicator, clean
 from .ingest import read
-from .nlp import annotate
+from .extract import extract_events
+from .extract.classifier import ClassifierMissingError
+from .nlp import ModelMissingError, annotate_with_parses
 from .record import Document, IngestError, text_id
 
-# Batch stages after cleaning, in order. Each takes and returns a list of Documents.
-STAGES: list[Callable[[list[Document]], list[Document]]] = [annotate]
-
 BATCH_SIZE = 32
+SETUP_ERRORS = (ModelMissingError, ClassifierMissingError)
 
 
 def analyse(docs: list[Document]) -> list[Document]:
-    """Run the per-batch stages (nlp, and event coding once it exists) over cleaned documents."""
-    for stage in STAGES:
-        docs = stage(docs)
-    return docs
+    """nlp → extract over a batch of cleaned documents. The parse is handed from one stage to the
+    next in memory, never recomputed."""
+    return extract_events(list(annotate_with_parses(docs)))
 
 
 @dataclass
@@ -130,6 +129,8 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
         if ready:
             try:
                 done = analyse(ready)
+            except SETUP_ERRORS:
+                raise  # nothing can be analysed: stop with the fix, not one error per document
             except Exception as err:  # retry one by one so a single bad text costs only itself
                 done = []
                 for doc in ready:

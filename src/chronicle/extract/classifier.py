@@ -67,13 +67,22 @@ class EventClassifier:
         return probs
 
     def predict(self, texts: list[str]) -> list[Prediction]:
+        """An event when "no event" has less than half the probability; its type is then the most
+        likely event type, with that type's probability as confidence. (Taking the overall argmax
+        instead loses events whose probability is split between two close types, e.g. AID and
+        MOBILIZE for troops landing.)"""
         if not texts:
             return []
         probs = self.probabilities(texts)
         none = self.labels.index("NONE")
         preds = []
         for row in probs:
-            best = int(row.argmax())
+            if row[none] >= 0.5:
+                preds.append(Prediction("NONE", float(row[none]), float(row[none])))
+                continue
+            events = row.copy()
+            events[none] = -1.0
+            best = int(events.argmax())
             preds.append(Prediction(self.labels[best], float(row[best]), float(row[none])))
         return preds
 

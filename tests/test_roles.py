@@ -1,0 +1,82 @@
+"""Roles and modality from the parse, on sentences written for these tests."""
+
+import pytest
+
+from chronicle.actors import DocumentActors, code_span
+from chronicle.extract.roles import modality, source_and_target
+from chronicle.nlp import load_pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def roles(nlp, text, trigger, event_type):
+    doc = nlp(text)
+    tok = next(t for t in doc if t.text == trigger)
+    src, tgt = source_and_target(tok, event_type)
+    code = lambda t: None if t is None else code_span(doc, t)  # noqa: E731
+    return code(src), code(tgt), modality(tok, event_type)
+
+
+def test_active_subject_acts_on_the_object(nlp):
+    src, tgt, mood = roles(nlp, "Turkish police detained 40 Kurdish activists in Ankara.", "detained", "COERCE")
+    assert (src.country, src.sector) == ("TUR", "COP")
+    assert tgt.sector is not None and mood == "asserted"
+
+
+def test_passive_agent_is_the_source_and_the_subject_the_target(nlp):
+    src, tgt, _ = roles(nlp, "Two journalists were arrested by Egyptian security forces on Monday.",
+                        "arrested", "COERCE")
+    assert (src.country, src.sector) == ("EGY", "COP")
+    assert tgt.sector == "MED"
+
+
+def test_appeal_to_a_capital_targets_its_government(nlp):
+    src, tgt, _ = roles(nlp, "The Malian president appealed to Paris for military help.", "appealed", "REQUEST")
+    assert (src.country, src.sector) == ("MLI", "GOV")
+    assert (tgt.country, tgt.sector, tgt.kind) == ("FRA", "GOV", "state")
+
+
+def test_deployed_troops_are_not_the_target_of_a_deployment(nlp):
+    src, tgt, _ = roles(nlp, "Russia deployed 3,000 paratroopers to the capital.", "deployed", "MOBILIZE")
+    assert src.country == "RUS" and tgt is None
+
+
+def test_nominal_event_takes_its_agent_from_the_of_phrase(nlp):
+    src, _, _ = roles(nlp, "The deployment of Russian troops worried Western diplomats.", "deployment", "MOBILIZE")
+    assert (src.country, src.sector) == ("RUS", "MIL")
+
+
+def test_blame_on_someone_targets_the_accused_not_the_events(nlp):
+    doc = nlp("The interior minister blamed the riots on opposition leaders.")
+    tok = next(t for t in doc if t.text == "blamed")
+    _, tgt = source_and_target(tok, "ACCUSE")
+    assert tgt is not None and tgt.text == "leaders"
+
+
+@pytest.mark.parametrize("text,trigger,expected", [
+    ("Moscow denied sending troops to the border.", "sending", "denied"),
+    ("The army did not fire on the crowd.", "fire", "denied"),
+    ("The government plans to deploy 5,000 soldiers in the north.", "deploy", "intended"),
+    ("The union will strike on Monday.", "strike", "intended"),
+    ("If talks fail, the rebels could attack the city.", "attack", "hypothetical"),
+    ("The army shelled the town, according to local officials.", "shelled", "claimed"),
+    ("Police fired tear gas at protesters on Sunday.", "fired", "asserted"),
+])
+def test_modality(nlp, text, trigger, expected):
+    doc = nlp(text)
+    tok = next(t for t in doc if t.text == trigger)
+    assert modality(tok, "ASSAULT") == expected
+
+
+def test_later_mentions_resolve_to_the_person_first_named_with_a_title(nlp):
+    doc = nlp("Kenyan President William Ruto, 57, met the envoy. Later Mr. Ruto flew to Addis Ababa. "
+              "The 57-year-old said little.")
+    registry = DocumentActors()
+    first = next(e for e in doc.ents if e.label_ == "PERSON")
+    registry.register(doc, first.root, code_span(doc, first.root))
+    later = code_span(doc, next(t for t in doc if t.text == "Ruto" and t.i > first.end))
+    resolved = registry.resolve(later)
+    assert (resolved.country, resolved.sector, resolved.name) == ("KEN", "GOV", "William Ruto")
