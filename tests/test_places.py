@@ -72,7 +72,8 @@ def test_unknown_name_has_no_candidates(gaz):
 def test_short_capitals_are_codes_not_towns(gaz):
     assert gaz.geocode("U.S.").country == "USA"
     assert gaz.geocode("US").feature == "country"
-    assert gaz.geocode("EU") is None  # not the Norman town of Eu
+    eu = gaz.geocode("EU")  # the union written as a place, not the Norman town of Eu
+    assert (eu.name, eu.country, eu.feature) == ("European Union", None, "admin")
 
 
 # --- context ------------------------------------------------------------------------------------
@@ -118,10 +119,116 @@ def test_country_resolves_with_plausible_coordinates(gaz):
     assert 50 < russia.lat < 70 and 60 < russia.lon < 120
 
 
+def test_country_points_are_their_centres_not_their_capitals(gaz):
+    russia = gaz.geocode("Russia")
+    assert distance_km(russia.lat, russia.lon, 61.5, 105.3) < 500  # the middle of Russia ...
+    assert distance_km(russia.lat, russia.lon, 55.75, 37.62) > 2000  # ... not Moscow
+    canada = gaz.geocode("Canada")
+    assert distance_km(canada.lat, canada.lon, 60.0, -100.0) < 1000  # not the towns along the border
+    for name, (lat, lon) in {"Brazil": (-10.0, -53.0), "China": (35.0, 103.0), "India": (22.0, 79.0),
+                             "Australia": (-25.0, 134.0), "Germany": (51.2, 10.4), "Nigeria": (9.1, 8.7)}.items():
+        place = gaz.geocode(name)
+        assert distance_km(place.lat, place.lon, lat, lon) < 500, name
+
+
+def test_every_country_row_has_a_centre():
+    from chronicle.places import _data_rows
+
+    rows = _data_rows("countries.tsv")
+    assert len(rows) >= 249
+    for row in rows:
+        lat, lon = float(row["lat"]), float(row["lon"])
+        assert -90 <= lat <= 90 and -180 <= lon <= 180, row["alpha3"]
+
+
 def test_us_state_has_coordinates_inside_it(gaz):
     texas = gaz.geocode("Texas")
     assert texas.feature == "admin" and texas.admin1 == "Texas"
     assert 26 < texas.lat < 36 and -106 < texas.lon < -94
+
+
+# --- subdivisions, seas and world regions (regions.tsv) ----------------------------------------
+
+
+def test_province_resolves_in_a_sentence(nlp):
+    _, entities = places_in(nlp, "Fighting between the army and rebels in North Kivu displaced thousands.")
+    kivu = place_of(entities, "North Kivu")
+    assert (kivu.country, kivu.feature, kivu.admin1) == ("COD", "admin", "North Kivu")
+    assert distance_km(kivu.lat, kivu.lon, -0.8, 29.0) < 200
+
+
+def test_sea_resolves_as_a_region_without_a_country(nlp):
+    _, entities = places_in(nlp, "A drone was shot down over the Black Sea on Tuesday.")
+    sea = next(e.place for e in entities if "Black Sea" in e.text)
+    assert (sea.name, sea.country, sea.feature) == ("Black Sea", None, "admin")
+    assert 41 < sea.lat < 47 and 28 < sea.lon < 41
+
+
+def test_world_regions_and_their_adjectives(gaz):
+    for name in ("Middle East", "Sahel", "Balkans", "Caucasus", "Korean Peninsula", "South China Sea",
+                 "Horn of Africa", "Persian Gulf", "Scandinavia"):
+        place = gaz.geocode(name)
+        assert place is not None and place.feature == "admin" and place.country is None, name
+    assert gaz.geocode("Kashmir").country is None  # divided: no one country's
+    assert gaz.demonym_place("Central American").name == "Central America"
+    assert gaz.lookup("Central American") == []  # an adjective is still not a place
+
+
+def test_ap_state_abbreviations(gaz, nlp):
+    assert gaz.geocode("Calif.").name == "California"
+    assert gaz.geocode("Ill.").name == "Illinois" and gaz.geocode("Mass.").name == "Massachusetts"
+    assert gaz.geocode("Ill") is None  # without its dot an abbreviation is not a place
+    _, entities = places_in(nlp, "The startup moved its offices to Fresno, Calif., last year.")
+    assert place_of(entities, "Calif.").name == "California"
+    # The sentence's full stop is the abbreviation's dot when the entity stops before it.
+    text = "The company is based in Fresno, Calif."
+    entities = geocode_entities([Entity(text="Fresno", label="GPE", start=24, end=30),
+                                 Entity(text="Calif", label="GPE", start=32, end=37)], text)
+    assert entities[1].place.name == "California" and entities[0].place.admin1 == "California"
+
+
+def test_region_named_like_its_capital_keeps_the_bare_name_for_the_city(gaz):
+    assert gaz.geocode("Donetsk").feature == "city"
+    oblast = gaz.geocode("Donetsk region")
+    assert (oblast.feature, oblast.country) == ("admin", "UKR")
+    tigray = gaz.geocode("Tigray region")  # a kind of region after a region's name
+    assert (tigray.name, tigray.country) == ("Tigray", "ETH")
+    crimea = gaz.geocode("Crimea")
+    assert (crimea.country, crimea.feature) == ("UKR", "admin")
+
+
+def test_context_still_chooses_between_regions_and_towns(gaz, nlp):
+    # Ontario the province, unless the text places it in California
+    assert gaz.geocode("Ontario").country == "CAN"
+    _, entities = places_in(nlp, "Flooding closed highways across Ontario, and Toronto asked for help.")
+    assert place_of(entities, "Ontario").feature == "admin"
+    _, entities = places_in(nlp, "A warehouse fire in Ontario, California, sent smoke over Los Angeles.")
+    assert place_of(entities, "Ontario").country == "USA"
+    # Kent the English county, unless the document is about Ohio
+    assert gaz.geocode("Kent").country == "GBR"
+    _, entities = places_in(nlp, "Students rallied in Kent, Ohio, on the anniversary of the shootings.")
+    assert (place_of(entities, "Kent").country, place_of(entities, "Kent").feature) == ("USA", "city")
+    # two Punjabs: the document's country decides
+    assert gaz.geocode("Punjab", context_countries=["PAK"]).country == "PAK"
+    assert gaz.geocode("Punjab", context_countries=["IND"]).country == "IND"
+    # Washington the state in a story about its towns, the capital otherwise
+    _, entities = places_in(nlp, "Wildfires near Seattle and Tacoma forced evacuations, and Washington "
+                                 "declared an emergency.")
+    assert place_of(entities, "Washington").feature == "admin"
+    _, entities = places_in(nlp, "The delegation flew from Berlin to Washington for talks.")
+    assert place_of(entities, "Washington").feature == "city"
+
+
+def test_every_region_row_loads():
+    from chronicle.places import _data_rows
+
+    rows = _data_rows("regions.tsv")
+    assert len(rows) >= 600
+    countries = {row["alpha3"] for row in _data_rows("countries.tsv")}
+    for row in rows:
+        assert row["feature"] in ("admin", "region"), row["name"]
+        assert row["country"] == "" or row["country"] in countries, row["name"]
+        assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180, row["name"]
 
 
 # --- demonyms ------------------------------------------------------------------------------------

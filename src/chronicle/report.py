@@ -16,7 +16,6 @@ def actor_label(actor: Actor | None) -> str:
 def render_document(doc: Document, console=None) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     console = console or Console(highlight=False)
     plain = console.print
@@ -62,15 +61,19 @@ def render_document(doc: Document, console=None) -> None:
         for q in doc.quotes:
             say(f"  {q.text[:90]!r} — {actor_label(q.speaker) if q.speaker else 'unattributed'}")
     if doc.events:
-        table = Table("type", "mode", "cameo", "source", "target", "date", "place", "count",
-                      "modality", "conf", "evidence", title="events", highlight=False)
-        for ev in doc.events:
-            table.add_row(*map(escape, (ev.type, ev.mode or "", ev.cameo or "", actor_label(ev.source),
-                          actor_label(ev.target), ev.date or "unknown",
-                          ev.location.name if ev.location else "",
-                          f"{ev.quantity.value:g} {ev.quantity.unit}" if ev.quantity else "",
-                          ev.modality, f"{ev.confidence:.2f}", ev.evidence.text[:80])))
-        console.print(table)
+        console.print(f"\n[bold]events[/bold] ({len(doc.events)})")
+        for n, ev in enumerate(doc.events, start=1):
+            kind = ev.type + (f"/{ev.mode}" if ev.mode else "")
+            say(f"  {n}. {kind} (CAMEO {ev.cameo or '-'}) · {ev.modality} · confidence {ev.confidence:.2f}")
+            say(f"     who: {actor_label(ev.source)} → {actor_label(ev.target)}")
+            where = "unknown"
+            if ev.location:
+                loc = ev.location
+                where = f"{loc.name}, {loc.country or '?'} ({loc.lat:.2f}, {loc.lon:.2f})"
+            count = (f"{ev.quantity.approx} {ev.quantity.value:g} {ev.quantity.unit}"
+                     if ev.quantity else "-")
+            say(f"     when: {ev.date or 'unknown'} ({ev.date_precision}) · where: {where} · count: {count}")
+            say(f"     evidence: {ev.evidence.text.strip()!r}", soft_wrap=True)
     if doc.errors:
         console.print("\n[bold]notes[/bold]")
         for e in doc.errors:
