@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLES := ../shared/samples
 DB ?= chronicle.duckdb
 
-.PHONY: setup demo test clean train
+.PHONY: setup demo test clean train bench
 
 setup: $(STAMP)
 
@@ -43,4 +43,9 @@ $(TRAIN_STAMP): $(STAMP)
 	touch $(TRAIN_STAMP)
 
 train: $(TRAIN_STAMP)
-	$(BIN)/python -m chronicle.extract.train --full
+	$(BIN)/python -m chronicle.extract.train
+
+# Speed: Chronicle end to end into DuckDB vs the bare spaCy parse on the same texts (docs/BENCHMARKS.md).
+# Needs ../shared (eval sets and samples); takes a few minutes. `--quick` for a fast look.
+bench: $(STAMP)
+	$(BIN)/python -m chronicle.bench

@@ -132,8 +132,8 @@ def core_tokens(head) -> list[int]:
         tok = stack.pop()
         keep.append(tok.i)
         for child in tok.children:
-            if child.dep_ in _SKIP_DEPS:
-                continue
+            if child.dep_ in _SKIP_DEPS and not (child.dep_ == "punct" and child.text in "-–'’"):
+                continue  # hyphens stay: "Secretary-General" is one role, not "General"
             if child.dep_ == "prep" and child.lower_ != "of":
                 continue
             stack.append(child)
@@ -161,7 +161,11 @@ def code_span(doc, head) -> Actor:
         return actor
     # the role that covers the head says what the actor is; otherwise the nearest role before it
     roles = [m for m in matches if m.what == "role"]
-    role = next((m for m in roles if m.start <= head.i < m.end), None) or (roles[-1] if roles else None)
+    role = next((m for m in roles if m.start <= head.i < m.end), None)
+    if role is None and roles and not (head.pos_ == "NOUN" and not head.ent_type_):
+        # "President Tokayev": the role word names the person. But a role word modifying some
+        # other common noun ("regime change", "police stations") does not make it an actor.
+        role = roles[-1]
     if role is not None:
         sector, kind, country = role.value
         actor.sector = sector
@@ -208,8 +212,8 @@ class DocumentActors:
         self.people: list[_Person] = []
 
     def register(self, doc, head, actor: Actor) -> None:
-        if actor.kind != "person" or not actor.name:
-            return
+        if actor.kind != "person" or not actor.name or actor.name in lexicon().countries:
+            return  # "Kazakh" mislabelled as a person is a demonym, not someone to refer back to
         surname = actor.name.split()[-1].lower()
         age = None
         for child in head.children:  # "Tokayev, 68,"
@@ -247,6 +251,14 @@ class DocumentActors:
                 actor.country = actor.country or known.actor.country
                 actor.sector = actor.sector or known.actor.sector
             return actor
+        if actor.name is None:
+            # a mention the recogniser did not label as a person ("Kassym-Jomart Tokayev, 68")
+            for word in re.findall(r"\b[A-Z][\w'-]+", actor.text):
+                known = self.find_surname(word.lower())
+                if known is not None:
+                    return Actor(text=actor.text, name=known.actor.name,
+                                 country=actor.country or known.actor.country,
+                                 sector=actor.sector or known.actor.sector, kind="person")
         low = actor.text.lower()
         if not low.startswith("the ") or actor.country is not None:
             return actor

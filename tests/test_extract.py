@@ -1,0 +1,117 @@
+"""Event coding end to end on sentences written for these tests, and on the seed report.
+
+What is asserted is the general behaviour a user relies on — an arrest is coded as an arrest with
+its count, place and date; a statement is not an event; a denial is a denial — and that every
+field of every event points at text that supports it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chronicle.clean import clean
+from chronicle.pipeline import analyse
+from chronicle.record import Document, record_schema
+
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "moscow-kazakhstan.txt"
+
+
+def code(text: str, published: str | None = None) -> Document:
+    doc = clean(Document(id="t", text=text, published=published))
+    return analyse([doc])[0]
+
+
+def assert_fields_point_at_text(doc: Document) -> None:
+    for ev in doc.events:
+        assert doc.text[ev.evidence.start:ev.evidence.end] == ev.evidence.text
+        for actor in (ev.source, ev.target):
+            if actor is not None:
+                assert actor.text in doc.text
+        if ev.quantity is not None:
+            assert ev.evidence.start - 2000 <= ev.quantity.start <= ev.evidence.end + 2000
+            assert doc.text[ev.quantity.start:ev.quantity.end]
+        if ev.location is not None:
+            assert -90 <= ev.location.lat <= 90 and -180 <= ev.location.lon <= 180
+        assert 0.0 <= ev.confidence <= 1.0
+
+
+def test_an_arrest_is_coded_with_its_actors_count_place_and_date():
+    doc = code("Riot police arrested more than 200 protesters in Lagos on Saturday, June 8, 2024.")
+    (ev,) = [e for e in doc.events if e.type == "COERCE"]
+    assert ev.mode == "arrest" and ev.cameo.startswith("17")
+    assert ev.source.sector == "COP" and ev.source.country == "NGA"  # the police of where it happened
+    assert ev.target.sector == "PRO"
+    assert (ev.quantity.value, ev.quantity.approx) == (200, "at_least")
+    assert ev.location.name == "Lagos" and ev.location.country == "NGA"
+    assert (ev.date, ev.date_precision) == ("2024-06-08", "day")
+    assert_fields_point_at_text(doc)
+
+
+def test_a_statement_about_the_economy_is_not_an_event():
+    doc = code("The finance minister said the economy was recovering faster than expected this year.")
+    assert doc.events == []
+
+
+def test_a_denied_deployment_keeps_its_type_and_says_denied():
+    doc = code("The Kremlin denied sending troops to the border region on Tuesday.", published="2024-03-14")
+    kinds = {(e.type, e.modality) for e in doc.events}
+    assert ("MOBILIZE", "denied") in kinds or ("AID", "denied") in kinds
+
+
+def test_a_planned_deployment_is_intended():
+    doc = code("The government plans to deploy 5,000 soldiers to the northern provinces next month.")
+    ev = next(e for e in doc.events if e.type == "MOBILIZE")
+    assert ev.modality == "intended" and ev.quantity.value == 5000
+
+
+def test_an_event_without_a_date_expression_says_unknown_not_today():
+    doc = code("Protesters marched through the centre of Santiago against the pension reform.")
+    ev = next(e for e in doc.events if e.type == "PROTEST")
+    assert ev.date is None and ev.date_precision == "unknown"
+
+
+def test_records_with_events_match_the_schema():
+    doc = code("Turkish police detained 40 Kurdish activists in Ankara on Monday.", published="2024-05-08")
+    assert doc.events
+    jsonschema.validate(doc.to_dict(), record_schema())
+
+
+def test_the_same_document_gives_the_same_events_whatever_it_is_batched_with():
+    texts = ["Soldiers shelled the outskirts of Goma overnight, killing at least 12 civilians.",
+             "The two foreign ministers met in Geneva to discuss a ceasefire.",
+             "Farmers blocked the motorway near Lyon to protest against fuel taxes."]
+    alone = [analyse([clean(Document(id=str(i), text=t))])[0].events for i, t in enumerate(texts)]
+    together = [d.events for d in analyse([clean(Document(id=str(i), text=t))
+                                           for i, t in enumerate(texts)])]
+    assert alone == together
+
+
+@pytest.mark.skipif(not SEED.exists(), reason=f"seed report not found at {SEED}")
+def test_the_seed_report_gives_its_events_with_evidence():
+    raw = SEED.read_text(encoding="utf-8")
+    title, _, body = raw.partition("\n")
+    doc = analyse([clean(Document(id="seed", text=body.strip(), title=title.strip()))])[0]
+    assert doc.reference_date.year == 2022 and doc.reference_date.method == "weekday"
+    names = {e.text for e in doc.entities}
+    for name in ("Tokayev", "Andrei Serdyukov", "Nursultan Nazarbayev", "CSTO", "Almaty", "Kazakhstan"):
+        assert any(name in n for n in names), name
+    by_type = {}
+    for ev in doc.events:
+        by_type.setdefault(ev.type, []).append(ev)
+    # the appeal to Moscow: Kazakh government asks Russia
+    req = by_type["REQUEST"][0]
+    assert req.source.country == "KAZ" and req.target.country == "RUS"
+    # the deployment of Russian troops, in Almaty
+    moves = by_type.get("MOBILIZE", []) + by_type.get("AID", [])
+    assert any(e.source and e.source.country == "RUS" and e.location and e.location.name == "Almaty"
+               for e in moves)
+    # Tokayev blaming "international terrorist groups" on 5 January: an accusation, a claim
+    acc = by_type["ACCUSE"][0]
+    assert acc.modality == "claimed" and acc.date == "2022-01-05"
+    assert acc.source.name and "Tokayev" in acc.source.name
+    # the protest movement
+    assert "PROTEST" in by_type
+    assert_fields_point_at_text(doc)
