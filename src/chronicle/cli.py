@@ -343,6 +343,15 @@ def evaluate(goldset, path, limit, as_json):
         click.echo(module.format_table(result))
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def bench(ctx):
+    """Measure speed against the bare spaCy parse (same options as `python -m chronicle.bench`)."""
+    from .bench import main as bench_main
+
+    sys.exit(bench_main(ctx.args, prog="chronicle bench"))
+
+
 @cli.command()
 def schema():
     """Print the JSON Schema of the Document record."""

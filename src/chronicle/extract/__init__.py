@@ -180,7 +180,10 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
                 break
     if date is None and (tok.dep_ == "ROOT" or tok.head == sent.root):
         date, precision, _ = date_for_span(sent, doc.reference_date)
-    location = locate(tok, doc.entities) or dominant_place(doc.entities)
+    location = locate(tok, doc.entities)
+    if location is not None and target is not None and location.text in target.text:
+        location = None  # "appealed to Moscow": Moscow is whom, not where
+    location = location or dominant_place(doc.entities)
     for actor in (source, target):
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
                 and actor.kind != "igo" and location is not None and location.country:
@@ -206,15 +209,18 @@ def _quantity_for(doc: Document, parsed, sent, tok, event_type: str) -> Quantity
     units = _EVENT_UNITS.get(event_type)
     if not units:
         return None
+    # beyond the predicate's own phrase, only counts not already tied to another verb
+    # ("3,800 … arrested" belongs to the arrests, not to the protest next to it)
     for q in in_sentence:
-        if q.unit in units:
+        if q.unit in units and q.what is None:
             return q
     # the count may sit in the same paragraph ("…landed in Almaty. This contingent of nearly
     # 3,000 soldiers…"): take the nearest one of a unit this type of event moves
     para_start = doc.text.rfind("\n\n", 0, sent.start_char) + 1
     para_end = doc.text.find("\n\n", sent.end_char)
     para_end = len(doc.text) if para_end == -1 else para_end
-    nearby = [q for q in doc.quantities if para_start <= q.start < para_end and q.unit in units]
+    nearby = [q for q in doc.quantities
+              if para_start <= q.start < para_end and q.unit in units and q.what is None]
     if nearby:
         return min(nearby, key=lambda q: abs(q.start - sent.start_char))
     return None
