@@ -80,7 +80,7 @@ def _summary(console, report, stored_counts: dict | None = None) -> None:
                       highlight=False)
 
 
-def _run_pipeline(paths, sink, *, date, store, force, max_bytes):
+def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers):
     from .extract.classifier import ClassifierMissingError
     from .nlp import ModelMissingError
     from .pipeline import run
@@ -95,7 +95,7 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes):
     try:
         with _Progress(console, "reading") as progress:
             report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
-                         on_error=on_error, on_progress=progress.update)
+                         workers=workers, on_error=on_error, on_progress=progress.update)
     except (ModelMissingError, ClassifierMissingError) as err:
         _fatal(str(err))
     return console, report
@@ -114,6 +114,15 @@ def _check_date(ctx, param, value):
 
 _date_option = click.option("--date", callback=_check_date, metavar="YYYY-MM-DD",
                             help="Publication date for inputs that carry none.")
+def _default_workers() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+_workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=_default_workers, show_default="all cores",
+    help="Processes analysing documents; output is identical whatever the number.")
 _max_bytes_option = click.option("--max-bytes", type=click.IntRange(min=1), default=10_000_000,
                                  show_default=True, help="Skip (and report) inputs larger than this.")
 
@@ -128,7 +137,8 @@ def cli():
 @click.argument("paths", nargs=-1, required=True)
 @_date_option
 @_max_bytes_option
-def extract(paths, date, max_bytes):
+@_workers_option
+def extract(paths, date, max_bytes, workers):
     """Print one JSON record per document (JSON Lines) for PATHS, or '-' for JSON Lines on stdin."""
     from .record import to_json
 
@@ -139,7 +149,7 @@ def extract(paths, date, max_bytes):
         out.flush()
 
     console, report = _run_pipeline(paths, sink, date=date, store=None, force=False,
-                                    max_bytes=max_bytes)
+                                    max_bytes=max_bytes, workers=workers)
     _summary(console, report)
     sys.exit(1 if report.failed else 0)
 
@@ -159,7 +169,8 @@ def _open_store(db, read_only=False):
 @_date_option
 @_max_bytes_option
 @click.option("--force", is_flag=True, help="Re-analyse documents that are already stored.")
-def ingest(paths, db, date, max_bytes, force):
+@_workers_option
+def ingest(paths, db, date, max_bytes, force, workers):
     """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
     store = _open_store(db)
     with store:
@@ -167,7 +178,7 @@ def ingest(paths, db, date, max_bytes, force):
             store.write_document(doc)
 
         console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
-                                        max_bytes=max_bytes)
+                                        max_bytes=max_bytes, workers=workers)
         _summary(console, report, store.counts())
     sys.exit(1 if report.failed else 0)
 

@@ -9,7 +9,7 @@ and hands each finished document to a sink — the store, or stdout for `chronic
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -72,14 +72,99 @@ def _assign_id(doc: Document, caller_id: str, is_taken: Callable[[str], tuple | 
         doc.id = text_id(f"{doc.source.path}\n{doc.source.url}\n{doc.text}")
 
 
+def analyse_safely(docs: list[Document]) -> tuple[list[Document], list[IngestError]]:
+    """`analyse`, but a text that breaks the analysis costs only itself: on failure the batch is
+    retried one document at a time. Setup errors (missing model) still stop everything."""
+    try:
+        return analyse(docs), []
+    except SETUP_ERRORS:
+        raise
+    except Exception:
+        done, errors = [], []
+        for doc in docs:
+            try:
+                done.extend(analyse([doc]))
+            except SETUP_ERRORS:
+                raise
+            except Exception as err:
+                errors.append(IngestError(path=doc.source.path or "-", item=doc.source.url,
+                                          reason=f"analysis failed: {err}"))
+        return done, errors
+
+
+def _worker_init() -> None:
+    """Each worker process: one thread for the numeric libraries (the pool already uses every
+    core), then the models, loaded once before the first batch arrives."""
+    import os
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    from .extract import classifier as classifier_module
+    from .nlp import load_pipeline
+
+    load_pipeline()
+    classifier_module.THREADS = 1
+    classifier_module.classifier()
+
+
+class _Engine:
+    """Runs `analyse_safely` on batches, in this process or a pool of worker processes, and hands
+    results back in submission order — so output is the same whatever the number of workers."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+        self.first: list[Document] | None = None  # held back until we know the run is not tiny
+        self.pending: deque = deque()
+
+    def _start_pool(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent may hold DuckDB and onnxruntime threads
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+                                        mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, docs: list[Document]) -> Iterator[tuple[list[Document], list[IngestError]]]:
+        """Queue a batch; yield the results that are ready to hand on, oldest first."""
+        if self.workers == 1:
+            yield analyse_safely(docs)
+            return
+        if self.pool is None:
+            if self.first is None:
+                # one batch is not worth starting processes for (a cold `chronicle extract` of a
+                # single report would pay for loading the models in every worker)
+                self.first = docs
+                return
+            self._start_pool()
+            self.pending.append(self.pool.submit(analyse_safely, self.first))
+            self.first = None
+        self.pending.append(self.pool.submit(analyse_safely, docs))
+        while len(self.pending) > 2 * self.workers:  # bounded: memory stays flat on long runs
+            yield self.pending.popleft().result()
+
+    def drain(self) -> Iterator[tuple[list[Document], list[IngestError]]]:
+        if self.first is not None:
+            first, self.first = self.first, None
+            yield analyse_safely(first)
+        while self.pending:
+            yield self.pending.popleft().result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | None = None,
         store=None, force: bool = False, on_error: Callable[[IngestError], None] | None = None,
         on_progress: Callable[[RunReport], None] | None = None, max_bytes: int = 10_000_000,
-        batch_size: int = BATCH_SIZE) -> RunReport:
+        batch_size: int = BATCH_SIZE, workers: int = 1) -> RunReport:
     """Read, clean, analyse and hand every document to `sink`; report errors as they happen.
 
-    With a `store`, documents already stored (same id and source) are skipped unless `force`, and
-    the near-duplicate index is seeded from the stored documents.
+    Reading, cleaning and the cross-document state (duplicates, what is stored) stay in this
+    process; the analysis of each batch runs on `workers` processes. With a `store`, documents
+    already stored (same id and source) are skipped unless `force`, and the near-duplicate index
+    is seeded from the stored documents.
     """
     report = RunReport()
     started = time.perf_counter()
@@ -99,53 +184,52 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
         if on_error:
             on_error(err)
 
-    stats: dict = {}
-    for batch in _batched(read(paths, date=date, max_bytes=max_bytes, stats=stats), batch_size):
-        ready: list[Document] = []
-        for item in batch:
-            if isinstance(item, IngestError):
-                fail(item)
-                continue
-            report.read += 1
-            report.by_format[item.source.format] += 1
-            try:
-                doc = clean(item)
-                _assign_id(doc, item.id, is_taken)
-            except Exception as err:  # one bad document must not stop the batch
-                fail(IngestError(path=item.source.path or item.source.url or "-",
-                                 item=item.source.url, reason=f"cleaning failed: {err}"))
-                continue
-            if doc.id in seen_sources:
-                report.repeated += 1  # the same input named twice in one run
-                continue
-            seen_sources[doc.id] = (doc.source.path, doc.source.url)
-            if store is not None and not force and store.has_document(doc.id):
-                report.unchanged += 1
-                continue
-            dedup.check(doc)
-            if doc.flags.duplicate_of:
-                report.duplicates += 1
-            ready.append(doc)
-        if ready:
-            try:
-                done = analyse(ready)
-            except SETUP_ERRORS:
-                raise  # nothing can be analysed: stop with the fix, not one error per document
-            except Exception as err:  # retry one by one so a single bad text costs only itself
-                done = []
-                for doc in ready:
-                    try:
-                        done.extend(analyse([doc]))
-                    except Exception as one_err:
-                        fail(IngestError(path=doc.source.path or "-", item=doc.source.url,
-                                         reason=f"analysis failed: {one_err}"))
-                if not done and ready:
-                    fail(IngestError(path="-", reason=f"analysis failed: {err}"))
+    def deliver(results) -> None:
+        for done, errors in results:
+            for err in errors:
+                fail(err)
             for doc in done:
                 sink(doc)
                 report.written += 1
-        if on_progress:
-            on_progress(report)
+            if on_progress:
+                on_progress(report)
+
+    stats: dict = {}
+    engine = _Engine(workers)
+    try:
+        for batch in _batched(read(paths, date=date, max_bytes=max_bytes, stats=stats), batch_size):
+            ready: list[Document] = []
+            for item in batch:
+                if isinstance(item, IngestError):
+                    fail(item)
+                    continue
+                report.read += 1
+                report.by_format[item.source.format] += 1
+                try:
+                    doc = clean(item)
+                    _assign_id(doc, item.id, is_taken)
+                except Exception as err:  # one bad document must not stop the batch
+                    fail(IngestError(path=item.source.path or item.source.url or "-",
+                                     item=item.source.url, reason=f"cleaning failed: {err}"))
+                    continue
+                if doc.id in seen_sources:
+                    report.repeated += 1  # the same input named twice in one run
+                    continue
+                seen_sources[doc.id] = (doc.source.path, doc.source.url)
+                if store is not None and not force and store.has_document(doc.id):
+                    report.unchanged += 1
+                    continue
+                dedup.check(doc)
+                if doc.flags.duplicate_of:
+                    report.duplicates += 1
+                ready.append(doc)
+            if ready:
+                deliver(engine.submit(ready))
+            elif on_progress:
+                on_progress(report)
+        deliver(engine.drain())
+    finally:
+        engine.close()
     report.skipped = stats.get("skipped", {})
     report.seconds = time.perf_counter() - started
     return report

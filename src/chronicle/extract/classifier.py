@@ -87,6 +87,10 @@ class EventClassifier:
         return preds
 
 
+# Intra-op threads for onnxruntime; 0 lets it use every core. Worker processes of a pool set 1.
+THREADS = 0
+
+
 @lru_cache(maxsize=1)
 def classifier() -> EventClassifier:
-    return EventClassifier()
+    return EventClassifier(threads=THREADS)
