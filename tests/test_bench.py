@@ -131,22 +131,39 @@ def test_timers_pass_values_through_and_count_items():
     assert set(clock.seconds) == {"classifier", "read"}
 
 
-def test_instrumenting_the_pipeline_puts_every_stage_function_back():
-    from chronicle import extract, pipeline
+def test_instrumenting_the_pipeline_puts_every_stage_function_back(tmp_path):
+    from chronicle import extract, nlp, pipeline
     from chronicle.clean import Deduplicator
     from chronicle.extract.classifier import EventClassifier
-    from chronicle.nlp import load_pipeline
 
-    before = (pipeline.read, pipeline.clean, pipeline.annotate_with_parses, pipeline.extract_events,
-              extract._prepare, Deduplicator.check, EventClassifier.predict)
+    def stage_functions():
+        return (pipeline.read, pipeline.clean, pipeline.annotate_with_parses, pipeline.extract_events,
+                pipeline.analyse_safely, extract._prepare, Deduplicator.check, EventClassifier.predict,
+                nlp.load_pipeline)
+
+    before = stage_functions()
     clock = bench.StageClock()
-    with bench.instrumented(clock):
+    with bench.instrumented(clock, stage_dir=tmp_path):
         assert pipeline.clean is not before[1]
-        assert "pipe" in vars(load_pipeline())
+        assert pipeline.analyse_safely is bench._analyse_with_stage_timers
+        assert "pipe" in vars(nlp.load_pipeline())  # spaCy's pipe is timed once the model is loaded
     assert clock.not_instrumented == []
-    assert (pipeline.read, pipeline.clean, pipeline.annotate_with_parses, pipeline.extract_events,
-            extract._prepare, Deduplicator.check, EventClassifier.predict) == before
-    assert "pipe" not in vars(load_pipeline())
+    assert stage_functions() == before
+    assert "pipe" not in vars(nlp.load_pipeline())
+    assert bench._STAGE_DIR_VARIABLE not in __import__("os").environ
+
+
+def test_timers_written_by_worker_processes_are_added_up(tmp_path):
+    (tmp_path / "101.json").write_text(json.dumps({"seconds": {"parse": 2.0, "nlp": 2.5}, "items": {}}))
+    (tmp_path / "102.json").write_text(json.dumps({"seconds": {"parse": 1.0, "nlp": 1.5},
+                                                   "items": {"classifier": 7}}))
+    workers = bench.StageClock()
+    assert bench.collect_worker_clocks(workers, tmp_path) == 2
+    here = bench.StageClock()
+    here.add("read", 1.0)
+    stages = bench.stage_breakdown(here, wall=5.0, workers=workers)
+    assert stages["parse"] == 3.0 and stages["nlp_rest"] == 1.0 and workers.items["classifier"] == 7
+    assert stages["other"] == 4.0  # this process's wall time outside its own stages
 
 
 def test_targets_are_the_issue_s_and_say_which_way_is_better():
@@ -173,9 +190,9 @@ def test_table_shows_machine_command_commit_targets_and_stages():
                    "baseline_peak_pss_gb": 0.6, "cold_extract_s": 4.0, "stages": stages,
                    "classifier_candidates": 3000},
         "settings": {"baseline": "nlp.pipe(texts, n_process=2)", "memory_method": "VmRSS",
-                     "not_instrumented": [], "run_accepts_workers": False},
+                     "not_instrumented": [], "run_accepts_workers": True, "workers": 3},
     }
     table = bench.format_table(result)
     for expected in ("AMD EPYC, 2 cores", "abc1234", "python -m chronicle.bench", "≥ 25", "MISSED",
-                     "≤ 1.5 GB", "met", "event classifier", "median of 3 repetitions"):
+                     "≤ 1.5 GB", "met", "event classifier", "median of 3 repetitions", "--workers 3"):
         assert expected in table

