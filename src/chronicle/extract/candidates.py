@@ -65,17 +65,19 @@ def candidates(sent) -> list:
     return [tok for tok in sent if triggers_for(tok)]
 
 
-def marked_text(sent, tok) -> str:
-    """The sentence with the candidate predicate marked, as the classifier sees it."""
-    start = sent.start_char
-    a, b = tok.idx - start, tok.idx - start + len(tok.text)
-    text = sent.text
+def mark_span(text: str, a: int, b: int) -> str:
+    """`text` with the characters a..b marked, as the classifier sees it (training and runtime)."""
     marked = f"{text[:a]}{OPEN} {text[a:b]} {CLOSE}{text[b:]}"
     if len(marked) > MAX_CHARS:  # keep a window around the predicate for very long sentences
-        centre = a
-        lo = max(0, centre - MAX_CHARS // 2)
+        lo = max(0, a - MAX_CHARS // 2)
         marked = marked[lo:lo + MAX_CHARS]
     return " ".join(marked.split())
+
+
+def marked_text(sent, tok) -> str:
+    """The sentence with the candidate predicate marked."""
+    a = tok.idx - sent.start_char
+    return mark_span(sent.text, a, a + len(tok.text))
 
 
 def lexicon_defaults(tok, event_type: str) -> Trigger:

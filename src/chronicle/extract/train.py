@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .candidates import CLOSE, EVENT_TYPES, OPEN, candidates, triggers_for
+from .candidates import EVENT_TYPES, candidates, mark_span, triggers_for
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "train" / "events.tsv"
@@ -91,12 +91,8 @@ def build_items(rows: list[dict], nlp) -> list[Item]:
     return out
 
 
-def _mark(text: str, start: int, end: int) -> str:
-    return " ".join(f"{text[:start]}{OPEN} {text[start:end]} {CLOSE}{text[end:]}".split())
-
-
 def examples_of(items: list[Item]) -> list[Example]:
-    return [Example(_mark(it.text, a, b), lab) for it in items for a, b, lab in it.spans]
+    return [Example(mark_span(it.text, a, b), lab) for it in items for a, b, lab in it.spans]
 
 
 # How news joins two acts in one sentence; used to build two-clause training sentences.
@@ -128,7 +124,7 @@ def composites(items: list[Item], n: int, seed: int) -> list[Example]:
         else:
             s0, e0, lab = rng.choice(b.spans)
             a_, b_ = s0 + offset, e0 + offset
-        out.append(Example(_mark(text, a_, b_), lab))
+        out.append(Example(mark_span(text, a_, b_), lab))
     return out
 
 
