@@ -95,9 +95,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             for child in tok.children:
                 if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG"):
                     source = child
-        if source is None and tok.dep_ in _SUBJ + ("dobj",) and tok.head.pos_ == "VERB":
-            # "the protests began": no agent inside the phrase; leave it unknown
-            pass
+        # "the protests began": no agent inside the phrase, so the source stays unknown
         return source, target
 
     passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
@@ -169,9 +167,10 @@ def modality(tok, event_type: str) -> str:
 
 
 def _about_to(tok) -> bool:
+    """Whether the predicate is "about to" happen: it hangs off "about", or "about" precedes it."""
     head = tok.head
-    return tok.dep_ == "xcomp" and head.lower_ == "about" or any(
-        c.lower_ == "about" for c in head.children if c.i < tok.i) and tok.dep_ == "xcomp"
+    return tok.dep_ == "xcomp" and (
+        head.lower_ == "about" or any(c.lower_ == "about" for c in head.children if c.i < tok.i))
 
 
 def _reported_future(tok) -> bool:
