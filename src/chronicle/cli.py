@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -172,13 +173,20 @@ def _open_store(db, read_only=False):
 @_workers_option
 def ingest(paths, db, date, max_bytes, force, workers):
     """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
+    from .resolve import resolve_store
+
     store = _open_store(db)
     with store:
+        written: list[str] = []
+
         def sink(doc):
             store.write_document(doc)
+            written.append(doc.id)
 
         console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
                                         max_bytes=max_bytes, workers=workers)
+        # cross-document events: recompute the clusters of the event types the new documents touch
+        resolve_store(store, doc_ids=written)
         _summary(console, report, store.counts())
     sys.exit(1 if report.failed else 0)
 
@@ -328,6 +336,27 @@ def show(doc_id, db, source, fmt):
     from .report import render_document
 
     render_document(doc)
+
+
+@cli.command()
+@click.option("--db", default="chronicle.duckdb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "csv", "gdelt", "acled"]),
+              required=True, help="gdelt/acled: those data sets' columns (docs/EXPORTS.md).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--all-types", is_flag=True,
+              help="acled: also export PLOVER types ACLED does not code, as 'Strategic developments/Other'.")
+def export(db, fmt, out, all_types):
+    """Write the cross-document events (one row per event, with its sources) to a file."""
+    from .export import ExportError, export as write_export
+
+    if not Path(db).exists():
+        _fatal(f"no database at {db}; run `chronicle ingest PATH --db {db}` first")
+    with _open_store(db, read_only=True) as store:
+        try:
+            n = write_export(store, fmt, out, all_types=all_types)
+        except ExportError as err:
+            _fatal(str(err))
+    click.echo(f"wrote {n} events to {out} ({fmt})", err=True)
 
 
 GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews"}

@@ -46,6 +46,17 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS quantities (
         doc_id VARCHAR, n INTEGER, value DOUBLE, approx VARCHAR, unit VARCHAR, what VARCHAR,
         start_char INTEGER, end_char INTEGER, PRIMARY KEY (doc_id, n))""",
+    # Cross-document events (`resolve.py`): every stored event belongs to exactly one cluster; a
+    # cluster shows the fields of its representative event plus how many reports carry it.
+    """CREATE TABLE IF NOT EXISTS clusters (
+        id VARCHAR PRIMARY KEY, type VARCHAR, mode VARCHAR, cameo VARCHAR,
+        source JSON, target JSON, source_country VARCHAR, target_country VARCHAR,
+        date VARCHAR, date_precision VARCHAR, location JSON, location_name VARCHAR,
+        lat DOUBLE, lon DOUBLE, quantity JSON, modality VARCHAR, confidence DOUBLE,
+        num_sources INTEGER, num_articles INTEGER, first_report VARCHAR, last_report VARCHAR,
+        representative VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS cluster_members (
+        event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR, doc_id VARCHAR, reason VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS ingest_errors (
         path VARCHAR, item VARCHAR, reason VARCHAR, first_seen TIMESTAMP, last_seen TIMESTAMP,
         PRIMARY KEY (path, item, reason))""",
@@ -161,7 +172,7 @@ class Store:
             yield from rows
 
     def counts(self) -> dict[str, int]:
-        tables = ("documents",) + CHILD_TABLES + ("ingest_errors",)
+        tables = ("documents",) + CHILD_TABLES + ("clusters", "ingest_errors")
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
     def query(self, sql: str, params: Iterable = ()) -> tuple[list[str], list[tuple]]:

@@ -1,0 +1,129 @@
+"""Cross-document resolution: the same happening in several reports becomes one event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chronicle.pipeline import run
+from chronicle.resolve import _Event, match, resolve_store
+from chronicle.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML_REPORT = ROOT / "examples" / "border-talks.html"
+
+
+def _ingest(db: Path, paths: list[str]) -> Store:
+    store = Store(db)
+    written = []
+
+    def sink(doc):
+        store.write_document(doc)
+        written.append(doc.id)
+
+    run(paths, sink, store=store)
+    resolve_store(store, doc_ids=written)
+    return store
+
+
+@pytest.fixture(scope="module")
+def text_copy(tmp_path_factory) -> Path:
+    """The HTML example republished as plain text: what a second outlet's copy looks like."""
+    folder = tmp_path_factory.mktemp("copy")
+    store = _ingest(folder / "html.duckdb", [str(HTML_REPORT)])
+    doc = store.get_document(store.query("SELECT id FROM documents")[1][0][0])
+    store.close()
+    path = folder / "border-talks-copy.txt"
+    path.write_text(f"{doc.title}\n\n{doc.text}\n", encoding="utf-8")
+    return path
+
+
+def _clusters(store: Store) -> set[frozenset[str]]:
+    _, rows = store.query("SELECT cluster_id, list(event_id) FROM cluster_members GROUP BY cluster_id")
+    return {frozenset(ids) for _, ids in rows}
+
+
+def test_html_and_text_copies_are_one_event_with_two_articles(tmp_path, text_copy):
+    store = _ingest(tmp_path / "db.duckdb", [str(HTML_REPORT), str(text_copy)])
+    _, docs = store.query("SELECT id, source_format, duplicate_of FROM documents ORDER BY source_format")
+    assert [d[1] for d in docs] == ["html", "txt"]
+    assert docs[1][2] == docs[0][0]  # cleaning saw the copy
+    n_events = store.query("SELECT count(*) FROM events")[1][0][0]
+    _, clusters = store.query("SELECT num_articles, num_sources FROM clusters")
+    assert n_events >= 2 and len(clusters) == n_events // 2
+    # every event of the report has its twin from the copy; the copy is not a second outlet
+    assert all(row == (2, 1) for row in clusters)
+    _, reasons = store.query("SELECT reason FROM cluster_members WHERE reason <> 'first report'")
+    assert reasons and all("same sentence in near-duplicate reports" in r for (r,) in reasons)
+    store.close()
+
+
+def test_incremental_equals_full_and_ingest_order_does_not_matter(tmp_path, text_copy):
+    one = _ingest(tmp_path / "a.duckdb", [str(HTML_REPORT)])
+    one.close()
+    one = _ingest(tmp_path / "a.duckdb", [str(text_copy)])  # a later ingest updates the clusters
+    incremental = _clusters(one)
+    resolve_store(one)
+    assert _clusters(one) == incremental
+    ids_one = one.query("SELECT id FROM clusters ORDER BY id")[1]
+    one.close()
+    two = _ingest(tmp_path / "b.duckdb", [str(text_copy), str(HTML_REPORT)])
+    # the copy came first here, so it is the original and the HTML the duplicate: same groups
+    assert len(_clusters(two)) == len(incremental)
+    assert two.query("SELECT sum(num_articles) FROM clusters")[1] == \
+        [(sum(len(c) for c in incremental),)]
+    assert len(ids_one) == len(incremental)
+    two.close()
+
+
+def test_reingesting_a_document_keeps_every_event_in_exactly_one_cluster(tmp_path, text_copy):
+    store = _ingest(tmp_path / "db.duckdb", [str(HTML_REPORT), str(text_copy)])
+    store.close()
+    store = Store(tmp_path / "db.duckdb")
+    written = []
+    run([str(text_copy)], lambda d: (store.write_document(d), written.append(d.id)), store=store,
+        force=True)
+    resolve_store(store, doc_ids=written)
+    _, rows = store.query("""SELECT count(*) FILTER (WHERE m.event_id IS NULL),
+                                    (SELECT count(*) FROM cluster_members),
+                                    (SELECT count(*) FROM events)
+                             FROM events e LEFT JOIN cluster_members m ON m.event_id = e.id""")
+    unclustered, members, events = rows[0]
+    assert unclustered == 0 and members == events
+    store.close()
+
+
+def _event(**kw) -> _Event:
+    base = dict(id="d1-e1", doc_id="d1", type="MOBILIZE", mode="troops",
+                source={"text": "Russian troops", "country": "RUS", "sector": "MIL", "kind": "group"},
+                target=None, date="2022-01-07", precision="day",
+                location={"name": "Almaty", "lat": 43.25, "lon": 76.92, "country": "KAZ",
+                          "feature": "city"},
+                modality="asserted", confidence=0.9, published=None, outlet="a.example",
+                family="d1", evidence="Russian troops landed in Almaty on Friday.")
+    base.update(kw)
+    return _Event(**base)
+
+
+def test_match_needs_type_actors_date_and_place_to_agree():
+    a = _event()
+    b = _event(id="d2-e1", doc_id="d2", family="d2", date="2022-01-08",
+               evidence="Russian paratroopers arrived in Almaty.")
+    why = match(a, b)
+    assert why and "same source RUS" in why and "Almaty" in why and "1 day(s) apart" in why
+    assert match(a, _event(id="x", doc_id="d2", family="d2", type="AID")) is None
+    assert match(a, _event(id="x", doc_id="d2", family="d2", date="2022-01-11")) is None
+    other_actor = dict(a.source, country="BLR")
+    assert match(a, _event(id="x", doc_id="d2", family="d2", source=other_actor)) is None
+    astana = {"name": "Astana", "lat": 51.17, "lon": 71.45, "country": "KAZ", "feature": "city"}
+    assert match(a, _event(id="x", doc_id="d2", family="d2", location=astana)) is None
+    assert match(a, _event(id="x", doc_id="d2", family="d2", modality="denied")) is None
+    # a month-precise report of the same deployment still overlaps the day
+    assert match(a, _event(id="x", doc_id="d2", family="d2", date="2022-01", precision="month"))
+    # type and date alone are not enough: nothing positive ties two bare events together
+    bare = dict(source=None, target=None, location=None)
+    assert match(_event(**bare), _event(id="x", doc_id="d2", family="d2", **bare)) is None
+    # a country-level place is compatible with a city inside it
+    kaz = {"name": "Kazakhstan", "lat": 48.0, "lon": 68.0, "country": "KAZ", "feature": "country"}
+    assert match(a, _event(id="x", doc_id="d2", family="d2", location=kaz))
