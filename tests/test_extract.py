@@ -115,3 +115,12 @@ def test_the_seed_report_gives_its_events_with_evidence():
     # the protest movement
     assert "PROTEST" in by_type
     assert_fields_point_at_text(doc)
+
+
+def test_a_month_name_is_not_a_candidate_predicate():
+    from chronicle.extract.candidates import candidates
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("The two sides signed the ceasefire agreement on 2 March in Doha.")
+    found = [tok.text for sent in parsed.sents for tok in candidates(sent)]
+    assert "signed" in found and "March" not in found

@@ -60,9 +60,15 @@ def triggers_for(tok) -> list[Trigger]:
     return found or []
 
 
+# A word inside a date or a number is not a predicate: "March" the month is no march, and "a
+# second" is no support. (Names are left to the classifier: the small model's entity
+# spans are too often wrong to exclude a predicate on their word.)
+_NOT_PREDICATES = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
+
+
 def candidates(sent) -> list:
     """Tokens of a sentence span that may be event predicates."""
-    return [tok for tok in sent if triggers_for(tok)]
+    return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES and triggers_for(tok)]
 
 
 def mark_span(text: str, a: int, b: int) -> str:
