@@ -80,3 +80,27 @@ def test_later_mentions_resolve_to_the_person_first_named_with_a_title(nlp):
     later = code_span(doc, next(t for t in doc if t.text == "Ruto" and t.i > first.end))
     resolved = registry.resolve(later)
     assert (resolved.country, resolved.sector, resolved.name) == ("KEN", "GOV", "William Ruto")
+
+
+def test_a_support_verb_lends_its_subject_to_the_nominal_event(nlp):
+    src, _, _ = roles(nlp, "Chilean rebels launched an attack on an army base near the border.", "attack", "ASSAULT")
+    assert src.country == "CHL" and src.sector == "REB"
+    # the minister promised to keep up the aid: the aid is hers to give
+    src, _, _ = roles(nlp, "The Danish foreign minister has promised to continue humanitarian aid to Yemen.",
+                      "aid", "AID")
+    assert (src.country, src.sector) == ("DNK", "GOV")
+
+
+def test_who_condemns_an_attack_did_not_carry_it_out(nlp):
+    src, _, _ = roles(nlp, "The Kenyan government condemned the attack on the market.", "attack", "ASSAULT")
+    assert src is None
+
+
+def test_a_visit_is_made_by_who_arrived_on_it(nlp):
+    src, _, _ = roles(nlp, "The Peruvian president arrived in Quito on a two-day visit.", "visit", "CONSULT")
+    assert (src.country, src.sector) == ("PER", "GOV")
+
+
+def test_willing_to_act_passes_the_subject_on(nlp):
+    src, _, _ = roles(nlp, "Finland is willing to send engineers to rebuild the bridge.", "send", "AID")
+    assert src is not None and src.country == "FIN"

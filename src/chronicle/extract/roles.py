@@ -28,10 +28,10 @@ def _subject_of(verb):
 
 def _inherited_subject(tok):
     """The subject a predicate shares with the verb it depends on ("agreed to send", "met and
-    signed", "troops who landed")."""
+    signed", "troops who landed", "is willing to send")."""
     cur = tok
     for _ in range(4):
-        if cur.dep_ in ("xcomp", "conj", "advcl", "acl") and cur.head is not cur:
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "acomp") and cur.head is not cur:
             head = cur.head
             if cur.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
                 return None  # "the protests sparked by X": the noun is not the agent
@@ -44,6 +44,35 @@ def _inherited_subject(tok):
         else:
             return None
     return None
+
+
+# Verbs that only carry a nominal event, whose subject is the event's agent: "held talks",
+# "launched an attack", "promised to continue military aid", "signed an agreement". Verbs that
+# judge or report an event ("condemned the attack", "denied the arrests") are not among them: their
+# subject is not who acted.
+_SUPPORT_VERBS = {"hold", "launch", "stage", "conduct", "carry", "make", "give", "pay", "begin",
+                  "start", "continue", "resume", "sign", "reach", "conclude", "provide", "offer",
+                  "deliver", "send", "impose", "issue", "file", "lodge", "mount", "open", "take",
+                  "extend", "grant", "order", "step", "intensify", "escalate", "declare",
+                  "organize", "organise", "lead", "host", "end", "announce", "pursue"}
+# Verbs of going whose purpose phrase names the event: "arrived on a visit", "returned for talks".
+_MOTION_VERBS = {"arrive", "come", "go", "travel", "return", "fly", "head", "leave", "set"}
+
+
+def _support_verb_subject(noun):
+    """The agent of a nominal event carried by a support verb or a verb of going, if any."""
+    head = noun.head
+    if noun.dep_ in ("dobj", "conj") and head.pos_ == "VERB" \
+            and head.lemma_.lower() in _SUPPORT_VERBS:
+        verb = head
+    elif noun.dep_ == "pobj" and head.lower_ in ("on", "for") and head.head.pos_ == "VERB" \
+            and head.head.lemma_.lower() in _MOTION_VERBS:
+        verb = head.head
+    else:
+        return None
+    if any(c.dep_ in _PASSIVE_SUBJ for c in verb.children):
+        return None  # "talks were held": no agent named
+    return _subject_of(verb) or _inherited_subject(verb)
 
 
 def _is_place(tok) -> bool:
@@ -95,6 +124,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             for child in tok.children:
                 if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG"):
                     source = child
+        if source is None:
+            source = _support_verb_subject(tok)
         # "the protests began": no agent inside the phrase, so the source stays unknown
         return source, target
 
