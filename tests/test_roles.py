@@ -104,3 +104,15 @@ def test_a_visit_is_made_by_who_arrived_on_it(nlp):
 def test_willing_to_act_passes_the_subject_on(nlp):
     src, _, _ = roles(nlp, "Finland is willing to send engineers to rebuild the bridge.", "send", "AID")
     assert src is not None and src.country == "FIN"
+
+
+def test_a_country_heading_its_phrase_is_the_actor_not_the_alliance_it_belongs_to(nlp):
+    doc = nlp("EU-member Portugal has offered to take in two hundred refugees.")
+    actor = code_span(doc, next(t for t in doc if t.text == "Portugal"))
+    assert (actor.country, actor.kind) == ("PRT", "state")
+
+
+def test_people_from_a_country_belong_to_it(nlp):
+    doc = nlp("Doctors from a Norwegian charity reopened the field clinic.")
+    actor = code_span(doc, doc[0])
+    assert actor.country == "NOR"

@@ -155,7 +155,11 @@ def code_span(doc, head) -> Actor:
         actor.name = persons[0].text
         actor.kind = "person"
     igo = next((m for m in matches if m.what == "igo"), None)
-    if igo is not None and (igo.start <= head.i < igo.end or not any(m.what == "role" for m in matches)):
+    # "NATO-member Norway": a country heading the phrase is the actor; the IGO only describes it
+    head_is_a_country = any(m.what == "country" and m.start <= head.i < m.end
+                            and m.value[1] != "demonyms" for m in matches)
+    if igo is not None and (igo.start <= head.i < igo.end or not (
+            any(m.what == "role" for m in matches) or head_is_a_country)):
         actor.name, actor.kind = igo.value
         actor.sector = "IGO" if igo.value[1] == "igo" else "NGO"
         return actor
@@ -187,6 +191,13 @@ def code_span(doc, head) -> Actor:
             else:  # "Moscow said", "Kazakhstan asked": the government
                 actor.kind, actor.sector = "state", "GOV"
                 actor.name = lexicon().country_names.get(actor.country)
+    if actor.country is None and (actor.sector or actor.kind == "person"):
+        # "doctors from two American aid groups", "a delegation from Iran": where they come from
+        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ == "from"):
+            origin = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
+            if origin:
+                actor.country = origin[0].value[0]
+                break
     if actor.kind == "unknown" and head.ent_type_ == "ORG":
         actor.kind = "group"
     return actor
