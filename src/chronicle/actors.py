@@ -78,7 +78,8 @@ class Match:
 
 
 def _surface(doc, i: int, j: int) -> str:
-    return doc.text[doc[i].idx:doc[j - 1].idx + len(doc[j - 1].text)]
+    # the span's own text: `doc.text` would rebuild the whole document's string on every call
+    return doc[i:j].text
 
 
 def scan(doc, tokens: list[int]) -> list[Match]:

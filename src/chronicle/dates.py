@@ -631,10 +631,11 @@ def date_for_span(span, ref: ReferenceDate | None
         place = _attachment(expr_span.root, predicate)
         if place is None:
             continue
-        expression = doc.text[start:end]
+        text = _doc_text(doc)
+        expression = text[start:end]
         value, precision = resolve_date(expression, ref, tense=tense)
         if value is None:
-            value, precision = _paired_weekday(expression, doc.text, ref)
+            value, precision = _paired_weekday(expression, text, ref)
         if value is None:
             continue
         key = (place, _PRECISION_RANK[precision], abs(expr_span.root.i - predicate.i))
@@ -651,13 +652,20 @@ def _date_expressions(span) -> list[tuple[int, int]]:
     overlap the longer one is kept."""
     found = [(e.start_char, e.end_char) for e in span.doc.ents
              if e.label_ in ("DATE", "TIME") and e.start < span.end and e.end > span.start]
-    found += [(m.start, m.end) for m in _scan(span.doc.text)
+    found += [(m.start, m.end) for m in _scan(_doc_text(span.doc))
               if m.start >= span.start_char and m.end <= span.end_char]
     kept: list[tuple[int, int]] = []
     for start, end in sorted(set(found), key=lambda r: (r[0] - r[1], r[0])):
         if all(end <= s or start >= e for s, e in kept):
             kept.append((start, end))
     return sorted(kept)
+
+
+def _doc_text(doc) -> str:
+    """The parsed document's text, built once: spaCy's `Doc.text` joins every token on each call."""
+    if "chronicle_text" not in doc.user_data:
+        doc.user_data["chronicle_text"] = doc.text
+    return doc.user_data["chronicle_text"]
 
 
 def _is_bounded(expr_span) -> bool:
