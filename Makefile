@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLES := ../shared/samples
 DB ?= chronicle.duckdb
 
-.PHONY: setup demo test clean train bench
+.PHONY: setup demo test clean train bench bench-ray
 
 setup: $(STAMP)
 
@@ -27,8 +27,15 @@ demo: $(STAMP)
 	$(BIN)/chronicle ingest examples $(SAMPLE_INPUTS) --db $(DB) || test $$? -eq 1
 	$(BIN)/chronicle documents --db $(DB)
 	$(BIN)/chronicle show --db $(DB) $(if $(wildcard $(SEED)),--path $(SEED),--path examples/harbour-strike-translated.txt)
+	@# the web page; `make demo NO_SERVE=1` (CI) checks the database opens, prints the URL and exits
+	$(BIN)/chronicle serve --db $(DB) $(if $(NO_SERVE),--no-serve,)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (Playwright's own browser download is not reachable).
+.PHONY: browser
+browser:
+	command -v chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 clean:
@@ -49,3 +56,8 @@ train: $(TRAIN_STAMP)
 # Needs ../shared (eval sets and samples); takes a few minutes. `--quick` for a fast look.
 bench: $(STAMP)
 	$(BIN)/python -m chronicle.bench
+
+# The Ray engine with 1 and 2 workers against the local pool on the same corpus, cut into shards
+# (docs/SCALING.md). Needs ../shared; about 15 minutes. `ARGS=--quick` for a fast look.
+bench-ray: $(STAMP)
+	$(BIN)/python -m chronicle.scale.bench $(ARGS)

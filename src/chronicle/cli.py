@@ -102,6 +102,34 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers):
     return console, report
 
 
+def _run_on_ray(paths, sink, *, store, force, date, max_bytes, workers, address, shards_dir,
+                shard_size):
+    """`--engine ray`: the same contract as `_run_pipeline`, the work spread over a Ray cluster."""
+    from .scale import ScaleError
+    from .scale.ray_engine import run
+
+    console = _stderr()
+
+    def on_error(err):
+        _print_error(console, err)
+        store.write_error(err)
+
+    def on_notice(message):
+        from rich.markup import escape
+
+        console.print(f"[yellow]warning[/yellow] {escape(message)}", soft_wrap=True)
+
+    options = {"shard_size": shard_size} if shard_size else {}
+    try:
+        with _Progress(console, "coding shards") as progress:
+            report = run(paths, sink, store=store, force=force, date=date, max_bytes=max_bytes,
+                         workers=workers, address=address, shards_dir=shards_dir, on_error=on_error,
+                         on_progress=progress.update, on_notice=on_notice, **options)
+    except ScaleError as err:
+        _fatal(str(err))
+    return console, report
+
+
 def _check_date(ctx, param, value):
     if value is None:
         return None
@@ -171,10 +199,28 @@ def _open_store(db, read_only=False):
 @_max_bytes_option
 @click.option("--force", is_flag=True, help="Re-analyse documents that are already stored.")
 @_workers_option
-def ingest(paths, db, date, max_bytes, force, workers):
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: worker processes on this machine; ray: shards coded on a Ray cluster, "
+                   "same records (docs/SCALING.md).")
+@click.option("--address", metavar="auto|HOST:PORT|ray://HOST:PORT",
+              help="--engine ray: the cluster to join (default: a local Ray instance with --workers CPUs).")
+@click.option("--shards-dir", metavar="DIR|URI",
+              help="--engine ray: where coded shards are kept, to resume (default: DB.shards); on a "
+                   "cluster, a path every node sees or an object-store URI.")
+@click.option("--shard-size", type=click.IntRange(min=1), metavar="N",
+              help="--engine ray: documents per shard (lines of a JSON Lines file, files of a folder; "
+                   "a WARC file is one shard) [default: 200].")
+def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_dir, shard_size):
     """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
     from .resolve import resolve_store
 
+    ray_only = {"--address": address, "--shards-dir": shards_dir, "--shard-size": shard_size}
+    if engine != "ray" and any(v is not None for v in ray_only.values()):
+        given = ", ".join(k for k, v in ray_only.items() if v is not None)
+        raise click.UsageError(f"{given}: only with --engine ray")
+    if engine == "ray" and address and click.get_current_context().get_parameter_source(
+            "workers") == click.core.ParameterSource.DEFAULT:
+        workers = None  # on a cluster: all of its CPUs, not this machine's
     store = _open_store(db)
     with store:
         written: list[str] = []
@@ -183,11 +229,18 @@ def ingest(paths, db, date, max_bytes, force, workers):
             store.write_document(doc)
             written.append(doc.id)
 
-        console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
-                                        max_bytes=max_bytes, workers=workers)
+        if engine == "ray":
+            console, report = _run_on_ray(paths, sink, store=store, force=force, date=date,
+                                          max_bytes=max_bytes, workers=workers, address=address,
+                                          shards_dir=shards_dir, shard_size=shard_size)
+        else:
+            console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
+                                            max_bytes=max_bytes, workers=workers)
         # cross-document events: recompute the clusters of the event types the new documents touch
         resolve_store(store, doc_ids=written)
         _summary(console, report, store.counts())
+        if engine == "ray":
+            console.print(report.describe(), highlight=False, soft_wrap=True)
     sys.exit(1 if report.failed else 0)
 
 
@@ -269,34 +322,54 @@ def documents(db, language, source_format, truncated, translated, no_duplicates,
     _query_and_emit(db, sql, params + [limit], fmt)
 
 
+def _open_query(db):
+    from .query import Chronicle
+    from .store import StoreError
+
+    try:
+        return Chronicle(db)
+    except (FileNotFoundError, StoreError) as err:
+        _fatal(str(err))
+
+
+def _actor_label(name, country, sector):
+    code = "/".join(x for x in (country, sector) if x)
+    return f"{name or '-'} [{code}]" if code else (name or "")
+
+
 @cli.command()
 @click.option("--db", default="chronicle.duckdb", show_default=True)
-@click.option("--type", "event_type", help="PLOVER event type, e.g. PROTEST.")
-@click.option("--country", help="Source or target country (ISO alpha-3).")
-@click.option("--since", callback=_check_date, metavar="YYYY-MM-DD")
-@click.option("--until", callback=_check_date, metavar="YYYY-MM-DD")
+@click.option("--country", help="ISO alpha-3 code(s), comma-separated: source, target or location country.")
+@click.option("--actor", help="Part of an actor's name or text, or a sector code (GOV, MIL, PRO …).")
+@click.option("--type", "event_type", help="PLOVER event type(s), comma-separated, e.g. PROTEST.")
+@click.option("--mode", help="PLOVER mode, e.g. troops.")
+@click.option("--since", metavar="YYYY[-MM[-DD]]", help="On or after this date (inclusive).")
+@click.option("--until", metavar="YYYY[-MM[-DD]]", help="On or before this date (inclusive).")
+@click.option("--near", metavar="LAT,LON,KM", help="Within KM kilometres of a point.")
+@click.option("--text", help="Words in an evidence sentence or a report's title.")
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def events(db, event_type, country, since, until, limit, fmt):
-    """List stored events."""
-    where, params = [], []
-    if event_type:
-        where.append("type = ?")
-        params.append(event_type.upper())
-    if country:
-        where.append("(source_country = ? OR target_country = ?)")
-        params += [country.upper(), country.upper()]
-    if since:
-        where.append("date >= ?")
-        params.append(since)
-    if until:
-        where.append("date <= ?")
-        params.append(until + "~")  # partial dates (YYYY-MM) sort before the day bound
-    sql = f"""SELECT id, date, type, mode, cameo, source_country, target_country, location_name,
-                     modality, round(confidence, 2) AS confidence, left(evidence_text, 80) AS evidence
-              FROM events {'WHERE ' + ' AND '.join(where) if where else ''}
-              ORDER BY date NULLS LAST, id LIMIT ?"""
-    _query_and_emit(db, sql, params + [limit], fmt)
+def events(db, country, actor, event_type, mode, since, until, near, text, limit, fmt):
+    """List events (one row per cross-document event, however many reports carry it)."""
+    with _open_query(db) as chron:
+        try:
+            rows = chron.event_records(country=country, actor=actor, type=event_type, mode=mode,
+                                       since=since, until=until, near=near, text=text,
+                                       limit=limit)
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
+        columns = chron.event_columns()
+    if fmt != "table":
+        _emit(columns, [[r[c] for c in columns] for r in rows], fmt)
+        return
+    _emit(["id", "date", "type", "source", "target", "place", "articles", "conf", "evidence"], [
+        [r["id"], r["date"], r["type"] + (f"/{r['mode']}" if r["mode"] else ""),
+         _actor_label(r["source_name"], r["source_country"], r["source_sector"]),
+         _actor_label(r["target_name"], r["target_country"], r["target_sector"]),
+         r["location_name"], r["num_articles"],
+         None if r["confidence"] is None else round(r["confidence"], 2),
+         " ".join((r["evidence"] or "").split())[:80]]
+        for r in rows], fmt)
 
 
 @cli.command()
@@ -399,6 +472,57 @@ def schema():
     from .record import record_schema
 
     click.echo(json.dumps(record_schema(), indent=2))
+
+
+def _can_open_browser() -> bool:
+    """Only where a graphical browser can appear: on a bare server `webbrowser` may start a
+    text-mode browser that takes over the terminal."""
+    import os
+
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@cli.command()
+@click.option("--db", default="chronicle.duckdb", show_default=True, help="Database file.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@click.option("--no-serve", is_flag=True,
+              help="Check that the database opens, print the URL and exit (for CI).")
+def serve(db, host, port, no_browser, no_serve):
+    """Serve the web page and the HTTP API (/api, docs at /docs) for a database, read-only."""
+    import socket
+
+    from .store import StoreError
+
+    try:
+        from .serve import create_app
+
+        app = create_app(db)
+    except (FileNotFoundError, StoreError) as err:
+        _fatal(str(err))
+    overview = app.state.db.overview()
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    click.echo(f"{db}: {overview['events']} events from {overview['documents']} documents")
+    if no_serve:
+        app.state.db.close()
+        click.echo(f"Chronicle would be at {url} (--no-serve: not started)")
+        return
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as err:
+        _fatal(f"cannot listen on {host}:{port} ({err.strerror}); pass another --port")
+    import uvicorn
+
+    click.echo(f"Chronicle is at {url} (Ctrl-C to stop)")
+    if not no_browser and _can_open_browser():
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def main():

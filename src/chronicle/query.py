@@ -1,0 +1,578 @@
+"""The read side: one filter implementation for the Python API, the CLI and the HTTP API.
+
+    >>> import chronicle
+    >>> db = chronicle.open("chronicle.duckdb")
+    >>> db.events(country="KAZ", since="2022-01")           # DataFrame, one row per event
+    >>> db.event(db.events(type="MOBILIZE").id[0])          # that event with every report of it
+
+An analyst's "event" is a cross-document cluster (`clusters`, filled by `resolve.py`): one row
+however many reports carry it, with `num_sources`/`num_articles`, and its sources are the member
+events, each with its document and evidence sentence. A stored event that no cluster holds yet
+(a database written before resolve ran) is shown as an event of its own, with one source.
+
+Every value a caller gives is bound as a `?` parameter; column names and sort orders come only
+from the fixed tables below. Inputs a user can get wrong raise ValueError with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from datetime import date as _date
+from pathlib import Path
+from typing import Any
+
+EVENT_TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
+               "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE",
+               "ASSAULT")
+SOURCE_FORMATS = ("txt", "html", "warc", "rss", "jsonl")
+EARTH_RADIUS_KM = 6371.0088
+
+# Sort orders by name: the only ORDER BY clauses ever put into SQL.
+EVENT_ORDERS = {
+    "date": "c.date ASC NULLS LAST, c.id",
+    "-date": "c.date DESC NULLS LAST, c.id",
+    "-articles": "c.num_articles DESC, c.date DESC NULLS LAST, c.id",
+    "-confidence": "c.confidence DESC, c.id",
+}
+
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ISO3_RE = re.compile(r"^[A-Za-z]{3}$")
+
+
+def _actor_columns(alias: str, col: str, prefix: str) -> str:
+    return (f"coalesce(json_extract_string({alias}.{col}, '$.name'), "
+            f"json_extract_string({alias}.{col}, '$.text')) AS {prefix}_name, "
+            f"{alias}.{col}_country AS {prefix}_country, "
+            f"json_extract_string({alias}.{col}, '$.sector') AS {prefix}_sector, "
+            f"json_extract_string({alias}.{col}, '$.kind') AS {prefix}_kind")
+
+
+# The flat columns of `events()`, in order.
+_EVENT_SELECT = f"""c.id, c.date, c.date_precision, c.type, c.mode, c.cameo,
+    {_actor_columns('c', 'source', 'source')},
+    {_actor_columns('c', 'target', 'target')},
+    c.location_name, json_extract_string(c.location, '$.country') AS location_country, c.lat, c.lon,
+    TRY_CAST(json_extract(c.quantity, '$.value') AS DOUBLE) AS quantity_value,
+    json_extract_string(c.quantity, '$.approx') AS quantity_approx,
+    json_extract_string(c.quantity, '$.unit') AS quantity_unit,
+    c.modality, c.confidence, c.num_sources, c.num_articles, c.first_report, c.last_report,
+    c.representative, r.doc_id AS doc_id, trim(r.evidence_text, ' ' || chr(9) || chr(10) || chr(13)) AS evidence"""
+
+_CLUSTER_COLUMNS = ("id", "type", "mode", "cameo", "source", "target", "source_country",
+                    "target_country", "date", "date_precision", "location", "location_name", "lat",
+                    "lon", "quantity", "modality", "confidence", "num_sources", "num_articles",
+                    "first_report", "last_report", "representative")
+_JSON_FIELDS = {"source", "target", "location", "quantity", "reference_date", "flags", "errors",
+                "actor", "place", "speaker"}
+
+
+def open(path: str | Path) -> Chronicle:  # noqa: A001 - `chronicle.open(path)` is the public name
+    """Open a Chronicle database read-only."""
+    return Chronicle(path)
+
+
+class Chronicle:
+    """A read-only view of one Chronicle database. Safe to share between threads: every call
+    works on its own DuckDB cursor."""
+
+    def __init__(self, path: str | Path):
+        import duckdb
+
+        from .store import StoreError
+
+        self.path = str(path)
+        if not Path(self.path).is_file():
+            raise FileNotFoundError(
+                f"no database at {self.path}; create one with `chronicle ingest PATH --db {self.path}`")
+        try:
+            self._con = duckdb.connect(self.path, read_only=True)
+        except duckdb.Error as err:
+            raise StoreError(f"cannot open database {self.path}: {err}") from err
+        self._lock = threading.Lock()
+        tables = {row[0] for row in self._con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if "documents" not in tables or "events" not in tables:
+            self._con.close()
+            raise StoreError(f"{self.path} is not a Chronicle database (no documents/events tables)")
+        self._with_clusters = {"clusters", "cluster_members"} <= tables
+        self._ctes = self._build_ctes()
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"chronicle.open({self.path!r})"
+
+    @contextmanager
+    def _cursor(self):
+        with self._lock:  # creating a cursor touches the shared connection
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def _rows(self, sql: str, params: Sequence = ()) -> tuple[list[str], list[tuple]]:
+        with self._cursor() as cur:
+            result = cur.execute(sql, list(params))
+            return [d[0] for d in result.description], result.fetchall()
+
+    def _dicts(self, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:
+        cols, rows = self._rows(sql, params)
+        return [dict(zip(cols, row)) for row in rows]
+
+    def _build_ctes(self) -> str:
+        """`members` (cluster_id, event_id, doc_id, reason) and `clus` (the clusters), with every
+        event that no cluster holds standing as a cluster of its own."""
+        singles_events = ("SELECT * FROM events e WHERE NOT EXISTS "
+                          "(SELECT 1 FROM cluster_members m WHERE m.event_id = e.id)"
+                          if self._with_clusters else "SELECT * FROM events e")
+        singles = f"""
+            SELECT s.id, s.type, s.mode, s.cameo, s.source, s.target, s.source_country,
+                   s.target_country, s.date, s.date_precision, s.location, s.location_name, s.lat,
+                   s.lon, s.quantity, s.modality, s.confidence, 1 AS num_sources, 1 AS num_articles,
+                   d.published AS first_report, d.published AS last_report, s.id AS representative
+            FROM ({singles_events}) s LEFT JOIN documents d ON d.id = s.doc_id"""
+        single_members = (f"SELECT s.id AS cluster_id, s.id AS event_id, s.doc_id, "
+                          f"CAST(NULL AS VARCHAR) AS reason FROM ({singles_events}) s")
+        if self._with_clusters:
+            cols = ", ".join(_CLUSTER_COLUMNS)
+            return f"""WITH members AS (
+                    SELECT cluster_id, event_id, doc_id, reason FROM cluster_members
+                    UNION ALL {single_members}),
+                clus AS (SELECT {cols} FROM clusters UNION ALL {singles})"""
+        return f"WITH members AS ({single_members}), clus AS ({singles})"
+
+    # --- filters -----------------------------------------------------------------------------
+
+    def _where(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
+               near=None, text=None) -> tuple[str, list]:
+        """The WHERE clause (on clusters aliased `c`) and its parameters for the event filters."""
+        clauses: list[str] = []
+        params: list = []
+        countries = _countries(country)
+        if countries:
+            marks = ", ".join("?" * len(countries))
+            clauses.append(f"(c.source_country IN ({marks}) OR c.target_country IN ({marks}) "
+                           f"OR json_extract_string(c.location, '$.country') IN ({marks}))")
+            params += countries * 3
+        if actor is not None:
+            needle = _text(actor, "actor")
+            sector = needle.upper()
+            match = ("(contains(lower(concat_ws(' | ', json_extract_string({a}, '$.name'), "
+                     "json_extract_string({a}, '$.text'))), ?) "
+                     "OR upper(json_extract_string({a}, '$.sector')) = ?)")
+            clauses.append(
+                "(" + " OR ".join(match.format(a=a) for a in ("c.source", "c.target"))
+                + " OR EXISTS (SELECT 1 FROM members m JOIN events e ON e.id = m.event_id "
+                  "WHERE m.cluster_id = c.id AND ("
+                + " OR ".join(match.format(a=a) for a in ("e.source", "e.target")) + ")))")
+            params += [needle, sector] * 4
+        types = _types(type)
+        if types:
+            clauses.append(f"c.type IN ({', '.join('?' * len(types))})")
+            params += types
+        if mode is not None:
+            clauses.append("lower(c.mode) = ?")
+            params.append(_text(mode, "mode"))
+        since, until = _date_bound(since, "since"), _date_bound(until, "until")
+        if since and until:
+            n = min(len(since), len(until))
+            if since[:n] > until[:n]:
+                raise ValueError(f"since ({since}) is after until ({until})")
+        # Dates may be partial (YYYY, YYYY-MM): compare on the common prefix, so an event dated
+        # "2022-01" is inside since=2022-01-05 (its month overlaps the range).
+        if since:
+            clauses.append("left(c.date, least(length(c.date), length(?))) >= "
+                           "left(?, least(length(c.date), length(?)))")
+            params += [since, since, since]
+        if until:
+            clauses.append("left(c.date, least(length(c.date), length(?))) <= "
+                           "left(?, least(length(c.date), length(?)))")
+            params += [until, until, until]
+        if near is not None:
+            lat, lon, km = parse_near(near)
+            clauses.append(
+                "c.lat IS NOT NULL AND 2 * ? * asin(sqrt(pow(sin(radians(c.lat - ?) / 2), 2) + "
+                "cos(radians(?)) * cos(radians(c.lat)) * pow(sin(radians(c.lon - ?) / 2), 2))) <= ?")
+            params += [EARTH_RADIUS_KM, lat, lat, lon, km]
+        if text is not None:
+            needle = _text(text, "text")
+            clauses.append(
+                "EXISTS (SELECT 1 FROM members m JOIN events e ON e.id = m.event_id "
+                "LEFT JOIN documents d ON d.id = m.doc_id WHERE m.cluster_id = c.id AND "
+                "(contains(lower(e.evidence_text), ?) OR contains(lower(coalesce(d.title, '')), ?)))")
+            params += [needle, needle]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    # --- events ------------------------------------------------------------------------------
+
+    def event_records(self, country=None, actor=None, type=None, mode=None, since=None,
+                      until=None, near=None, text=None, limit=None, offset=0,
+                      order="date") -> list[dict[str, Any]]:
+        """`events()` as a list of plain dicts (what the HTTP API sends)."""
+        where, params = self._where(country, actor, type, mode, since, until, near, text)
+        if order not in EVENT_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(EVENT_ORDERS)}, not {order!r}")
+        page, page_params = _page(limit, offset)
+        sql = (f"{self._ctes} SELECT {_EVENT_SELECT} FROM clus c "
+               f"LEFT JOIN events r ON r.id = c.representative{where} "
+               f"ORDER BY {EVENT_ORDERS[order]}{page}")
+        return self._dicts(sql, params + page_params)
+
+    def events(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
+               near=None, text=None, limit=None, offset=0, order="date"):
+        """Cross-document events matching every filter given, as a pandas DataFrame.
+
+        country: ISO alpha-3 (or a list), matched against the source's, the target's and the
+        location's country. actor: part of an actor's name or text, or a sector code (GOV, MIL …),
+        case-insensitive. type: PLOVER type(s). mode: PLOVER mode. since/until: YYYY[-MM[-DD]],
+        inclusive; partial dates match when their period overlaps. near: (lat, lon, radius_km) or
+        "lat,lon,km". text: words in an evidence sentence or a report's title. order: one of
+        EVENT_ORDERS.
+        """
+        import pandas as pd
+
+        records = self.event_records(country, actor, type, mode, since, until, near, text, limit,
+                                     offset, order)
+        cols = self.event_columns()
+        return pd.DataFrame.from_records(records, columns=cols)
+
+    def event_columns(self) -> list[str]:
+        """The columns of `events()`, in order."""
+        cols, _ = self._rows(f"{self._ctes} SELECT {_EVENT_SELECT} FROM clus c "
+                             "LEFT JOIN events r ON r.id = c.representative LIMIT 0")
+        return cols
+
+    def count_events(self, country=None, actor=None, type=None, mode=None, since=None,
+                     until=None, near=None, text=None) -> int:
+        where, params = self._where(country, actor, type, mode, since, until, near, text)
+        return self._rows(f"{self._ctes} SELECT count(*) FROM clus c{where}", params)[1][0][0]
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        """One cross-document event with every source reporting it, or None when unknown.
+
+        Accepts a cluster id or the id of any member event (`<doc id>-e<n>`)."""
+        event_id = _text(event_id, "event id", lower=False)
+        rows = self._dicts(f"{self._ctes} SELECT * FROM clus c WHERE c.id = ?", [event_id])
+        if not rows:
+            rows = self._dicts(f"{self._ctes} SELECT c.* FROM clus c JOIN members m "
+                               "ON m.cluster_id = c.id WHERE m.event_id = ?", [event_id])
+        if not rows:
+            return None
+        cluster = _decode(rows[0])
+        sources = self._dicts(
+            f"""{self._ctes}
+            SELECT e.id AS event_id, m.reason, e.type, e.mode, e.cameo, e.source, e.target,
+                   e.date, e.date_precision, e.location, e.quantity, e.modality, e.confidence,
+                   e.evidence_text, e.evidence_start, e.evidence_end,
+                   d.id AS doc_id, d.title, d.source_url AS url, d.source_path AS path,
+                   d.source_format, d.site, d.published, d.language, d.truncated,
+                   d.read_fraction, d.machine_translated, d.translated_from, d.duplicate_of
+            FROM members m JOIN events e ON e.id = m.event_id
+            LEFT JOIN documents d ON d.id = m.doc_id
+            WHERE m.cluster_id = ?
+            ORDER BY e.id = ? DESC, d.published NULLS LAST, d.id, e.id""",
+            [cluster["id"], cluster["representative"]])
+        cluster["sources"] = [_source(_decode(s)) for s in sources]
+        return cluster
+
+    def timeline(self, **filters) -> list[dict[str, Any]]:
+        """Events per day and type (day-precision dates only), for the same filters as events()."""
+        where, params = self._where(**filters)
+        where += (" AND " if where else " WHERE ") + "length(c.date) = 10"
+        return self._dicts(f"{self._ctes} SELECT c.date, c.type, count(*) AS events FROM clus c"
+                           f"{where} GROUP BY c.date, c.type ORDER BY c.date, c.type", params)
+
+    # --- actors and places -------------------------------------------------------------------
+
+    def actor_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
+        where, params = self._where(**filters)
+        page, page_params = _page(limit, offset)
+        sql = f"""{self._ctes}, roles AS (
+                SELECT c.id, 'source' AS role, c.source AS actor FROM clus c{where}
+                UNION ALL SELECT c.id, 'target', c.target FROM clus c{where})
+            SELECT coalesce(json_extract_string(actor, '$.name'),
+                            json_extract_string(actor, '$.text')) AS name,
+                   json_extract_string(actor, '$.country') AS country,
+                   json_extract_string(actor, '$.sector') AS sector,
+                   json_extract_string(actor, '$.kind') AS kind,
+                   count(DISTINCT id) AS events,
+                   count(*) FILTER (WHERE role = 'source') AS as_source,
+                   count(*) FILTER (WHERE role = 'target') AS as_target
+            FROM roles WHERE actor IS NOT NULL
+            GROUP BY ALL ORDER BY events DESC, name, country NULLS LAST, sector NULLS LAST{page}"""
+        return self._dicts(sql, params + params + page_params)
+
+    def actors(self, limit=None, offset=0, **filters):
+        """Actors (by name or text, country, sector, kind) with how many events they appear in."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(
+            self.actor_records(limit, offset, **filters),
+            columns=["name", "country", "sector", "kind", "events", "as_source", "as_target"])
+
+    def place_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
+        where, params = self._where(**filters)
+        where += (" AND " if where else " WHERE ") + "c.lat IS NOT NULL AND c.lon IS NOT NULL"
+        page, page_params = _page(limit, offset)
+        sql = f"""{self._ctes}
+            SELECT c.location_name AS name, json_extract_string(c.location, '$.country') AS country,
+                   json_extract_string(c.location, '$.feature') AS feature, c.lat, c.lon,
+                   count(*) AS events, sum(c.num_articles) AS articles
+            FROM clus c{where}
+            GROUP BY ALL ORDER BY events DESC, name{page}"""
+        return self._dicts(sql, params + page_params)
+
+    def places(self, limit=None, offset=0, **filters):
+        """Event locations with how many events (and reports) each has."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(
+            self.place_records(limit, offset, **filters),
+            columns=["name", "country", "feature", "lat", "lon", "events", "articles"])
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def _doc_where(self, language=None, format=None, truncated=None, translated=None,
+                   duplicates=True, text=None) -> tuple[str, list]:
+        clauses, params = [], []
+        if language is not None:
+            clauses.append("d.language = ?")
+            params.append(_text(language, "language"))
+        if format is not None:
+            if format not in SOURCE_FORMATS:
+                raise ValueError(f"format must be one of {', '.join(SOURCE_FORMATS)}, not {format!r}")
+            clauses.append("d.source_format = ?")
+            params.append(format)
+        if truncated is not None:
+            clauses.append("d.truncated = ?")
+            params.append(bool(truncated))
+        if translated is not None:
+            clauses.append("d.machine_translated = ?")
+            params.append(bool(translated))
+        if not duplicates:
+            clauses.append("d.duplicate_of IS NULL")
+        if text is not None:
+            needle = _text(text, "text")
+            clauses.append("(contains(lower(coalesce(d.title, '')), ?) OR contains(lower(d.text), ?))")
+            params += [needle, needle]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def document_records(self, language=None, format=None, truncated=None, translated=None,
+                         duplicates=True, text=None, limit=None, offset=0) -> list[dict[str, Any]]:
+        where, params = self._doc_where(language, format, truncated, translated, duplicates, text)
+        page, page_params = _page(limit, offset)
+        sql = f"""SELECT d.id, d.title, d.site, d.published, d.source_format, d.source_path,
+                         d.source_url, d.language, d.truncated, d.read_fraction,
+                         d.machine_translated, d.translated_from, d.duplicate_of,
+                         coalesce(json_array_length(json_extract(d.flags, '$.removed')), 0) AS removed,
+                         (SELECT count(*) FROM events e WHERE e.doc_id = d.id) AS events
+                  FROM documents d{where}
+                  ORDER BY d.published DESC NULLS LAST, d.title, d.id{page}"""
+        return self._dicts(sql, params + page_params)
+
+    def documents(self, language=None, format=None, truncated=None, translated=None,
+                  duplicates=True, text=None, limit=None, offset=0):
+        """Stored documents with their cleaning flags, as a pandas DataFrame.
+
+        format: the input format; truncated/translated: True or False to keep only those;
+        duplicates=False leaves out near/exact duplicates; text: words in the title or text."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(
+            self.document_records(language, format, truncated, translated, duplicates, text,
+                                  limit, offset),
+            columns=["id", "title", "site", "published", "source_format", "source_path",
+                     "source_url", "language", "truncated", "read_fraction", "machine_translated",
+                     "translated_from", "duplicate_of", "removed", "events"])
+
+    def count_documents(self, language=None, format=None, truncated=None, translated=None,
+                        duplicates=True, text=None) -> int:
+        where, params = self._doc_where(language, format, truncated, translated, duplicates, text)
+        return self._rows(f"SELECT count(*) FROM documents d{where}", params)[1][0][0]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """One document: text, flags (with what cleaning removed and why), and its events (each
+        with the id of the cross-document event it belongs to), entities, quotes, quantities."""
+        doc_id = _text(doc_id, "document id", lower=False)
+        rows = self._dicts(
+            """SELECT id, source_path, source_url, source_format, title, author, site, published,
+                      reference_date, language, text, flags, errors, ingested_at
+               FROM documents WHERE id = ?""", [doc_id])
+        if not rows:
+            return None
+        doc = _decode(rows[0])
+        doc["source"] = {"path": doc.pop("source_path"), "url": doc.pop("source_url"),
+                         "format": doc.pop("source_format")}
+        if doc.get("ingested_at") is not None:
+            doc["ingested_at"] = doc["ingested_at"].isoformat()
+        doc["flags"] = doc.get("flags") or {}
+        doc["removed"] = doc["flags"].get("removed", [])
+        doc["events"] = [_decode(e) for e in self._dicts(
+            f"""{self._ctes}
+            SELECT e.id, m.cluster_id, e.type, e.mode, e.cameo, e.source, e.target, e.date,
+                   e.date_precision, e.location, e.quantity, e.modality, e.confidence,
+                   e.evidence_text, e.evidence_start, e.evidence_end
+            FROM events e LEFT JOIN members m ON m.event_id = e.id
+            WHERE e.doc_id = ? ORDER BY e.evidence_start, e.id""", [doc_id])]
+        for ev in doc["events"]:
+            ev["evidence"] = {"text": ev.pop("evidence_text"), "start": ev.pop("evidence_start"),
+                              "end": ev.pop("evidence_end")}
+        doc["entities"] = [_decode(e) for e in self._dicts(
+            "SELECT text, label, start_char AS start, end_char AS \"end\", actor, place "
+            "FROM entities WHERE doc_id = ? ORDER BY n", [doc_id])]
+        doc["quotes"] = [_decode(q) for q in self._dicts(
+            "SELECT text, start_char AS start, end_char AS \"end\", speaker FROM quotes "
+            "WHERE doc_id = ? ORDER BY n", [doc_id])]
+        doc["quantities"] = self._dicts(
+            "SELECT value, approx, unit, what, start_char AS start, end_char AS \"end\" "
+            "FROM quantities WHERE doc_id = ? ORDER BY n", [doc_id])
+        return doc
+
+    # --- search and overview -----------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 50) -> dict[str, Any]:
+        """Events whose evidence sentences or report titles contain `text`, and documents whose
+        title or text does: {"events": DataFrame, "documents": DataFrame}."""
+        return {"events": self.events(text=text, limit=limit, order="-date"),
+                "documents": self.documents(text=text, limit=limit)}
+
+    def overview(self) -> dict[str, Any]:
+        """Counts and the values present, for pickers: types, countries, date range."""
+        ctes = self._ctes
+        (docs, events, articles, first, last), = self._rows(
+            f"""{ctes} SELECT (SELECT count(*) FROM documents), count(*),
+                       (SELECT count(DISTINCT doc_id) FROM members), min(left(c.date, 10)),
+                       max(left(c.date, 10)) FROM clus c""")[1]
+        types = self._dicts(f"{ctes} SELECT c.type, count(*) AS events FROM clus c "
+                            "GROUP BY c.type ORDER BY events DESC, c.type")
+        countries = self._dicts(
+            f"""{ctes}, involved AS (
+                    SELECT c.id, unnest([c.source_country, c.target_country,
+                                         json_extract_string(c.location, '$.country')]) AS country
+                    FROM clus c)
+                SELECT country, count(DISTINCT id) AS events FROM involved
+                WHERE country IS NOT NULL GROUP BY country ORDER BY events DESC, country""")
+        return {"documents": docs, "events": events, "reporting_documents": articles,
+                "first_date": first, "last_date": last, "types": types, "countries": countries}
+
+
+# --- input checks ------------------------------------------------------------------------------
+
+
+def _text(value, name: str, lower: bool = True) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string")
+    if len(value) > 500:
+        raise ValueError(f"{name} is too long (at most 500 characters)")
+    value = value.strip()
+    return value.lower() if lower else value
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in (p.strip() for p in value.split(",")) if v]
+    if isinstance(value, Iterable):
+        return list(value)
+    raise ValueError(f"expected a string or a list, not {value!r}")
+
+
+def _countries(value) -> list[str]:
+    codes = _as_list(value)
+    for code in codes:
+        if not isinstance(code, str) or not _ISO3_RE.match(code):
+            raise ValueError(f"country must be an ISO 3166 alpha-3 code such as KAZ, not {code!r}")
+    return [c.upper() for c in codes]
+
+
+def _types(value) -> list[str]:
+    types = [t.upper() if isinstance(t, str) else t for t in _as_list(value)]
+    for t in types:
+        if t not in EVENT_TYPES:
+            raise ValueError(f"type must be a PLOVER event type ({', '.join(EVENT_TYPES)}), not {t!r}")
+    return types
+
+
+def _date_bound(value, name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, _date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
+        raise ValueError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+    value = value.strip()
+    full = value + "-01-01"[len(value) - 4:] if len(value) < 10 else value
+    try:
+        _date.fromisoformat(full)
+    except ValueError:
+        raise ValueError(f"{name} is not a real date: {value!r}") from None
+    return value
+
+
+def parse_near(value) -> tuple[float, float, float]:
+    """(lat, lon, radius_km) from a triple or the text "LAT,LON,KM"."""
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        lat, lon, km = (float(p) for p in parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"near must be LAT,LON,KM (e.g. 43.25,76.91,50), not {value!r}") from None
+    if not all(math.isfinite(v) for v in (lat, lon, km)):
+        raise ValueError("near must be finite numbers")
+    if not -90 <= lat <= 90:
+        raise ValueError(f"near: latitude {lat} is outside -90..90")
+    if not -180 <= lon <= 180:
+        raise ValueError(f"near: longitude {lon} is outside -180..180")
+    if km <= 0:
+        raise ValueError(f"near: radius must be more than 0 km, not {km}")
+    return lat, lon, km
+
+
+def _page(limit, offset) -> tuple[str, list]:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a whole number of at least 1, not {limit!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be a whole number of at least 0, not {offset!r}")
+    if limit is None:
+        return (" OFFSET ?", [offset]) if offset else ("", [])
+    return " LIMIT ? OFFSET ?", [limit, offset]
+
+
+# --- shaping -----------------------------------------------------------------------------------
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    """Parse the JSON-text columns of a row."""
+    for key in _JSON_FIELDS & row.keys():
+        if isinstance(row[key], str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def _source(row: dict[str, Any]) -> dict[str, Any]:
+    """A member event as one source of a cross-document event: its report and evidence."""
+    doc_keys = ("doc_id", "title", "url", "path", "source_format", "site", "published", "language",
+                "truncated", "read_fraction", "machine_translated", "translated_from",
+                "duplicate_of")
+    document = {k: row.pop(k) for k in doc_keys}
+    document["id"] = document.pop("doc_id")
+    row["document"] = document
+    row["doc_id"] = document["id"]
+    row["evidence"] = {"text": row.pop("evidence_text"), "start": row.pop("evidence_start"),
+                       "end": row.pop("evidence_end")}
+    return row
