@@ -113,3 +113,14 @@ def test_cli_export_errors_are_one_line(db, tmp_path):
                            str(tmp_path / "nope.duckdb"), "--format", "csv", "--out", "x.csv"],
                           capture_output=True, text=True)
     assert none.returncode == 2 and "no database" in none.stderr
+
+
+def test_cli_export_takes_the_event_filters(db, tmp_path):
+    out = tmp_path / "filtered.jsonl"
+    done = subprocess.run([sys.executable, "-m", "chronicle.cli", "export", "--db", str(db), "--format",
+                           "jsonl", "--out", str(out), "--type", "AGREE"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_json(out, lines=True)
+    with Store(db, read_only=True) as store:
+        n_agree = store.query("SELECT count(*) FROM clusters WHERE type = 'AGREE'")[1][0][0]
+    assert n_agree and len(rows) == n_agree and set(rows["type"]) == {"AGREE"}

@@ -418,15 +418,32 @@ def show(doc_id, db, source, fmt):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--all-types", is_flag=True,
               help="acled: also export PLOVER types ACLED does not code, as 'Strategic developments/Other'.")
-def export(db, fmt, out, all_types):
+@click.option("--country", help="Only events of these countries (as `chronicle events`).")
+@click.option("--actor", help="Only events with this actor (name, text or sector).")
+@click.option("--type", "event_type", help="Only these PLOVER types, comma-separated.")
+@click.option("--mode", help="Only this PLOVER mode.")
+@click.option("--since", metavar="YYYY[-MM[-DD]]", help="On or after this date.")
+@click.option("--until", metavar="YYYY[-MM[-DD]]", help="On or before this date.")
+@click.option("--near", metavar="LAT,LON,KM", help="Within KM kilometres of a point.")
+@click.option("--text", help="Words in an evidence sentence or a report's title.")
+def export(db, fmt, out, all_types, country, actor, event_type, mode, since, until, near, text):
     """Write the cross-document events (one row per event, with its sources) to a file."""
     from .export import ExportError, export as write_export
 
     if not Path(db).exists():
         _fatal(f"no database at {db}; run `chronicle ingest PATH --db {db}` first")
+    filters = dict(country=country, actor=actor, type=event_type, mode=mode, since=since,
+                   until=until, near=near, text=text)
+    ids = None
+    if any(v is not None for v in filters.values()):
+        with _open_query(db) as chron:
+            try:
+                ids = {r["id"] for r in chron.event_records(**filters)}
+            except ValueError as err:
+                raise click.UsageError(str(err)) from None
     with _open_store(db, read_only=True) as store:
         try:
-            n = write_export(store, fmt, out, all_types=all_types)
+            n = write_export(store, fmt, out, all_types=all_types, ids=ids)
         except ExportError as err:
             _fatal(str(err))
     click.echo(f"wrote {n} events to {out} ({fmt})", err=True)

@@ -109,9 +109,10 @@ class ExportError(ValueError):
     """The export cannot be written (bad format, unwritable path)."""
 
 
-def iter_events(store) -> Iterator[dict]:
-    """Every cross-document event of the store as a flat dict (EVENT_COLUMNS), with `sources` a
-    list of {event_id, doc_id, title, url, path, site, published, evidence, start, end, reason}."""
+def iter_events(store, ids: set[str] | None = None) -> Iterator[dict]:
+    """Every cross-document event of the store (or those whose id is in `ids`) as a flat dict
+    (EVENT_COLUMNS), with `sources` a list of {event_id, doc_id, title, url, path, site,
+    published, evidence, start, end, reason}."""
     con = store.con
     sources: dict[str, list[dict]] = {}
     for (cid, eid, doc_id, reason, title, url, path, site, published, ev_text, ev_start,
@@ -136,6 +137,8 @@ def iter_events(store) -> Iterator[dict]:
     while rows := cur.fetchmany(1000):
         for (cid, typ, mode, cameo, date, prec, modality, conf, src, tgt, loc, qty, n_src, n_art,
              first, last, evidence, doc_id, url) in rows:
+            if ids is not None and cid not in ids:
+                continue
             src, tgt, loc, qty = (json.loads(x) if x else {} for x in (src, tgt, loc, qty))
             row = dict(id=cid, type=typ, mode=mode, cameo=cameo, date=date, date_precision=prec,
                        modality=modality, confidence=conf)
@@ -265,8 +268,10 @@ def to_acled(row: dict, all_types: bool = False) -> dict | None:
     return out
 
 
-def export(store, fmt: str, out: str | Path, *, all_types: bool = False) -> int:
-    """Write the store's cross-document events to `out` in `fmt`; returns the number of rows."""
+def export(store, fmt: str, out: str | Path, *, all_types: bool = False,
+           ids: set[str] | None = None) -> int:
+    """Write the store's cross-document events (only those in `ids` when given) to `out` in
+    `fmt`; returns the number of rows."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out)
@@ -279,14 +284,14 @@ def export(store, fmt: str, out: str | Path, *, all_types: bool = False) -> int:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            rows = list(iter_events(store))
+            rows = list(iter_events(store, ids))
             n = len(rows)
             table = pa.Table.from_pylist(rows, schema=_arrow_schema()) if rows else \
                 _arrow_schema().empty_table()
             pq.write_table(table, tmp)
         elif fmt == "jsonl":
             with tmp.open("w", encoding="utf-8") as fh:
-                for row in iter_events(store):
+                for row in iter_events(store, ids):
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                     n += 1
         else:
@@ -297,7 +302,7 @@ def export(store, fmt: str, out: str | Path, *, all_types: bool = False) -> int:
                 writer = csv.DictWriter(fh, fieldnames=columns,
                                         delimiter="\t" if fmt == "gdelt" else ",")
                 writer.writeheader()
-                for row in iter_events(store):
+                for row in iter_events(store, ids):
                     if fmt == "csv":
                         line = dict(row, sources=json.dumps(row["sources"], ensure_ascii=False))
                     elif fmt == "gdelt":
