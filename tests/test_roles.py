@@ -116,3 +116,28 @@ def test_people_from_a_country_belong_to_it(nlp):
     doc = nlp("Doctors from a Norwegian charity reopened the field clinic.")
     actor = code_span(doc, doc[0])
     assert actor.country == "NOR"
+
+
+def test_a_country_named_after_with_is_a_party_not_a_place(nlp):
+    _, tgt, _ = roles(nlp, "Danish investigators shared their findings with Estonia.", "shared", "COOPERATE")
+    assert tgt is not None and tgt.country == "EST"
+
+
+def test_the_object_can_carry_the_target_phrase(nlp):
+    _, tgt, _ = roles(nlp, "Ecuador granted asylum to three Bolivian activists.", "granted", "AID")
+    assert tgt is not None and tgt.country == "BOL"
+
+
+def test_troops_sent_to_a_country_are_sent_somewhere_not_at_someone(nlp):
+    _, tgt, _ = roles(nlp, "Chad sent troops to Niger last week.", "sent", "MOBILIZE")
+    assert tgt is None
+
+
+def test_who_is_asked_is_the_subject_of_what_is_asked(nlp):
+    _, tgt, _ = roles(nlp, "Ghana demanded that Togo reopen the border crossing.", "demanded", "REQUEST")
+    assert tgt is not None and tgt.country == "TGO"
+
+
+def test_a_visit_targets_the_host(nlp):
+    _, tgt, _ = roles(nlp, "The Peruvian president arrived in Quito on a two-day visit.", "visit", "CONSULT")
+    assert tgt is not None and tgt.country == "ECU"

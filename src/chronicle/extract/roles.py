@@ -8,6 +8,7 @@ _PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
 _OBJECT_IS_MATERIAL = {"MOBILIZE", "AID", "RETREAT", "COOPERATE"}
 _TARGET_PREPS = ("to", "against", "on", "with", "at", "from", "toward", "towards", "into", "for")
 _LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "into", "across", "around", "throughout"}
+_DESTINATION_PREPS = {"to", "into", "toward", "towards", "from", "on", "at", "for"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
 _INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim", "decide", "agree",
@@ -75,8 +76,29 @@ def _support_verb_subject(noun):
     return _subject_of(verb) or _inherited_subject(verb)
 
 
+def _destination(noun):
+    """Whom a visit is paid to: the place the visitor went ("arrived in Amman on a visit")."""
+    head = noun.head
+    if not (noun.dep_ == "pobj" and head.lower_ in ("on", "for") and head.head.pos_ == "VERB"
+            and head.head.lemma_.lower() in _MOTION_VERBS):
+        return None
+    for prep in head.head.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("in", "to", "into"):
+            obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if obj is not None and obj.ent_type_ == "GPE":
+                return obj
+    return None
+
+
 def _is_place(tok) -> bool:
-    return tok.ent_type_ in _PLACE_LABELS
+    """A place name: by the entity recogniser, or — where the small model takes "Niger" for a
+    person — because the word is a country or capital in the actor lexicon."""
+    if tok.ent_type_ in _PLACE_LABELS:
+        return True
+    from ..actors import lexicon
+
+    found = lexicon().countries.get(tok.text)
+    return found is not None and found[1] != "demonyms"
 
 
 _NOT_PARTIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
@@ -126,6 +148,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                     source = child
         if source is None:
             source = _support_verb_subject(tok)
+        if target is None and event_type == "CONSULT":
+            target = _destination(tok)
         # "the protests began": no agent inside the phrase, so the source stays unknown
         return source, target
 
@@ -143,16 +167,30 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
     if source is None and not passive:
         source = _inherited_subject(tok)
     if target is None:
+        # "appealed to Moscow", "shared evidence with the U.S."; and where the parser hangs the
+        # phrase on the object: "granted asylum to five officers", "imposed sanctions on Iran"
+        objects = [c for c in tok.children if c.dep_ == "dobj"]
+        preps = [c for c in tok.children if c.dep_ in ("prep", "dative")] + [
+            c for o in objects for c in o.children if c.dep_ == "prep" and c.lower_ != "of"]
+        for child in preps:
+            if child.lower_ not in _TARGET_PREPS:
+                continue
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is None or not _can_be_party(obj) or not is_party(obj):
+                continue
+            if _is_place(obj) and (child.lower_ in _LOCATIVE_PREPS or (
+                    event_type in _OBJECT_IS_MATERIAL and child.lower_ in _DESTINATION_PREPS)):
+                continue  # "landed at Almaty", "sent troops to Syria": where, not whom
+            target = obj
+            break
+    if target is None and event_type == "REQUEST":
+        # "demanded that the US cancel the sale": who is asked is the subject of what is asked
         for child in tok.children:
-            if child.dep_ == "prep" and child.lower_ in _TARGET_PREPS:
-                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-                if obj is None or not _can_be_party(obj) or not is_party(obj):
-                    continue
-                if _is_place(obj) and (event_type in _OBJECT_IS_MATERIAL
-                                       or child.lower_ in _LOCATIVE_PREPS):
-                    continue  # "landed at Almaty": where, not whom
-                target = obj
-                break
+            if child.dep_ == "ccomp":
+                subj = _subject_of(child)
+                if subj is not None and _can_be_party(subj) and is_party(subj):
+                    target = subj
+                    break
     if source is not None and not _can_be_party(source):
         source = None
     return source, target
