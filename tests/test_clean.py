@@ -559,3 +559,23 @@ def test_checking_the_same_document_again_does_not_make_it_its_own_duplicate():
     dedup = Deduplicator()
     dedup.check(make_doc(ARTICLE, doc_id="a1"))
     assert dedup.check(make_doc(ARTICLE, doc_id="a1")).flags.duplicate_of is None
+
+
+def test_the_cached_language_model_answers_as_the_packaged_one(tmp_path, monkeypatch):
+    """clean.py maps py3langid's model from a decompressed copy in the user's cache; its answers
+    must be py3langid's own, digit for digit."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from chronicle.clean import _mapped_language_identifier
+
+    monkeypatch.setenv("CHRONICLE_CACHE", str(tmp_path))
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    written = _mapped_language_identifier(LanguageIdentifier)  # decompresses into tmp_path
+    mapped = _mapped_language_identifier(LanguageIdentifier)  # maps the copy
+    assert [p.name.startswith("langid-") for p in tmp_path.iterdir()] == [True]
+    texts = [CLEAN_ENGLISH, "Der Bundestag hat am Freitag das Gesetz mit großer Mehrheit beschlossen.",
+             "Le gouvernement a annoncé hier une hausse des prix du carburant.", "Москва заявила",
+             "ok", ""]
+    for text in texts:
+        assert mapped.classify(text) == written.classify(text) == packaged.classify(text)
+        assert mapped.rank(text) == packaged.rank(text)

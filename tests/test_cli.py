@@ -6,6 +6,7 @@ inputs written at test time, and the shared samples when they are present.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from pathlib import Path
@@ -113,22 +114,33 @@ def test_ingesting_the_shared_samples_twice_leaves_the_same_row_counts(tmp_path)
 
 
 def test_an_interrupted_ingest_keeps_what_was_written_and_a_rerun_completes_it(tmp_path, monkeypatch):
+    import chronicle.pipeline as pipeline
+
     db = tmp_path / "c.duckdb"
-    written = []
-    original = Store.write_document
+    # The store writes a batch per transaction: batches of 2 documents, so the examples make several.
+    monkeypatch.setattr(pipeline, "run", functools.partial(pipeline.run, batch_size=2))
+    batches = []
+    original_write, original_types = Store.write_documents, Store._column_types
 
-    def write_then_die(self, doc):
-        if len(written) == 3:
-            raise KeyboardInterrupt  # the user pressed Ctrl-C, or the machine went down
-        original(self, doc)
-        written.append(doc.id)
+    def write_and_count(self, docs):
+        original_write(self, docs)
+        batches.append(len(docs))
 
-    monkeypatch.setattr(Store, "write_document", write_then_die)
-    interrupted = run("ingest", EXAMPLES, "--db", db)
+    def types_then_die(self, table):  # asked between the INSERTs of a batch's transaction
+        if len(batches) == 2 and table != "documents":
+            # the user pressed Ctrl-C, or the machine went down, while the third batch was being
+            # written: its documents' rows are inserted, the rest not yet
+            raise KeyboardInterrupt
+        return original_types(self, table)
+
+    monkeypatch.setattr(Store, "write_documents", write_and_count)
+    monkeypatch.setattr(Store, "_column_types", types_then_die)
+    interrupted = run("ingest", EXAMPLES, "--db", db, "--workers", 1)
     assert interrupted.exit_code == 1 and "Aborted" in interrupted.stderr  # click's Ctrl-C exit
-    assert counts(db)["documents"] == 3
-    monkeypatch.setattr(Store, "write_document", original)
-    run("ingest", EXAMPLES, "--db", db)
+    # the two batches written are kept whole; nothing of the interrupted one
+    assert batches == [2, 2] and counts(db)["documents"] == 4
+    monkeypatch.undo()
+    run("ingest", EXAMPLES, "--db", db, "--workers", 1)
     complete = counts(db)
     fresh = tmp_path / "fresh.duckdb"
     run("ingest", EXAMPLES, "--db", fresh)

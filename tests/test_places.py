@@ -328,3 +328,43 @@ def test_gazetteer_works_without_the_package_lexicons(monkeypatch):
     assert bare.geocode("Russia").country == "RUS"
     assert bare.geocode("Tripoli", context_countries=["LBN"]).country == "LBN"
     assert bare.demonym("Russian") is None
+
+
+def test_the_gazetteer_file_answers_exactly_as_the_built_gazetteer(tmp_path):
+    """`gazetteer()` maps a file written from the built gazetteer: every place, every indexed name
+    (with its candidates in the same order) and every region's settlements must come back equal."""
+    import chronicle.places as places
+
+    built = places.Gazetteer()
+    places.write_gazetteer(built, tmp_path / "gazetteer.bin")
+    mapped = places.open_gazetteer(tmp_path / "gazetteer.bin")
+    assert len(mapped._entries) == len(built._entries)
+    for i, entry in enumerate(built._entries):
+        copy = mapped._entries[i]
+        assert [getattr(copy, s) for s in places._Entry.__slots__] == \
+            [getattr(entry, s) for s in places._Entry.__slots__], entry.name
+    for name in ("_index", "_codes", "_abbreviations"):
+        index, copy = getattr(built, name), getattr(mapped, name)
+        for key, candidates in index.items():
+            assert list(copy.get(key).items()) == list(candidates.items()), key
+        assert copy.get("no such place anywhere") is None and "no such place anywhere" not in copy
+    for region, points in built._region_points.items():
+        assert mapped._region_points[region] == points
+    assert (mapped._demonyms, mapped._country_entry) == (built._demonyms, built._country_entry)
+    for name in ("Paris", "Washington", "Ontario", "Calif.", "TX", "Black Sea", "Georgia", "Kazakhstan"):
+        assert mapped.lookup(name) == built.lookup(name)
+        assert mapped.geocode(name, context_countries=["USA"]) == built.geocode(name, context_countries=["USA"])
+
+
+def test_an_unreadable_gazetteer_file_is_rebuilt(tmp_path, monkeypatch):
+    import chronicle.places as places
+
+    broken = tmp_path / "gazetteer.bin"
+    broken.write_bytes(b"not a gazetteer")
+    monkeypatch.setattr(places, "_cache_file", lambda: broken)
+    places.gazetteer.cache_clear()
+    try:
+        assert places.gazetteer().geocode("Almaty").country == "KAZ"
+        assert places.open_gazetteer(broken).geocode("Almaty").country == "KAZ"  # rewritten
+    finally:
+        places.gazetteer.cache_clear()

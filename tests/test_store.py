@@ -1,4 +1,4 @@
-"""The DuckDB store: round trips, idempotence, one transaction per document."""
+"""The DuckDB store: round trips, idempotence, one transaction per batch of documents."""
 
 import pytest
 
@@ -53,3 +53,38 @@ def test_documents_survive_reopening(tmp_path):
         s.write_document(full_document())
     with Store(path, read_only=True) as s:
         assert s.has_document("d1")
+
+
+def test_a_batch_is_written_whole_or_not_at_all(store):
+    from chronicle.record import Quote
+
+    first = full_document()
+    store.write_documents([first])
+    changed = full_document()
+    changed.title = "changed"
+    other = full_document()
+    other.id = "d2"
+    broken = full_document()
+    broken.id = "d3"
+    broken.quotes = [Quote(text="x", start=2**40, end=2**40 + 1)]  # cannot be stored as INTEGER
+    with pytest.raises(Exception):
+        store.write_documents([changed, other, broken])
+    assert store.counts()["documents"] == 1 and store.get_document("d1") == first
+    assert store.get_document("d2") is None
+
+
+def test_a_batch_writes_the_same_rows_as_one_document_at_a_time(tmp_path):
+    docs = []
+    for n in range(5):
+        doc = full_document()
+        doc.id = f"d{n}"
+        doc.events[0].id = f"d{n}-e1"
+        docs.append(doc)
+    with Store(tmp_path / "one.duckdb") as one, Store(tmp_path / "batch.duckdb") as batch:
+        for doc in docs:
+            one.write_document(doc)
+        batch.write_documents(docs[:3])
+        batch.write_documents(docs[1:] + docs[2:3])  # rewrites replace; a repeat counts once
+        assert batch.counts() == one.counts()
+        for doc in docs:
+            assert batch.get_document(doc.id) == one.get_document(doc.id) == doc

@@ -506,14 +506,14 @@ def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
     db.unlink(missing_ok=True)
     started = time.perf_counter()
     with Store(db) as store:
-        def sink(doc) -> None:
+        def sink(docs) -> None:  # a batch per call, one transaction each, as `chronicle ingest` writes
             t = time.perf_counter()
-            store.write_document(doc)
+            store.write_documents(docs)
             clock.add("store", time.perf_counter() - t)
-            texts.append(doc.text)
+            texts.extend(doc.text for doc in docs)
 
         on_error = clock.timed("store", store.write_error)
-        report = run(paths, sink, store=store, on_error=on_error, **options)
+        report = run(paths, sink, store=store, on_error=on_error, sink_batches=True, **options)
     wall = time.perf_counter() - started
     db.unlink(missing_ok=True)
     words = count_words(texts)

@@ -81,7 +81,7 @@ def _summary(console, report, stored_counts: dict | None = None) -> None:
                       highlight=False)
 
 
-def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers):
+def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers, sink_batches=False):
     from .extract.classifier import ClassifierMissingError
     from .nlp import ModelMissingError
     from .pipeline import run
@@ -96,7 +96,8 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers):
     try:
         with _Progress(console, "reading") as progress:
             report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
-                         workers=workers, on_error=on_error, on_progress=progress.update)
+                         workers=workers, on_error=on_error, on_progress=progress.update,
+                         sink_batches=sink_batches)
     except (ModelMissingError, ClassifierMissingError) as err:
         _fatal(str(err))
     return console, report
@@ -225,17 +226,20 @@ def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_d
     with store:
         written: list[str] = []
 
-        def sink(doc):
-            store.write_document(doc)
-            written.append(doc.id)
+        def write(docs):  # the local pipeline hands over each analysed batch: one transaction
+            store.write_documents(docs)
+            written.extend(doc.id for doc in docs)
+
+        def sink(doc):  # engines that hand over one document at a time
+            write([doc])
 
         if engine == "ray":
             console, report = _run_on_ray(paths, sink, store=store, force=force, date=date,
                                           max_bytes=max_bytes, workers=workers, address=address,
                                           shards_dir=shards_dir, shard_size=shard_size)
         else:
-            console, report = _run_pipeline(paths, sink, date=date, store=store, force=force,
-                                            max_bytes=max_bytes, workers=workers)
+            console, report = _run_pipeline(paths, write, date=date, store=store, force=force,
+                                            max_bytes=max_bytes, workers=workers, sink_batches=True)
         # cross-document events: recompute the clusters of the event types the new documents touch
         resolve_store(store, doc_ids=written)
         _summary(console, report, store.counts())

