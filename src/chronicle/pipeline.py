@@ -32,27 +32,7 @@ SETUP_ERRORS = (ModelMissingError, ClassifierMissingError)
 def analyse(docs: list[Document]) -> list[Document]:
     """nlp → extract over a batch of cleaned documents. The parse is handed from one stage to the
     next in memory, never recomputed."""
-    import_spacy_without_torch()
     return extract_events(list(annotate_with_parses(docs, batch_size=PARSE_BATCH_SIZE)))
-
-
-def import_spacy_without_torch() -> None:
-    """Import spaCy as it is imported where torch is not installed. thinc, spaCy's machine-learning
-    layer, imports torch whenever it can — in a training environment (`make train`) that is ~1 s
-    and ~180 MB more in every process — and Chronicle's spaCy pipeline never uses it. torch is
-    hidden only while spaCy is imported: code that imports it later gets it as usual."""
-    import sys
-
-    if "spacy" in sys.modules or "torch" in sys.modules:
-        return
-    sys.modules["torch"] = None  # `import torch` now raises ImportError, which thinc expects
-    try:
-        import spacy  # noqa: F401
-    except ImportError:
-        pass  # no spaCy at all: `nlp.load_pipeline` says how to install it
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
 
 
 @dataclass
@@ -165,7 +145,6 @@ def _worker_init() -> None:
     from .extract import classifier as classifier_module
     from .nlp import load_pipeline
 
-    import_spacy_without_torch()
     load_pipeline()
     classifier_module.THREADS = 1
     classifier_module.classifier()
