@@ -52,7 +52,8 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         for sent in parsed.sents:
             for tok in candidates(sent):
                 work.append((doc, parsed, sent, tok, registry))
-                texts.append(marked_text(sent, tok))
+                start = tok.idx - sent.start_char  # the sentence and its trigger's span in it
+                texts.append((sent.text, start, start + len(tok.text)))
     predictions = classifier().predict(texts)
     found: dict[int, list[Event]] = {}
     for (doc, parsed, sent, tok, registry), pred in zip(work, predictions):

@@ -1,19 +1,39 @@
-"""Runtime of the event classifier: int8 ONNX over marked candidate sentences.
+"""Runtime of the event classifier: an int8 ONNX encoder over candidate predicates.
 
-Loaded lazily, once per process. Needs only onnxruntime and tokenizers; the model, its tokenizer
-and its card (labels, calibration temperature) are package data written by `make train`.
+Loaded lazily, once per process. Needs only onnxruntime, tokenizers and numpy; the model, its
+tokenizer and its card (labels, calibration temperature, architecture) are package data written by
+`make train`. A candidate is given as its sentence and the character span of its trigger.
+
+Two architectures, named by the card's `arch` (a card without one is `marked`):
+
+- `marked` (the shipped one): one pass per candidate over the sentence with the predicate marked
+  ("… [[ arrested ]] …"), the ONNX model ending in the logits. Batched, with padding masked out.
+- `sentence` (`train --arch sentence`, see issue #4): each candidate sentence is encoded once,
+  without markers, by the ONNX encoder (input_ids, attention_mask → last hidden state), and every
+  candidate of the sentence is classified from the contextual vectors: the mean of its trigger's
+  subword vectors next to the mean of the whole window (optionally also the window pooled by the
+  trigger's own attention), through a small head (`events_head.npz`, applied in numpy). A sentence
+  with three candidate predicates costs one encoder pass, not three. Each pass reads one window of
+  one sentence alone (batch size 1, no padding), so probabilities never depend on the batch.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
+# The packaged model; CHRONICLE_EVENT_MODEL=/some/dir evaluates a freshly trained one without
+# installing it (the eval config and shard fingerprints read their card from here too).
+MODEL_DIR = Path(os.environ.get("CHRONICLE_EVENT_MODEL")
+                 or Path(__file__).resolve().parents[1] / "data" / "models")
+
+# A candidate: the sentence text and the character span of its trigger within it.
+Candidate = tuple[str, int, int]
 
 
 class ClassifierMissingError(RuntimeError):
@@ -27,6 +47,87 @@ class Prediction:
     none_probability: float
 
 
+@dataclass
+class Window:
+    """A stretch of a sentence's subwords the encoder reads in one pass, and the candidates it
+    answers for: `spans[k]` are the window positions (after [CLS]) of candidate `members[k]`."""
+    start: int
+    end: int
+    members: list[int]
+    spans: list[list[int]]
+
+
+def span_tokens(offsets: list[tuple[int, int]], a: int, b: int) -> list[int]:
+    """Indices of the subwords overlapping characters a..b (the nearest one if none does)."""
+    hit = [i for i, (s, e) in enumerate(offsets) if s < b and e > a]
+    if hit or not offsets:
+        return hit
+    return [min(range(len(offsets)), key=lambda i: abs(offsets[i][0] - a))]
+
+
+def plan_windows(offsets: list[tuple[int, int]], spans: list[tuple[int, int]],
+                 max_tokens: int, margin: int = 16) -> list[Window]:
+    """Windows of at most `max_tokens` subwords (specials included) covering every span.
+
+    A sentence that fits is one window. A longer one (lists, run-on transcripts) is cut into
+    windows around groups of nearby candidates, each with context on both sides, instead of being
+    truncated at the end where a late candidate would be lost."""
+    width = max_tokens - 2
+    toks = [span_tokens(offsets, a, b) for a, b in spans]
+    n = len(offsets)
+    if n <= width:
+        return [Window(0, n, list(range(len(spans))), toks)]
+    order = sorted(range(len(spans)), key=lambda k: (toks[k][0] if toks[k] else 0, k))
+    windows: list[Window] = []
+    k = 0
+    while k < len(order):
+        first = toks[order[k]][0] if toks[order[k]] else 0
+        group = [order[k]]
+        last = toks[order[k]][-1] if toks[order[k]] else first
+        k += 1
+        while k < len(order):
+            nxt = toks[order[k]]
+            end = nxt[-1] if nxt else first
+            if end - first + 1 > width - 2 * margin:
+                break
+            group.append(order[k])
+            last = max(last, end)
+            k += 1
+        centre = (first + last + 1) // 2
+        start = min(max(0, centre - width // 2), n - width)
+        windows.append(Window(start, start + width, group,
+                              [[i - start for i in toks[g] if start <= i < start + width] or
+                               [min(max(toks[g][0] - start, 0), width - 1)] for g in group]))
+    return windows
+
+
+def span_features(hidden: np.ndarray, spans: list[list[int]],
+                  attention: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Per candidate: the mean of its trigger's vectors, [the window pooled by the trigger's own
+    attention,] and the mean of the window. `hidden` is one window's last hidden state, [CLS]
+    first; span positions exclude [CLS]. `attention` is (query, key) projections: the trigger
+    vector's query scored against every token's key picks the context this candidate needs (its
+    subject, object, negation…) — what the marked architecture got from a pass of its own."""
+    sentence = hidden.mean(axis=0)
+    trigger = np.stack([hidden[[i + 1 for i in span]].mean(axis=0) for span in spans])
+    parts = [trigger]
+    if attention is not None:
+        wq, wk = attention
+        scores = (trigger @ wq) @ (hidden @ wk).T / np.sqrt(wq.shape[1])
+        parts.append(softmax(scores) @ hidden)
+    parts.append(np.broadcast_to(sentence, trigger.shape))
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
 class EventClassifier:
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0):
         import onnxruntime as ort
@@ -37,19 +138,57 @@ class EventClassifier:
             raise ClassifierMissingError(
                 f"no event classifier in {model_dir}: run `make train` to build it")
         self.card = json.loads(card_path.read_text(encoding="utf-8"))
+        self.arch: str = self.card.get("arch", "marked")
         self.labels: list[str] = self.card["labels"]
         self.temperature = float(self.card.get("temperature", 1.0))
+        # an event needs P(no event) below this (0.5 unless the card says otherwise)
+        self.none_threshold = float(self.card.get("none_threshold", 0.5))
+        self.max_tokens = int(self.card.get("max_tokens", 96))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=int(self.card.get("max_tokens", 96)))
-        self.tokenizer.enable_padding()
+        if self.arch == "marked":
+            self.tokenizer.enable_truncation(max_length=self.max_tokens)
+            self.tokenizer.enable_padding()
+        else:
+            self.tokenizer.no_padding()
+            self.tokenizer.no_truncation()
+            head = np.load(model_dir / self.card.get("head", "events_head.npz"))
+            self.head = [(head[f"w{i}"], head[f"b{i}"]) for i in range(len(head.files))
+                         if f"w{i}" in head.files]
+            self.attention = (head["wq"], head["wk"]) if "wq" in head.files else None
+            self.cls_id = self.tokenizer.token_to_id("[CLS]")
+            self.sep_id = self.tokenizer.token_to_id("[SEP]")
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_dir / "events.onnx"), opts,
                                             providers=["CPUExecutionProvider"])
 
-    def probabilities(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        out = []
+    # -- the sentence architecture ------------------------------------------------------------
+
+    def encode(self, ids: list[int]) -> np.ndarray:
+        """Last hidden state of one window ([CLS] ids [SEP]), alone: no padding, no batch."""
+        x = np.array([[self.cls_id, *ids, self.sep_id]], dtype=np.int64)
+        return self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0][0]
+
+    def sentence_logits(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        enc = self.tokenizer.encode(text, add_special_tokens=False)
+        logits = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
+        for win in plan_windows(enc.offsets, spans, self.max_tokens):
+            hidden = self.encode(enc.ids[win.start:win.end])
+            logits[win.members] = self.apply_head(span_features(hidden, win.spans, self.attention))
+        return logits
+
+    def apply_head(self, x: np.ndarray) -> np.ndarray:
+        for i, (w, b) in enumerate(self.head):
+            x = x @ w + b
+            if i < len(self.head) - 1:
+                x = gelu(x)
+        return x
+
+    # -- the marked architecture --------------------------------------------------------------
+
+    def marked_logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        logits = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         # sorting by length keeps padding (wasted work) small inside each batch
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for k in range(0, len(order), batch_size):
@@ -57,27 +196,41 @@ class EventClassifier:
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            z = logits / self.temperature
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            out.append((idx, z / z.sum(axis=1, keepdims=True)))
-        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for idx, p in out:
-            probs[idx] = p
-        return probs
+            logits[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return logits
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
-        """An event when "no event" has less than half the probability; its type is then the most
-        likely event type, with that type's probability as confidence. (Taking the overall argmax
-        instead loses events whose probability is split between two close types, e.g. AID and
-        MOBILIZE for troops landing.)"""
-        if not texts:
+    # -----------------------------------------------------------------------------------------
+
+    def probabilities(self, items: list[Candidate | str]) -> np.ndarray:
+        """Calibrated probabilities of every label for each candidate: a (sentence, start, end)
+        triple, or for the marked architecture also an already marked text."""
+        if self.arch == "marked":
+            from .candidates import mark_span
+
+            logits = self.marked_logits(
+                [item if isinstance(item, str) else mark_span(*item) for item in items])
+        else:
+            logits = np.zeros((len(items), len(self.labels)), dtype=np.float32)
+            by_sentence: dict[str, list[int]] = {}
+            for k, (text, _, _) in enumerate(items):
+                by_sentence.setdefault(text, []).append(k)
+            for text, members in by_sentence.items():
+                spans = [(items[k][1], items[k][2]) for k in members]
+                logits[members] = self.sentence_logits(text, spans)
+        return softmax(logits / self.temperature)
+
+    def predict(self, items: list[Candidate | str]) -> list[Prediction]:
+        """An event when "no event" has less than half the probability (or less than the card's
+        `none_threshold`); its type is then the most likely event type, with that type's
+        probability as confidence. (Taking the overall argmax instead loses events whose
+        probability is split between two close types, e.g. AID and MOBILIZE for troops landing.)"""
+        if not items:
             return []
-        probs = self.probabilities(texts)
+        probs = self.probabilities(items)
         none = self.labels.index("NONE")
         preds = []
         for row in probs:
-            if row[none] >= 0.5:
+            if row[none] >= self.none_threshold:
                 preds.append(Prediction("NONE", float(row[none]), float(row[none])))
                 continue
             events = row.copy()
