@@ -265,6 +265,12 @@ def test_locate_takes_the_place_of_the_clashes(nlp):
     assert locate(next(doc.sents), entities).name == "Lagos"
 
 
+def test_a_place_in_a_relative_clause_describes_its_noun_not_the_event(nlp):
+    text = "The brigade, which fought in Chechnya, will guard the dams."
+    doc, entities = places_in(nlp, text)
+    assert locate(next(doc.sents), entities) is None
+
+
 def test_locate_reads_the_reported_event_not_the_reporting(nlp):
     doc, entities = places_in(nlp, "Officials in Moscow said Russian paratroopers had landed in Kazakhstan.")
     assert locate(next(doc.sents), entities).country == "KAZ"

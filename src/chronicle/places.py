@@ -1218,6 +1218,8 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
         strength = _locative_strength(path)
         if strength == 0 and _names_an_actor(path):
             continue
+        if any(tok.dep_ == "relcl" for tok in path):
+            continue  # "General X, who led operations in Syria": the place describes X's past
         if any(tok.pos_ in ("VERB", "AUX") for tok in path[1:]):
             in_clause = False  # it hangs off another clause ("officials in Moscow said …")
         rank = (strength, in_clause, _FEATURE_SPECIFICITY[ent.place.feature], -len(path), -ent.start)
