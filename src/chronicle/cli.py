@@ -336,6 +336,24 @@ def _open_query(db):
         _fatal(str(err))
 
 
+def _event_filters(command):
+    """The event filters `chronicle events` and `chronicle export` share (see `query.py`)."""
+    options = [
+        click.option("--country", help="ISO alpha-3 code(s), comma-separated: source, target or "
+                                       "location country."),
+        click.option("--actor", help="Part of an actor's name or text, or a sector code (GOV, MIL, PRO …)."),
+        click.option("--type", "event_type", help="PLOVER event type(s), comma-separated, e.g. PROTEST."),
+        click.option("--mode", help="PLOVER mode, e.g. troops."),
+        click.option("--since", metavar="YYYY[-MM[-DD]]", help="On or after this date (inclusive)."),
+        click.option("--until", metavar="YYYY[-MM[-DD]]", help="On or before this date (inclusive)."),
+        click.option("--near", metavar="LAT,LON,KM", help="Within KM kilometres of a point."),
+        click.option("--text", help="Words in an evidence sentence or a report's title."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _actor_label(name, country, sector):
     code = "/".join(x for x in (country, sector) if x)
     return f"{name or '-'} [{code}]" if code else (name or "")
@@ -343,14 +361,7 @@ def _actor_label(name, country, sector):
 
 @cli.command()
 @click.option("--db", default="chronicle.duckdb", show_default=True)
-@click.option("--country", help="ISO alpha-3 code(s), comma-separated: source, target or location country.")
-@click.option("--actor", help="Part of an actor's name or text, or a sector code (GOV, MIL, PRO …).")
-@click.option("--type", "event_type", help="PLOVER event type(s), comma-separated, e.g. PROTEST.")
-@click.option("--mode", help="PLOVER mode, e.g. troops.")
-@click.option("--since", metavar="YYYY[-MM[-DD]]", help="On or after this date (inclusive).")
-@click.option("--until", metavar="YYYY[-MM[-DD]]", help="On or before this date (inclusive).")
-@click.option("--near", metavar="LAT,LON,KM", help="Within KM kilometres of a point.")
-@click.option("--text", help="Words in an evidence sentence or a report's title.")
+@_event_filters
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def events(db, country, actor, event_type, mode, since, until, near, text, limit, fmt):
@@ -422,14 +433,7 @@ def show(doc_id, db, source, fmt):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--all-types", is_flag=True,
               help="acled: also export PLOVER types ACLED does not code, as 'Strategic developments/Other'.")
-@click.option("--country", help="Only events of these countries (as `chronicle events`).")
-@click.option("--actor", help="Only events with this actor (name, text or sector).")
-@click.option("--type", "event_type", help="Only these PLOVER types, comma-separated.")
-@click.option("--mode", help="Only this PLOVER mode.")
-@click.option("--since", metavar="YYYY[-MM[-DD]]", help="On or after this date.")
-@click.option("--until", metavar="YYYY[-MM[-DD]]", help="On or before this date.")
-@click.option("--near", metavar="LAT,LON,KM", help="Within KM kilometres of a point.")
-@click.option("--text", help="Words in an evidence sentence or a report's title.")
+@_event_filters
 def export(db, fmt, out, all_types, country, actor, event_type, mode, since, until, near, text):
     """Write the cross-document events (one row per event, with its sources) to a file."""
     from .export import ExportError, export as write_export
