@@ -109,6 +109,20 @@ def examples_of(items: list[Item]) -> list[Example]:
 _JOINERS = ("; ", ", while ", ", as ", ", after ", " — ", ", and ")
 
 
+def _join_two(items: list[Item], rng: random.Random):
+    """Two random training sentences joined into one: (first, second, joined text, the first's
+    part of it, where the second's characters start in it)."""
+    a, b = rng.sample(items, 2)
+    joiner = rng.choice(_JOINERS)
+    head = a.text.rstrip().rstrip(".")
+    tail = b.text.strip()
+    if joiner != "; " and tail[:1].isupper() and tail[1:2].islower() and tail.split()[0] in (
+            "The", "A", "An", "Police", "Protesters", "Troops", "Officials"):
+        tail = tail[0].lower() + tail[1:]
+    offset = len(head) + len(joiner) - (len(b.text) - len(b.text.lstrip()))
+    return a, b, head + joiner + tail, head, offset
+
+
 def composites(items: list[Item], n: int, seed: int) -> list[Example]:
     """Two sentences joined into one, with the predicate of one of them marked and its label.
 
@@ -120,15 +134,7 @@ def composites(items: list[Item], n: int, seed: int) -> list[Example]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        a, b = rng.sample(items, 2)
-        joiner = rng.choice(_JOINERS)
-        head = a.text.rstrip().rstrip(".")
-        tail = b.text.strip()
-        if joiner != "; " and tail[:1].isupper() and tail[1:2].islower() and tail.split()[0] in (
-                "The", "A", "An", "Police", "Protesters", "Troops", "Officials"):
-            tail = tail[0].lower() + tail[1:]
-        text = head + joiner + tail
-        offset = len(head) + len(joiner) - (len(b.text) - len(b.text.lstrip()))
+        a, b, text, head, offset = _join_two(items, rng)
         if rng.random() < 0.5:
             a_, b_, lab = rng.choice(a.spans)
         else:
@@ -313,17 +319,10 @@ def composite_items(items: list[Item], n: int, seed: int) -> list[Item]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        a, b = rng.sample(items, 2)
-        joiner = rng.choice(_JOINERS)
-        head = a.text.rstrip().rstrip(".")
-        tail = b.text.strip()
-        if joiner != "; " and tail[:1].isupper() and tail[1:2].islower() and tail.split()[0] in (
-                "The", "A", "An", "Police", "Protesters", "Troops", "Officials"):
-            tail = tail[0].lower() + tail[1:]
-        offset = len(head) + len(joiner) - (len(b.text) - len(b.text.lstrip()))
+        a, b, text, head, offset = _join_two(items, rng)
         spans = [sp for sp in a.spans if sp[1] <= len(head)]
         spans += [(s0 + offset, e0 + offset, lab) for s0, e0, lab in b.spans]
-        out.append(Item(head + joiner + tail, spans))
+        out.append(Item(text, spans))
     return out
 
 
