@@ -1,0 +1,115 @@
+"""Code one shard: read → clean → analyse, written as one Parquet file (see `parquet`).
+
+This is what a Ray worker runs (`ray_engine.ShardCoder`), and it has no Ray in it: the same
+function codes a shard in a test or a notebook. It does the per-document half of
+`pipeline.run` — read, clean, then the pipeline's own batch function `analyse_safely` — and leaves
+the cross-document half (final ids, near-duplicates, skipping what is stored) to the driver that
+loads the shards in input order (`load`). Each document gets a provisional id here (the caller's
+id or the hash of its cleaned text, as `pipeline._assign_id` gives it when nothing clashes), so
+its events are named `<id>-e<n>`; the driver renames them in the rare case the id must be salted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+from ..record import Document, IngestError, to_json
+from .parquet import ShardFolder
+from .shards import Shard, read_shard
+
+
+@dataclass(frozen=True)
+class CodingOptions:
+    date: str | None = None
+    max_bytes: int = 10_000_000
+    batch_size: int = 32
+
+
+def _error_json(err: IngestError) -> bytes:
+    import msgspec
+
+    return msgspec.json.encode(err)
+
+
+def _row(kind: str, *, caller_id: str = "", doc: Document | None = None,
+         error: IngestError | None = None, fmt: str | None = None) -> dict:
+    return {"kind": kind, "caller_id": caller_id, "doc_id": doc.id if doc else None,
+            "format": doc.source.format if doc else fmt,
+            "source_path": doc.source.path if doc else (error.path if error else None),
+            "source_url": doc.source.url if doc else None,  # an error's `item` stays in `error`
+            "record": to_json(doc) if doc is not None else None,
+            "error": _error_json(error) if error is not None else None}
+
+
+def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
+               die_midway: bool = False) -> dict:
+    """Code `shard` into `folder`; returns a summary. Raises on what stops the whole shard (an
+    input that changed since planning, a missing model); the temporary file is then removed.
+
+    `die_midway` is the test hook for a lost worker: the process exits, without cleaning up,
+    after the first batch has gone into the temporary file."""
+    from ..pipeline import _assign_id, analyse_safely, clean  # the local pipeline's own functions
+
+    started = time.perf_counter()
+    stats: dict = {}
+    counts = {"documents": 0, "errors": 0}
+    rows: list[dict] = []  # in input order; a document waiting for analysis holds its slot
+    waiting: list[tuple[int, Document, str]] = []
+
+    def analyse_waiting() -> None:
+        docs = [doc for _, doc, _ in waiting]
+        done, errors = analyse_safely(docs)
+        analysed = {id(doc) for doc in done}  # analysed in place, in this process
+        failures = iter(errors)
+        for slot, doc, caller_id in waiting:
+            if id(doc) in analysed:
+                rows[slot] = _row("document", caller_id=caller_id, doc=doc)
+                counts["documents"] += 1
+            else:
+                err = next(failures, None) or IngestError(
+                    path=doc.source.path or "-", item=doc.source.url, reason="analysis failed")
+                rows[slot] = _row("analysis_failed", caller_id=caller_id, doc=doc, error=err)
+                counts["errors"] += 1
+        waiting.clear()
+
+    folder.remove_temporaries(shard.id)
+    with folder.writer(shard.id) as writer:
+        for item in read_shard(shard, date=options.date, max_bytes=options.max_bytes, stats=stats):
+            if isinstance(item, IngestError):
+                rows.append(_row("read_error", error=item))
+                counts["errors"] += 1
+                continue
+            caller_id = item.id
+            try:
+                doc = clean(item)
+                _assign_id(doc, caller_id, lambda _id: None)  # clashes are the driver's to salt
+            except Exception as err:  # one bad document must not stop the shard (as in `run`)
+                rows.append(_row("clean_failed", fmt=item.source.format, error=IngestError(
+                    path=item.source.path or item.source.url or "-", item=item.source.url,
+                    reason=f"cleaning failed: {err}")))
+                counts["errors"] += 1
+                continue
+            rows.append({})  # the slot; filled once its batch is analysed
+            waiting.append((len(rows) - 1, doc, caller_id))
+            if len(waiting) >= options.batch_size:
+                analyse_waiting()
+                writer.write(rows)
+                rows = []
+                if die_midway:
+                    writer.flush()
+                    os._exit(1)  # test hook: a worker lost mid-shard, its temporary file half written
+        if waiting:
+            analyse_waiting()
+        writer.write(rows)
+        if die_midway:
+            writer.flush()
+            os._exit(1)
+        seconds = time.perf_counter() - started
+        summary = {"shard": shard.id, "label": shard.label, "rows": writer.rows, **counts,
+                   "seconds": seconds, "node": socket.gethostname(), "pid": os.getpid()}
+        skipped = dict(stats.get("skipped", {}))
+        writer.commit({"id": shard.id, "label": shard.label, "skipped": skipped, **summary})
+    return {**summary, "skipped": skipped}
