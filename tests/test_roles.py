@@ -141,3 +141,9 @@ def test_who_is_asked_is_the_subject_of_what_is_asked(nlp):
 def test_a_visit_targets_the_host(nlp):
     _, tgt, _ = roles(nlp, "The Peruvian president arrived in Quito on a two-day visit.", "visit", "CONSULT")
     assert tgt is not None and tgt.country == "ECU"
+
+
+def test_people_in_a_city_belong_to_its_country(nlp):
+    doc = nlp("Opposition parties in Yerevan criticised the agreement.")
+    actor = code_span(doc, next(t for t in doc if t.text == "parties"))
+    assert (actor.country, actor.sector) == ("ARM", "OPP")

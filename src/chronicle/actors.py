@@ -193,8 +193,9 @@ def code_span(doc, head) -> Actor:
                 actor.kind, actor.sector = "state", "GOV"
                 actor.name = lexicon().country_names.get(actor.country)
     if actor.country is None and (actor.sector or actor.kind == "person"):
-        # "doctors from two American aid groups", "a delegation from Iran": where they come from
-        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ == "from"):
+        # "doctors from two American aid groups", "a delegation from Iran", "opposition parties in
+        # Yerevan": where they come from, or where they are
+        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("from", "in")):
             origin = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
             if origin:
                 actor.country = origin[0].value[0]
