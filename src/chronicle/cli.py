@@ -104,7 +104,7 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers, sink_b
 
 
 def _run_on_ray(paths, sink, *, store, force, date, max_bytes, workers, address, shards_dir,
-                shard_size):
+                shard_size, sink_batches=False):
     """`--engine ray`: the same contract as `_run_pipeline`, the work spread over a Ray cluster."""
     from .scale import ScaleError
     from .scale.ray_engine import run
@@ -125,7 +125,8 @@ def _run_on_ray(paths, sink, *, store, force, date, max_bytes, workers, address,
         with _Progress(console, "coding shards") as progress:
             report = run(paths, sink, store=store, force=force, date=date, max_bytes=max_bytes,
                          workers=workers, address=address, shards_dir=shards_dir, on_error=on_error,
-                         on_progress=progress.update, on_notice=on_notice, **options)
+                         on_progress=progress.update, on_notice=on_notice, sink_batches=sink_batches,
+                         **options)
     except ScaleError as err:
         _fatal(str(err))
     return console, report
@@ -226,17 +227,15 @@ def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_d
     with store:
         written: list[str] = []
 
-        def write(docs):  # the local pipeline hands over each analysed batch: one transaction
+        def write(docs):  # both engines hand over batches of documents: one transaction each
             store.write_documents(docs)
             written.extend(doc.id for doc in docs)
 
-        def sink(doc):  # engines that hand over one document at a time
-            write([doc])
-
         if engine == "ray":
-            console, report = _run_on_ray(paths, sink, store=store, force=force, date=date,
+            console, report = _run_on_ray(paths, write, store=store, force=force, date=date,
                                           max_bytes=max_bytes, workers=workers, address=address,
-                                          shards_dir=shards_dir, shard_size=shard_size)
+                                          shards_dir=shards_dir, shard_size=shard_size,
+                                          sink_batches=True)
         else:
             console, report = _run_pipeline(paths, write, date=date, store=store, force=force,
                                             max_bytes=max_bytes, workers=workers, sink_batches=True)

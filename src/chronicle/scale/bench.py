@@ -9,8 +9,9 @@ file (and, for Ray, a fresh shards folder): imports, model loading in the worker
 starting and stopping a local Ray instance with `--workers` CPUs, are all inside the timing, as a
 user pays them. Configurations are interleaved within each repetition (local 1, local 2, Ray 1,
 Ray 2, then again), so that a slow phase of the machine hits all of them; the table reports
-medians. In the child, timers around `Store.write_document`, `Admission.admit` (ids, near-duplicate
-check) and `load.load_shard` (reading a Parquet shard and everything after) show what the Ray
+medians. Both engines write as `chronicle ingest` does, a batch of documents per transaction
+(`Store.write_documents`). In the child, timers around the store writes, `Admission.admit` (ids,
+near-duplicate check) and `load.load_shard` (reading a Parquet shard and everything after) show what the Ray
 driver does serially — the part that more workers do not shorten. CPU use is sampled from /proc
 over the child's process tree (Ray's own processes included) and over the whole machine; other
 processes' use is the difference, reported so that a disturbed run can be seen; on a shared
@@ -61,14 +62,15 @@ def one_run(engine: str, workers: int, paths: list[str], workdir: Path, shard_si
 
     timers: Counter = Counter()
     _timed(Store, "write_document", timers, "store")
+    _timed(Store, "write_documents", timers, "store")
     _timed(pipeline.Admission, "admit", timers, "admit")
     db = workdir / f"{engine}-{workers}.duckdb"
     shards = workdir / f"{engine}-{workers}.shards"
     started = time.perf_counter()
     with Store(db) as store:
-        if engine == "local":
-            report = pipeline.run(paths, store.write_document, store=store, workers=workers,
-                                  on_error=store.write_error)
+        if engine == "local":  # as `chronicle ingest` writes: a batch per transaction
+            report = pipeline.run(paths, store.write_documents, store=store, workers=workers,
+                                  on_error=store.write_error, sink_batches=True)
         else:
             _timed(ray_engine, "load_shard", timers, "load")
             try:
@@ -77,9 +79,9 @@ def one_run(engine: str, workers: int, paths: list[str], workdir: Path, shard_si
                 raise SystemExit("bench-ray needs Ray: pip install 'chronicle[ray]'") from None
             _timed(ray, "init", timers, "ray_start")
             _timed(ray, "shutdown", timers, "ray_stop")
-            report = ray_engine.run(paths, store.write_document, store=store, workers=workers,
+            report = ray_engine.run(paths, store.write_documents, store=store, workers=workers,
                                     shards_dir=str(shards), shard_size=shard_size,
-                                    on_error=store.write_error)
+                                    on_error=store.write_error, sink_batches=True)
         counts = store.counts()
     seconds = time.perf_counter() - started
     result = {"engine": engine, "workers": workers, "seconds": seconds, "read": report.read,
@@ -301,8 +303,9 @@ def _rss_bytes() -> int:
 def driver_probe(target: int, paths: list[str], workdir: Path, log=print) -> dict:
     """What the driver pays per document as the store grows to `target` documents: the corpus is
     analysed once, then written again and again under new ids (events renamed to match) with
-    `Store.write_document`, timed per copy; at the end, the near-duplicate index a run seeds from
-    the store at its start (`pipeline.Admission`) is built and timed, with its memory."""
+    `Store.write_documents` in batches of 256, as the Ray driver writes a shard's row groups, timed
+    per copy; at the end, the near-duplicate index a run seeds from the store at its start
+    (`pipeline.Admission`) is built and timed, with its memory."""
     import msgspec
 
     from chronicle.bench import default_workers
@@ -318,11 +321,16 @@ def driver_probe(target: int, paths: list[str], workdir: Path, log=print) -> dic
         copy = 0
         while written < target:
             started = time.perf_counter()
+            batch = []
             for doc in docs:
                 new_id = f"{doc.id}~{copy}"
                 events = [msgspec.structs.replace(e, id=f"{new_id}-e{e.id.rsplit('-e', 1)[1]}")
                           for e in doc.events]
-                store.write_document(msgspec.structs.replace(doc, id=new_id, events=events))
+                batch.append(msgspec.structs.replace(doc, id=new_id, events=events))
+                if len(batch) == 256:
+                    store.write_documents(batch)
+                    batch = []
+            store.write_documents(batch)
             written += len(docs)
             copy += 1
             curve.append((written, 1000 * (time.perf_counter() - started) / len(docs)))
@@ -346,7 +354,7 @@ def format_probe(probe: dict) -> str:
     points = [curve[0], curve[len(curve) // 2], curve[-1]] if len(curve) > 2 else curve
     lines = [f"driver probe: the analysed corpus ({probe['corpus_documents']} documents) written again under "
              f"new ids until the store holds {probe['documents']:,}",
-             "  Store.write_document, ms per document: " +
+             "  Store.write_documents (batches of 256), ms per document: " +
              ", ".join(f"{ms:.1f} at {n:,} stored" for n, ms in points),
              f"  seeding the near-duplicate index at the start of a run: {probe['seed_ms_per_document']:.2f} ms "
              f"and {probe['index_bytes_per_document'] / 1000:.1f} kB of memory per stored document",

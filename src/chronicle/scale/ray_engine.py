@@ -237,12 +237,12 @@ class _Loader:
     """Loads coded shards into the store strictly in plan order, as far as they are ready."""
 
     def __init__(self, the_plan: Plan, status: dict[str, str], folder: ShardFolder,
-                 admission: Admission, report: ShardedRunReport, sink: Callable[[Document], None],
+                 admission: Admission, report: ShardedRunReport, sink: Callable,
                  fail: Callable[[IngestError], None], notice: Callable[[str], None],
-                 on_progress: Callable[[RunReport], None] | None):
+                 on_progress: Callable[[RunReport], None] | None, sink_batches: bool = False):
         self.entries, self.status, self.folder = the_plan.entries, status, folder
         self.admission, self.report, self.sink, self.fail = admission, report, sink, fail
-        self.notice, self.on_progress = notice, on_progress
+        self.notice, self.on_progress, self.sink_batches = notice, on_progress, sink_batches
         self.cursor = 0
 
     def advance(self) -> None:
@@ -264,7 +264,8 @@ class _Loader:
 
     def _load(self, shard: Shard) -> bool:
         try:
-            load_shard(self.folder.open(shard.id), self.admission, self.report, self.sink, self.fail)
+            load_shard(self.folder.open(shard.id), self.admission, self.report, self.sink, self.fail,
+                       batches=self.sink_batches)
         except DamagedShard as err:
             # a damaged shard file (a disk error; never a half-written one, see `parquet`): drop it
             # so that the next run codes the shard again, and keep the input order until then
@@ -285,17 +286,19 @@ class _Loader:
                    if isinstance(e, Shard) and self.status[e.id] == "coded")
 
 
-def run(paths: Iterable[str], sink: Callable[[Document], None], *, store=None, force: bool = False,
+def run(paths: Iterable[str], sink: Callable, *, store=None, force: bool = False,
         date: str | None = None, max_bytes: int = 10_000_000, workers: int | None = None,
         address: str | None = None, shards_dir: str | None = None,
         shard_size: int = DEFAULT_SHARD_SIZE, batch_size: int = BATCH_SIZE,
         on_error: Callable[[IngestError], None] | None = None,
         on_progress: Callable[[RunReport], None] | None = None,
-        on_notice: Callable[[str], None] | None = None) -> ShardedRunReport:
+        on_notice: Callable[[str], None] | None = None,
+        sink_batches: bool = False) -> ShardedRunReport:
     """Code `paths` on Ray and hand every new document to `sink`, in input order — the contract
-    of `pipeline.run`. `workers`: Ray actors (default: the local instance's CPUs, or all of the
-    cluster's). `shards_dir` (default `<store path>.shards`): where coded shards are kept; on a
-    cluster, a path every node and the driver see, or an object-store URI."""
+    of `pipeline.run`, `sink_batches` included (lists of documents, for `Store.write_documents`).
+    `workers`: Ray actors (default: the local instance's CPUs, or all of the cluster's).
+    `shards_dir` (default `<store path>.shards`): where coded shards are kept; on a cluster, a
+    path every node and the driver see, or an object-store URI."""
     started = time.perf_counter()
     report = ShardedRunReport()
 
@@ -338,7 +341,8 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, store=None, f
             todo.append(shard)
 
     admission = Admission(store, force)
-    loader = _Loader(the_plan, status, folder, admission, report, sink, fail, notice, on_progress)
+    loader = _Loader(the_plan, status, folder, admission, report, sink, fail, notice, on_progress,
+                     sink_batches)
     loader.advance()  # what earlier runs coded can be loaded while the cluster starts
     if todo:
         ray = _import_ray()
