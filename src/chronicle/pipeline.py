@@ -114,6 +114,19 @@ class Admission:
         self.dedup.check(doc)
         return "new"
 
+    def take(self, doc: Document, report) -> bool:
+        """`admit`, counted in a run's report: whether the document is to be analysed."""
+        verdict = self.admit(doc)
+        if verdict == "repeated":  # the same input named twice in one run
+            report.repeated += 1
+            return False
+        if verdict == "unchanged":
+            report.unchanged += 1
+            return False
+        if doc.flags.duplicate_of:
+            report.duplicates += 1
+        return True
+
 
 def analyse_safely(docs: list[Document]) -> tuple[list[Document], list[IngestError]]:
     """`analyse`, but a text that breaks the analysis costs only itself: on failure the batch is
@@ -253,16 +266,8 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
                     fail(IngestError(path=item.source.path or item.source.url or "-",
                                      item=item.source.url, reason=f"cleaning failed: {err}"))
                     continue
-                verdict = admission.admit(doc)
-                if verdict == "repeated":
-                    report.repeated += 1  # the same input named twice in one run
-                    continue
-                if verdict == "unchanged":
-                    report.unchanged += 1
-                    continue
-                if doc.flags.duplicate_of:
-                    report.duplicates += 1
-                ready.append(doc)
+                if admission.take(doc, report):
+                    ready.append(doc)
             if ready:
                 deliver(engine.submit(ready))
             elif on_progress:

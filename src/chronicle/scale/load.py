@@ -57,15 +57,8 @@ def load_shard(shard: ShardFile, admission: Admission, report: RunReport, sink: 
         doc = from_json(row["record"])
         provisional = doc.id
         admission.assign_id(doc, row["caller_id"] or "")
-        verdict = admission.admit(doc)
-        if verdict == "repeated":
-            report.repeated += 1
+        if not admission.take(doc, report):
             continue
-        if verdict == "unchanged":
-            report.unchanged += 1
-            continue
-        if doc.flags.duplicate_of:
-            report.duplicates += 1
         if kind == "analysis_failed":
             fail(error)
             continue
