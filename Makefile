@@ -58,7 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m chronicle.bench
 
 # The Ray engine with 1 and 2 workers against the local pool on the same corpus, cut into shards
-# (docs/SCALING.md). Needs ../shared; about 13 minutes on a quiet 2-core machine. `ARGS=--quick`
+# (docs/SCALING.md). Needs ../shared; about 15 minutes on a quiet 2-core machine. `ARGS=--quick`
 # for a fast look.
 bench-ray: $(STAMP)
 	$(BIN)/python -m chronicle.scale.bench $(ARGS)

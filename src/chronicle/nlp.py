@@ -208,7 +208,7 @@ def extract_quantities(doc) -> list[Quantity]:
             # the surface form reads as the record intends: "3800 people arrested"
             what = verb.text.lower() if verb.tag_ in ("VBN", "VBD") else verb.lemma_.lower()
         end_tok = anchor if anchor.i >= last.i else last
-        out.append(Quantity(value=value, approx=approx, unit=unit, what=what,
+        out.append(Quantity(value=float(value), approx=approx, unit=unit, what=what,
                             start=doc[q_start].idx, end=end_tok.idx + len(end_tok.text)))
     return out
 
