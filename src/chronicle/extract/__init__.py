@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
-from .candidates import candidates, lexicon_defaults, marked_text
+from .candidates import candidates, lexicon_defaults
 from .roles import modality, source_and_target
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.

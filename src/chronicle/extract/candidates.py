@@ -80,12 +80,6 @@ def mark_span(text: str, a: int, b: int) -> str:
     return " ".join(marked.split())
 
 
-def marked_text(sent, tok) -> str:
-    """The sentence with the candidate predicate marked."""
-    a = tok.idx - sent.start_char
-    return mark_span(sent.text, a, a + len(tok.text))
-
-
 def lexicon_defaults(tok, event_type: str) -> Trigger:
     """Mode and CAMEO for a predicate once its type is decided: the lexicon's row for this lemma
     and type, else the type's generic code."""

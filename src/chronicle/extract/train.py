@@ -274,26 +274,9 @@ def train_marked(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size: 
     fit(model, train_set)
     val_logits = logits_of(model, val_set)
     val_gold = torch.tensor([label_id[e.label] for e in val_set])
-    # temperature scaling: one scalar that makes held-out probabilities honest
-    log_t = torch.zeros(1, requires_grad=True)
-    opt_t = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
-
-    def nll():
-        opt_t.zero_grad()
-        loss = torch.nn.functional.cross_entropy(val_logits / log_t.exp(), val_gold)
-        loss.backward()
-        return loss
-
-    opt_t.step(nll)
-    temperature = float(log_t.exp())
+    temperature = _temperature(val_logits, val_gold)
     pred = [LABELS[i] for i in val_logits.argmax(1).tolist()]
-    gold = [e.label for e in val_set]
-    held_out = {
-        "macro_f1_types": round(macro_f1(gold, pred), 4),
-        "accuracy": round(sum(g == p for g, p in zip(gold, pred)) / len(gold), 4),
-        "event_vs_none_f1": round(_binary_f1(gold, pred), 4),
-        "examples": len(val_set),
-    }
+    held_out = _scores([e.label for e in val_set], pred)
     print(f"held-out: {held_out}, temperature {temperature:.3f}", flush=True)
     if full:
         model = Classifier()
@@ -630,7 +613,8 @@ def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
                                                 axis=axis, name=init.name + "_dequantize"))
             continue
         for n in users:  # Gather(table, idx) → Gather(int8 table, idx) · Gather(scales, idx)
-            out, idx, tag = n.output[0], n.input[1], n.name or out
+            out, idx = n.output[0], n.input[1]
+            tag = n.name or out
             replaced[id(n)] = [
                 helper.make_node("Gather", [qname, idx], [tag + "_int8_rows"], name=tag + "_int8"),
                 helper.make_node("Cast", [tag + "_int8_rows"], [tag + "_rows"],

@@ -57,7 +57,7 @@ def _timed(owner, name: str, timers: Counter, key: str) -> None:
 def one_run(engine: str, workers: int, paths: list[str], workdir: Path, shard_size: int) -> dict:
     """`chronicle ingest` with this engine and number of workers, into a fresh store."""
     from chronicle import pipeline
-    from chronicle.scale import load, ray_engine
+    from chronicle.scale import ray_engine
     from chronicle.store import Store
 
     timers: Counter = Counter()

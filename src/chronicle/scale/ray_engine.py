@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..pipeline import BATCH_SIZE, Admission, RunReport
-from ..record import Document, IngestError
+from ..record import IngestError
 from . import ScaleError
 from .coder import CodingOptions, code_shard
 from .load import load_shard
