@@ -147,3 +147,22 @@ def test_people_in_a_city_belong_to_its_country(nlp):
     doc = nlp("Opposition parties in Yerevan criticised the agreement.")
     actor = code_span(doc, next(t for t in doc if t.text == "parties"))
     assert (actor.country, actor.sector) == ("ARM", "OPP")
+
+
+def test_the_people_counted_act_not_the_count(nlp):
+    src, _, _ = roles(nlp, "Tens of thousands of students across Chile marched on Monday.", "marched",
+                      "PROTEST")
+    assert (src.text, src.country, src.sector) == ("students", "CHL", "EDU")
+    src, tgt, _ = roles(nlp, "Police in Dhaka detained hundreds of opposition activists.", "detained",
+                        "COERCE")
+    assert (src.country, src.sector) == ("BGD", "COP")
+    assert tgt.text == "opposition activists"
+
+
+def test_aid_sent_to_a_country_is_given_to_it_but_troops_sent_to_a_city_only_go_there(nlp):
+    _, tgt, _ = roles(nlp, "Germany delivered 20 tonnes of medical supplies to Lebanon.", "delivered", "AID")
+    assert tgt.country == "LBN"
+    _, tgt, _ = roles(nlp, "Germany delivered 20 tonnes of medical supplies to Beirut.", "delivered", "AID")
+    assert tgt is None
+    _, tgt, _ = roles(nlp, "China sent two warships to Vietnam.", "sent", "MOBILIZE")
+    assert tgt is None

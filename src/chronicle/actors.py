@@ -195,7 +195,7 @@ def code_span(doc, head) -> Actor:
     if actor.country is None and (actor.sector or actor.kind == "person"):
         # "doctors from two American aid groups", "a delegation from Iran", "opposition parties in
         # Yerevan": where they come from, or where they are
-        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("from", "in")):
+        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("from", "in", "across", "throughout")):
             origin = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
             if origin:
                 actor.country = origin[0].value[0]

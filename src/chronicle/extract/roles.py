@@ -101,6 +101,14 @@ def _is_place(tok) -> bool:
     return found is not None and found[1] != "demonyms"
 
 
+def _is_country(tok) -> bool:
+    """A country named by its name (not a city, not a demonym)."""
+    from ..actors import lexicon
+
+    found = lexicon().countries.get(tok.text)
+    return found is not None and found[1] == "aliases"
+
+
 _NOT_PARTIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
 
 
@@ -179,8 +187,11 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             if obj is None or not _can_be_party(obj) or not is_party(obj):
                 continue
             if _is_place(obj) and (child.lower_ in _LOCATIVE_PREPS or (
-                    event_type in _OBJECT_IS_MATERIAL and child.lower_ in _DESTINATION_PREPS)):
-                continue  # "landed at Almaty", "sent troops to Syria": where, not whom
+                    event_type in _OBJECT_IS_MATERIAL and child.lower_ in _DESTINATION_PREPS)) \
+                    and not (event_type == "AID" and child.lower_ == "to" and _is_country(obj)):
+                # "landed at Almaty", "sent troops to Syria": where, not whom. But aid sent to a
+                # country is given to it: "sent 1,000 police officers to Haiti"
+                continue
             target = obj
             break
     if target is None and event_type == "REQUEST":
@@ -191,9 +202,30 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 if subj is not None and _can_be_party(subj) and is_party(subj):
                     target = subj
                     break
+    source, target = (_counted(t) or t if t is not None else None for t in (source, target))
     if source is not None and not _can_be_party(source):
         source = None
     return source, target
+
+
+_PARTITIVES = {"ten", "hundred", "thousand", "million", "dozen", "score", "number", "group",
+               "crowd", "handful", "majority", "minority", "some", "many", "most", "several",
+               "all", "dozens", "hundreds", "thousands", "tens", "millions", "scores"}
+
+
+def _counted(head):
+    """The people a number or quantity word counts ("tens of thousands of students", "hundreds
+    of them", "a group of lawmakers"): the noun at the end of its 'of' chain, or None."""
+    found = None
+    for _ in range(3):
+        if not (head.like_num or head.lower_ in _PARTITIVES or head.lemma_.lower() in _PARTITIVES):
+            break
+        of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if obj is None:
+            break
+        found = head = obj
+    return found
 
 
 def modality(tok, event_type: str) -> str:
