@@ -105,10 +105,10 @@ def test_missing_model_error_names_the_fix(monkeypatch):
     load_pipeline.cache_clear()
 
 
-def test_fast_attribute_ruler_gives_what_spacys_gives(nlp):
-    """The cached attribute ruler must set exactly the POS, morphology and lemmas spaCy's own
-    AttributeRuler sets, on real sentences: the training corpus (contractions, 'There is',
-    quotes) and the example reports."""
+def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
+    """The cached attribute ruler and the lemmatizer with set-indexed tables must give exactly the
+    POS, morphology and lemmas of spaCy's own components, on real sentences: the training corpus
+    (contractions, 'There is', quotes) and the example reports."""
     import spacy
     from pathlib import Path
 
