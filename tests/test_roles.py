@@ -166,3 +166,17 @@ def test_aid_sent_to_a_country_is_given_to_it_but_troops_sent_to_a_city_only_go_
     assert tgt is None
     _, tgt, _ = roles(nlp, "China sent two warships to Vietnam.", "sent", "MOBILIZE")
     assert tgt is None
+
+
+def test_a_leader_the_text_does_not_place_gets_the_country_of_the_leaders_table(nlp):
+    from chronicle.actors import known_leader
+
+    src, tgt, _ = roles(nlp, "Modi telephoned Prime Minister Sheikh Hasina on Tuesday.", "telephoned",
+                        "CONSULT")
+    assert (src.country, src.sector) == ("IND", "GOV")
+    assert tgt.country == "BGD"
+    # full names with other spellings; a bare surname that is also a word stays unknown
+    assert known_leader("Recep Tayyip Erdoğan")[0] == known_leader("Erdogan")[0] == "TUR"
+    assert known_leader("Bush") is None and known_leader("Trump") is None
+    src, _, _ = roles(nlp, "Bush telephoned the Saudi king on Tuesday.", "telephoned", "CONSULT")
+    assert src.country is None

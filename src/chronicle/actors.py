@@ -69,6 +69,92 @@ def lexicon() -> Lexicon:
     return lex
 
 
+def _name_key(name: str) -> str:
+    """A person's name compared without case, accents, hyphens or dots: 'Kassym-Jomart Tokayev'
+    = 'kassym jomart tokayev'."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[-.\u2010\u2011]", " ", plain).lower().split())
+
+
+@dataclass
+class Leaders:
+    names: dict[str, tuple[str | None, str]]  # name key → (country, sector)
+    surnames: dict[str, tuple[str | None, str | None]]
+
+
+@lru_cache(maxsize=1)
+def leaders() -> Leaders:
+    """Political leaders news names without saying whose they are ("Putin offered…"), from
+    `data/leaders.tsv`. A full name or listed alias gives the person's country and sector. A bare
+    surname does only when every leader of that surname is of one country and the surname is not
+    an ordinary English word ("Bush", "Brown", "May" are left alone)."""
+    by_name: dict[str, set] = {}
+    by_surname: dict[str, set] = {}
+    for row in _rows("leaders.tsv"):
+        entry = (row["country"] or None, row["sector"])
+        for surface in [row["name"], *_split(row["aliases"])]:
+            by_name.setdefault(_name_key(surface), set()).add(entry)
+        by_surname.setdefault(_name_key(row["name"]).split()[-1], set()).add(entry)
+    names = {k: next(iter(v)) for k, v in by_name.items() if len(v) == 1}
+    words = _english_words()
+    surnames = {}
+    for key, entries in by_surname.items():
+        countries = {c for c, _ in entries}
+        if len(countries) != 1 or len(key) < 4 or key in words:
+            continue
+        sectors = {sec for _, sec in entries}
+        surnames[key] = (countries.pop(), sectors.pop() if len(sectors) == 1 else None)
+    return Leaders(names, surnames)
+
+
+# Surnames of leaders that are also everyday nouns (the noun lemma list cannot serve: it holds
+# famous names too, "putin" among them).
+_NOUN_SURNAMES = {"bush", "rice", "king", "church", "bishop", "brown", "major", "young", "long",
+                  "rich", "cook", "page", "hill", "wood", "price", "rose", "hope", "ward", "park",
+                  "lord", "cash", "bell", "bird", "chase", "field", "ford", "hunt", "lamb", "mills",
+                  "moon", "power", "powell", "fox", "gray", "grey", "green", "white", "black", "little",
+                  "love", "rock", "stone", "wall", "wolf", "day", "case", "cross", "flood", "frost",
+                  "gates", "golden", "hall", "hay", "holder", "jay", "land", "may", "mayor", "north",
+                  "south", "west", "east", "pope", "prince", "reed", "ross", "sharp", "small",
+                  "storey", "swan", "wise", "worth", "sun", "lee", "martin", "taylor", "james",
+                  "charles", "john", "paul", "thomas", "george", "johnson", "smith", "jones"}
+
+
+def _english_words() -> set[str]:
+    """Ordinary English words: the adjectives, verbs and adverbs the English model's lemmatizer
+    knows, and the everyday nouns above."""
+    from .nlp import load_pipeline
+
+    words = set(_NOUN_SURNAMES)
+    try:
+        lookups = load_pipeline().get_pipe("lemmatizer").lookups
+    except Exception:  # no model: surnames are then never taken alone
+        return _AlwaysContains()
+    index = lookups.get_table("lemma_index")
+    for pos in ("adj", "verb", "adv"):
+        words.update(index.get(pos, ()))
+    return words
+
+
+class _AlwaysContains(set):
+    def __contains__(self, item) -> bool:
+        return True
+
+
+def known_leader(name: str) -> tuple[str | None, str | None] | None:
+    """(country, sector) of a person named `name` if the leaders table knows them."""
+    table = leaders()
+    key = _name_key(name)
+    if key in table.names:
+        return table.names[key]
+    if " " not in key:
+        return table.surnames.get(key)
+    return None
+
+
 @dataclass
 class Match:
     start: int  # token index in the doc
@@ -155,6 +241,15 @@ def code_span(doc, head) -> Actor:
     if persons:
         actor.name = persons[0].text
         actor.kind = "person"
+    elif head.pos_ == "PROPN" and head.ent_type_ in ("", "PERSON", "ORG") and head.i not in roles_at:
+        # a name the entity recogniser missed ("Modi telephoned…"): the run of proper nouns
+        # ending at the head, if the leaders table knows it
+        start = head.i
+        while start > lo and doc[start - 1].pos_ == "PROPN" and (start - 1) not in roles_at:
+            start -= 1
+        name = doc[start:head.i + 1].text
+        if known_leader(name) is not None:
+            actor.name, actor.kind = name, "person"
     igo = next((m for m in matches if m.what == "igo"), None)
     # "NATO-member Norway": a country heading the phrase is the actor; the IGO only describes it
     head_is_a_country = any(m.what == "country" and m.start <= head.i < m.end
@@ -192,6 +287,12 @@ def code_span(doc, head) -> Actor:
             else:  # "Moscow said", "Kazakhstan asked": the government
                 actor.kind, actor.sector = "state", "GOV"
                 actor.name = lexicon().country_names.get(actor.country)
+    if actor.kind == "person" and actor.country is None and actor.name:
+        # "President Yoweri Museveni", "Putin": a leader the text does not place
+        known = known_leader(actor.name)
+        if known is not None:
+            actor.country = known[0]
+            actor.sector = actor.sector or known[1]
     if actor.country is None and (actor.sector or actor.kind == "person"):
         # "doctors from two American aid groups", "a delegation from Iran", "opposition parties in
         # Yerevan": where they come from, or where they are
