@@ -124,3 +124,15 @@ def test_a_month_name_is_not_a_candidate_predicate():
     parsed = load_pipeline()("The two sides signed the ceasefire agreement on 2 March in Doha.")
     found = [tok.text for sent in parsed.sents for tok in candidates(sent)]
     assert "signed" in found and "March" not in found
+
+
+def test_list_items_and_bare_phrases_are_not_events():
+    from chronicle.extract.candidates import candidates
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    def found(text):
+        return [t.text for s in nlp(text).sents for t in candidates(s)]
+    assert found("* 2014 airfield bombing") == [] and found("Car bombs") == []
+    assert found("Riots in Almaty") == ["Riots"]
+    assert found("- Police detained 40 protesters after the clashes") != []

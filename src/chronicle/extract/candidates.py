@@ -66,8 +66,23 @@ def triggers_for(tok) -> list[Trigger]:
 _NOT_PREDICATES = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
 
 
+_BULLETS = ("*", "•", "·", "-", "–", "—", "+")
+
+
+def is_fragment(sent) -> bool:
+    """A line that predicates nothing: no verb, and either a list item ("* 2014 airfield
+    bombing") or a bare phrase of one or two words (a caption, a menu entry, a heading
+    like "Car bombs"). Its event nouns name a topic, not an act that took place."""
+    if any(t.pos_ in ("VERB", "AUX") for t in sent):
+        return False
+    words = [t for t in sent if not (t.is_punct or t.is_space)]
+    return sent.text.lstrip().startswith(_BULLETS) or len(words) <= 2
+
+
 def candidates(sent) -> list:
     """Tokens of a sentence span that may be event predicates."""
+    if is_fragment(sent):
+        return []
     return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES and triggers_for(tok)]
 
 
