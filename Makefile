@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLES := ../shared/samples
 DB ?= chronicle.duckdb
 
-.PHONY: setup demo test clean train bench bench-ray
+.PHONY: setup demo test clean train bench bench-ray profile
 
 setup: $(STAMP)
 
@@ -56,6 +56,12 @@ train: $(TRAIN_STAMP)
 # Needs ../shared (eval sets and samples); takes a few minutes. `--quick` for a fast look.
 bench: $(STAMP)
 	$(BIN)/python -m chronicle.bench
+
+# Below the stages: spaCy component by component and the classifier, then a py-spy sample of one
+# `chronicle ingest` of the bench corpus with its workers (docs/BENCHMARKS.md). Needs ../shared.
+profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[profile]'
+	$(BIN)/python -m chronicle.profile
 
 # The Ray engine with 1 and 2 workers against the local pool on the same corpus, cut into shards
 # (docs/SCALING.md). Needs ../shared; about 15 minutes on a quiet 2-core machine. `ARGS=--quick`
