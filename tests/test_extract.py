@@ -114,6 +114,11 @@ def test_the_seed_report_gives_its_events_with_evidence():
     assert acc.source.name and "Tokayev" in acc.source.name
     # the protest movement
     assert "PROTEST" in by_type
+    # more than 3,800 arrested: a count with its qualifier; and the internet shutdown
+    coerce = by_type["COERCE"]
+    assert any(e.mode == "arrest" and e.quantity and e.quantity.value == 3800
+               and e.quantity.approx == "at_least" for e in coerce)
+    assert any(e.mode in ("censor", "withhold") and "Internet shutdown" in e.evidence.text for e in coerce)
     assert_fields_point_at_text(doc)
 
 
@@ -136,3 +141,23 @@ def test_list_items_and_bare_phrases_are_not_events():
     assert found("* 2014 airfield bombing") == [] and found("Car bombs") == []
     assert found("Riots in Almaty") == ["Riots"]
     assert found("- Police detained 40 protesters after the clashes") != []
+
+
+def test_a_second_act_in_a_clause_of_its_own_needs_less_certainty_than_one_in_the_same_clause():
+    from chronicle.extract import OTHER_CLAUSE_CONFIDENCE, _clause_of, _one_per_sentence_and_type
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    parsed = load_pipeline()("Despite the curfew, which came as the movement spread to the south, "
+                             "shops reopened and protesters marched.")
+    tok = {t.text: t for t in parsed}
+    assert _clause_of(tok["curfew"]).text == "reopened" and _clause_of(tok["movement"]).text == "spread"
+    assert _clause_of(tok["reopened"]).text == "reopened"
+    evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+    def event(kind, confidence):
+        return Event(id="", type=kind, confidence=confidence, evidence=evidence)
+    first, second = event("COERCE", 0.75), event("PROTEST", OTHER_CLAUSE_CONFIDENCE + 0.05)
+    apart = {id(first): tok["reopened"].i, id(second): tok["spread"].i}
+    assert {e.type for e in _one_per_sentence_and_type([first, second], apart)} == {"COERCE", "PROTEST"}
+    together = {id(first): tok["reopened"].i, id(second): tok["reopened"].i}
+    assert [e.type for e in _one_per_sentence_and_type([first, second], together)] == ["COERCE"]

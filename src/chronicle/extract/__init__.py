@@ -22,6 +22,7 @@ from .roles import modality, source_and_target
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
 SECOND_EVENT_CONFIDENCE = 0.9
+OTHER_CLAUSE_CONFIDENCE = 0.6
 _PRONOUNS = {"he", "she", "it", "they", "we", "i", "who", "which", "that"}
 _ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE"}
 # Units that count what a type of event moves or affects, for tying a count to its event when
@@ -56,13 +57,15 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
                 texts.append((sent.text, start, start + len(tok.text)))
     predictions = classifier().predict(texts)
     found: dict[int, list[Event]] = {}
+    clauses: dict[int, int] = {}  # id(event) → the token heading its trigger's clause
     for (doc, parsed, sent, tok, registry), pred in zip(work, predictions):
         if pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE:
             continue
-        found.setdefault(id(doc), []).append(
-            _build_event(doc, parsed, sent, tok, pred.label, pred.confidence, registry))
+        event = _build_event(doc, parsed, sent, tok, pred.label, pred.confidence, registry)
+        clauses[id(event)] = _clause_of(tok).i
+        found.setdefault(id(doc), []).append(event)
     for doc, parsed, _ in prepared:
-        events = _one_per_sentence_and_type(found.get(id(doc), []))
+        events = _one_per_sentence_and_type(found.get(id(doc), []), clauses)
         for n, ev in enumerate(events, start=1):
             ev.id = f"{doc.id}-e{n}"
         doc.events = events
@@ -230,10 +233,12 @@ def _quantity_for(doc: Document, parsed, sent, tok, event_type: str) -> Quantity
 _FILLABLE = ("source", "target", "date", "location", "quantity")
 
 
-def _one_per_sentence_and_type(events: list[Event]) -> list[Event]:
+def _one_per_sentence_and_type(events: list[Event], clauses: dict[int, int] | None = None) -> list[Event]:
     """Two triggers of one type in one sentence ("agreed … to cooperate") are one event: the more
     confident one, completed with what the other knows. A second event type in a sentence must be
-    more certain than the first: wire sentences mostly report one act, with the rest background."""
+    more certain than the first: wire sentences mostly report one act, with the rest background —
+    unless it is told in a clause of its own ("Despite the shutdown, which came as the movement
+    spread, …"), where it needs only `OTHER_CLAUSE_CONFIDENCE`."""
     groups: dict[tuple, list[Event]] = {}
     for ev in events:
         groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
@@ -252,8 +257,28 @@ def _one_per_sentence_and_type(events: list[Event]) -> list[Event]:
     by_sentence: dict[int, list[Event]] = {}
     for ev in merged:
         by_sentence.setdefault(ev.evidence.start, []).append(ev)
+    clauses = clauses or {}
     for evs in by_sentence.values():
         evs.sort(key=lambda e: -e.confidence)
-        kept.append(evs[0])
-        kept.extend(e for e in evs[1:] if e.confidence >= SECOND_EVENT_CONFIDENCE)
+        first = evs[0]
+        kept.append(first)
+        taken = {clauses.get(id(first))}
+        for e in evs[1:]:
+            own_clause = id(e) in clauses and clauses[id(e)] not in taken
+            if e.confidence >= SECOND_EVENT_CONFIDENCE or (own_clause and e.confidence >= OTHER_CLAUSE_CONFIDENCE):
+                kept.append(e)
+                taken.add(clauses.get(id(e)))
     return sorted(kept, key=lambda e: (e.evidence.start, e.type))
+
+
+_CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "parataxis", "csubj"}
+
+
+def _clause_of(tok):
+    """The verb heading the clause a trigger stands in (the trigger itself for a clause's verb)."""
+    cur = tok
+    for _ in range(12):
+        if cur.pos_ in ("VERB", "AUX") and cur.dep_ in _CLAUSE_DEPS or cur.head is cur:
+            return cur
+        cur = cur.head
+    return cur

