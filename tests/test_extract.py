@@ -161,3 +161,17 @@ def test_a_second_act_in_a_clause_of_its_own_needs_less_certainty_than_one_in_th
     assert {e.type for e in _one_per_sentence_and_type([first, second], apart)} == {"COERCE", "PROTEST"}
     together = {id(first): tok["reopened"].i, id(second): tok["reopened"].i}
     assert [e.type for e in _one_per_sentence_and_type([first, second], together)] == ["COERCE"]
+
+
+def test_a_possessive_names_its_owner_as_the_actor():
+    from chronicle.actors import DocumentActors
+    from chronicle.extract import _actor_at
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("Serbian officials said their forces had completed their withdrawal "
+                             "from the town.")
+    their_forces, their_withdrawal = [t for t in parsed if t.text == "their"]
+    # "their withdrawal" is the forces' — Serbian forces, as the officials are Serbian
+    actor = _actor_at(parsed, their_withdrawal, DocumentActors())
+    assert (actor.text, actor.country, actor.sector) == ("their forces", "SRB", "MIL")
+    assert _actor_at(parsed, their_forces, DocumentActors()).country == "SRB"

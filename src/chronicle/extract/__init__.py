@@ -117,15 +117,50 @@ def _code_text(parsed, actor: Actor, registry: DocumentActors) -> Actor:
     return actor
 
 
-def _actor_at(parsed, head, registry: DocumentActors) -> Actor | None:
-    if head is None:
+def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor | None:
+    if head is None or depth > 2:
         return None
     if head.lower_ in _PRONOUNS:
         head = _antecedent(head)
         if head is None:
             return None
+    elif head.lower_ in _POSSESSIVES:
+        head = _possessor(head)
+        if head is None:
+            return None
     actor = registry.resolve(code_span(parsed, head))
+    if actor.country is None and not actor.kind == "person":
+        # "their forces": whose forces the possessive says
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in _POSSESSIVES), None)
+        owner_actor = _actor_at(parsed, owner, registry, depth + 1) if owner is not None else None
+        if owner_actor is not None and owner_actor.country is not None:
+            actor.country = owner_actor.country
     return actor
+
+
+_POSSESSIVES = {"its", "their", "his", "her"}
+
+
+def _possessor(pronoun):
+    """Whom a possessive refers to ("Serbian officials said their forces had completed their
+    withdrawal"): the subject of the nearest clause above the possessed noun that is not that
+    noun itself nor another pronoun."""
+    noun = pronoun.head
+    cur = noun
+    for _ in range(6):
+        if cur.head is cur:
+            return None
+        cur = cur.head
+        if cur.pos_ not in ("VERB", "AUX"):
+            continue
+        subj = _subject_of_clause(cur)
+        if subj is not None and subj.i != noun.i and subj.lower_ not in _PRONOUNS | _POSSESSIVES:
+            return subj
+    return None
+
+
+def _subject_of_clause(verb):
+    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
 
 
 def _antecedent(pronoun):
