@@ -180,3 +180,16 @@ def test_a_leader_the_text_does_not_place_gets_the_country_of_the_leaders_table(
     assert known_leader("Bush") is None and known_leader("Trump") is None
     src, _, _ = roles(nlp, "Bush telephoned the Saudi king on Tuesday.", "telephoned", "CONSULT")
     assert src.country is None
+
+
+def test_the_people_of_an_organisation_are_the_organisation_unless_a_country_claims_them(nlp):
+    def coded(text, head):
+        doc = nlp(text)
+        return code_span(doc, next(t for t in doc if t.text == head))
+    troops = coded("NATO peacekeeping troops arrived in Pristina.", "troops")
+    assert (troops.name, troops.kind, troops.sector, troops.country) == ("NATO", "igo", "IGO", None)
+    envoy = coded("UN Secretary-General Kofi Annan flew to Baghdad.", "Annan")
+    assert (envoy.kind, envoy.sector, envoy.country) == ("person", "IGO", None)
+    diplomat = coded("The Russian UN ambassador walked out.", "ambassador")
+    assert (diplomat.sector, diplomat.country) == ("GOV", "RUS")
+    assert coded("NATO-member Norway sent two frigates.", "Norway").country == "NOR"

@@ -254,10 +254,19 @@ def code_span(doc, head) -> Actor:
     # "NATO-member Norway": a country heading the phrase is the actor; the IGO only describes it
     head_is_a_country = any(m.what == "country" and m.start <= head.i < m.end
                             and m.value[1] != "demonyms" for m in matches)
-    if igo is not None and (igo.start <= head.i < igo.end or not (
-            any(m.what == "role" for m in matches) or head_is_a_country)):
-        actor.name, actor.kind = igo.value
-        actor.sector = "IGO" if igo.value[1] == "igo" else "NGO"
+    has_role = any(m.what == "role" for m in matches)
+    has_country = any(m.what == "country" for m in matches)
+    if igo is not None and (igo.start <= head.i < igo.end or not (has_role or head_is_a_country)
+                            or (has_role and not has_country)):
+        # the organisation itself, or its people: "NATO peacekeeping troops", "Red Cross
+        # officials", "UN Secretary-General Kofi Annan" (a person, of the UN). With a country in
+        # the phrase they are that country's ("Russian UN ambassador").
+        sector = "IGO" if igo.value[1] == "igo" else "NGO"
+        if actor.kind == "person":
+            actor.sector = sector
+        else:
+            actor.name, actor.kind = igo.value
+            actor.sector = sector
         return actor
     # the role that covers the head says what the actor is; otherwise the nearest role before it
     roles = [m for m in matches if m.what == "role"]
