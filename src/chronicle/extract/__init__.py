@@ -129,7 +129,7 @@ def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor |
         if head is None:
             return None
     actor = registry.resolve(code_span(parsed, head))
-    if actor.country is None and not actor.kind == "person":
+    if actor.country is None and actor.kind != "person":
         # "their forces": whose forces the possessive says
         owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in _POSSESSIVES), None)
         owner_actor = _actor_at(parsed, owner, registry, depth + 1) if owner is not None else None
@@ -148,19 +148,15 @@ def _possessor(pronoun):
     noun = pronoun.head
     cur = noun
     for _ in range(6):
-        if cur.head is cur:
+        if cur.head.i == cur.i:  # the root
             return None
         cur = cur.head
         if cur.pos_ not in ("VERB", "AUX"):
             continue
-        subj = _subject_of_clause(cur)
+        subj = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is not None and subj.i != noun.i and subj.lower_ not in _PRONOUNS | _POSSESSIVES:
             return subj
     return None
-
-
-def _subject_of_clause(verb):
-    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
 
 
 def _antecedent(pronoun):
@@ -313,7 +309,7 @@ def _clause_of(tok):
     """The verb heading the clause a trigger stands in (the trigger itself for a clause's verb)."""
     cur = tok
     for _ in range(12):
-        if cur.pos_ in ("VERB", "AUX") and cur.dep_ in _CLAUSE_DEPS or cur.head is cur:
+        if cur.pos_ in ("VERB", "AUX") and cur.dep_ in _CLAUSE_DEPS or cur.head.i == cur.i:
             return cur
         cur = cur.head
     return cur
