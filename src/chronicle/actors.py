@@ -110,8 +110,8 @@ def leaders() -> Leaders:
     return Leaders(names, surnames)
 
 
-# Surnames of leaders that are also everyday nouns (the noun lemma list cannot serve: it holds
-# famous names too, "putin" among them).
+# Surnames of leaders that are also everyday nouns or common first names (the lemmatizer's noun
+# list cannot serve: it holds famous names too, "putin" among them).
 _NOUN_SURNAMES = {"bush", "rice", "king", "church", "bishop", "brown", "major", "young", "long",
                   "rich", "cook", "page", "hill", "wood", "price", "rose", "hope", "ward", "park",
                   "lord", "cash", "bell", "bird", "chase", "field", "ford", "hunt", "lamb", "mills",
@@ -261,12 +261,9 @@ def code_span(doc, head) -> Actor:
         # the organisation itself, or its people: "NATO peacekeeping troops", "Red Cross
         # officials", "UN Secretary-General Kofi Annan" (a person, of the UN). With a country in
         # the phrase they are that country's ("Russian UN ambassador").
-        sector = "IGO" if igo.value[1] == "igo" else "NGO"
-        if actor.kind == "person":
-            actor.sector = sector
-        else:
+        if actor.kind != "person":
             actor.name, actor.kind = igo.value
-            actor.sector = sector
+        actor.sector = "IGO" if igo.value[1] == "igo" else "NGO"
         return actor
     # the role that covers the head says what the actor is; otherwise the nearest role before it
     roles = [m for m in matches if m.what == "role"]
