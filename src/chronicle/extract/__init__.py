@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import candidates, lexicon_defaults
-from .roles import modality, source_and_target
+from .intent import demand, recode
+from .roles import conditional, demand_speaker, modality, refused, source_and_target
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -199,10 +200,26 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     mood = modality(tok, event_type)
     if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
-    elif mood == "asserted" and any(q.start <= tok.idx < q.end for q in doc.quotes):
+    # a promised or threatened act is coded as the promise or threat (PLOVER's AGREE, THREATEN);
+    # the count still belongs to the act ("will send 3,000 troops")
+    coded_type, mode, cameo, mood = recode(event_type, trig.mode, trig.cameo, mood,
+                                           refused=mood == "denied" and refused(tok),
+                                           conditional=conditional(tok))
+    if coded_type == event_type and mood == "asserted" \
+            and any(q.start <= tok.idx < q.end for q in doc.quotes):
         # an act named inside someone's quoted words ("To shoot to kill") is their word for it,
         # not something the report says happened
         mood = "intended" if tok.tag_ == "VB" else "claimed"
+    speaker = demand_speaker(tok)
+    if speaker is not None and mood != "denied":
+        demander = _actor_at(parsed, speaker, registry)
+        if demander is not None and is_actor(demander):
+            coded_type, mode, cameo = demand(event_type, trig.mode)
+            mood = "asserted"
+            # the one who must act is the target; a pronoun there ("a reminder to Iraq that it
+            # must …") was resolved by the roles above only if it was the act's source
+            target = source if source is not None and source is not demander else target
+            source = demander
     subtree = parsed[tok.left_edge.i:tok.right_edge.i + 1]
     date, precision, _ = date_for_span(subtree, doc.reference_date)
     if date is None and tok.pos_ in ("NOUN", "PROPN"):
@@ -224,7 +241,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
     return Event(
-        id="", type=event_type, mode=trig.mode, cameo=trig.cameo, source=source, target=target,
+        id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
         date=date, date_precision=precision if date else "unknown", location=location,
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),

@@ -79,11 +79,19 @@ def is_fragment(sent) -> bool:
     return sent.text.lstrip().startswith(_BULLETS) or len(words) <= 2
 
 
+def _demanded(tok) -> bool:
+    """A verb reported as what someone must or should do ("said Libya must hand over the
+    suspects"): a demand whatever the verb, so a candidate even when the lexicon lacks it."""
+    return tok.pos_ == "VERB" and tok.dep_ == "ccomp" and any(
+        c.dep_ == "aux" and c.lower_ in ("must", "should") for c in tok.children)
+
+
 def candidates(sent) -> list:
     """Tokens of a sentence span that may be event predicates."""
     if is_fragment(sent):
         return []
-    return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES and triggers_for(tok)]
+    return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES
+            and (triggers_for(tok) or _demanded(tok))]
 
 
 def mark_span(text: str, a: int, b: int) -> str:

@@ -12,8 +12,17 @@ _DESTINATION_PREPS = {"to", "into", "toward", "towards", "from", "on", "at", "fo
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
 _INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim", "decide", "agree",
-                 "threaten", "offer", "want", "seek", "expect", "hope", "propose", "consider"}
-_DENIAL_HEADS = {"deny", "refute", "dismiss", "reject"}
+                 "threaten", "offer", "want", "seek", "expect", "hope", "propose", "consider",
+                 "swear", "resolve",
+                 # adjectives of readiness: "is ready to contribute troops", "set to impose"
+                 "ready", "willing", "prepared", "poised", "set", "determined"}
+# Heads under which a negated act is a refusal, not a report that it did not happen.
+_REFUSAL_HEADS = {"refuse", "decline", "unwilling", "vow", "swear", "promise", "pledge"}
+# Verbs that report what someone said; "would" under them is the reported "will".
+_REPORTING = {"say", "announce", "tell", "state", "confirm", "declare", "add", "insist",
+              "indicate", "reiterate", "warn", "vow", "promise", "pledge", "signal", "write",
+              "report", "stress", "repeat", "affirm", "agree", "decide", "threaten"}
+_DENIAL_HEADS = {"deny", "refute", "dismiss", "reject", "refuse", "decline", "unwilling"}
 _CLAIM_HEADS = {"claim", "allege", "assert", "insist", "contend", "purport"}
 _HYPOTHETICAL_MARKS = {"if", "unless", "whether"}
 _HYPOTHETICAL_AUX = {"could", "might", "may", "would"}
@@ -276,7 +285,70 @@ def _about_to(tok) -> bool:
 
 def _reported_future(tok) -> bool:
     head = tok.head
-    return tok.dep_ == "ccomp" and head.lemma_.lower() in ("say", "announce", "tell", "state")
+    return tok.dep_ == "ccomp" and head.lemma_.lower() in _REPORTING
+
+
+def refused(tok) -> bool:
+    """Whether a negated predicate is refused rather than reported as not having happened: it is
+    future or willed ("will not accept", "would not meet", "refused to release", "vowed never to
+    return"), not past ("did not release")."""
+    chain = [tok]
+    if tok.dep_ in ("xcomp", "ccomp") and tok.head is not tok:
+        chain.append(tok.head)
+    if any(t.lemma_.lower() in _REFUSAL_HEADS for t in chain[1:]):
+        return True
+    auxes = {c.lower_ for t in chain for c in t.children if c.dep_ == "aux"}
+    return bool(auxes & (_FUTURE_AUX | {"would", "wo", "can", "ca"}))
+
+
+_OBLIGATION_AUX = {"must", "should"}
+_OBLIGATION_VERBS = {"have", "need"}  # "has to return", "needs to withdraw"
+_DEMAND_NOUNS = {"reminder", "demand", "insistence", "warning", "call", "message", "statement"}
+
+
+def _obliged(tok) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ in _OBLIGATION_AUX for c in tok.children)
+
+
+def demand_speaker(tok):
+    """The speaker when a predicate is reported as what someone else must do — "Russia said
+    Sudan must return the helicopter", "a reminder to Iraq that it must cooperate" — which CAMEO
+    codes as a demand (10x) by the speaker on the one who must act. None otherwise, and when the
+    one who must act is the speaker itself ("we must rebuild")."""
+    verb = tok
+    for _ in range(3):
+        # up to the verb carrying the obligation: "has to return", "must agree to release",
+        # "must be ready to mediate", "must reach an agreement"
+        if _obliged(verb) or (verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _OBLIGATION_VERBS):
+            break
+        if verb.dep_ not in ("xcomp", "acomp", "dobj") or verb.head is verb:
+            return None
+        verb = verb.head
+    else:
+        return None
+    if not _obliged(verb):
+        verb = verb.head  # "has to": the obligation sits on "have"
+    if verb.dep_ not in ("ccomp", "acl") or verb.head is verb:
+        return None
+    head = verb.head
+    if head.pos_ == "NOUN" and head.lemma_.lower() in _DEMAND_NOUNS:
+        head = head.head  # "issued a reminder … that": the verb that issues it
+    if head.lemma_.lower() not in _REPORTING | {"issue", "conclude", "make", "send", "deliver"}:
+        return None
+    speaker = _subject_of(head)
+    subject = _subject_of(verb)
+    if speaker is None or subject is None or subject.lower_ in ("we", "i") \
+            or speaker.lemma_.lower() == subject.lemma_.lower():
+        return None
+    return speaker
+
+
+def conditional(tok) -> bool:
+    """Whether the act is made to hang on a condition: "will withdraw … unless X arranges a
+    ceasefire", "may halt mediation if cooperation founders"."""
+    return any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless")
+                                         for m in c.children)
+               for c in tok.children)
 
 
 def _according_to(tok) -> bool:

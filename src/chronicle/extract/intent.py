@@ -1,0 +1,112 @@
+"""Stated intentions coded the way PLOVER and CAMEO code them.
+
+The classifier names the act a predicate describes ("send aid", "boycott the elections"); the
+parse says whether the act happened or was only announced (`roles.modality`). PLOVER does not code
+an announced act as that act: a promise, offer or stated plan to cooperate, help, meet, release or
+ease is AGREE (CAMEO 03x, "express intent to …"); a stated plan to sanction, coerce, attack,
+boycott or strike is THREATEN (CAMEO 13x: "threaten to boycott", "threaten to impose curfew",
+"threaten to halt mediation", "threaten with military force"); refusing to do a cooperative act
+("will not accept", "would not meet") is REJECT (CAMEO 12x). The PLOVER codebook says the same
+from the other side: RETREAT, AID and the like cover only acts "actually occurring", and
+THREATEN's `restrict` mode lists boycotts, strikes, blockades and curfews.
+
+This is a table of the codebook's conventions, written by hand from CAMEO2PLOVER-2021 and the
+PLOVER codebook, not a dictionary of verbs: which act is meant still comes from the classifier.
+MOBILIZE keeps its type (a planned deployment is neither a promise nor, by itself, a threat), and
+so do ACCUSE, REQUEST, REJECT and THREATEN, which are already statements.
+
+An act reported as what *someone else* must or should do ("Russia said Sudan must return the
+helicopter") is a demand (CAMEO 10x, PLOVER REQUEST) by the speaker on the one who must act;
+`roles.demand_speaker` finds those in the parse.
+"""
+
+from __future__ import annotations
+
+# Acts whose announcement is a promise (AGREE), with the CAMEO "express intent to …" code for each
+# of the act's modes (None: any mode).
+_PROMISE_CAMEO = {
+    "AID": {"economic": "0331", "military": "0332", "humanitarian": "0333",
+            "peacekeeping": "0334", None: "033"},
+    "CONSULT": {"mediate": "039", None: "036"},
+    "SUPPORT": {None: "032"},
+    "COOPERATE": {None: "031"},
+    "RETREAT": {"release": "0353", "return": "0353", "ease": "0354", "access": "0355",
+                "ceasefire": "0356", "withdraw": "0356", "disarm": "0356", None: "035"},
+    "CONCEDE": {None: "034"},
+}
+
+# Acts whose announcement is a threat (THREATEN), with the threat's PLOVER mode and CAMEO code
+# per mode of the act (None: any other mode).
+_THREAT = {
+    "SANCTION": {"expel": ("expel", "136"), "discontinue": ("relations", "1311"),
+                 None: ("relations", "131")},
+    "COERCE": {"arrest": ("arrest", "137"), "curfew": ("restrict", "1323"),
+               "martial-law": ("restrict", "1324"), "ban": ("ban", "1322"),
+               "restrict": ("restrict", "1312"), "censor": ("rights", "1321"),
+               "deport": ("expel", "136"), None: ("restrict", "132")},
+    "ASSAULT": {None: ("violence", "1383")},
+    "PROTEST": {"demo": ("relations", "133"), None: ("restrict", "133")},
+}
+
+# What refusing a cooperative act is: PLOVER mode and CAMEO code, per mode of the act.
+_REFUSAL = {
+    "AGREE": {None: ("meet", "127")},
+    "AID": {None: ("assist", "122")},
+    "CONSULT": {"mediate": ("meet", "126"), None: ("meet", "125")},
+    "SUPPORT": {None: (None, "120")},
+    "COOPERATE": {None: ("assist", "121")},
+    "RETREAT": {"release": ("yield", "1243"), "return": ("yield", "1243"),
+                "ease": ("yield", "1244"), "access": ("yield", "1245"), None: ("yield", "1246")},
+    "CONCEDE": {None: ("change", "124")},
+}
+
+
+# What demanding an act of someone is ("X said Y must …"), in PLOVER mode and CAMEO code.
+_DEMAND = {
+    "AID": {"economic": ("assist", "1031"), "military": ("assist", "1032"),
+            "humanitarian": ("assist", "1033"), "peacekeeping": ("assist", "1034"),
+            None: ("assist", "103")},
+    "COOPERATE": {None: ("assist", "101")},
+    "SUPPORT": {None: ("assist", "102")},
+    "CONCEDE": {None: ("change", "1042")},
+    "RETREAT": {"release": ("yield", "1053"), "return": ("yield", "1053"),
+                "ease": ("yield", "1054"), "access": ("yield", "1055"),
+                None: ("yield", "1056")},
+    "CONSULT": {"mediate": ("meet", "108"), None: ("meet", "106")},
+    "AGREE": {None: ("meet", "107")},
+}
+
+
+def demand(event_type: str, mode: str | None) -> tuple[str, str | None, str]:
+    """(type, mode, cameo) of a demand that someone do an act of `event_type`."""
+    modes = _DEMAND.get(event_type, {None: (None, "100")})
+    new_mode, code = modes.get(mode, modes[None])
+    return "REQUEST", new_mode, code
+
+
+THREAT_TYPES = frozenset(_THREAT)
+PROMISE_TYPES = frozenset(_PROMISE_CAMEO)
+
+
+def recode(event_type: str, mode: str | None, cameo: str | None, mood: str,
+           refused: bool = False, conditional: bool = False
+           ) -> tuple[str, str | None, str | None, str]:
+    """(type, mode, cameo, modality) of an event once its modality is known.
+
+    `mood` is `roles.modality`'s answer; `refused` says the negated act is a future or intended
+    one ("will not accept", "refused to meet"), not a past one that did not happen; `conditional`
+    says the act hangs on a condition the actor sets ("will boycott unless …"). The recoded event
+    is the statement itself, which did happen, so its modality is `asserted`."""
+    if mood == "intended" or (conditional and mood == "hypothetical"):
+        if event_type in _PROMISE_CAMEO and mood == "intended":
+            codes = _PROMISE_CAMEO[event_type]
+            return "AGREE", None, codes.get(mode, codes[None]), "asserted"
+        if event_type in _THREAT:
+            modes = _THREAT[event_type]
+            new_mode, code = modes.get(mode, modes[None])
+            return "THREATEN", new_mode, code, "asserted"
+    if mood == "denied" and refused and event_type in _REFUSAL:
+        modes = _REFUSAL[event_type]
+        new_mode, code = modes.get(mode, modes[None])
+        return "REJECT", new_mode, code, "asserted"
+    return event_type, mode, cameo, mood

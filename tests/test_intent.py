@@ -1,0 +1,121 @@
+"""Stated intentions, refusals and demands coded the PLOVER/CAMEO way (`extract/intent.py`,
+`roles.demand_speaker`, `roles.refused`, `roles.conditional`), on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from chronicle.clean import clean
+from chronicle.extract.intent import demand, recode
+from chronicle.extract.roles import conditional, demand_speaker, modality, refused
+from chronicle.nlp import load_pipeline
+from chronicle.pipeline import analyse
+from chronicle.record import Document
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def token(nlp, text, word):
+    doc = nlp(text)
+    return next(t for t in doc if t.text == word)
+
+
+def events(text):
+    return analyse([clean(Document(id="t", text=text))])[0].events
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("act,mode,expected", [
+    ("AID", "humanitarian", ("AGREE", None, "0333")),
+    ("RETREAT", "release", ("AGREE", None, "0353")),
+    ("CONSULT", "visit", ("AGREE", None, "036")),
+    ("SANCTION", "expel", ("THREATEN", "expel", "136")),
+    ("COERCE", "curfew", ("THREATEN", "restrict", "1323")),
+    ("PROTEST", "boycott", ("THREATEN", "restrict", "133")),
+    ("ASSAULT", None, ("THREATEN", "violence", "1383")),
+])
+def test_an_announced_act_is_a_promise_or_a_threat(act, mode, expected):
+    assert recode(act, mode, "x", "intended") == (*expected, "asserted")
+
+
+def test_acts_that_are_statements_or_deployments_keep_their_type():
+    for act in ("MOBILIZE", "ACCUSE", "REQUEST", "REJECT", "THREATEN", "AGREE"):
+        assert recode(act, None, "x", "intended") == (act, None, "x", "intended")
+
+
+def test_an_act_that_happened_or_was_only_possible_is_left_alone():
+    assert recode("SANCTION", None, "163", "asserted") == ("SANCTION", None, "163", "asserted")
+    assert recode("SANCTION", None, "163", "hypothetical") == ("SANCTION", None, "163", "hypothetical")
+
+
+def test_a_hostile_act_on_a_condition_is_a_threat_and_a_refused_one_a_rejection():
+    assert recode("SANCTION", None, "16", "hypothetical", conditional=True)[0] == "THREATEN"
+    assert recode("RETREAT", "release", "0841", "denied", refused=True) == ("REJECT", "yield", "1243", "asserted")
+    # "did not release": a report that it did not happen, not a refusal
+    assert recode("RETREAT", "release", "0841", "denied") == ("RETREAT", "release", "0841", "denied")
+
+
+def test_a_demand_takes_its_mode_and_code_from_the_act_demanded():
+    assert demand("RETREAT", "release") == ("REQUEST", "yield", "1053")
+    assert demand("AID", "humanitarian") == ("REQUEST", "assist", "1033")
+    assert demand("ACCUSE", "allege") == ("REQUEST", None, "100")
+
+
+# -- the parse ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,word,expected", [
+    ("The ministry said it would not accept any more refugees.", "accept", True),
+    ("The junta refused to release the detained ministers.", "release", True),
+    ("The junta did not release the detained ministers.", "release", False),
+])
+def test_refused(nlp, text, word, expected):
+    tok = token(nlp, text, word)
+    assert modality(tok, "RETREAT") == "denied"
+    assert refused(tok) is expected
+
+
+def test_conditional(nlp):
+    assert conditional(token(nlp, "Chad will recall its troops unless the rebels disarm.", "recall"))
+    assert not conditional(token(nlp, "Chad will recall its troops next month.", "recall"))
+
+
+@pytest.mark.parametrize("text,word,speaker", [
+    ("Germany said Belarus must release the two journalists.", "release", "Germany"),
+    ("The League insisted that Damascus has to withdraw its forces.", "withdraw", "League"),
+    ("Canada said the two sides must be ready to negotiate.", "negotiate", "Canada"),
+    ("Peru said the rebels should reach an agreement soon.", "agreement", "Peru"),
+])
+def test_what_someone_else_must_do_is_demanded_by_the_speaker(nlp, text, word, speaker):
+    found = demand_speaker(token(nlp, text, word))
+    assert found is not None and found.text == speaker
+
+
+@pytest.mark.parametrize("text,word", [
+    ("We must rebuild our towns, the mayor said.", "rebuild"),
+    ("Germany released the two journalists.", "released"),
+    ("Candidates must register with the commission by June.", "register"),
+])
+def test_no_demand_without_someone_else_reported_as_obliged(nlp, text, word):
+    assert demand_speaker(token(nlp, text, word)) is None
+
+
+# -- end to end --------------------------------------------------------------------------------
+
+def test_an_announced_boycott_is_coded_as_a_threat():
+    found = events("The opposition alliance said on Monday it would boycott the presidential "
+                   "election in Togo.")
+    assert [(e.type, e.modality) for e in found] == [("THREATEN", "asserted")]
+    assert found[0].cameo.startswith("13")
+
+
+def test_a_reported_obligation_is_a_demand_by_the_speaker_on_the_one_obliged():
+    found = events("France said on Tuesday that Iran must release the two French teachers "
+                   "held in Tehran.")
+    demands = [e for e in found if e.type == "REQUEST"]
+    assert demands, [e.type for e in found]
+    assert demands[0].source.country == "FRA" and demands[0].target.country == "IRN"
+    assert demands[0].cameo == "1053"
