@@ -194,3 +194,11 @@ def test_the_people_of_an_organisation_are_the_organisation_unless_a_country_cla
     diplomat = coded(nlp, "The Russian UN ambassador walked out.", "ambassador")
     assert (diplomat.sector, diplomat.country) == ("GOV", "RUS")
     assert coded(nlp, "NATO-member Norway sent two frigates.", "Norway").country == "NOR"
+
+
+def test_a_people_is_coded_by_where_it_lives_when_the_phrase_says(nlp):
+    assert coded(nlp, "Bosnian Croats demanded a ceasefire.", "Croats").country == "BIH"
+    assert coded(nlp, "Ethnic Hungarians in southern Slovakia demanded autonomy.", "Hungarians").country == "SVK"
+    # a people abroad is still itself, and a demonym alone is its own country
+    assert coded(nlp, "Americans in Iraq demanded better protection.", "Americans").country == "USA"
+    assert coded(nlp, "Russians protested in Moscow.", "Russians").country == "RUS"

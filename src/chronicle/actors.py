@@ -290,6 +290,11 @@ def code_span(doc, head) -> Actor:
             how = chosen.value[1]
             if how == "demonyms":  # "the Russians": the people, not the state
                 actor.kind = "group"
+                home = _residence(doc, head, chosen, countries)
+                if home is not None:
+                    # a people coded by where it lives, as CAMEO codes ethnic groups: "Bosnian
+                    # Serbs" are Bosnia's, "ethnic Albanians in southern Serbia" Serbia's
+                    actor.country = home
             else:  # "Moscow said", "Kazakhstan asked": the government
                 actor.kind, actor.sector = "state", "GOV"
                 actor.name = lexicon().country_names.get(actor.country)
@@ -310,6 +315,24 @@ def code_span(doc, head) -> Actor:
     if actor.kind == "unknown" and head.ent_type_ == "ORG":
         actor.kind = "group"
     return actor
+
+
+def _residence(doc, head, people: Match, countries: list[Match]) -> str | None:
+    """The country a people named by its demonym lives in, when the phrase says: another country
+    term before it ("Bosnian Serbs", "Kosovo Albanians") or, for an ethnic group, a place it is
+    said to be in or of ("ethnic Hungarians in southern Slovakia", "the Albanians of Serbia").
+    Hand-written: CAMEO's convention, which the actor lexicon alone cannot express."""
+    earlier = [m for m in countries if m.end <= people.start and m.value[0] != people.value[0]]
+    if earlier:
+        return earlier[-1].value[0]
+    ethnic = any(c.lower_ == "ethnic" for c in head.children)
+    # "Americans in Iraq" are still Americans; "ethnic Albanians in Serbia" are Serbia's
+    for prep in (c for c in head.children if c.dep_ == "prep"
+                 and (c.lower_ == "of" or (ethnic and c.lower_ == "in"))):
+        where = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
+        if where and where[0].value[0] != people.value[0]:
+            return where[0].value[0]
+    return None
 
 
 def is_actor(actor: Actor | None) -> bool:
