@@ -184,6 +184,10 @@ def test_a_leader_the_text_does_not_place_gets_the_country_of_the_leaders_table(
     assert known_leader("Bush") is None and known_leader("Trump") is None
     src, _, _ = roles(nlp, "Bush telephoned the Saudi king on Tuesday.", "telephoned", "CONSULT")
     assert src.country is None
+    # … unless a title says the word is a name here
+    assert known_leader("Bush", titled=True)[0] == "USA"
+    src, _, _ = roles(nlp, "President Bush telephoned the Saudi king on Tuesday.", "telephoned", "CONSULT")
+    assert src.country == "USA"
 
 
 def test_the_people_of_an_organisation_are_the_organisation_unless_a_country_claims_them(nlp):

@@ -83,6 +83,8 @@ def _name_key(name: str) -> str:
 class Leaders:
     names: dict[str, tuple[str | None, str]]  # name key → (country, sector)
     surnames: dict[str, tuple[str | None, str | None]]
+    # every single-country surname, also those that are words: taken only after a title
+    titled: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -100,14 +102,16 @@ def leaders() -> Leaders:
         by_surname.setdefault(_name_key(row["name"]).split()[-1], set()).add(entry)
     names = {k: next(iter(v)) for k, v in by_name.items() if len(v) == 1}
     words = _english_words()
-    surnames = {}
+    surnames, titled = {}, {}
     for key, entries in by_surname.items():
         countries = {c for c, _ in entries}
-        if len(countries) != 1 or len(key) < 4 or key in words:
+        if len(countries) != 1 or len(key) < 3:
             continue
         sectors = {sec for _, sec in entries}
-        surnames[key] = (countries.pop(), sectors.pop() if len(sectors) == 1 else None)
-    return Leaders(names, surnames)
+        titled[key] = (countries.pop(), sectors.pop() if len(sectors) == 1 else None)
+        if len(key) >= 4 and key not in words:
+            surnames[key] = titled[key]
+    return Leaders(names, surnames, titled)
 
 
 # Surnames of leaders that are also everyday nouns or common first names (the lemmatizer's noun
@@ -144,14 +148,15 @@ class _AlwaysContains(set):
         return True
 
 
-def known_leader(name: str) -> tuple[str | None, str | None] | None:
-    """(country, sector) of a person named `name` if the leaders table knows them."""
+def known_leader(name: str, titled: bool = False) -> tuple[str | None, str | None] | None:
+    """(country, sector) of a person named `name` if the leaders table knows them. `titled`: the
+    text gives the name a title ("President Bush"), so a surname that is also a word counts."""
     table = leaders()
     key = _name_key(name)
     if key in table.names:
         return table.names[key]
     if " " not in key:
-        return table.surnames.get(key)
+        return (table.titled if titled else table.surnames).get(key)
     return None
 
 
@@ -300,7 +305,7 @@ def code_span(doc, head) -> Actor:
                 actor.name = lexicon().country_names.get(actor.country)
     if actor.kind == "person" and actor.country is None and actor.name:
         # "President Yoweri Museveni", "Putin": a leader the text does not place
-        known = known_leader(actor.name)
+        known = known_leader(actor.name, titled=role is not None)
         if known is not None:
             actor.country = known[0]
             actor.sector = actor.sector or known[1]
