@@ -15,7 +15,7 @@ _INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim",
                  "threaten", "offer", "want", "seek", "expect", "hope", "propose", "consider",
                  "swear", "resolve",
                  # adjectives of readiness: "is ready to contribute troops", "set to impose"
-                 "ready", "willing", "prepared", "poised", "set", "determined"}
+                 "ready", "willing", "prepared", "determined"}
 # Heads under which a negated act is a refusal, not a report that it did not happen.
 _REFUSAL_HEADS = {"refuse", "decline", "unwilling", "vow", "swear", "promise", "pledge"}
 # Verbs that report what someone said; "would" under them is the reported "will".
@@ -263,11 +263,14 @@ def modality(tok, event_type: str) -> str:
         return "hypothetical"
     auxes = {c.lower_ for t in chain[:2] for c in t.children if c.dep_ == "aux"}
     heads = {t.lemma_.lower() for t in chain[1:]}
-    if tok.pos_ == "VERB" and (heads & _INTENT_HEADS or auxes & _FUTURE_AUX
-                               or (tok.dep_ == "xcomp" and tok.head.lemma_ == "go")
-                               or _about_to(tok)):
+    # an event noun that is a verb's object takes the verb's tense: "will impose a curfew",
+    # "offered aid", "would tighten the blockade"
+    verb = tok.head if tok.pos_ != "VERB" and tok.dep_ in ("dobj", "nsubjpass") else tok
+    if verb.pos_ == "VERB" and (heads & _INTENT_HEADS or auxes & _FUTURE_AUX
+                                or (verb.dep_ == "xcomp" and verb.head.lemma_ == "go")
+                                or _about_to(verb)):
         return "intended"
-    if auxes & _HYPOTHETICAL_AUX and not _reported_future(tok):
+    if auxes & _HYPOTHETICAL_AUX and not _reported_future(verb):
         return "hypothetical"
     if auxes & {"would"}:
         return "intended"  # reported future: "said it would send troops"
@@ -277,10 +280,12 @@ def modality(tok, event_type: str) -> str:
 
 
 def _about_to(tok) -> bool:
-    """Whether the predicate is "about to" happen: it hangs off "about", or "about" precedes it."""
+    """Whether the predicate is "about to" (or "set to", "due to", "poised to") happen: it hangs
+    off that word, or the word precedes it. Not "setting off an explosion": only as xcomp."""
     head = tok.head
+    words = ("about", "set", "due", "poised")
     return tok.dep_ == "xcomp" and (
-        head.lower_ == "about" or any(c.lower_ == "about" for c in head.children if c.i < tok.i))
+        head.lower_ in words or any(c.lower_ in words for c in head.children if c.i < tok.i))
 
 
 def _reported_future(tok) -> bool:
