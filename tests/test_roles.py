@@ -70,6 +70,10 @@ def test_blame_on_someone_targets_the_accused_not_the_events(nlp):
     ("If talks fail, the rebels could attack the city.", "attack", "hypothetical"),
     ("The army shelled the town, according to local officials.", "shelled", "claimed"),
     ("Police fired tear gas at protesters on Sunday.", "fired", "asserted"),
+    # an event noun takes the tense of the verb whose object it is
+    ("The governor will impose a curfew on the capital.", "curfew", "intended"),
+    ("The bomb was hidden in a van, setting off an explosion in the market.", "explosion", "asserted"),
+    ("The ministry is set to deploy 2,000 police officers.", "deploy", "intended"),
 ])
 def test_modality(nlp, text, trigger, expected):
     doc = nlp(text)
