@@ -210,3 +210,21 @@ def test_a_people_is_coded_by_where_it_lives_when_the_phrase_says(nlp):
     # a people abroad is still itself, and a demonym alone is its own country
     assert coded(nlp, "Americans in Iraq demanded better protection.", "Americans").country == "USA"
     assert coded(nlp, "Russians protested in Moscow.", "Russians").country == "RUS"
+
+
+def test_a_nominal_event_takes_its_agent_from_the_verb_that_carries_it_even_when_mislemmatized(nlp):
+    # the small model lemmatizes "staged" as "stag"
+    src, _, _ = roles(nlp, "Ahmed Benali, Morocco's best-known rights activist, staged a hunger strike "
+                           "in prison on Sunday.", "strike", "PROTEST")
+    assert src is not None and src.country == "MAR"
+    src, _, _ = roles(nlp, "Thousands of Kenyans converged on Nairobi on Thursday for a rally.",
+                      "rally", "PROTEST")
+    assert src is not None and src.country == "KEN"
+
+
+def test_people_doing_what_a_participle_says_are_its_agent_not_those_it_was_done_to(nlp):
+    src, _, _ = roles(nlp, "Police dispersed hundreds of students protesting fee increases in Accra.",
+                      "protesting", "PROTEST")
+    assert src is not None and src.text.endswith("students")
+    src, _, _ = roles(nlp, "Kenyan police deployed in Haiti came under fire.", "deployed", "MOBILIZE")
+    assert src is None

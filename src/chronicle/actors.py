@@ -335,6 +335,8 @@ def _residence(doc, head, people: Match, countries: list[Match]) -> str | None:
     for prep in (c for c in head.children if c.dep_ == "prep"
                  and (c.lower_ == "of" or (ethnic and c.lower_ == "in"))):
         where = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
+        # the place named, not an adjective on it ("of the Israeli-occupied West Bank")
+        where.sort(key=lambda m: m.value[1] == "demonyms")
         if where and where[0].value[0] != people.value[0]:
             return where[0].value[0]
     return None

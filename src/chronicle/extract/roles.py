@@ -44,7 +44,9 @@ def _inherited_subject(tok):
         if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "acomp") and cur.head is not cur:
             head = cur.head
             if cur.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
-                return None  # "the protests sparked by X": the noun is not the agent
+                # "students protesting fee increases": the noun does it; "the protests sparked
+                # by X", "troops deployed in Y": it does not
+                return head if cur.tag_ == "VBG" and cur is tok else None
             subj = _subject_of(head)
             if subj is not None:
                 return subj
@@ -66,17 +68,28 @@ _SUPPORT_VERBS = {"hold", "launch", "stage", "conduct", "carry", "make", "give",
                   "extend", "grant", "order", "step", "intensify", "escalate", "declare",
                   "organize", "organise", "lead", "host", "end", "announce", "pursue"}
 # Verbs of going whose purpose phrase names the event: "arrived on a visit", "returned for talks".
-_MOTION_VERBS = {"arrive", "come", "go", "travel", "return", "fly", "head", "leave", "set"}
+_MOTION_VERBS = {"arrive", "come", "go", "travel", "return", "fly", "head", "leave", "set",
+                 # and of gathering: "converged on the capital for a rally"
+                 "converge", "gather", "assemble", "march", "turn"}
+
+
+def _is_verb(tok, lemmas: set[str]) -> bool:
+    """Whether a verb is one of `lemmas`. The small model's lemmatizer misses some regular forms
+    ("staged" → "stag"), so a past or -s form whose stem is in the set counts too."""
+    if tok.lemma_.lower() in lemmas:
+        return True
+    word = tok.lower_
+    return any(word.endswith(end) and (word[:-len(end)] in lemmas or word[:-len(end)] + "e" in lemmas)
+               for end in ("ed", "es", "s", "d", "ing"))
 
 
 def _support_verb_subject(noun):
     """The agent of a nominal event carried by a support verb or a verb of going, if any."""
     head = noun.head
-    if noun.dep_ in ("dobj", "conj") and head.pos_ == "VERB" \
-            and head.lemma_.lower() in _SUPPORT_VERBS:
+    if noun.dep_ in ("dobj", "conj") and head.pos_ == "VERB" and _is_verb(head, _SUPPORT_VERBS):
         verb = head
     elif noun.dep_ == "pobj" and head.lower_ in ("on", "for") and head.head.pos_ == "VERB" \
-            and head.head.lemma_.lower() in _MOTION_VERBS:
+            and _is_verb(head.head, _MOTION_VERBS):
         verb = head.head
     else:
         return None
