@@ -74,6 +74,8 @@ def test_blame_on_someone_targets_the_accused_not_the_events(nlp):
     ("The governor will impose a curfew on the capital.", "curfew", "intended"),
     ("The bomb was hidden in a van, setting off an explosion in the market.", "explosion", "asserted"),
     ("The ministry is set to deploy 2,000 police officers.", "deploy", "intended"),
+    # a decision taken is the act, not a plan
+    ("The cabinet decided to impose sanctions on the two firms.", "impose", "asserted"),
 ])
 def test_modality(nlp, text, trigger, expected):
     doc = nlp(text)

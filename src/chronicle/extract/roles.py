@@ -11,7 +11,8 @@ _LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "into", "across", "a
 _DESTINATION_PREPS = {"to", "into", "toward", "towards", "from", "on", "at", "for"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
-_INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim", "decide", "agree",
+# ("decided to impose sanctions" is not among them: a decision taken is the act itself)
+_INTENT_HEADS = {"plan", "intend", "promise", "pledge", "vow", "prepare", "aim", "agree",
                  "threaten", "offer", "want", "seek", "expect", "hope", "propose", "consider",
                  "swear", "resolve",
                  # adjectives of readiness: "is ready to contribute troops", "set to impose"
