@@ -175,3 +175,11 @@ def test_a_possessive_names_its_owner_as_the_actor():
     actor = _actor_at(parsed, their_withdrawal, DocumentActors())
     assert (actor.text, actor.country, actor.sector) == ("their forces", "SRB", "MIL")
     assert _actor_at(parsed, their_forces, DocumentActors()).country == "SRB"
+
+
+def test_peacekeepers_sent_are_peacekeeping_provided_not_a_show_of_force():
+    doc = code("Chad deployed 800 peacekeepers to Mali on Tuesday.")
+    assert [(e.type, e.mode, e.cameo) for e in doc.events] == [("AID", "peacekeeping", "074")]
+    assert doc.events[0].target.country == "MLI"
+    doc = code("Russia deployed 2,000 troops to its border with Ukraine on Tuesday.")
+    assert [e.type for e in doc.events] == ["MOBILIZE"]

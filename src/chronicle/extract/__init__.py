@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
-from .candidates import candidates, lexicon_defaults
+from .candidates import Trigger, candidates, lexicon_defaults
 from .intent import demand, recode
 from .roles import conditional, demand_speaker, modality, refused, source_and_target
 
@@ -188,7 +188,12 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     from ..dates import date_for_span
     from ..places import dominant_place, locate
 
+    if event_type == "MOBILIZE" and _peacekeepers(tok):
+        # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
+        event_type = "AID"
     trig = lexicon_defaults(tok, event_type)
+    if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
+        trig = Trigger("AID", "peacekeeping", "074")
     src_tok, tgt_tok = source_and_target(
         tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
     source = _actor_at(parsed, src_tok, registry)
@@ -246,6 +251,16 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+def _peacekeepers(tok) -> bool:
+    """Whether the forces a deployment moves are peacekeepers ("NATO peacekeeping troops
+    arrived", "deployed 800 peacekeepers")."""
+    forces = [c for c in tok.children
+              if c.dep_ in ("nsubj", "dobj", "nsubjpass", "compound", "amod")
+              or (c.dep_ == "prep" and c.lower_ == "of")]  # "the deployment of … troops"
+    words = [tok] + [t for f in forces for t in f.subtree if t.dep_ not in ("relcl", "acl")]
+    return any(t.lower_.startswith("peacekeep") for t in words)
 
 
 def _quantity_for(doc: Document, parsed, sent, tok, event_type: str) -> Quantity | None:
