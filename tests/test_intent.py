@@ -119,3 +119,12 @@ def test_a_reported_obligation_is_a_demand_by_the_speaker_on_the_one_obliged():
     assert demands, [e.type for e in found]
     assert demands[0].source.country == "FRA" and demands[0].target.country == "IRN"
     assert demands[0].cameo == "1053"
+
+
+def test_a_stated_intention_read_as_agreement_is_a_threat_when_the_act_can_only_be_hostile():
+    # the classifier hears "said it was prepared to …" as a statement of intent (AGREE); the act
+    # intended decides whether it is a promise or a threat
+    found = events("The interim government said it was prepared to impose martial law in the capital.")
+    assert [(e.type, e.modality) for e in found] == [("THREATEN", "asserted")]
+    found = events("The government said it would release the 40 detained students.")
+    assert [(e.type, e.cameo) for e in found] == [("AGREE", "0353")]

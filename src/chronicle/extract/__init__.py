@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
-from .candidates import Trigger, candidates, lexicon_defaults
-from .intent import demand, recode
+from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
+from .intent import THREAT_TYPES, demand, recode
 from .roles import conditional, demand_speaker, modality, refused, source_and_target
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
@@ -207,9 +207,19 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
     # a promised or threatened act is coded as the promise or threat (PLOVER's AGREE, THREATEN);
     # the count still belongs to the act ("will send 3,000 troops")
+    stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
     coded_type, mode, cameo, mood = recode(event_type, trig.mode, trig.cameo, mood,
                                            refused=mood == "denied" and refused(tok),
                                            conditional=conditional(tok))
+    if coded_type == "AGREE" and stated:
+        # the classifier heard a statement of intent; what is intended is the predicate's act
+        # ("would tighten the blockade", "is prepared to impose martial law"): when every act the
+        # lexicon knows for the word is hostile, the statement is a threat, not a promise
+        acts = [t for t in triggers_for(tok) if t.type != "AGREE"]
+        if acts and all(t.type in THREAT_TYPES for t in acts):
+            coded_type, mode, cameo, mood = recode(acts[0].type, acts[0].mode, acts[0].cameo, "intended")
+            if len({t.type for t in acts}) > 1:  # "impose": sanctions or martial law, not said here
+                mode, cameo = None, "130"
     if coded_type == event_type and mood == "asserted" \
             and any(q.start <= tok.idx < q.end for q in doc.quotes):
         # an act named inside someone's quoted words ("To shoot to kill") is their word for it,
