@@ -128,3 +128,12 @@ def test_a_stated_intention_read_as_agreement_is_a_threat_when_the_act_can_only_
     assert [(e.type, e.modality) for e in found] == [("THREATEN", "asserted")]
     found = events("The government said it would release the 40 detained students.")
     assert [(e.type, e.cameo) for e in found] == [("AGREE", "0353")]
+
+
+def test_an_announced_act_is_one_event_not_a_promise_and_the_act():
+    found = events("The United Nations will provide nearly 25,000 tons of emergency food aid to "
+                   "refugees in Liberia.")
+    assert [(e.type, e.cameo) for e in found] == [("AGREE", "033")]
+    found = events("Canada said on Friday that the two sides must reach an agreement that ends "
+                   "the fighting.")
+    assert [e.type for e in found] == ["REQUEST"]

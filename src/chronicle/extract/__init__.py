@@ -59,18 +59,62 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
     predictions = classifier().predict(texts)
     found: dict[int, list[Event]] = {}
     clauses: dict[int, int] = {}  # id(event) → the token heading its trigger's clause
+    triggers: dict[int, int] = {}  # id(event) → its trigger token
+    # id(event) → (the tokens of the act it announces, its whole phrase, the act's type)
+    statements: dict[int, tuple[set[int], set[int], str]] = {}
     for (doc, parsed, sent, tok, registry), pred in zip(work, predictions):
         if pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE:
             continue
         event = _build_event(doc, parsed, sent, tok, pred.label, pred.confidence, registry)
         clauses[id(event)] = _clause_of(tok).i
+        triggers[id(event)] = tok.i
+        if event.type != pred.label and event.type in _STATEMENT_TYPES:
+            statements[id(event)] = (_act_tokens(tok), {t.i for t in tok.subtree}, pred.label)
         found.setdefault(id(doc), []).append(event)
     for doc, parsed, _ in prepared:
-        events = _one_per_sentence_and_type(found.get(id(doc), []), clauses)
+        events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
+        events = _one_per_sentence_and_type(events, clauses)
         for n, ev in enumerate(events, start=1):
             ev.id = f"{doc.id}-e{n}"
         doc.events = events
     return [doc for doc, _, _ in prepared]
+
+
+# Types an act is recoded to when it is only announced, demanded or refused (`intent.py`).
+_STATEMENT_TYPES = {"AGREE", "THREATEN", "REQUEST", "REJECT"}
+
+
+def _act_tokens(tok) -> set[int]:
+    """The tokens that describe an announced act: its predicate's phrase, without the clauses
+    that tell of something else ("aid to refugees [who fled the fighting]")."""
+    inside = set()
+    stack = [tok]
+    while stack:
+        t = stack.pop()
+        inside.add(t.i)
+        stack.extend(c for c in t.children if c.dep_ not in ("relcl", "acl", "advcl", "parataxis"))
+    return inside
+
+
+def _without_announced_acts(events: list[Event], triggers: dict[int, int],
+                            statements: dict[int, tuple[set[int], set[int], str]]) -> list[Event]:
+    """Drop the events found inside an act that another event codes as announced: "will provide
+    [food aid]" is one promise, not a promise and an aid delivery; "must [reach an agreement
+    that ends the fighting]" is one demand. Within the act's own words any event goes; in a
+    clause inside it ("aid to refugees [who fled the fighting]") only one of the same type as
+    the act, which is the act told again."""
+    absorbed = set()
+    for ev in events:
+        if id(ev) not in statements:
+            continue
+        own, whole, act_type = statements[id(ev)]
+        for other in events:
+            if other is ev or id(other) in statements or other.evidence.start != ev.evidence.start:
+                continue
+            at = triggers[id(other)]
+            if at in own or (at in whole and other.type in (act_type, ev.type)):
+                absorbed.add(id(other))
+    return [ev for ev in events if id(ev) not in absorbed]
 
 
 def _prepare(doc: Document, parsed) -> DocumentActors:
