@@ -137,3 +137,35 @@ def test_an_announced_act_is_one_event_not_a_promise_and_the_act():
     found = events("Canada said on Friday that the two sides must reach an agreement that ends "
                    "the fighting.")
     assert [e.type for e in found] == ["REQUEST"]
+
+
+# -- stopping an event -------------------------------------------------------------------------
+
+def test_the_stopping_table():
+    from chronicle.extract.intent import reversal
+
+    assert reversal("CONSULT", "visit") == ("SANCTION", "withdraw", "164")
+    assert reversal("CONSULT", "mediate") == ("SANCTION", "withdraw", "165")
+    assert reversal("PROTEST", "strike") == ("CONCEDE", None, "082")
+    assert reversal("COERCE", "curfew") == ("RETREAT", None, "0813")
+    assert reversal("ACCUSE", "allege") is None
+
+
+@pytest.mark.parametrize("text,word,verb", [
+    ("The minister cancelled a planned visit to Haiti.", "visit", "cancelled"),
+    ("The union called off its strike on Monday.", "strike", "called"),
+    ("The army lifted the curfew in the capital.", "curfew", "lifted"),
+])
+def test_halted(nlp, text, word, verb):
+    from chronicle.extract.roles import halted
+
+    found = halted(token(nlp, text, word))
+    assert found is not None and found.text == verb
+
+
+def test_a_cancelled_visit_is_a_sanction_by_who_cancelled_it_and_a_strike_called_off_a_concession():
+    found = events("The French foreign minister cancelled a planned visit to Haiti on Sunday.")
+    assert [(e.type, e.cameo) for e in found] == [("SANCTION", "164")]
+    assert found[0].source.country == "FRA" and found[0].target.country == "HTI"
+    found = events("The teachers' union called off its four-day strike after talks with the government.")
+    assert [(e.type, e.cameo) for e in found] == [("CONCEDE", "082")]

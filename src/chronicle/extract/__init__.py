@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
-from .intent import THREAT_TYPES, demand, recode
-from .roles import conditional, demand_speaker, modality, refused, source_and_target
+from .intent import THREAT_TYPES, demand, recode, reversal
+from .roles import conditional, demand_speaker, halted, modality, refused, source_and_target
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -249,6 +249,17 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     mood = modality(tok, event_type)
     if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
+    stopper = halted(tok)
+    if stopper is not None and mood != "denied" and reversal(event_type, trig.mode) is not None \
+            and not (event_type == "PROTEST" and _security_subject(parsed, stopper, registry)):
+        # "cancelled a planned visit", "called off the strike": the act is the stopping. (Police
+        # ending a protest is not the protesters conceding; that is left to the classifier.)
+        event_type, mode_, cameo_ = reversal(event_type, trig.mode)
+        trig = Trigger(event_type, mode_, cameo_)
+        subject = next((c for c in stopper.children if c.dep_ == "nsubj"), None)
+        stopped_by = _actor_at(parsed, subject, registry) if subject is not None else None
+        if stopped_by is not None and is_actor(stopped_by):
+            source = stopped_by  # who cancelled the visit, not who would have made it
     # a promised or threatened act is coded as the promise or threat (PLOVER's AGREE, THREATEN);
     # the count still belongs to the act ("will send 3,000 troops")
     stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
@@ -305,6 +316,13 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+def _security_subject(parsed, verb, registry) -> bool:
+    """Whether the verb's subject is police, army or another arm of the state's force."""
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    actor = _actor_at(parsed, subj, registry) if subj is not None else None
+    return actor is not None and actor.sector in ("COP", "MIL", "SPY")
 
 
 def _peacekeepers(tok) -> bool:

@@ -84,6 +84,35 @@ def demand(event_type: str, mode: str | None) -> tuple[str, str | None, str]:
     return "REQUEST", new_mode, code
 
 
+# What stopping an event is ("cancelled the visit", "called off the strike", "lifted the
+# curfew"): CAMEO codes the reversal, not the event — halting talks or mediation and cutting aid
+# are SANCTION (164, 165, 162x), lifting sanctions or a curfew is RETREAT (085, 0813, 0814),
+# calling off a protest is CONCEDE (082), halting an offensive RETREAT (087). Per event type and
+# mode (None: any other mode): (type, mode, cameo); a type not listed keeps its coding.
+_REVERSAL = {
+    "CONSULT": {"mediate": ("SANCTION", "withdraw", "165"), None: ("SANCTION", "withdraw", "164")},
+    "AID": {"economic": ("SANCTION", "discontinue", "1621"),
+            "military": ("SANCTION", "discontinue", "1622"),
+            "humanitarian": ("SANCTION", "discontinue", "1623"),
+            "peacekeeping": ("SANCTION", "expel", "1661"),
+            None: ("SANCTION", "discontinue", "162")},
+    "COOPERATE": {None: ("SANCTION", "discontinue", "160")},
+    "PROTEST": {None: ("CONCEDE", None, "082")},
+    "ASSAULT": {None: ("RETREAT", "disarm", "087")},
+    "SANCTION": {None: ("RETREAT", "ease", "085")},
+    "COERCE": {"curfew": ("RETREAT", None, "0813"), "martial-law": ("RETREAT", None, "0814"),
+               None: ("CONCEDE", None, "081")},
+}
+
+
+def reversal(event_type: str, mode: str | None) -> tuple[str, str | None, str] | None:
+    """(type, mode, cameo) of stopping an event of `event_type`, or None to keep it as it is."""
+    modes = _REVERSAL.get(event_type)
+    if modes is None:
+        return None
+    return modes.get(mode, modes[None])
+
+
 THREAT_TYPES = frozenset(_THREAT)
 PROMISE_TYPES = frozenset(_PROMISE_CAMEO)
 

@@ -362,6 +362,28 @@ def demand_speaker(tok):
     return speaker
 
 
+# Verbs that stop, call off or lift what their object names.
+_HALTING = {"cancel", "suspend", "halt", "end", "stop", "abandon", "postpone", "scrap",
+            "terminate", "freeze", "cut", "lift", "discontinue", "shelve", "drop"}
+_HALTING_WITH_OFF = {"call", "break"}  # "called off the strike", "broke off talks"
+
+
+def halted(tok):
+    """The verb that stops or calls off the event a noun names ("cancelled a planned visit",
+    "called off the strike", "lifted the curfew", "ended its mediation"), or None."""
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.dep_ not in ("dobj", "nsubjpass"):
+        return None
+    verb = tok.head
+    if verb.pos_ != "VERB":
+        return None
+    if _is_verb(verb, _HALTING):
+        return verb
+    if _is_verb(verb, _HALTING_WITH_OFF) and any(c.dep_ == "prt" and c.lower_ == "off"
+                                                  for c in verb.children):
+        return verb
+    return None
+
+
 def conditional(tok) -> bool:
     """Whether the act is made to hang on a condition: "will withdraw … unless X arranges a
     ceasefire", "may halt mediation if cooperation founders"."""
