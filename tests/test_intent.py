@@ -169,3 +169,11 @@ def test_a_cancelled_visit_is_a_sanction_by_who_cancelled_it_and_a_strike_called
     assert found[0].source.country == "FRA" and found[0].target.country == "HTI"
     found = events("The teachers' union called off its four-day strike after talks with the government.")
     assert [(e.type, e.cameo) for e in found] == [("CONCEDE", "082")]
+
+
+def test_an_international_presence_pulled_out_is_involvement_withdrawn_not_a_retreat():
+    found = events("Eighty UN peacekeepers were pulled out of the enclave of Srebrenica on Friday.")
+    assert [(e.type, e.cameo) for e in found] == [("SANCTION", "1661")]
+    found = events("The UN secretary-general announced that he will withdraw the weapons inspectors "
+                   "from Iraq.")
+    assert [(e.type, e.cameo) for e in found] == [("THREATEN", "136")]

@@ -236,6 +236,13 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
     trig = lexicon_defaults(tok, event_type)
+    presence = _presence_withdrawn(tok) if (event_type == "RETREAT" and trig.mode in (
+        "withdraw", "disarm", None)) or (event_type == "SANCTION" and trig.cameo in ("16", "160")) \
+        else None
+    if presence is not None:
+        # peacekeepers, observers or aid agencies pulled out: international involvement
+        # withdrawn (CAMEO 166x), not a military retreat
+        event_type, trig = "SANCTION", Trigger("SANCTION", "expel", presence)
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
     src_tok, tgt_tok = source_and_target(
@@ -271,6 +278,9 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         # ("would tighten the blockade", "is prepared to impose martial law"): when every act the
         # lexicon knows for the word is hostile, the statement is a threat, not a promise
         acts = [t for t in triggers_for(tok) if t.type != "AGREE"]
+        presence = _presence_withdrawn(tok) if acts and all(t.type == "RETREAT" for t in acts) else None
+        if presence is not None:  # "will withdraw the weapons inspectors"
+            acts = [Trigger("SANCTION", "expel", presence)]
         if acts and all(t.type in THREAT_TYPES for t in acts):
             coded_type, mode, cameo, mood = recode(acts[0].type, acts[0].mode, acts[0].cameo, "intended")
             if len({t.type for t in acts}) > 1:  # "impose": sanctions or martial law, not said here
@@ -316,6 +326,23 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+_PRESENCE = {"peacekeeper": "1661", "peacekeeping": "1661", "observer": "1662", "inspector": "1662",
+             "monitor": "1662", "aid worker": "1663", "aid agency": "1663", "relief worker": "1663",
+             "humanitarian worker": "1663"}
+
+
+def _presence_withdrawn(tok) -> str | None:
+    """The CAMEO code when what a withdrawal moves is an international presence: peacekeepers
+    (1661), observers or inspectors (1662), aid agencies or workers (1663)."""
+    if tok.pos_ in ("NOUN", "PROPN"):  # "UN peacekeepers were pulled out"
+        moved = [tok]
+    else:
+        moved = [c for c in tok.children if c.dep_ in ("nsubj", "dobj", "nsubjpass")]
+    text = " ".join(t.lemma_.lower() for m in moved for t in m.subtree
+                    if t.dep_ in ("compound", "amod", "nmod") or t is m)
+    return next((code for word, code in _PRESENCE.items() if word in text), None)
 
 
 def _security_subject(parsed, verb, registry) -> bool:
