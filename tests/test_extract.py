@@ -183,3 +183,9 @@ def test_peacekeepers_sent_are_peacekeeping_provided_not_a_show_of_force():
     assert doc.events[0].target.country == "MLI"
     doc = code("Russia deployed 2,000 troops to its border with Ukraine on Tuesday.")
     assert [e.type for e in doc.events] == ["MOBILIZE"]
+
+
+def test_military_action_the_predicate_names_as_fighting_is_an_assault_not_a_deployment():
+    doc = code("Syrian forces today mounted their long-threatened invasion of the north, "
+               "pushing through the UN lines near the coast.")
+    assert "ASSAULT" in [e.type for e in doc.events] and "MOBILIZE" not in [e.type for e in doc.events]

@@ -232,6 +232,14 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     from ..dates import date_for_span
     from ..places import dominant_place, locate
 
+    if event_type == "MOBILIZE" and (tok.pos_ == "VERB" or tok.dep_ in ("dobj", "nsubj", "nsubjpass")):
+        kinds = {t.type for t in triggers_for(tok)}
+        weapons = any(t.type == "ASSAULT" and t.mode for t in triggers_for(tok))
+        if "ASSAULT" in kinds and "MOBILIZE" not in kinds and not weapons:
+            # the classifier heard military action; the predicate says fighting, not a deployment
+            # ("mounted an invasion", "retook the town"). Not a weapon named ("drones"), nor an
+            # event mentioned in passing ("within days of the attacks").
+            event_type = "ASSAULT"
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
