@@ -188,4 +188,5 @@ def test_peacekeepers_sent_are_peacekeeping_provided_not_a_show_of_force():
 def test_military_action_the_predicate_names_as_fighting_is_an_assault_not_a_deployment():
     doc = code("Syrian forces today mounted their long-threatened invasion of the north, "
                "pushing through the UN lines near the coast.")
-    assert "ASSAULT" in [e.type for e in doc.events] and "MOBILIZE" not in [e.type for e in doc.events]
+    assault = [e for e in doc.events if e.type == "ASSAULT"]
+    assert assault and assault[0].source.country == "SYR" and assault[0].cameo == "192"
