@@ -190,3 +190,13 @@ def test_military_action_the_predicate_names_as_fighting_is_an_assault_not_a_dep
                "pushing through the UN lines near the coast.")
     assault = [e for e in doc.events if e.type == "ASSAULT"]
     assert assault and assault[0].source.country == "SYR" and assault[0].cameo == "192"
+
+
+def test_a_source_the_actor_coder_cannot_place_is_placed_by_the_sentence():
+    doc = code("Lt. Gen. Jean Morel resigned yesterday to allow Gabon's first free elections to take place.")
+    assert doc.events and doc.events[0].source.country == "GAB"
+    # an ethnic group is coded by where it lives; the document's entity keeps its own reading
+    doc = code("Up to 200 ethnic Hungarians marched on Tuesday in Cluj, Romania, to demand "
+               "schools in their language.")
+    assert any(e.source and e.source.country == "ROU" for e in doc.events)
+    assert all(ent.actor.country == "HUN" for ent in doc.entities if ent.actor and ent.text == "Hungarians")

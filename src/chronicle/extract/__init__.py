@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
+
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
@@ -328,6 +330,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
+    source = _placed_by_sentence(source, target, sent, doc, location)
     return Event(
         id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
         date=date, date_precision=precision if date else "unknown", location=location,
@@ -351,6 +354,31 @@ def _presence_withdrawn(tok) -> str | None:
     text = " ".join(t.lemma_.lower() for m in moved for t in m.subtree
                     if t.dep_ in ("compound", "amod", "nmod") or t is m)
     return next((code for word, code in _PRESENCE.items() if word in text), None)
+
+
+def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: Document,
+                        location) -> Actor | None:
+    """A source the actor coder could not place, placed by the sentence (a copy: other events of
+    the same actor keep their own reading).
+
+    - An ethnic group is coded by where it lives (CAMEO's convention): "ethnic Albanians
+      demonstrated in Serbia" are Serbia's.
+    - An official or a named person whose country the text gives only elsewhere in the sentence
+      ("Lt. Gen. X resigned to allow Haiti's first democratic elections"): the one country the
+      sentence names, unless that is the other party's."""
+    if source is None:
+        return None
+    words = source.text.lower().split()
+    if "ethnic" in words and source.kind == "group" and location is not None \
+            and location.country and location.country != source.country:
+        return msgspec.structs.replace(source, country=location.country)
+    if source.country is None and (source.kind == "person" or source.sector in ("GOV", "MIL", "JUD", "LEG")):
+        named = {c for e in doc.entities if sent.start_char <= e.start < sent.end_char
+                 for c in ((e.actor.country if e.actor else None), (e.place.country if e.place else None))
+                 if c}
+        if len(named) == 1 and (target is None or target.country not in named):
+            return msgspec.structs.replace(source, country=named.pop())
+    return source
 
 
 def _security_subject(parsed, verb, registry) -> bool:
