@@ -200,3 +200,12 @@ def test_a_source_the_actor_coder_cannot_place_is_placed_by_the_sentence():
                "schools in their language.")
     assert any(e.source and e.source.country == "ROU" for e in doc.events)
     assert all(ent.actor.country == "HUN" for ent in doc.entities if ent.actor and ent.text == "Hungarians")
+
+
+def test_a_state_protesting_complains_officially_and_its_neighbour_is_not_itself():
+    doc = code("Croatia lodged an official protest with Hungary today, charging its neighbour "
+               "with arming rebels.")
+    assert [(e.type, e.cameo) for e in doc.events] == [("ACCUSE", "114")]
+    assert (doc.events[0].source.country, doc.events[0].target.country) == ("HRV", "HUN")
+    doc = code("Thousands of Croatians protested in Zagreb on Sunday against the new media law.")
+    assert [e.type for e in doc.events] == ["PROTEST"]

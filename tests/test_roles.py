@@ -230,3 +230,9 @@ def test_people_doing_what_a_participle_says_are_its_agent_not_those_it_was_done
     assert src is not None and src.text.endswith("students")
     src, _, _ = roles(nlp, "Kenyan police deployed in Haiti came under fire.", "deployed", "MOBILIZE")
     assert src is None
+
+
+def test_a_stance_is_not_a_nationality_and_a_body_noun_takes_the_name_before_it(nlp):
+    actor = coded(nlp, "The pro-Iranian Hizbollah group declared a ceasefire.", "group")
+    assert (actor.country, actor.sector) == ("LBN", "REB")
+    assert coded(nlp, "Anti-American protesters marched in Karachi.", "protesters").country != "USA"

@@ -196,7 +196,7 @@ def scan(doc, tokens: list[int]) -> list[Match]:
                 found = Match(i, j, "igo", lex.igos[text])
             elif low in lex.igos_lower and n > 1:
                 found = Match(i, j, "igo", lex.igos_lower[low])
-            elif text in lex.countries:
+            elif text in lex.countries and not _aligned_with(doc, i):
                 found = Match(i, j, "country", lex.countries[text])
             elif low in lex.roles:
                 found = Match(i, j, "role", lex.roles[low])
@@ -211,6 +211,18 @@ def scan(doc, tokens: list[int]) -> list[Match]:
         else:
             pos += 1
     return out
+
+
+# Nouns that name the body a name before them belongs to: "the Hizbollah group", "the ANC
+# movement", "the Tigray regional government".
+_BODY_NOUNS = {"group", "movement", "organisation", "organization", "faction", "front", "wing",
+               "alliance", "coalition", "network", "militia", "outfit", "administration"}
+
+
+def _aligned_with(doc, i: int) -> bool:
+    """Whether the country word at token i is "pro-Iranian" or "anti-Western": a stance, not
+    whose the actor is."""
+    return i >= 2 and doc[i - 1].text in "-–" and doc[i - 2].lower_ in ("pro", "anti")
 
 
 _SKIP_DEPS = {"relcl", "acl", "advcl", "punct", "cc", "conj", "parataxis", "mark"}
@@ -273,7 +285,8 @@ def code_span(doc, head) -> Actor:
     # the role that covers the head says what the actor is; otherwise the nearest role before it
     roles = [m for m in matches if m.what == "role"]
     role = next((m for m in roles if m.start <= head.i < m.end), None)
-    if role is None and roles and not (head.pos_ == "NOUN" and not head.ent_type_):
+    if role is None and roles and (not (head.pos_ == "NOUN" and not head.ent_type_)
+                                   or head.lemma_.lower() in _BODY_NOUNS):
         # "President Tokayev": the role word names the person. But a role word modifying some
         # other common noun ("regime change", "police stations") does not make it an actor.
         role = roles[-1]

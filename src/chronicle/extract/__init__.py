@@ -176,8 +176,8 @@ def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor |
         if head is None:
             return None
     actor = registry.resolve(code_span(parsed, head))
-    if actor.country is None and actor.kind != "person":
-        # "their forces": whose forces the possessive says
+    if actor.country is None and actor.kind != "person" and head.lemma_.lower() not in _RELATIONAL:
+        # "their forces": whose forces the possessive says (not "its neighbour")
         owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in _POSSESSIVES), None)
         owner_actor = _actor_at(parsed, owner, registry, depth + 1) if owner is not None else None
         if owner_actor is not None and owner_actor.country is not None:
@@ -186,6 +186,9 @@ def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor |
 
 
 _POSSESSIVES = {"its", "their", "his", "her"}
+# Nouns for another party, whose possessor is not their country: "its neighbour", "their rivals".
+_RELATIONAL = {"neighbour", "neighbor", "rival", "enemy", "foe", "counterpart", "ally",
+               "partner", "opponent", "adversary", "critic"}
 
 
 def _possessor(pronoun):
@@ -331,6 +334,11 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
     source = _placed_by_sentence(source, target, sent, doc, location)
+    if coded_type == "PROTEST" and source is not None and source.kind == "state" \
+            and mode in (None, "demo"):
+        # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
+        # dissent in the street: "Serbia lodged an official protest with Albania"
+        coded_type, mode, cameo = "ACCUSE", "allege", "114"
     return Event(
         id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
         date=date, date_precision=precision if date else "unknown", location=location,
