@@ -145,7 +145,7 @@ def test_the_stopping_table():
     from chronicle.extract.intent import reversal
 
     assert reversal("CONSULT", "visit") == ("SANCTION", "withdraw", "164")
-    assert reversal("CONSULT", "mediate") == ("SANCTION", "withdraw", "165")
+    assert reversal("CONSULT", "third-party") == ("SANCTION", "withdraw", "165")
     assert reversal("PROTEST", "strike") == ("CONCEDE", None, "082")
     assert reversal("COERCE", "curfew") == ("RETREAT", None, "0813")
     assert reversal("ACCUSE", "allege") is None

@@ -27,7 +27,7 @@ from __future__ import annotations
 _PROMISE_CAMEO = {
     "AID": {"economic": "0331", "military": "0332", "humanitarian": "0333",
             "peacekeeping": "0334", None: "033"},
-    "CONSULT": {"mediate": "039", None: "036"},
+    "CONSULT": {"third-party": "039", None: "036"},
     "SUPPORT": {None: "032"},
     "COOPERATE": {None: "031"},
     "RETREAT": {"release": "0353", "return": "0353", "ease": "0354", "access": "0355",
@@ -52,7 +52,7 @@ _THREAT = {
 _REFUSAL = {
     "AGREE": {None: ("meet", "127")},
     "AID": {None: ("assist", "122")},
-    "CONSULT": {"mediate": ("meet", "126"), None: ("meet", "125")},
+    "CONSULT": {"third-party": ("meet", "126"), None: ("meet", "125")},
     "SUPPORT": {None: (None, "120")},
     "COOPERATE": {None: ("assist", "121")},
     "RETREAT": {"release": ("yield", "1243"), "return": ("yield", "1243"),
@@ -72,7 +72,7 @@ _DEMAND = {
     "RETREAT": {"release": ("yield", "1053"), "return": ("yield", "1053"),
                 "ease": ("yield", "1054"), "access": ("yield", "1055"),
                 None: ("yield", "1056")},
-    "CONSULT": {"mediate": ("meet", "108"), None: ("meet", "106")},
+    "CONSULT": {"third-party": ("meet", "108"), None: ("meet", "106")},
     "AGREE": {None: ("meet", "107")},
 }
 
@@ -90,7 +90,7 @@ def demand(event_type: str, mode: str | None) -> tuple[str, str | None, str]:
 # calling off a protest is CONCEDE (082), halting an offensive RETREAT (087). Per event type and
 # mode (None: any other mode): (type, mode, cameo); a type not listed keeps its coding.
 _REVERSAL = {
-    "CONSULT": {"mediate": ("SANCTION", "withdraw", "165"), None: ("SANCTION", "withdraw", "164")},
+    "CONSULT": {"third-party": ("SANCTION", "withdraw", "165"), None: ("SANCTION", "withdraw", "164")},
     "AID": {"economic": ("SANCTION", "discontinue", "1621"),
             "military": ("SANCTION", "discontinue", "1622"),
             "humanitarian": ("SANCTION", "discontinue", "1623"),
