@@ -177,3 +177,21 @@ def test_an_international_presence_pulled_out_is_involvement_withdrawn_not_a_ret
     found = events("The UN secretary-general announced that he will withdraw the weapons inspectors "
                    "from Iraq.")
     assert [(e.type, e.cameo) for e in found] == [("THREATEN", "136")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Turkish police prevented a demonstration by students near the party offices in Sivas.",
+     ("COERCE", "172", "TUR")),
+    ("Nepal's government banned the opposition rally planned for Friday.", ("COERCE", "172", "NPL")),
+    ("The rebels broke the ceasefire on Sunday, shelling the town of Kidal.", ("ASSAULT", "196", None)),
+])
+def test_a_protest_kept_from_happening_is_coercion_and_a_broken_truce_is_fighting(text, expected):
+    found = events(text)
+    assert found and (found[0].type, found[0].cameo) == expected[:2]
+    if expected[2]:
+        assert found[0].source.country == expected[2]
+
+
+def test_police_ending_a_protest_is_not_the_protesters_conceding():
+    found = events("Riot police ended the sit-in outside parliament in Nairobi on Monday.")
+    assert "CONCEDE" not in [e.type for e in found]

@@ -19,8 +19,9 @@ import msgspec
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
-from .intent import THREAT_TYPES, demand, recode, reversal
-from .roles import conditional, demand_speaker, halted, modality, refused, source_and_target
+from .intent import THREAT_TYPES, defiance, demand, prevention, recode, reversal
+from .roles import (conditional, defied, demand_speaker, halted, modality, prevented, refused,
+                    source_and_target)
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -269,16 +270,26 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     mood = modality(tok, event_type)
     if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
-    stopper = halted(tok)
-    if stopper is not None and mood != "denied" and reversal(event_type, trig.mode) is not None \
-            and not (event_type == "PROTEST" and _security_subject(parsed, stopper, registry)):
-        # "cancelled a planned visit", "called off the strike": the act is the stopping. (Police
-        # ending a protest is not the protesters conceding; that is left to the classifier.)
-        event_type, mode_, cameo_ = reversal(event_type, trig.mode)
-        trig = Trigger(event_type, mode_, cameo_)
+    # what a verb does to the event a noun names: stops it ("cancelled a planned visit", "called
+    # off the strike"), keeps it from happening ("police prevented the demonstration") or defies
+    # it ("violated the ban"). The act is then that verb's, done by its subject.
+    stopper, recoded = None, None
+    if mood != "denied":
+        if (verb := prevented(tok)) is not None and _security_subject(
+                parsed, verb, registry, sectors=("COP", "MIL", "SPY", "GOV", "JUD")):
+            stopper, recoded = verb, prevention(event_type)
+        if recoded is None and (verb := halted(tok)) is not None and not (
+                event_type == "PROTEST" and _security_subject(parsed, verb, registry)):
+            stopper, recoded = verb, reversal(event_type, trig.mode)
+        if recoded is None and (verb := defied(tok)) is not None:
+            stopper, recoded = verb, defiance(event_type, trig.mode)
+    if recoded is not None:
+        event_type, trig = recoded[0], Trigger(*recoded)
         subject = next((c for c in stopper.children if c.dep_ == "nsubj"), None)
         stopped_by = _actor_at(parsed, subject, registry) if subject is not None else None
         if stopped_by is not None and is_actor(stopped_by):
+            if event_type == "COERCE" and target is None:
+                target = source  # the protesters kept from protesting
             source = stopped_by  # who cancelled the visit, not who would have made it
     # a promised or threatened act is coded as the promise or threat (PLOVER's AGREE, THREATEN);
     # the count still belongs to the act ("will send 3,000 troops")
@@ -389,11 +400,12 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
     return source
 
 
-def _security_subject(parsed, verb, registry) -> bool:
-    """Whether the verb's subject is police, army or another arm of the state's force."""
+def _security_subject(parsed, verb, registry, sectors=("COP", "MIL", "SPY")) -> bool:
+    """Whether the verb's subject is police, army or another arm of the state's force (or of the
+    state, with `sectors`)."""
     subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     actor = _actor_at(parsed, subj, registry) if subj is not None else None
-    return actor is not None and actor.sector in ("COP", "MIL", "SPY")
+    return actor is not None and (actor.sector in sectors or (actor.kind == "state" and "GOV" in sectors))
 
 
 def _peacekeepers(tok) -> bool:

@@ -1,4 +1,5 @@
-"""Stated intentions coded the way PLOVER and CAMEO code them.
+"""Acts that are announced, demanded, refused, stopped, prevented or defied, coded the way PLOVER
+and CAMEO code them.
 
 The classifier names the act a predicate describes ("send aid", "boycott the elections"); the
 parse says whether the act happened or was only announced (`roles.modality`). PLOVER does not code
@@ -111,6 +112,22 @@ def reversal(event_type: str, mode: str | None) -> tuple[str, str | None, str] |
     if modes is None:
         return None
     return modes.get(mode, modes[None])
+
+
+def prevention(event_type: str) -> tuple[str, str | None, str] | None:
+    """(type, mode, cameo) of keeping an event from happening: a protest prevented, banned or
+    broken up is the state restricting dissent (COERCE 172); None to keep other events."""
+    return ("COERCE", "restrict", "172") if event_type == "PROTEST" else None
+
+
+def defiance(event_type: str, mode: str | None) -> tuple[str, str | None, str] | None:
+    """(type, mode, cameo) of defying what an event imposed: violating a ban, curfew, sanction or
+    order is defying norms (REJECT 128); breaking a ceasefire is fighting (ASSAULT 196)."""
+    if event_type == "RETREAT" and mode == "ceasefire":
+        return ("ASSAULT", None, "196")
+    if event_type in ("COERCE", "SANCTION"):
+        return ("REJECT", "yield", "128")
+    return None
 
 
 THREAT_TYPES = frozenset(_THREAT)

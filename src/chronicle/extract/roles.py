@@ -371,15 +371,38 @@ _HALTING_WITH_OFF = {"call", "break"}  # "called off the strike", "broke off tal
 def halted(tok):
     """The verb that stops or calls off the event a noun names ("cancelled a planned visit",
     "called off the strike", "lifted the curfew", "ended its mediation"), or None."""
+    return _governing(tok, _HALTING, _HALTING_WITH_OFF)
+
+
+# Verbs that keep an event from happening ("police prevented the demonstration") and verbs that
+# defy a rule or a truce ("violated the ban", "broke the ceasefire").
+_PREVENTING = {"prevent", "ban", "forbid", "prohibit", "outlaw", "block", "disperse", "crush",
+               "suppress", "stop", "end", "quell", "thwart"}
+_PREVENTING_WITH_UP = {"break"}  # "broke up the rally"
+_DEFYING = {"violate", "defy", "flout", "breach", "ignore", "disregard", "contravene", "break"}
+
+
+def prevented(tok):
+    """The verb that keeps the event a noun names from happening, or None."""
+    return _governing(tok, _PREVENTING, _PREVENTING_WITH_UP, particle="up")
+
+
+def defied(tok):
+    """The verb that defies what a noun names (a ban, curfew, truce), or None."""
+    return _governing(tok, _DEFYING)
+
+
+def _governing(tok, lemmas: set[str], with_particle: set[str] = frozenset(), particle: str = "off"):
+    """The verb of `lemmas` (or of `with_particle` + `particle`) whose object the noun is."""
     if tok.pos_ not in ("NOUN", "PROPN") or tok.dep_ not in ("dobj", "nsubjpass"):
         return None
     verb = tok.head
     if verb.pos_ != "VERB":
         return None
-    if _is_verb(verb, _HALTING):
+    if _is_verb(verb, with_particle) and any(c.dep_ == "prt" and c.lower_ == particle
+                                            for c in verb.children):
         return verb
-    if _is_verb(verb, _HALTING_WITH_OFF) and any(c.dep_ == "prt" and c.lower_ == "off"
-                                                  for c in verb.children):
+    if _is_verb(verb, lemmas) and not any(c.dep_ == "prt" for c in verb.children):
         return verb
     return None
 
