@@ -74,6 +74,9 @@ def test_blame_on_someone_targets_the_accused_not_the_events(nlp):
     ("The governor will impose a curfew on the capital.", "curfew", "intended"),
     ("The bomb was hidden in a van, setting off an explosion in the market.", "explosion", "asserted"),
     ("The ministry is set to deploy 2,000 police officers.", "deploy", "intended"),
+    # "may"/"could" stay possibilities even in reported speech; "would" there is a plan
+    ("The minister said the EU may halt its mediation if the talks fail.", "halt", "hypothetical"),
+    ("The minister said the EU would halt its mediation.", "halt", "intended"),
     # a decision taken is the act, not a plan
     ("The cabinet decided to impose sanctions on the two firms.", "impose", "asserted"),
 ])

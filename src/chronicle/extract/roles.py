@@ -284,8 +284,8 @@ def modality(tok, event_type: str) -> str:
                                 or (verb.dep_ == "xcomp" and verb.head.lemma_ == "go")
                                 or _about_to(verb)):
         return "intended"
-    if auxes & _HYPOTHETICAL_AUX and not _reported_future(verb):
-        return "hypothetical"
+    if auxes & (_HYPOTHETICAL_AUX - {"would"}) or ("would" in auxes and not _reported_future(verb)):
+        return "hypothetical"  # "could attack", "may halt"; but "said it would send" is a plan
     if auxes & {"would"}:
         return "intended"  # reported future: "said it would send troops"
     if heads & _CLAIM_HEADS or _according_to(tok):
