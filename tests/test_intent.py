@@ -195,3 +195,18 @@ def test_a_protest_kept_from_happening_is_coercion_and_a_broken_truce_is_fightin
 def test_police_ending_a_protest_is_not_the_protesters_conceding():
     found = events("Riot police ended the sit-in outside parliament in Nairobi on Monday.")
     assert "CONCEDE" not in [e.type for e in found]
+
+
+def test_types_coded_alike_once_announced_pool_their_probability(nlp):
+    from chronicle.extract import _stated_act
+    from chronicle.extract.classifier import Prediction
+
+    split = {"THREATEN": 0.40, "ASSAULT": 0.30, "AGREE": 0.20, "AID": 0.05}
+    announced = token(nlp, "The rebels vowed to attack the town at dawn.", "attack")
+    assert _stated_act(announced, Prediction("THREATEN", 0.40, 0.05, split)) == ("THREATEN", pytest.approx(0.70))
+    # the promise side wins when it holds more: AGREE and AID are both a promise once announced
+    leaning = {"AGREE": 0.30, "AID": 0.35, "THREATEN": 0.25}
+    assert _stated_act(announced, Prediction("AID", 0.35, 0.05, leaning)) == ("AID", pytest.approx(0.65))
+    # an act that happened keeps the classifier's own answer
+    done = token(nlp, "The rebels attacked the town at dawn.", "attacked")
+    assert _stated_act(done, Prediction("THREATEN", 0.40, 0.05, split)) == ("THREATEN", 0.40)

@@ -19,7 +19,7 @@ import msgspec
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
-from .intent import THREAT_TYPES, defiance, demand, prevention, recode, reversal
+from .intent import PROMISE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
 from .roles import (conditional, defied, demand_speaker, halted, modality, prevented, refused,
                     source_and_target)
 
@@ -66,13 +66,16 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
     # id(event) → (the tokens of the act it announces, its whole phrase, the act's type)
     statements: dict[int, tuple[set[int], set[int], str]] = {}
     for (doc, parsed, sent, tok, registry), pred in zip(work, predictions):
-        if pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE:
+        if pred.label == "NONE":
             continue
-        event = _build_event(doc, parsed, sent, tok, pred.label, pred.confidence, registry)
+        label, confidence = _stated_act(tok, pred)
+        if confidence < MIN_CONFIDENCE:
+            continue
+        event = _build_event(doc, parsed, sent, tok, label, confidence, registry)
         clauses[id(event)] = _clause_of(tok).i
         triggers[id(event)] = tok.i
-        if event.type != pred.label and event.type in _STATEMENT_TYPES:
-            statements[id(event)] = (_act_tokens(tok), {t.i for t in tok.subtree}, pred.label)
+        if event.type != label and event.type in _STATEMENT_TYPES:
+            statements[id(event)] = (_act_tokens(tok), {t.i for t in tok.subtree}, label)
         found.setdefault(id(doc), []).append(event)
     for doc, parsed, _ in prepared:
         events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
@@ -81,6 +84,30 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
             ev.id = f"{doc.id}-e{n}"
         doc.events = events
     return [doc for doc, _, _ in prepared]
+
+
+def _stated_act(tok, pred) -> tuple[str, float]:
+    """The act type and confidence of a candidate the classifier calls an event.
+
+    When the act is only announced ("have sworn to fight until …"), every type that is coded
+    the same way once announced is one answer: THREATEN and ASSAULT and SANCTION all come out as
+    a threat, AGREE and AID and CONSULT all as a promise. Their probabilities are then summed, and
+    the act is the likeliest type among them — so an announcement the classifier is sure of but
+    splits between a threat and the act threatened is not lost under the 0.5 bar."""
+    label, confidence = pred.label, pred.confidence
+    if not pred.probabilities:
+        return label, confidence
+    mood = modality(tok, label)
+    if not (mood == "intended" or (mood == "hypothetical" and conditional(tok))):
+        return label, confidence
+    for group in (PROMISE_TYPES | {"AGREE"}, THREAT_TYPES | {"THREATEN"}):
+        mass = sum(pred.probabilities.get(t, 0.0) for t in group)
+        if mass > confidence and label not in group:
+            label = max(group, key=lambda t: pred.probabilities.get(t, 0.0))
+            confidence = mass
+        elif mass > confidence:
+            confidence = mass
+    return label, confidence
 
 
 # Types an act is recoded to when it is only announced, demanded or refused (`intent.py`).

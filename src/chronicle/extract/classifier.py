@@ -45,6 +45,9 @@ class Prediction:
     label: str
     confidence: float  # calibrated probability of `label`
     none_probability: float
+    # every event type's calibrated probability, for an event (what the extractor needs when it
+    # codes several types as one: a promised delivery of aid and a promise are both AGREE)
+    probabilities: dict[str, float] | None = None
 
 
 @dataclass
@@ -236,7 +239,9 @@ class EventClassifier:
             events = row.copy()
             events[none] = -1.0
             best = int(events.argmax())
-            preds.append(Prediction(self.labels[best], float(row[best]), float(row[none])))
+            preds.append(Prediction(self.labels[best], float(row[best]), float(row[none]),
+                                    {label: float(p) for label, p in zip(self.labels, row)
+                                     if label != "NONE"}))
         return preds
 
 
