@@ -210,3 +210,6 @@ def test_types_coded_alike_once_announced_pool_their_probability(nlp):
     # an act that happened keeps the classifier's own answer
     done = token(nlp, "The rebels attacked the town at dawn.", "attacked")
     assert _stated_act(done, Prediction("THREATEN", 0.40, 0.05, split)) == ("THREATEN", 0.40)
+    # what another party is told it must do is a demand, whichever act the classifier leans to
+    demanded = token(nlp, "France said on Tuesday that Iran must release the two teachers.", "release")
+    assert _stated_act(demanded, Prediction("AGREE", 0.30, 0.20, leaning)) == ("AGREE", pytest.approx(0.80))

@@ -93,10 +93,15 @@ def _stated_act(tok, pred) -> tuple[str, float]:
     the same way once announced is one answer: THREATEN and ASSAULT and SANCTION all come out as
     a threat, AGREE and AID and CONSULT all as a promise. Their probabilities are then summed, and
     the act is the likeliest type among them — so an announcement the classifier is sure of but
-    splits between a threat and the act threatened is not lost under the 0.5 bar."""
+    splits between a threat and the act threatened is not lost under the 0.5 bar. Likewise an
+    act someone is told they must do is a demand whatever its type."""
     label, confidence = pred.label, pred.confidence
     if not pred.probabilities:
         return label, confidence
+    speaker = demand_speaker(tok)
+    if speaker is not None and is_actor(code_span(tok.doc, speaker)):
+        # what someone must do is a demand whatever the act: every event type is one answer
+        return label, 1.0 - pred.none_probability
     mood = modality(tok, label)
     if not (mood == "intended" or (mood == "hypothetical" and conditional(tok))):
         return label, confidence
