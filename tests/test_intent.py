@@ -213,3 +213,16 @@ def test_types_coded_alike_once_announced_pool_their_probability(nlp):
     # what another party is told it must do is a demand, whichever act the classifier leans to
     demanded = token(nlp, "France said on Tuesday that Iran must release the two teachers.", "release")
     assert _stated_act(demanded, Prediction("AGREE", 0.30, 0.20, leaning)) == ("AGREE", pytest.approx(0.80))
+
+
+def test_a_refusal_said_with_not_is_an_asserted_rejection_and_pools_the_acts_refused(nlp):
+    from chronicle.extract import _stated_act
+    from chronicle.extract.classifier import Prediction
+
+    found = events("The French government said it would not meet the kidnappers' demands to "
+                   "release prisoners in Mali.")
+    assert [(e.type, e.modality) for e in found[:1]] == [("REJECT", "asserted")]
+    assert recode("REJECT", None, "120", "denied", refused=True) == ("REJECT", None, "120", "asserted")
+    refusal = token(nlp, "The junta refused to release the detained ministers.", "release")
+    split = {"RETREAT": 0.35, "REJECT": 0.30, "AGREE": 0.10}
+    assert _stated_act(refusal, Prediction("RETREAT", 0.35, 0.2, split)) == ("RETREAT", pytest.approx(0.75))

@@ -19,7 +19,7 @@ import msgspec
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
-from .intent import PROMISE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
+from .intent import PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
 from .roles import (conditional, defied, demand_speaker, halted, modality, prevented, refused,
                     source_and_target)
 
@@ -103,9 +103,13 @@ def _stated_act(tok, pred) -> tuple[str, float]:
         # what someone must do is a demand whatever the act: every event type is one answer
         return label, 1.0 - pred.none_probability
     mood = modality(tok, label)
-    if not (mood == "intended" or (mood == "hypothetical" and conditional(tok))):
+    if mood == "denied" and refused(tok):
+        groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
+    elif mood == "intended" or (mood == "hypothetical" and conditional(tok)):
+        groups = (PROMISE_TYPES | {"AGREE"}, THREAT_TYPES | {"THREATEN"})
+    else:
         return label, confidence
-    for group in (PROMISE_TYPES | {"AGREE"}, THREAT_TYPES | {"THREATEN"}):
+    for group in groups:
         mass = sum(pred.probabilities.get(t, 0.0) for t in group)
         if mass > confidence and label not in group:
             label = max(group, key=lambda t: pred.probabilities.get(t, 0.0))

@@ -131,6 +131,7 @@ def defiance(event_type: str, mode: str | None) -> tuple[str, str | None, str] |
 
 
 THREAT_TYPES = frozenset(_THREAT)
+REFUSABLE_TYPES = frozenset(_REFUSAL)
 PROMISE_TYPES = frozenset(_PROMISE_CAMEO)
 
 
@@ -151,6 +152,8 @@ def recode(event_type: str, mode: str | None, cameo: str | None, mood: str,
             modes = _THREAT[event_type]
             new_mode, code = modes.get(mode, modes[None])
             return "THREATEN", new_mode, code, "asserted"
+    if mood == "denied" and refused and event_type == "REJECT":
+        return event_type, mode, cameo, "asserted"  # "would not meet the demands": the refusal itself
     if mood == "denied" and refused and event_type in _REFUSAL:
         modes = _REFUSAL[event_type]
         new_mode, code = modes.get(mode, modes[None])
