@@ -226,3 +226,13 @@ def test_a_refusal_said_with_not_is_an_asserted_rejection_and_pools_the_acts_ref
     refusal = token(nlp, "The junta refused to release the detained ministers.", "release")
     split = {"RETREAT": 0.35, "REJECT": 0.30, "AGREE": 0.10}
     assert _stated_act(refusal, Prediction("RETREAT", 0.35, 0.2, split)) == ("RETREAT", pytest.approx(0.75))
+
+
+def test_an_act_only_expected_or_attempted_is_not_a_promise_or_threat(nlp):
+    from chronicle.extract.roles import unstated
+
+    assert unstated(token(nlp, "Japan is expected to send aid to the Philippines.", "send"))
+    assert unstated(token(nlp, "Hackers tried to hack into the ministry's servers.", "hack"))
+    assert not unstated(token(nlp, "Japan said it would send aid to the Philippines.", "send"))
+    found = events("Japan is expected to send emergency aid to the Philippines.")
+    assert [(e.type, e.modality) for e in found[:1]] == [("AID", "intended")]

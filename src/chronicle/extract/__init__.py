@@ -21,7 +21,7 @@ from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
 from .intent import PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
 from .roles import (conditional, defied, demand_speaker, halted, modality, prevented, refused,
-                    source_and_target)
+                    source_and_target, unstated)
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -105,11 +105,14 @@ def _stated_act(tok, pred) -> tuple[str, float]:
     mood = modality(tok, label)
     if mood == "denied" and refused(tok):
         groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
-    elif mood == "intended" or (mood == "hypothetical" and conditional(tok)):
+    elif (mood == "intended" and not unstated(tok)) or (mood == "hypothetical" and conditional(tok)):
         groups = (PROMISE_TYPES | {"AGREE"}, THREAT_TYPES | {"THREATEN"})
     else:
         return label, confidence
     for group in groups:
+        # a fixed order of summation: sets iterate by string hash, which differs between
+        # processes, and the last bit of a sum must not depend on which worker coded the text
+        group = sorted(group)
         mass = sum(pred.probabilities.get(t, 0.0) for t in group)
         if mass > confidence and label not in group:
             label = max(group, key=lambda t: pred.probabilities.get(t, 0.0))
@@ -329,10 +332,17 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
             source = stopped_by  # who cancelled the visit, not who would have made it
     # a promised or threatened act is coded as the promise or threat (PLOVER's AGREE, THREATEN);
     # the count still belongs to the act ("will send 3,000 troops")
-    stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
-    coded_type, mode, cameo, mood = recode(event_type, trig.mode, trig.cameo, mood,
-                                           refused=mood == "denied" and refused(tok),
-                                           conditional=conditional(tok))
+    if mood == "intended" and unstated(tok):
+        # "is expected to send aid", "tried to hack": nobody announced it; the act stays, intended
+        stated = False
+        coded_type, mode, cameo = event_type, trig.mode, trig.cameo
+    else:
+        stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
+        if stated and event_type in ("AGREE", "THREATEN"):
+            mood = "asserted"  # the promise or threat itself was made
+        coded_type, mode, cameo, mood = recode(event_type, trig.mode, trig.cameo, mood,
+                                               refused=mood == "denied" and refused(tok),
+                                               conditional=conditional(tok))
     if coded_type == "AGREE" and stated:
         # the classifier heard a statement of intent; what is intended is the predicate's act
         # ("would tighten the blockade", "is prepared to impose martial law"): when every act the

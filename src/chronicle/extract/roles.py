@@ -251,17 +251,35 @@ def _counted(head):
     return found
 
 
-def modality(tok, event_type: str) -> str:
-    """asserted | intended | denied | hypothetical | claimed for the predicate `tok`."""
+def _chain(tok) -> list:
+    """The predicate and the verbs it hangs from: "did not agree to send"."""
     chain = [tok]
     cur = tok
-    for _ in range(3):  # the verbs the predicate hangs from: "did not agree to send"
+    for _ in range(3):
         if cur.dep_ in ("xcomp", "ccomp", "pobj", "pcomp", "dobj", "nsubj", "nsubjpass") \
                 and cur.head is not cur:
             cur = cur.head
             chain.append(cur)
         else:
             break
+    return chain
+
+
+# Heads under which an intended act is someone's expectation or attempt, not a statement the
+# actor made: "is expected to sign", "hopes to visit", "tried to hack", "is about to launch".
+_UNSTATED_HEADS = {"expect", "hope", "want", "seek", "consider", "try", "attempt", "wish", "likely"}
+
+
+def unstated(tok) -> bool:
+    """Whether an intended act is expected or attempted rather than announced by its actor."""
+    heads = {t.lemma_.lower() for t in _chain(tok)[1:]}
+    verb = tok.head if tok.pos_ != "VERB" and tok.dep_ in ("dobj", "nsubjpass") else tok
+    return bool(heads & _UNSTATED_HEADS) or _about_to(verb)
+
+
+def modality(tok, event_type: str) -> str:
+    """asserted | intended | denied | hypothetical | claimed for the predicate `tok`."""
+    chain = _chain(tok)
     for t in chain:
         if any(c.dep_ == "neg" for c in t.children):
             return "denied"
