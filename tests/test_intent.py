@@ -236,3 +236,4 @@ def test_an_act_only_expected_or_attempted_is_not_a_promise_or_threat(nlp):
     assert not unstated(token(nlp, "Japan said it would send aid to the Philippines.", "send"))
     found = events("Japan is expected to send emergency aid to the Philippines.")
     assert [(e.type, e.modality) for e in found[:1]] == [("AID", "intended")]
+    assert found[0].source.country == "JPN"  # the raised subject of "is expected to" sends it

@@ -49,6 +49,10 @@ def _inherited_subject(tok):
                 # by X", "troops deployed in Y": it does not
                 return head if cur.tag_ == "VBG" and cur is tok else None
             subj = _subject_of(head)
+            if subj is None and cur.dep_ == "xcomp":
+                # "Japan is expected to send aid", "the talks are set to resume": the raised
+                # subject of the passive is who does it
+                subj = next((c for c in head.children if c.dep_ in _PASSIVE_SUBJ), None)
             if subj is not None:
                 return subj
             cur = head
