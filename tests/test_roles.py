@@ -239,3 +239,12 @@ def test_a_stance_is_not_a_nationality_and_a_body_noun_takes_the_name_before_it(
     actor = coded(nlp, "The pro-Iranian Hizbollah group declared a ceasefire.", "group")
     assert (actor.country, actor.sector) == ("LBN", "REB")
     assert coded(nlp, "Anti-American protesters marched in Karachi.", "protesters").country != "USA"
+
+
+def test_who_is_committed_or_determined_holds_the_stance(nlp):
+    src, tgt, _ = roles(nlp, "The minister said Vietnam is committed to opening up its economy.",
+                        "committed", "AGREE")
+    assert src is not None and src.country == "VNM" and tgt is None
+    # an ordinary passive still has its subject as the one acted on
+    src, tgt, _ = roles(nlp, "Two Kenyan journalists were arrested by police.", "arrested", "COERCE")
+    assert tgt is not None and tgt.country == "KEN" and src.sector == "COP"

@@ -151,6 +151,10 @@ def _codes_as_actor(tok) -> bool:
     return is_actor(code_span(tok.doc, tok))
 
 
+_STANCE_PARTICIPLES = {"commit", "determine", "prepare", "dedicate", "resolve", "oppose",
+                       "opposed", "committed", "determined", "prepared"}
+
+
 def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
     """(source head token | None, target head token | None) for a predicate token.
 
@@ -189,10 +193,16 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         return source, target
 
     passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
+    # "Vietnam is committed to opening up", "Turkey is determined to": a stance, not something
+    # done to the subject, which holds it
+    stance = passive and _is_verb(tok, _STANCE_PARTICIPLES) and not any(
+        c.dep_ == "agent" for c in tok.children)
     for child in tok.children:
         if child.dep_ in _SUBJ and source is None:  # the first subject; later ones are parse slips
             source = child
-        elif child.dep_ in _PASSIVE_SUBJ and target is None:
+        elif child.dep_ in _PASSIVE_SUBJ and stance and source is None:
+            source = child
+        elif child.dep_ in _PASSIVE_SUBJ and target is None and not stance:
             target = child
         elif child.dep_ == "agent":  # "were arrested by police"
             source = next((c for c in child.children if c.dep_ == "pobj"), source)
