@@ -237,3 +237,11 @@ def test_an_act_only_expected_or_attempted_is_not_a_promise_or_threat(nlp):
     found = events("Japan is expected to send emergency aid to the Philippines.")
     assert [(e.type, e.modality) for e in found[:1]] == [("AID", "intended")]
     assert found[0].source.country == "JPN"  # the raised subject of "is expected to" sends it
+
+
+def test_what_parties_agree_to_do_is_decided_or_conceded_not_threatened():
+    found = events("EU foreign ministers agreed to impose sanctions on Belarus.")
+    assert [(e.type, e.modality) for e in found] == [("SANCTION", "asserted")]
+    found = events("Leaders of the opposition coalition agreed to postpone the demonstration in "
+                   "Tirana until November.")
+    assert "THREATEN" not in [e.type for e in found] and found[0].type == "AGREE"

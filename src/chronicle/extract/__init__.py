@@ -20,8 +20,8 @@ from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
 from .intent import PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
-from .roles import (conditional, defied, demand_speaker, halted, modality, prevented, refused,
-                    source_and_target, unstated)
+from .roles import (agreed_to, conditional, defied, demand_speaker, halted, modality, prevented,
+                    refused, source_and_target, unstated)
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -336,6 +336,10 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         # "is expected to send aid", "tried to hack": nobody announced it; the act stays, intended
         stated = False
         coded_type, mode, cameo = event_type, trig.mode, trig.cameo
+    elif mood == "intended" and event_type in THREAT_TYPES and agreed_to(tok):
+        # "the ministers agreed to impose sanctions": decided, not threatened
+        stated = False
+        coded_type, mode, cameo, mood = event_type, trig.mode, trig.cameo, "asserted"
     else:
         stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
         if stated and event_type in ("AGREE", "THREATEN"):
@@ -343,7 +347,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         coded_type, mode, cameo, mood = recode(event_type, trig.mode, trig.cameo, mood,
                                                refused=mood == "denied" and refused(tok),
                                                conditional=conditional(tok))
-    if coded_type == "AGREE" and stated:
+    if coded_type == "AGREE" and stated and recoded is None and not agreed_to(tok):
         # the classifier heard a statement of intent; what is intended is the predicate's act
         # ("would tighten the blockade", "is prepared to impose martial law"): when every act the
         # lexicon knows for the word is hostile, the statement is a threat, not a promise

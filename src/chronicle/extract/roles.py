@@ -284,6 +284,13 @@ def _chain(tok) -> list:
 _UNSTATED_HEADS = {"expect", "hope", "want", "seek", "consider", "try", "attempt", "wish", "likely"}
 
 
+def agreed_to(tok) -> bool:
+    """Whether the act is what someone agreed (or decided together) to do: "agreed to impose
+    sanctions" is the sanction decided, "agreed to postpone the march" a concession — not a
+    threat or a promise made to someone else."""
+    return any(t.lemma_.lower() == "agree" for t in _chain(tok)[1:])
+
+
 def unstated(tok) -> bool:
     """Whether an intended act is expected or attempted rather than announced by its actor."""
     heads = {t.lemma_.lower() for t in _chain(tok)[1:]}
