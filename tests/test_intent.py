@@ -245,3 +245,8 @@ def test_what_parties_agree_to_do_is_decided_or_conceded_not_threatened():
     found = events("Leaders of the opposition coalition agreed to postpone the demonstration in "
                    "Tirana until November.")
     assert "THREATEN" not in [e.type for e in found] and found[0].type == "AGREE"
+
+
+def test_giving_in_to_demands_is_a_concession_by_who_gave_in():
+    found = events("The government accepted the union's demands for higher pay on Monday.")
+    assert found and found[0].type == "CONCEDE" and found[0].source.sector == "GOV"

@@ -19,9 +19,10 @@ import msgspec
 from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, candidates, lexicon_defaults, triggers_for
-from .intent import PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, defiance, demand, prevention, recode, reversal
-from .roles import (agreed_to, conditional, defied, demand_speaker, halted, modality, prevented,
-                    refused, source_and_target, unstated)
+from .intent import (PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, concession, defiance, demand,
+                     prevention, recode, reversal)
+from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted, modality,
+                    prevented, refused, source_and_target, unstated)
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -322,6 +323,8 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
             stopper, recoded = verb, reversal(event_type, trig.mode)
         if recoded is None and (verb := defied(tok)) is not None:
             stopper, recoded = verb, defiance(event_type, trig.mode)
+        if recoded is None and (verb := granted(tok)) is not None:
+            stopper, recoded = verb, concession(event_type)
     if recoded is not None:
         event_type, trig = recoded[0], Trigger(*recoded)
         subject = next((c for c in stopper.children if c.dep_ == "nsubj"), None)

@@ -120,6 +120,11 @@ def prevention(event_type: str) -> tuple[str, str | None, str] | None:
     return ("COERCE", "restrict", "172") if event_type == "PROTEST" else None
 
 
+def concession(event_type: str) -> tuple[str, str | None, str] | None:
+    """(type, mode, cameo) of giving in to a request or demand: CONCEDE 083."""
+    return ("CONCEDE", None, "083") if event_type == "REQUEST" else None
+
+
 def defiance(event_type: str, mode: str | None) -> tuple[str, str | None, str] | None:
     """(type, mode, cameo) of defying what an event imposed: violating a ban, curfew, sanction or
     order is defying norms (REJECT 128); breaking a ceasefire is fighting (ASSAULT 196)."""

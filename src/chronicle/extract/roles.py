@@ -426,6 +426,23 @@ def prevented(tok):
     return _governing(tok, _PREVENTING, _PREVENTING_WITH_UP, particle="up")
 
 
+# Verbs that give in to what a noun asks for: "accepted the rebels' demands", "conceded to
+# demands from the opposition", "bowed to calls for his resignation".
+_GRANTING = {"accept", "meet", "grant", "satisfy", "heed", "concede", "accede", "yield", "bow"}
+
+
+def granted(tok):
+    """The verb that gives in to the request a noun names, or None."""
+    found = _governing(tok, _GRANTING)
+    if found is not None:
+        return found
+    head = tok.head  # "conceded to demands", "bowed to pressure"
+    if tok.dep_ == "pobj" and head.lower_ == "to" and head.head.pos_ == "VERB" \
+            and _is_verb(head.head, _GRANTING):
+        return head.head
+    return None
+
+
 def defied(tok):
     """The verb that defies what a noun names (a ban, curfew, truce), or None."""
     return _governing(tok, _DEFYING)
