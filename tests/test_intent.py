@@ -250,3 +250,10 @@ def test_what_parties_agree_to_do_is_decided_or_conceded_not_threatened():
 def test_giving_in_to_demands_is_a_concession_by_who_gave_in():
     found = events("The government accepted the union's demands for higher pay on Monday.")
     assert found and found[0].type == "CONCEDE" and found[0].source.sector == "GOV"
+
+
+def test_an_act_reported_by_a_third_party_is_the_act_not_the_report():
+    found = events("Security forces in Togo have tortured dozens of opposition supporters, "
+                   "Amnesty International said on Thursday.")
+    assert found and (found[0].type, found[0].cameo) == ("ASSAULT", "1822")
+    assert found[0].source.country == "TGO"

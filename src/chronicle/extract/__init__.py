@@ -103,6 +103,14 @@ def _stated_act(tok, pred) -> tuple[str, float]:
     if speaker is not None and is_actor(code_span(tok.doc, speaker)):
         # what someone must do is a demand whatever the act: every event type is one answer
         return label, 1.0 - pred.none_probability
+    acts = {t.type for t in triggers_for(tok)} - {"ACCUSE"}
+    if label in acts | {"ACCUSE"} and len(acts) == 1 and _reported(tok):
+        # "security forces tortured refugees, a rights group said": the act reported and the
+        # accusation are one answer; the act is what the verb names
+        act = acts.pop()
+        mass = pred.probabilities.get(act, 0.0) + pred.probabilities.get("ACCUSE", 0.0)
+        if mass > confidence:
+            return act, mass
     mood = modality(tok, label)
     if mood == "denied" and refused(tok):
         groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
@@ -121,6 +129,14 @@ def _stated_act(tok, pred) -> tuple[str, float]:
         elif mass > confidence:
             confidence = mass
     return label, confidence
+
+
+_REPORTING_VERBS = {"say", "charge", "allege", "report", "claim", "accuse", "state", "tell"}
+
+
+def _reported(tok) -> bool:
+    """A verb told as what someone said happened ("…, Human Rights Watch said")."""
+    return tok.pos_ == "VERB" and tok.dep_ == "ccomp" and tok.head.lemma_.lower() in _REPORTING_VERBS
 
 
 # Types an act is recoded to when it is only announced, demanded or refused (`intent.py`).
