@@ -294,6 +294,58 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     from ..dates import date_for_span
     from ..places import dominant_place, locate
 
+    event_type, trig = _act_type(tok, event_type)
+    src_tok, tgt_tok = source_and_target(
+        tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
+    source = _actor_at(parsed, src_tok, registry)
+    target = _actor_at(parsed, tgt_tok, registry)
+    if source is not None and not is_actor(source):
+        source = source if source.kind != "unknown" else None
+    if target is not None and not is_actor(target):
+        target = None
+    mood = modality(tok, event_type)
+    if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
+        mood = "claimed"  # an accusation is the accuser's unverified assertion about another
+    coded_type, mode, cameo, mood, source, target = _code_act(
+        doc, parsed, tok, event_type, trig, mood, source, target, registry)
+    subtree = parsed[tok.left_edge.i:tok.right_edge.i + 1]
+    date, precision, _ = date_for_span(subtree, doc.reference_date)
+    if date is None and tok.pos_ in ("NOUN", "PROPN"):
+        # "the protests, sparked by the rise in fuel prices on 1 January": a clause describing
+        # the nominal event dates it
+        for clause in (c for c in tok.children if c.dep_ in ("acl", "relcl")):
+            date, precision, _ = date_for_span(parsed[clause.left_edge.i:clause.right_edge.i + 1],
+                                               doc.reference_date)
+            if date:
+                break
+    if date is None and (tok.dep_ == "ROOT" or tok.head == sent.root):
+        date, precision, _ = date_for_span(sent, doc.reference_date)
+    location = locate(tok, doc.entities)
+    if location is not None and target is not None and location.text in target.text:
+        location = None  # "appealed to Moscow": Moscow is whom, not where
+    location = location or dominant_place(doc.entities)
+    for actor in (source, target):
+        if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
+                and actor.kind != "igo" and location is not None and location.country:
+            actor.country = location.country  # "the police" in Almaty are Kazakh police
+    source = _placed_by_sentence(source, target, sent, doc, location)
+    if coded_type == "PROTEST" and source is not None and source.kind == "state" \
+            and mode in (None, "demo"):
+        # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
+        # dissent in the street: "Serbia lodged an official protest with Albania"
+        coded_type, mode, cameo = "ACCUSE", "allege", "114"
+    return Event(
+        id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
+        date=date, date_precision=precision if date else "unknown", location=location,
+        quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
+        confidence=round(confidence, 4),
+        evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+def _act_type(tok, event_type: str) -> tuple[str, Trigger]:
+    """The act a predicate names, once the classifier has typed it, with its lexicon mode and
+    CAMEO code: the classifier's type, unless the parse says which of two neighbouring types
+    the codebook means (fighting vs a deployment, peacekeepers sent or withdrawn)."""
     if event_type == "MOBILIZE" and (tok.pos_ == "VERB" or tok.dep_ in ("dobj", "nsubj", "nsubjpass")):
         kinds = {t.type for t in triggers_for(tok)}
         weapons = any(t.type == "ASSAULT" and t.mode for t in triggers_for(tok))
@@ -315,17 +367,14 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         event_type, trig = "SANCTION", Trigger("SANCTION", "expel", presence)
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
-    src_tok, tgt_tok = source_and_target(
-        tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
-    source = _actor_at(parsed, src_tok, registry)
-    target = _actor_at(parsed, tgt_tok, registry)
-    if source is not None and not is_actor(source):
-        source = source if source.kind != "unknown" else None
-    if target is not None and not is_actor(target):
-        target = None
-    mood = modality(tok, event_type)
-    if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
-        mood = "claimed"  # an accusation is the accuser's unverified assertion about another
+    return event_type, trig
+
+
+def _code_act(doc, parsed, tok, event_type: str, trig: Trigger, mood: str, source, target,
+              registry) -> tuple[str, str | None, str | None, str, Actor | None, Actor | None]:
+    """(type, mode, cameo, modality, source, target) of the act as PLOVER codes it, from what the
+    parse says is done to it (`intent.py`): stopped, prevented, defied or given in to by the verb
+    governing it; announced (a promise or a threat), refused, or demanded of someone else."""
     # what a verb does to the event a noun names: stops it ("cancelled a planned visit", "called
     # off the strike"), keeps it from happening ("police prevented the demonstration") or defies
     # it ("violated the ban"). The act is then that verb's, done by its subject.
@@ -393,38 +442,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
             # must …") was resolved by the roles above only if it was the act's source
             target = source if source is not None and source is not demander else target
             source = demander
-    subtree = parsed[tok.left_edge.i:tok.right_edge.i + 1]
-    date, precision, _ = date_for_span(subtree, doc.reference_date)
-    if date is None and tok.pos_ in ("NOUN", "PROPN"):
-        # "the protests, sparked by the rise in fuel prices on 1 January": a clause describing
-        # the nominal event dates it
-        for clause in (c for c in tok.children if c.dep_ in ("acl", "relcl")):
-            date, precision, _ = date_for_span(parsed[clause.left_edge.i:clause.right_edge.i + 1],
-                                               doc.reference_date)
-            if date:
-                break
-    if date is None and (tok.dep_ == "ROOT" or tok.head == sent.root):
-        date, precision, _ = date_for_span(sent, doc.reference_date)
-    location = locate(tok, doc.entities)
-    if location is not None and target is not None and location.text in target.text:
-        location = None  # "appealed to Moscow": Moscow is whom, not where
-    location = location or dominant_place(doc.entities)
-    for actor in (source, target):
-        if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
-                and actor.kind != "igo" and location is not None and location.country:
-            actor.country = location.country  # "the police" in Almaty are Kazakh police
-    source = _placed_by_sentence(source, target, sent, doc, location)
-    if coded_type == "PROTEST" and source is not None and source.kind == "state" \
-            and mode in (None, "demo"):
-        # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
-        # dissent in the street: "Serbia lodged an official protest with Albania"
-        coded_type, mode, cameo = "ACCUSE", "allege", "114"
-    return Event(
-        id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
-        date=date, date_precision=precision if date else "unknown", location=location,
-        quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
-        confidence=round(confidence, 4),
-        evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+    return coded_type, mode, cameo, mood, source, target
 
 
 _PRESENCE = {"peacekeeper": "1661", "peacekeeping": "1661", "observer": "1662", "inspector": "1662",
