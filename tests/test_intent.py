@@ -257,3 +257,14 @@ def test_an_act_reported_by_a_third_party_is_the_act_not_the_report():
                    "Amnesty International said on Thursday.")
     assert found and (found[0].type, found[0].cameo) == ("ASSAULT", "1822")
     assert found[0].source.country == "TGO"
+
+
+def test_what_a_deal_or_consensus_is_to_do_is_agreed_by_who_reached_it():
+    found = events("Egypt and Sudan reached a consensus to exchange information on water resources "
+                   "at the talks in Cairo.")
+    assert found and found[0].type == "AGREE" and found[0].source.country == "EGY"
+
+
+def test_an_amount_given_is_not_the_giver():
+    found = events("Norway will give Malawi a grant of 300 million kroner over three years.")
+    assert found and (found[0].type, found[0].source.country) == ("AGREE", "NOR")

@@ -44,6 +44,9 @@ def _inherited_subject(tok):
     for _ in range(4):
         if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "acomp") and cur.head is not cur:
             head = cur.head
+            if cur.dep_ == "acl" and head.lemma_.lower() in _COMMITMENT_NOUNS:
+                # "Egypt and Sudan reached a consensus to exchange data": who reached it
+                return _support_verb_subject(head)
             if cur.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
                 # "students protesting fee increases": the noun does it; "the protests sparked
                 # by X", "troops deployed in Y": it does not
@@ -172,7 +175,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 source = next((c for c in child.children if c.dep_ == "pobj"), source)
             elif child.dep_ == "prep" and child.lower_ == "of":
                 obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-                if obj is not None and not _is_place(obj):
+                # "a grant of 300 million kroner": an amount is what is given, not who gives
+                if obj is not None and not _is_place(obj) and _can_be_party(obj):
                     if event_type in _OBJECT_IS_MATERIAL or event_type in ("PROTEST", "ASSAULT"):
                         source = source or obj
                     else:
@@ -319,6 +323,8 @@ def modality(tok, event_type: str) -> str:
     # an event noun that is a verb's object takes the verb's tense: "will impose a curfew",
     # "offered aid", "would tighten the blockade"
     verb = tok.head if tok.pos_ != "VERB" and tok.dep_ in ("dobj", "nsubjpass") else tok
+    if _what_was_agreed(tok):
+        return "intended"
     if verb.pos_ == "VERB" and (heads & _INTENT_HEADS or auxes & _FUTURE_AUX
                                 or (verb.dep_ == "xcomp" and verb.head.lemma_ == "go")
                                 or _about_to(verb)):
@@ -330,6 +336,17 @@ def modality(tok, event_type: str) -> str:
     if heads & _CLAIM_HEADS or _according_to(tok):
         return "claimed"
     return "asserted"
+
+
+# Nouns whose infinitive says what is to be done: "reached a consensus to exchange data",
+# "signed a deal to release the hostages", "a pledge to withdraw".
+_COMMITMENT_NOUNS = {"agreement", "deal", "consensus", "accord", "pact", "understanding",
+                     "pledge", "promise", "commitment", "offer", "plan", "undertaking"}
+
+
+def _what_was_agreed(tok) -> bool:
+    return tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.head.lemma_.lower() in _COMMITMENT_NOUNS \
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
 
 
 def _about_to(tok) -> bool:
