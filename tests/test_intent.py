@@ -268,3 +268,11 @@ def test_what_a_deal_or_consensus_is_to_do_is_agreed_by_who_reached_it():
 def test_an_amount_given_is_not_the_giver():
     found = events("Norway will give Malawi a grant of 300 million kroner over three years.")
     assert found and (found[0].type, found[0].source.country) == ("AGREE", "NOR")
+
+
+def test_letting_the_opposition_act_is_a_concession_and_letting_inspectors_in_is_access():
+    found = events("The interior minister allowed opposition leader Musa Bello to bring out his "
+                   "rally in Kano on Friday.")
+    assert found and (found[0].type, found[0].cameo) == ("CONCEDE", "0812")
+    found = events("Khartoum allowed UN inspectors into the camps.")
+    assert found and (found[0].type, found[0].mode) == ("RETREAT", "access")

@@ -370,11 +370,35 @@ def _act_type(tok, event_type: str) -> tuple[str, Trigger]:
     return event_type, trig
 
 
+def _allowed_party(parsed, tok, registry) -> Actor | None:
+    """Whom "allow" lets act: its object, or the subject of the clause it governs ("allowed
+    [the candidate] to run")."""
+    who = next((c for c in tok.children if c.dep_ == "dobj"), None)
+    if who is None:
+        clause = next((c for c in tok.children if c.dep_ in ("ccomp", "xcomp")), None)
+        who = next((c for c in clause.children if c.dep_ == "nsubj"), None) if clause is not None else None
+    return _actor_at(parsed, who, registry) if who is not None else None
+
+
+# The domestic actors a government restricts or lets act: opposition, parties, press, unions,
+# activists, clergy, students.
+_DISSENT_SECTORS = {"OPP", "PTY", "MED", "CVL", "LAB", "EDU", "REL", "PRO"}
+
+
 def _code_act(doc, parsed, tok, event_type: str, trig: Trigger, mood: str, source, target,
               registry) -> tuple[str, str | None, str | None, str, Actor | None, Actor | None]:
     """(type, mode, cameo, modality, source, target) of the act as PLOVER codes it, from what the
     parse says is done to it (`intent.py`): stopped, prevented, defied or given in to by the verb
     governing it; announced (a promise or a threat), refused, or demanded of someone else."""
+    allowed = _allowed_party(parsed, tok, registry) if event_type == "RETREAT" \
+        and trig.mode == "access" else None
+    if allowed is not None and allowed.sector in _DISSENT_SECTORS:
+        target = target or allowed
+        # letting in the opposition, the press or a candidate is not international access (086)
+        # but easing restrictions on political freedoms (CAMEO 0811/0812, CONCEDE): "allowed the
+        # opposition leader to hold his rally", "allowed the candidate to run"
+        code = "0812" if allowed.sector in ("OPP", "PTY") else "0811"
+        event_type, trig = "CONCEDE", Trigger("CONCEDE", None, code)
     # what a verb does to the event a noun names: stops it ("cancelled a planned visit", "called
     # off the strike"), keeps it from happening ("police prevented the demonstration") or defies
     # it ("violated the ban"). The act is then that verb's, done by its subject.
