@@ -209,3 +209,10 @@ def test_a_state_protesting_complains_officially_and_its_neighbour_is_not_itself
     assert (doc.events[0].source.country, doc.events[0].target.country) == ("HRV", "HUN")
     doc = code("Thousands of Croatians protested in Zagreb on Sunday against the new media law.")
     assert [e.type for e in doc.events] == ["PROTEST"]
+
+
+def test_we_inside_a_quotation_is_its_speaker():
+    doc = code("Police dispersed the dock workers' picket on Monday. “We will not return to the quays "
+               "until our comrades are reinstated”, declared the union's leader, Mamadou Sarr.")
+    we = [e for e in doc.events if "We will not return" in e.evidence.text]
+    assert we and we[0].source is not None and "Sarr" in we[0].source.text

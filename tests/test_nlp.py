@@ -53,6 +53,14 @@ def test_quote_offsets_and_inverted_speaker(nlp):
     assert q.speaker is not None and q.speaker.text == "the Interior Minister"
 
 
+def test_inverted_speaker_the_parser_reads_as_an_object(nlp):
+    # the small model parses "declared its secretary general, X" with the speaker as an object
+    text = ("“We will not return to the quays until our comrades are reinstated”, declared its "
+            "secretary general, Mamadou Sarr.")
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert doc.quotes[0].speaker is not None and "Mamadou Sarr" in doc.quotes[0].speaker.text
+
+
 def test_according_to_gives_the_speaker(nlp):
     text = 'The army had "full control of the city", according to the regional governor.'
     doc = annotate([Document(id="q", text=text, language="en")])[0]

@@ -400,6 +400,13 @@ def _speaker_of(doc, start: int, end: int) -> Actor | None:
                     if child.dep_ in ("nsubj", "nsubjpass") and not (start <= child.idx < end):
                         span = doc[child.left_edge.i:child.right_edge.i + 1]
                         return Actor(text=span.text)
+                if tok.idx >= end:
+                    # inverted after the quote ("…”, declared its secretary general, X"): the
+                    # small model parses the speaker as the verb's object or predicate
+                    after = next((c for c in tok.children if c.i > tok.i
+                                  and c.dep_ in ("dobj", "oprd", "attr", "npadvmod")), None)
+                    if after is not None:
+                        return Actor(text=doc[after.left_edge.i:after.right_edge.i + 1].text)
             if tok.lower_ == "according" and tok.i + 1 < len(doc) and tok.nbor(1).lower_ == "to":
                 obj = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
                 if obj is not None:

@@ -297,8 +297,8 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     event_type, trig = _act_type(tok, event_type)
     src_tok, tgt_tok = source_and_target(
         tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
-    source = _actor_at(parsed, src_tok, registry)
-    target = _actor_at(parsed, tgt_tok, registry)
+    source = _speaker_of(doc, src_tok) or _actor_at(parsed, src_tok, registry)
+    target = _speaker_of(doc, tgt_tok) or _actor_at(parsed, tgt_tok, registry)
     if source is not None and not is_actor(source):
         source = source if source.kind != "unknown" else None
     if target is not None and not is_actor(target):
@@ -340,6 +340,18 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+_FIRST_PERSON = {"we", "i", "us", "me"}
+
+
+def _speaker_of(doc: Document, tok) -> Actor | None:
+    """Who "we" or "I" is inside a quotation: its speaker ("“We will not return to the quays”,
+    declared its secretary general"), not the subject of the sentence before."""
+    if tok is None or tok.lower_ not in _FIRST_PERSON:
+        return None
+    quote = next((q for q in doc.quotes if q.start <= tok.idx < q.end), None)
+    return quote.speaker if quote is not None and is_actor(quote.speaker) else None
 
 
 def _act_type(tok, event_type: str) -> tuple[str, Trigger]:
