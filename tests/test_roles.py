@@ -248,3 +248,10 @@ def test_who_is_committed_or_determined_holds_the_stance(nlp):
     # an ordinary passive still has its subject as the one acted on
     src, tgt, _ = roles(nlp, "Two Kenyan journalists were arrested by police.", "arrested", "COERCE")
     assert tgt is not None and tgt.country == "KEN" and src.sector == "COP"
+
+
+def test_organisations_of_earlier_decades_are_organisations(nlp):
+    # the leaders table reaches back to 1980, and so does the table of organisations
+    for text, head in [("European Community foreign ministers met in Luxembourg.", "ministers"),
+                       ("The Organization of African Unity called for a ceasefire.", "Organization")]:
+        assert coded(nlp, text, head).sector == "IGO"
