@@ -276,3 +276,11 @@ def test_letting_the_opposition_act_is_a_concession_and_letting_inspectors_in_is
     assert found and (found[0].type, found[0].cameo) == ("CONCEDE", "0812")
     found = events("Khartoum allowed UN inspectors into the camps.")
     assert found and (found[0].type, found[0].mode) == ("RETREAT", "access")
+
+
+def test_a_country_withdrawing_its_troops_retreats_and_a_un_contingent_leaving_is_a_mission_withdrawn():
+    found = events("Israel withdrew its troops from the southern town on Sunday.")
+    assert [e.type for e in found] == ["RETREAT"]
+    found = events("Eighty UN peacekeepers were shipped out of the eastern enclave on Friday, leaving "
+                   "just 100 UN troops to follow them later this month.")
+    assert [(e.type, e.cameo) for e in found] == [("SANCTION", "1661")]

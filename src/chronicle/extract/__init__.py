@@ -369,6 +369,10 @@ def _act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
+    if event_type == "SANCTION" and _own_forces_withdrawn(tok):
+        # "Israel withdrew its troops from the town": a military withdrawal (RETREAT), not the
+        # withdrawal of an ambassador or of support (SANCTION)
+        event_type = "RETREAT"
     trig = lexicon_defaults(tok, event_type)
     presence = _presence_withdrawn(tok) if (event_type == "RETREAT" and trig.mode in (
         "withdraw", "disarm", None)) or (event_type == "SANCTION" and trig.cameo in ("16", "160")) \
@@ -495,7 +499,25 @@ def _presence_withdrawn(tok) -> str | None:
         moved = [c for c in tok.children if c.dep_ in ("nsubj", "dobj", "nsubjpass")]
     text = " ".join(t.lemma_.lower() for m in moved for t in m.subtree
                     if t.dep_ in ("compound", "amod", "nmod") or t is m)
-    return next((code for word, code in _PRESENCE.items() if word in text), None)
+    found = next((code for word, code in _PRESENCE.items() if word in text), None)
+    if found is None and any(m.lemma_.lower() in _FORCES and any(
+            c.lower_ in _MISSION_OWNERS for c in m.children if c.dep_ in ("compound", "amod", "nmod"))
+            for m in moved):
+        found = "1661"  # "UN troops", "NATO forces" leaving are a mission withdrawn
+    return found
+
+
+_FORCES = {"troop", "soldier", "force", "contingent", "battalion", "unit"}
+
+
+def _own_forces_withdrawn(tok) -> bool:
+    """A withdrawal verb whose object is armed forces not of an international mission."""
+    if tok.pos_ != "VERB" or not any(t.type == "RETREAT" for t in triggers_for(tok)):
+        return False
+    moved = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+    return any(m.lemma_.lower() in _FORCES and not any(
+        c.lower_ in _MISSION_OWNERS for c in m.children) for m in moved)
+_MISSION_OWNERS = {"un", "u.n.", "nato", "au", "ecowas", "osce", "eu", "sadc", "igad"}
 
 
 def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: Document,
