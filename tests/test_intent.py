@@ -284,3 +284,10 @@ def test_a_country_withdrawing_its_troops_retreats_and_a_un_contingent_leaving_i
     found = events("Eighty UN peacekeepers were shipped out of the eastern enclave on Friday, leaving "
                    "just 100 UN troops to follow them later this month.")
     assert [(e.type, e.cameo) for e in found] == [("SANCTION", "1661")]
+
+
+def test_inspectors_sent_are_an_investigation_not_a_deployment():
+    found = events("The IAEA has dispatched inspectors to the Arak plant in central Iran.")
+    assert [(e.type, e.mode) for e in found] == [("ACCUSE", "investigate")]
+    found = events("Russia dispatched 500 paratroopers to the capital on Thursday.")
+    assert [e.type for e in found] == ["MOBILIZE"]

@@ -369,6 +369,9 @@ def _act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
+    if event_type in ("MOBILIZE", "AID") and _investigators_sent(tok):
+        # "the IAEA dispatched inspectors to the plant": an investigation (CAMEO 09), not forces
+        return "ACCUSE", Trigger("ACCUSE", "investigate", "09")
     if event_type == "SANCTION" and _own_forces_withdrawn(tok):
         # "Israel withdrew its troops from the town": a military withdrawal (RETREAT), not the
         # withdrawal of an ambassador or of support (SANCTION)
@@ -508,6 +511,13 @@ def _presence_withdrawn(tok) -> str | None:
 
 
 _FORCES = {"troop", "soldier", "force", "contingent", "battalion", "unit"}
+
+
+def _investigators_sent(tok) -> bool:
+    """Whether what a deployment sends is inspectors or investigators."""
+    moved = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "nsubj")]
+    return any(m.lemma_.lower() in ("inspector", "investigator") or any(
+        c.lower_ == "fact-finding" for c in m.subtree) for m in moved)
 
 
 def _own_forces_withdrawn(tok) -> bool:
