@@ -291,3 +291,8 @@ def test_inspectors_sent_are_an_investigation_not_a_deployment():
     assert [(e.type, e.mode) for e in found] == [("ACCUSE", "investigate")]
     found = events("Russia dispatched 500 paratroopers to the capital on Thursday.")
     assert [e.type for e in found] == ["MOBILIZE"]
+
+
+def test_what_a_deal_would_do_is_not_a_threat():
+    found = events("The opposition leader played down the chances of any deal to suspend the referendum.")
+    assert "THREATEN" not in [e.type for e in found]

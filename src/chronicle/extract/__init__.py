@@ -448,9 +448,11 @@ def _code_act(doc, parsed, tok, event_type: str, trig: Trigger, mood: str, sourc
         stated = False
         coded_type, mode, cameo = event_type, trig.mode, trig.cameo
     elif mood == "intended" and event_type in THREAT_TYPES and agreed_to(tok):
-        # "the ministers agreed to impose sanctions": decided, not threatened
+        # "the ministers agreed to impose sanctions": decided, not threatened; "a deal to suspend
+        # the vote" names what a deal would do, still intended
         stated = False
-        coded_type, mode, cameo, mood = event_type, trig.mode, trig.cameo, "asserted"
+        coded_type, mode, cameo = event_type, trig.mode, trig.cameo
+        mood = "intended" if tok.dep_ == "acl" else "asserted"
     else:
         stated = mood == "intended" or (mood == "hypothetical" and conditional(tok))
         if stated and event_type in ("AGREE", "THREATEN"):

@@ -290,9 +290,9 @@ _UNSTATED_HEADS = {"expect", "hope", "want", "seek", "consider", "try", "attempt
 
 def agreed_to(tok) -> bool:
     """Whether the act is what someone agreed (or decided together) to do: "agreed to impose
-    sanctions" is the sanction decided, "agreed to postpone the march" a concession — not a
-    threat or a promise made to someone else."""
-    return any(t.lemma_.lower() == "agree" for t in _chain(tok)[1:])
+    sanctions" is the sanction decided, "agreed to postpone the march" a concession, "a deal to
+    suspend the vote" a deal's term — not a threat or a promise made to someone else."""
+    return any(t.lemma_.lower() == "agree" for t in _chain(tok)[1:]) or _what_was_agreed(tok)
 
 
 def unstated(tok) -> bool:
