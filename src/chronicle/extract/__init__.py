@@ -107,7 +107,7 @@ def _stated_act(tok, pred) -> tuple[str, float]:
     if label in acts | {"ACCUSE"} and len(acts) == 1 and _reported(tok):
         # "security forces tortured refugees, a rights group said": the act reported and the
         # accusation are one answer; the act is what the verb names
-        act = acts.pop()
+        act = next(iter(acts))
         mass = pred.probabilities.get(act, 0.0) + pred.probabilities.get("ACCUSE", 0.0)
         if mass > confidence:
             return act, mass
