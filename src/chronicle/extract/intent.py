@@ -19,6 +19,12 @@ so do ACCUSE, REQUEST, REJECT and THREATEN, which are already statements.
 An act reported as what *someone else* must or should do ("Russia said Sudan must return the
 helicopter") is a demand (CAMEO 10x, PLOVER REQUEST) by the speaker on the one who must act;
 `roles.demand_speaker` finds those in the parse.
+
+The same holds for what a verb does to the event a noun names: stopping it (`reversal`: a visit
+cancelled is SANCTION, a strike called off CONCEDE, a curfew lifted RETREAT), keeping a protest
+from happening (`prevention`: COERCE), defying a ban or a truce (`defiance`) and giving in to a
+demand (`concession`). `roles.halted`, `prevented`, `defied` and `granted` find the verb; the
+extractor (`extract._code_act`) applies these tables.
 """
 
 from __future__ import annotations
