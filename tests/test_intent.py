@@ -96,6 +96,7 @@ def test_what_someone_else_must_do_is_demanded_by_the_speaker(nlp, text, word, s
 
 @pytest.mark.parametrize("text,word", [
     ("We must rebuild our towns, the mayor said.", "rebuild"),
+    ("The two ministers agreed that their countries should cooperate on border security.", "cooperate"),
     ("Germany released the two journalists.", "released"),
     ("Candidates must register with the commission by June.", "register"),
 ])

@@ -413,8 +413,10 @@ def demand_speaker(tok):
     speaker = _subject_of(head)
     subject = _subject_of(verb)
     if speaker is None or subject is None or subject.lower_ in ("we", "i") \
-            or speaker.lemma_.lower() == subject.lemma_.lower():
-        return None
+            or speaker.lemma_.lower() == subject.lemma_.lower() \
+            or any(c.dep_ == "poss" and c.lower_ in ("their", "its", "our", "his", "her")
+                   for c in subject.children):
+        return None  # "officials agreed that their countries should cooperate": themselves
     return speaker
 
 
