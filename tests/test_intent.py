@@ -297,3 +297,9 @@ def test_inspectors_sent_are_an_investigation_not_a_deployment():
 def test_what_a_deal_would_do_is_not_a_threat():
     found = events("The opposition leader played down the chances of any deal to suspend the referendum.")
     assert "THREATEN" not in [e.type for e in found]
+
+
+def test_what_a_request_asks_for_is_its_content_not_a_second_act():
+    found = events("Greece demanded that its partners in the European Union refuse to recognise "
+                   "the new republic.")
+    assert [e.type for e in found] == ["REQUEST"]

@@ -77,6 +77,12 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         triggers[id(event)] = tok.i
         if event.type != label and event.type in _STATEMENT_TYPES:
             statements[id(event)] = (_act_tokens(tok), {t.i for t in tok.subtree}, label)
+        elif event.type == "REQUEST":
+            # the clause a request asks for is its content, not an act done: "demanded that its
+            # partners refuse to recognise …", "its demand that Israel ease restrictions"
+            asked = {t.i for c in tok.children if c.dep_ in ("ccomp", "xcomp", "acl")
+                     for t in c.subtree}
+            statements[id(event)] = (asked, asked, label)
         found.setdefault(id(doc), []).append(event)
     for doc, parsed, _ in prepared:
         events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
