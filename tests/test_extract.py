@@ -216,3 +216,9 @@ def test_we_inside_a_quotation_is_its_speaker():
                "until our comrades are reinstated”, declared the union's leader, Mamadou Sarr.")
     we = [e for e in doc.events if "We will not return" in e.evidence.text]
     assert we and we[0].source is not None and "Sarr" in we[0].source.text
+
+
+def test_establishing_ties_is_support_and_establishing_a_committee_is_not_an_event():
+    doc = code("Namibia has established diplomatic ties with Cuba, the foreign ministry said on Wednesday.")
+    assert [(e.type, e.source.country, e.target.country) for e in doc.events] == [("SUPPORT", "NAM", "CUB")]
+    assert code("The government established a committee to review the constitution.").events == []
