@@ -222,8 +222,3 @@ def test_establishing_ties_is_support_and_establishing_a_committee_is_not_an_eve
     doc = code("Namibia has established diplomatic ties with Cuba, the foreign ministry said on Wednesday.")
     assert [(e.type, e.source.country, e.target.country) for e in doc.events] == [("SUPPORT", "NAM", "CUB")]
     assert code("The government established a committee to review the constitution.").events == []
-
-
-def test_their_relations_are_nobody():
-    doc = code("Vietnam and Indonesia upgraded their relations to a strategic partnership.")
-    assert doc.events and doc.events[0].target is None

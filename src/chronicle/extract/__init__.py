@@ -239,10 +239,8 @@ def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor |
         if head is None:
             return None
     actor = registry.resolve(code_span(parsed, head))
-    if actor.country is None and actor.kind != "person" and head.lemma_.lower() not in _RELATIONAL \
-            and (actor.sector or actor.kind != "unknown"):
-        # "their forces": whose forces the possessive says (not "its neighbour", and not
-        # "their relations", which is nobody)
+    if actor.country is None and actor.kind != "person" and head.lemma_.lower() not in _RELATIONAL:
+        # "their forces": whose forces the possessive says (not "its neighbour")
         owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in _POSSESSIVES), None)
         owner_actor = _actor_at(parsed, owner, registry, depth + 1) if owner is not None else None
         if owner_actor is not None and owner_actor.country is not None:
