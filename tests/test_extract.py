@@ -222,3 +222,12 @@ def test_establishing_ties_is_support_and_establishing_a_committee_is_not_an_eve
     doc = code("Namibia has established diplomatic ties with Cuba, the foreign ministry said on Wednesday.")
     assert [(e.type, e.source.country, e.target.country) for e in doc.events] == [("SUPPORT", "NAM", "CUB")]
     assert code("The government established a committee to review the constitution.").events == []
+
+
+def test_an_event_word_that_only_says_what_kind_of_people_they_are_is_no_event():
+    from chronicle.extract.candidates import candidates
+    from chronicle.nlp import load_pipeline
+
+    doc = load_pipeline()("The aid agencies and protest leaders met in Goma, where the aid was stored.")
+    found = [t.text for t in candidates(next(doc.sents))]
+    assert found.count("aid") == 1 and "protest" not in found  # the aid stored is still a candidate

@@ -86,12 +86,25 @@ def _demanded(tok) -> bool:
         c.dep_ == "aux" and c.lower_ in ("must", "should") for c in tok.children)
 
 
+def _names_an_actor(tok) -> bool:
+    """An event noun that only says what kind of people its head noun is: "aid agencies",
+    "protest leaders", "rescue workers" name actors, not an aid delivery or a protest."""
+    if tok.dep_ != "compound" or tok.head.pos_ != "NOUN":
+        return False
+    from ..actors import lexicon
+
+    roles = lexicon().roles
+    head = tok.head
+    return any(word in roles for word in (head.lower_, head.lemma_.lower(),
+                                          f"{tok.lower_} {head.lower_}"))
+
+
 def candidates(sent) -> list:
     """Tokens of a sentence span that may be event predicates."""
     if is_fragment(sent):
         return []
     return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES
-            and (triggers_for(tok) or _demanded(tok))]
+            and (triggers_for(tok) or _demanded(tok)) and not _names_an_actor(tok)]
 
 
 def mark_span(text: str, a: int, b: int) -> str:
