@@ -303,8 +303,8 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     event_type, trig = _act_type(tok, event_type)
     src_tok, tgt_tok = source_and_target(
         tok, event_type, is_party=lambda t: is_actor(_actor_at(parsed, t, registry)))
-    source = _speaker_of(doc, src_tok) or _actor_at(parsed, src_tok, registry)
-    target = _speaker_of(doc, tgt_tok) or _actor_at(parsed, tgt_tok, registry)
+    source = _first_person_speaker(doc, src_tok) or _actor_at(parsed, src_tok, registry)
+    target = _first_person_speaker(doc, tgt_tok) or _actor_at(parsed, tgt_tok, registry)
     if source is not None and not is_actor(source):
         source = source if source.kind != "unknown" else None
     if target is not None and not is_actor(target):
@@ -351,7 +351,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
 _FIRST_PERSON = {"we", "i", "us", "me"}
 
 
-def _speaker_of(doc: Document, tok) -> Actor | None:
+def _first_person_speaker(doc: Document, tok) -> Actor | None:
     """Who "we" or "I" is inside a quotation: its speaker ("“We will not return to the quays”,
     declared its secretary general"), not the subject of the sentence before."""
     if tok is None or tok.lower_ not in _FIRST_PERSON:

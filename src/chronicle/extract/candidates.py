@@ -82,8 +82,9 @@ def is_fragment(sent) -> bool:
 def _demanded(tok) -> bool:
     """A verb reported as what someone must or should do ("said Libya must hand over the
     suspects"): a demand whatever the verb, so a candidate even when the lexicon lacks it."""
-    return tok.pos_ == "VERB" and tok.dep_ == "ccomp" and any(
-        c.dep_ == "aux" and c.lower_ in ("must", "should") for c in tok.children)
+    from .roles import obliged
+
+    return tok.pos_ == "VERB" and tok.dep_ == "ccomp" and obliged(tok)
 
 
 def _names_an_actor(tok) -> bool:

@@ -381,7 +381,8 @@ _OBLIGATION_VERBS = {"have", "need"}  # "has to return", "needs to withdraw"
 _DEMAND_NOUNS = {"reminder", "demand", "insistence", "warning", "call", "message", "statement"}
 
 
-def _obliged(tok) -> bool:
+def obliged(tok) -> bool:
+    """Whether a verb carries "must" or "should"."""
     return any(c.dep_ == "aux" and c.lower_ in _OBLIGATION_AUX for c in tok.children)
 
 
@@ -394,14 +395,14 @@ def demand_speaker(tok):
     for _ in range(3):
         # up to the verb carrying the obligation: "has to return", "must agree to release",
         # "must be ready to mediate", "must reach an agreement"
-        if _obliged(verb) or (verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _OBLIGATION_VERBS):
+        if obliged(verb) or (verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _OBLIGATION_VERBS):
             break
         if verb.dep_ not in ("xcomp", "acomp", "dobj") or verb.head is verb:
             return None
         verb = verb.head
     else:
         return None
-    if not _obliged(verb):
+    if not obliged(verb):
         verb = verb.head  # "has to": the obligation sits on "have"
     if verb.dep_ not in ("ccomp", "acl") or verb.head is verb:
         return None
