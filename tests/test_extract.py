@@ -231,3 +231,39 @@ def test_an_event_word_that_only_says_what_kind_of_people_they_are_is_no_event()
     doc = load_pipeline()("The aid agencies and protest leaders met in Goma, where the aid was stored.")
     found = [t.text for t in candidates(next(doc.sents))]
     assert found.count("aid") == 1 and "protest" not in found  # the aid stored is still a candidate
+
+
+def test_a_demand_made_by_protesting_is_the_protest():
+    from chronicle.extract import _protest_demands
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    nlp = load_pipeline()
+
+    def events_at(text, typed):
+        parsed = nlp(text)
+        evidence = Evidence(text=text, start=0, end=len(text))
+        events, triggers = [], {}
+        for word, kind in typed:
+            ev = Event(id=word, type=kind, evidence=evidence)
+            triggers[id(ev)] = next(t.i for t in parsed if t.text == word)
+            events.append(ev)
+        return _protest_demands(events, triggers, parsed)
+
+    # the demand hangs from the protest: one PROTEST, not a protest and a request
+    kept = events_at("About 200 farmers blocked roads near Nakuru, demanding that the minister resign.",
+                     [("blocked", "PROTEST"), ("demanding", "REQUEST")])
+    assert [e.type for e in kept] == ["PROTEST"]
+    # no protest found, but the verb's object is one: the demand becomes that protest
+    kept = events_at("Jailed activists continued their hunger strike to demand a new trial.",
+                     [("demand", "REQUEST")])
+    assert [(e.type, e.cameo) for e in kept] == [("PROTEST", "143")]
+    # a demand made by speaking stays a demand
+    kept = events_at("The union met the minister on Monday, demanding higher wages.",
+                     [("met", "CONSULT"), ("demanding", "REQUEST")])
+    assert [e.type for e in kept] == ["CONSULT", "REQUEST"]
+
+
+def test_monitors_named_by_the_truce_they_watch_are_people_not_a_truce():
+    doc = code("EC truce monitors left Mostar on Friday.")
+    assert all(e.type != "RETREAT" or e.cameo != "0871" for e in doc.events)

@@ -86,6 +86,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         found.setdefault(id(doc), []).append(event)
     for doc, parsed, _ in prepared:
         events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
+        events = _protest_demands(events, triggers, parsed)
         events = _one_per_sentence_and_type(events, clauses)
         for n, ev in enumerate(events, start=1):
             ev.id = f"{doc.id}-e{n}"
@@ -180,6 +181,30 @@ def _without_announced_acts(events: list[Event], triggers: dict[int, int],
             if at in own or (at in whole and other.type in (act_type, ev.type)):
                 absorbed.add(id(other))
     return [ev for ev in events if id(ev) not in absorbed]
+
+
+def _protest_demands(events: list[Event], triggers: dict[int, int], parsed) -> list[Event]:
+    """A demand made by protesting is the protest: "thousands demonstrated, calling for
+    independence", "blocked roads demanding that he be reinstated", "continued their hunger
+    strike to demand his resignation" are each one PROTEST (CAMEO 14x codes the protest by what it
+    demands), not a protest and a request. The demand is a clause hanging from the protest's verb;
+    when the classifier found no protest there but the verb or its object is a protest word, the
+    event becomes that protest."""
+    protests = {triggers[id(ev)] for ev in events if ev.type == "PROTEST"}
+    kept = []
+    for ev in events:
+        tok = parsed[triggers[id(ev)]] if ev.type == "REQUEST" else None
+        if tok is not None and tok.dep_ in ("advcl", "xcomp") and tok.head.pos_ in ("VERB", "AUX"):
+            near = [tok.head] + [c for c in tok.head.children if c.dep_ in ("dobj", "nsubj", "attr")]
+            if any(t.i in protests for t in near):
+                continue
+            word = next((t for t in near if t.i != tok.i
+                         and any(tr.type == "PROTEST" for tr in triggers_for(t))), None)
+            if word is not None:
+                trig = lexicon_defaults(word, "PROTEST")
+                ev.type, ev.mode, ev.cameo = "PROTEST", trig.mode, trig.cameo
+        kept.append(ev)
+    return kept
 
 
 def _prepare(doc: Document, parsed) -> DocumentActors:
