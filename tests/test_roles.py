@@ -255,3 +255,16 @@ def test_organisations_of_earlier_decades_are_organisations(nlp):
     for text, head in [("European Community foreign ministers met in Luxembourg.", "ministers"),
                        ("The Organization of African Unity called for a ceasefire.", "Organization")]:
         assert coded(nlp, text, head).sector == "IGO"
+
+
+def test_cutting_back_an_event_is_coded_as_stopping_it():
+    from chronicle.clean import clean
+    from chronicle.pipeline import analyse
+    from chronicle.record import Document
+
+    def coded(text):
+        doc = analyse([clean(Document(id="t", text=text))])[0]
+        return [(e.type, e.cameo) for e in doc.events]
+
+    assert ("SANCTION", "162") in coded("Donors reduced economic aid to Malawi on Tuesday.")
+    assert coded("The army shortened the curfew in Bamako by two hours.") == [("RETREAT", "0813")]

@@ -423,7 +423,10 @@ def demand_speaker(tok):
 
 # Verbs that stop, call off or lift what their object names.
 _HALTING = {"cancel", "suspend", "halt", "end", "stop", "abandon", "postpone", "scrap",
-            "terminate", "freeze", "cut", "lift", "discontinue", "shelve", "drop"}
+            "terminate", "freeze", "cut", "lift", "discontinue", "shelve", "drop",
+            # cutting back is coded as stopping: aid reduced is CAMEO 162, a curfew shortened or
+            # eased 0813, attacks reduced 087 (de-escalation)
+            "reduce", "curtail", "slash", "shorten", "ease", "relax", "loosen"}
 _HALTING_WITH_OFF = {"call", "break"}  # "called off the strike", "broke off talks"
 
 
