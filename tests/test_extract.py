@@ -267,3 +267,33 @@ def test_a_demand_made_by_protesting_is_the_protest():
 def test_monitors_named_by_the_truce_they_watch_are_people_not_a_truce():
     doc = code("EC truce monitors left Mostar on Friday.")
     assert all(e.type != "RETREAT" or e.cameo != "0871" for e in doc.events)
+
+
+def test_the_condition_of_a_threat_is_part_of_the_threat():
+    doc = code("The opposition said it would boycott the vote unless the commission accepted its demands.")
+    assert [(e.type, e.source.sector) for e in doc.events] == [("THREATEN", "OPP")]
+
+
+def test_the_trigger_lexicon_is_a_prior_over_the_types_the_classifier_weighs():
+    from chronicle.extract import _confidence_needed, _with_lexicon_prior
+    from chronicle.extract.classifier import Prediction
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("Police in Kano confiscated rifles from a militia on Tuesday after "
+                             "a week of fighting, and the army said it would attack the camp.")
+    word = {t.text: t for t in parsed}
+    # the classifier leans to the sentence's topic (fighting); the word names a seizure
+    split = Prediction("ASSAULT", 0.52, 0.05, {"ASSAULT": 0.52, "COERCE": 0.38, "MOBILIZE": 0.05})
+    chosen = _with_lexicon_prior(word["confiscated"], split)
+    assert chosen.label == "COERCE" and chosen.confidence == 0.52  # no more sure than the classifier
+    # a type the classifier and the lexicon agree on stays as the classifier gave it
+    agreed = Prediction("COERCE", 0.6, 0.05, {"ASSAULT": 0.3, "COERCE": 0.6})
+    assert _with_lexicon_prior(word["confiscated"], agreed) == agreed
+    # a candidate the classifier does not call an event stays as it is
+    unsure = Prediction("ASSAULT", 0.45, 0.1, {"ASSAULT": 0.45, "COERCE": 0.44})
+    assert _with_lexicon_prior(word["confiscated"], unsure) == unsure
+    # a verb the lexicon agrees with needs a little less; a noun or an intended act does not
+    assert _confidence_needed(word["confiscated"], "COERCE") < 0.5
+    assert _confidence_needed(word["confiscated"], "ASSAULT") == 0.5
+    assert _confidence_needed(word["fighting"], "ASSAULT") == 0.5
+    assert _confidence_needed(word["attack"], "ASSAULT") == 0.5
