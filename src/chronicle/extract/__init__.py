@@ -240,14 +240,19 @@ def _without_conditions(events: list[Event], triggers: dict[int, int], parsed) -
     offensive [unless Baghdad accepted its conditions]", "will boycott the elections [if the
     president does not agree]" are one threat each; what the other side would have to do is
     not an act of its own."""
-    at = {triggers[id(ev)] for ev in events}
+    types_at: dict[int, set[str]] = {}
+    for ev in events:
+        types_at.setdefault(triggers[id(ev)], set()).add(ev.type)
     kept = []
     for ev in events:
         tok = parsed[triggers[id(ev)]]
         clause = next((a for a in [tok, *tok.ancestors] if a.dep_ == "advcl"
                        and any(c.dep_ == "mark" and c.lower_ in _CONDITION_MARKS for c in a.children)),
                       None)
-        if clause is not None and any(a.i in at for a in clause.ancestors):
+        governing = next((types_at[a.i] for a in clause.ancestors if a.i in types_at), None) \
+            if clause is not None else None
+        # one of the same type is the threat told again, and merges with it (bringing its target)
+        if governing is not None and ev.type not in governing:
             continue
         kept.append(ev)
     return kept
