@@ -203,9 +203,14 @@ def test_a_source_the_actor_coder_cannot_place_is_placed_by_the_sentence():
 
 
 def test_a_state_protesting_complains_officially_and_its_neighbour_is_not_itself():
+    doc = code("Croatia lodged an official protest with Hungary today over the arrest of two "
+               "of its diplomats.")
+    assert [(e.type, e.cameo) for e in doc.events] == [("ACCUSE", "114")]
+    doc = code("Romania protested to Bulgaria on Monday about the shelling of its border posts.")
+    assert [(e.type, e.cameo) for e in doc.events] == [("ACCUSE", "114")]  # the shelling is what about
     doc = code("Croatia lodged an official protest with Hungary today, charging its neighbour "
                "with arming rebels.")
-    assert [(e.type, e.cameo) for e in doc.events] == [("ACCUSE", "114")]
+    assert [e.type for e in doc.events] == ["ACCUSE"]
     assert (doc.events[0].source.country, doc.events[0].target.country) == ("HRV", "HUN")
     doc = code("Thousands of Croatians protested in Zagreb on Sunday against the new media law.")
     assert [e.type for e in doc.events] == ["PROTEST"]

@@ -94,6 +94,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
         events = _protest_demands(events, triggers, parsed)
         events = _without_conditions(events, triggers, parsed)
+        events = _without_grievances_told_as_the_act(events, triggers, parsed)
         events = _one_per_sentence_and_type(events, clauses)
         for n, ev in enumerate(events, start=1):
             ev.id = f"{doc.id}-e{n}"
@@ -167,6 +168,12 @@ def _stated_act(tok, pred) -> tuple[str, float]:
         mass = pred.probabilities.get(act, 0.0) + pred.probabilities.get("ACCUSE", 0.0)
         if mass > confidence:
             return act, mass
+    if label in ("PROTEST", "COERCE") and prevented(tok) is not None:
+        # "police prevented a demonstration": the protest and its suppression are one answer
+        # (the extractor codes a protest the state prevents as COERCE 172)
+        mass = pred.probabilities.get("COERCE", 0.0) + pred.probabilities.get("PROTEST", 0.0)
+        if mass > confidence:
+            return "PROTEST", mass
     mood = modality(tok, label)
     if mood == "denied" and refused(tok):
         groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
@@ -230,6 +237,30 @@ def _without_announced_acts(events: list[Event], triggers: dict[int, int],
             if at in own or (at in whole and other.type in (act_type, ev.type)):
                 absorbed.add(id(other))
     return [ev for ev in events if id(ev) not in absorbed]
+
+
+_GRIEVANCE_PREPOSITIONS = {"about", "over", "against"}
+
+
+def _without_grievances_told_as_the_act(events: list[Event], triggers: dict[int, int],
+                                        parsed) -> list[Event]:
+    """Drop an event noun that names what a protest or complaint is about when it was only given
+    that protest's own type: in "Romania protested to Bulgaria about the shelling of its border
+    posts" the classifier, reading the whole sentence, may call "shelling" a PROTEST too; that is
+    the protest told again, not a second one. A grievance typed as an act of its own (the
+    shelling as ASSAULT) stays."""
+    at = {triggers[id(ev)]: ev for ev in events}
+    kept = []
+    for ev in events:
+        tok = parsed[triggers[id(ev)]]
+        if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.lower_ in _GRIEVANCE_PREPOSITIONS:
+            verb = tok.head.head
+            told = at.get(verb.i)
+            if told is not None and told is not ev and (
+                    ev.type == told.type or ev.type in {t.type for t in triggers_for(verb)}):
+                continue
+        kept.append(ev)
+    return kept
 
 
 _CONDITION_MARKS = {"if", "unless", "provided"}

@@ -15,6 +15,10 @@ Two architectures (`--arch`, see `classifier.py`):
   loss over all its predicate spans. About 2.5× less classifier CPU per document; more accurate on
   the PLOVER GSR but more events (true and false) on WikiEvents, so not the default yet (issue #4).
 
+The shipped model is a "soup" (`--soup 3`): three fine-tuning runs from the same starting weights
+(the same head initialisation), each with its own example order and dropout, averaged weight by
+weight. It costs one model at run time; it takes away part of what one run owes to its seed.
+
 Never train on `../shared/eval`: that gold is how we learn whether the model generalises.
 """
 
@@ -334,8 +338,11 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    out_dir: Path = MODEL_DIR, full: bool = False, keep_fp32: Path | None = None,
                    composite_ratio: float = 0.0, head_hidden: int = 0,
                    head_lr_scale: float = 1.0, attention_dim: int = 0,
-                   none_threshold: float = 0.5, layers: int = 0) -> dict:
+                   none_threshold: float = 0.5, layers: int = 0, soup: int = 1) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
+    `soup`: fine-tune this many models from the same starting weights, each seeing the training
+    examples in its own order with its own dropout, and ship the average of their weights (a
+    "model soup": one model's cost at run time, less of one run's luck).
     `layers`: keep only the base encoder's first N transformer layers (0: all six), for a
     cheaper pass at run time.
     With `full`, the held-out split is used for calibration and scores only, then the model is
@@ -482,8 +489,27 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
             out.append(model(ids, mask, span_w))
         return torch.cat(out)
 
-    model = SentenceClassifier()
-    fit(model, train_set)
+    if soup <= 1:
+        model = SentenceClassifier()
+        fit(model, train_set)
+    else:
+        state = None
+        for k in range(soup):
+            torch.manual_seed(seed)  # every ingredient starts from the same head
+            model = SentenceClassifier()
+            torch.manual_seed(seed + 1000 * (k + 1))
+            random.seed(seed + 1000 * (k + 1))
+            print(f"soup ingredient {k + 1}/{soup}", flush=True)
+            fit(model, train_set)
+            weights = {name: t.detach().clone() for name, t in model.state_dict().items()}
+            if state is None:
+                state = weights
+            else:
+                for name, t in weights.items():
+                    if t.is_floating_point():
+                        state[name] += t
+        model.load_state_dict({name: t / soup if t.is_floating_point() else t
+                               for name, t in state.items()})
     val_logits = logits_of(model, val_set)
     gold = [lab for w in val_set for lab in w.labels]
     temperature = _temperature(val_logits, torch.tensor([label_id[g] for g in gold]))
@@ -510,7 +536,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         + ["window mean"], "attention_dim": attention_dim, "head_hidden": head_hidden,
         "head_activation": "gelu (tanh approximation)" if head_hidden else None,
         "held_out": held_out, "epochs": epochs, "seed": seed, "lr": lr,
-        "head_lr_scale": head_lr_scale, "trained_on_full_corpus": full,
+        "head_lr_scale": head_lr_scale, "trained_on_full_corpus": full, "soup": soup,
         "encoder_layers": layers or 6,
         "examples": n_train + n_val, "composite_ratio": composite_ratio,
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
@@ -697,6 +723,11 @@ def main() -> None:
                          "attention, queries and keys of this size (0: no)")
     ap.add_argument("--layers", type=int, default=0,
                     help="sentence architecture: keep the base encoder's first N layers (0: all)")
+    # Three runs averaged (the shipped model): held-out macro-F1 0.858 against 0.853 for one run,
+    # and the development sets a little better on every measure (docs/EVALUATION.md); one
+    # training run's cost at run time, three at training time (about 30 minutes on 2 cores).
+    ap.add_argument("--soup", type=int, default=3,
+                    help="sentence architecture: average the weights of N fine-tuned runs (default 3)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -713,7 +744,7 @@ def main() -> None:
     args = ap.parse_args()
     extra = {"head_hidden": args.head_hidden, "head_lr_scale": args.head_lr_scale,
              "attention_dim": args.attention_dim, "none_threshold": args.none_threshold,
-             "layers": args.layers} \
+             "layers": args.layers, "soup": args.soup} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
