@@ -2,7 +2,8 @@
 
 A candidate is a verb or an event noun ("the deployment", "arrests") whose lemma is in the trigger
 lexicon (`data/event_triggers.tsv`). The lexicon only proposes: the classifier decides whether the
-candidate is an event at all ("no event" is its default class) and of which type. Scoring only the
+candidate is an event at all ("no event" is its default class) and of which type, with the lexicon's
+types for the word as a prior on the type (`extract._with_lexicon_prior`). Scoring only the
 proposed predicates, not every sentence, is what keeps the classifier off the many sentences that
 carry nothing.
 """
