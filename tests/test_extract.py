@@ -302,3 +302,19 @@ def test_the_trigger_lexicon_is_a_prior_over_the_types_the_classifier_weighs():
     assert _confidence_needed(word["confiscated"], "ASSAULT") == 0.5
     assert _confidence_needed(word["fighting"], "ASSAULT") == 0.5
     assert _confidence_needed(word["attack"], "ASSAULT") == 0.5
+
+
+def test_a_background_event_noun_is_not_given_the_sentence_topic():
+    # "protests" in the background is no concession: the act told is the resignation
+    doc = code("After months of protests, the minister stepped down on Friday.")
+    assert [(e.type, e.source.sector) for e in doc.events] == [("RETREAT", "GOV")]
+    from chronicle.extract import _topic_not_noun
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("The ministers met in Geneva a day after clashes on the border, and "
+                             "Ankara mounted an invasion.")
+    word = {t.text: t for t in parsed}
+    assert _topic_not_noun(word["clashes"], "CONSULT")  # clashes are never talks
+    assert not _topic_not_noun(word["clashes"], "ASSAULT")
+    assert not _topic_not_noun(word["invasion"], "MOBILIZE")  # coded as the assault it names
+    assert not _topic_not_noun(word["met"], "PROTEST")  # verbs are not held to their lexicon

@@ -76,7 +76,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         if pred.label == "NONE":
             continue
         label, confidence = _stated_act(tok, pred)
-        if confidence < _confidence_needed(tok, label):
+        if confidence < _confidence_needed(tok, label) or _topic_not_noun(tok, label):
             continue
         event = _build_event(doc, parsed, sent, tok, label, confidence, registry)
         clauses[id(event)] = _clause_of(tok).i
@@ -141,6 +141,36 @@ def _confidence_needed(tok, label: str) -> float:
             and modality(tok, label) in ("asserted", "claimed"):
         return AGREEING_VERB_CONFIDENCE
     return MIN_CONFIDENCE
+
+
+def _is_role_noun(tok) -> bool:
+    """A noun that names people who act ("peacekeepers", "troops"): as a trigger it stands for
+    what is done with them ("peacekeepers were pulled out"), which no lexicon row of its own says."""
+    from ..actors import lexicon
+
+    roles = lexicon().roles
+    return tok.lower_ in roles or tok.lemma_.lower() in roles
+
+
+def _topic_not_noun(tok, label: str) -> bool:
+    """An event noun typed as an act it cannot name: the sentence's topic, not the noun.
+
+    The classifier pools each trigger with its whole sentence, so a noun in the background of a
+    sentence about something else takes that something's type: "after months of protests, the
+    minister stepped down" makes "protests" a CONCEDE, "a day after clashes" in a sentence about
+    talks makes "clashes" a CONSULT. A noun names only the acts the lexicon lists for it (and the
+    statement types an announced, demanded or refused act is recoded to), so another type is not
+    this noun's event. Only for acts told as done: what is announced or refused is recoded later
+    (`intent.py`). Verbs are not held to this: a verb's act depends on its arguments more than a
+    noun's does, and the lexicon lists fewer of them."""
+    if tok.pos_ not in ("NOUN", "PROPN") or _is_role_noun(tok):
+        return False
+    named = {t.type for t in triggers_for(tok)}
+    if not named or label in named or label in _STATEMENT_TYPES:
+        return False
+    if _act_type(tok, label)[0] in named:  # "mounted an invasion": MOBILIZE read as the ASSAULT it names
+        return False
+    return modality(tok, label) in ("asserted", "claimed")
 
 
 def _stated_act(tok, pred) -> tuple[str, float]:
