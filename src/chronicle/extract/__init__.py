@@ -114,7 +114,7 @@ def _with_lexicon_prior(tok, pred):
     of a candidate the classifier did not call one (that raised false events on WikiEvents), and
     a type it picks gets no more confidence than the classifier gave its own first choice, so
     the classifier's calibration still decides which events are kept. The value 3 was set on the
-    PLOVER GSR development sentences; 2 to 5 give the same picture (docs/EVALUATION.md)."""
+    PLOVER GSR development sentences; 2 to 5 all help, more with more weight (docs/EVALUATION.md)."""
     if pred.confidence < MIN_CONFIDENCE or not pred.probabilities:
         return pred
     listed = {t.type for t in triggers_for(tok)}
