@@ -268,3 +268,22 @@ def test_cutting_back_an_event_is_coded_as_stopping_it():
 
     assert ("SANCTION", "162") in coded("Donors reduced economic aid to Malawi on Tuesday.")
     assert coded("The army shortened the curfew in Bamako by two hours.") == [("RETREAT", "0813")]
+
+
+def test_two_subjects_who_act_on_each_other_are_source_and_target():
+    from chronicle.clean import clean
+    from chronicle.pipeline import analyse
+    from chronicle.record import Document
+
+    def pairs(text):
+        doc = analyse([clean(Document(id="t", text=text))])[0]
+        return [(e.type, e.source and e.source.country, e.target and e.target.country) for e in doc.events]
+
+    # talks take two sides; a date is never the other side ("negotiations on Monday")
+    assert pairs("Chad and Sudan resumed negotiations on Monday over their disputed border.") == [
+        ("CONSULT", "TCD", "SDN")]
+    # "their ties" are both countries' ties, not a target of their own
+    assert pairs("Kenya and Somalia upgraded their diplomatic ties to ambassadorial level on Monday.") == [
+        ("SUPPORT", "KEN", "SOM")]
+    # a joint act on a third thing has no partner as target
+    assert all(t is None for _, _, t in pairs("Russia and China vetoed the resolution on Tuesday."))

@@ -183,7 +183,9 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                         target = target or obj
             elif child.dep_ == "prep" and child.lower_ in ("against", "on", "with", "to"):
                 obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-                if obj is not None and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
+                # not a date: "talks on Monday"
+                if obj is not None and _can_be_party(obj) \
+                        and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
                     target = target or obj
         if source is None:
             for child in tok.children:
@@ -194,7 +196,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         if target is None and event_type == "CONSULT":
             target = _destination(tok)
         # "the protests began": no agent inside the phrase, so the source stays unknown
-        return source, target
+        return source, _reciprocal_partner(source, target, event_type) or target
 
     passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
     # "Vietnam is committed to opening up", "Turkey is determined to": a stance, not something
@@ -243,10 +245,32 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 if subj is not None and _can_be_party(subj) and is_party(subj):
                     target = subj
                     break
+    partner = _reciprocal_partner(source, target, event_type)
+    if partner is not None:
+        target = partner
     source, target = (_counted(t) or t if t is not None else None for t in (source, target))
     if source is not None and not _can_be_party(source):
         source = None
     return source, target
+
+
+_RECIPROCAL_TYPES = {"CONSULT", "COOPERATE"}
+
+
+def _reciprocal_partner(source, target, event_type: str):
+    """The second of two subjects who act on each other: "Chad and Sudan resumed negotiations",
+    "Kenya and Somalia upgraded their ties" — the first is the source, the other the target.
+    Only for acts that take two sides (talks, cooperation) or whose object is theirs together
+    ("their ties", "their dispute"); "Russia and China vetoed the resolution" has no target."""
+    if source is None or source.dep_ not in _SUBJ:
+        return None
+    partner = next((c for c in source.children if c.dep_ == "conj"), None)
+    if partner is None or not _can_be_party(partner):
+        return None
+    shared = target is not None and any(c.dep_ == "poss" and c.lower_ == "their" for c in target.children)
+    if (target is None and event_type in _RECIPROCAL_TYPES) or shared:
+        return partner
+    return None
 
 
 _PARTITIVES = {"ten", "hundred", "thousand", "million", "dozen", "score", "number", "group",
