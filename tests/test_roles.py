@@ -257,27 +257,27 @@ def test_organisations_of_earlier_decades_are_organisations(nlp):
         assert coded(nlp, text, head).sector == "IGO"
 
 
-def test_cutting_back_an_event_is_coded_as_stopping_it():
+def events_of(text):
+    """The events Chronicle codes in one sentence, end to end."""
     from chronicle.clean import clean
     from chronicle.pipeline import analyse
     from chronicle.record import Document
 
+    return analyse([clean(Document(id="t", text=text))])[0].events
+
+
+def test_cutting_back_an_event_is_coded_as_stopping_it():
     def coded(text):
-        doc = analyse([clean(Document(id="t", text=text))])[0]
-        return [(e.type, e.cameo) for e in doc.events]
+        return [(e.type, e.cameo) for e in events_of(text)]
 
     assert ("SANCTION", "162") in coded("Donors reduced economic aid to Malawi on Tuesday.")
     assert coded("The army shortened the curfew in Bamako by two hours.") == [("RETREAT", "0813")]
 
 
 def test_two_subjects_who_act_on_each_other_are_source_and_target():
-    from chronicle.clean import clean
-    from chronicle.pipeline import analyse
-    from chronicle.record import Document
-
     def pairs(text):
-        doc = analyse([clean(Document(id="t", text=text))])[0]
-        return [(e.type, e.source and e.source.country, e.target and e.target.country) for e in doc.events]
+        return [(e.type, e.source and e.source.country, e.target and e.target.country)
+                for e in events_of(text)]
 
     # talks take two sides; a date is never the other side ("negotiations on Monday")
     assert pairs("Chad and Sudan resumed negotiations on Monday over their disputed border.") == [
