@@ -726,7 +726,7 @@ def main() -> None:
     # Three runs averaged (the shipped model): held-out macro-F1 0.857 through the int8 runtime
     # against 0.853 for the single seed-13 run it replaced,
     # and the development sets a little better on every measure (docs/EVALUATION.md); one
-    # training run's cost at run time, three at training time (about 30 minutes on 2 cores).
+    # training run's cost at run time, three at training time (about 17 minutes on a quiet 2-core machine).
     ap.add_argument("--soup", type=int, default=3,
                     help="sentence architecture: average the weights of N fine-tuned runs (default 3)")
     ap.add_argument("--epochs", type=int, default=5)
