@@ -276,6 +276,15 @@ def test_date_only_in_a_relative_clause_is_not_the_events_date(nlp):
     assert date_for_span(doc[:], ref_year(2022)) == (None, "unknown", None)
 
 
+def test_a_date_entity_running_past_the_date_still_gives_the_date_inside_it(nlp):
+    # the small model tags "Monday, weeks" as one DATE; the resignation is on Monday, not on the
+    # 3 March of the riots it followed
+    doc = nlp("The minister resigned on Monday, weeks after the riots of 3 March in Dakar.")
+    date, precision, where = date_for_span(doc[:], ref_published("2023-06-10"))
+    assert (date, precision) == ("2023-06-05", "day")
+    assert doc.text[where[0]:where[1]].startswith("Monday")
+
+
 def test_event_in_a_sentence_without_usable_date_is_unknown(nlp):
     doc = nlp("The president, 68, has ruled for several days by decree.")
     assert date_for_span(doc[:], ref_year(2022)) == (None, "unknown", None)

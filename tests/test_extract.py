@@ -104,16 +104,22 @@ def test_the_seed_report_gives_its_events_with_evidence():
     # the appeal to Moscow: Kazakh government asks Russia
     req = by_type["REQUEST"][0]
     assert req.source.country == "KAZ" and req.target.country == "RUS"
-    # the deployment of Russian troops, in Almaty
+    # the deployment of Russian troops, in Almaty, on Friday 7 January, nearly 3,000 soldiers
     moves = by_type.get("MOBILIZE", []) + by_type.get("AID", [])
     assert any(e.source and e.source.country == "RUS" and e.location and e.location.name == "Almaty"
                for e in moves)
+    landing = next(e for e in moves if "landed" in e.evidence.text)
+    assert (landing.source.country, landing.source.sector) == ("RUS", "MIL")
+    assert (landing.date, landing.date_precision) == ("2022-01-07", "day")
+    assert landing.quantity.value == 3000 and landing.quantity.unit == "soldier"
+    assert landing.target is None  # the airport of Almaty is where, not whom
     # Tokayev blaming "international terrorist groups" on 5 January: an accusation, a claim
     acc = by_type["ACCUSE"][0]
     assert acc.modality == "claimed" and acc.date == "2022-01-05"
     assert acc.source.name and "Tokayev" in acc.source.name
-    # the protest movement
-    assert "PROTEST" in by_type
+    # the protests sparked by the fuel price rise of 1 January, told in passing
+    fuel = [e for e in by_type["PROTEST"] if "fuel prices" in e.evidence.text]
+    assert [(e.date, e.modality) for e in fuel] == [("2022-01-01", "asserted")]
     # more than 3,800 arrested: a count with its qualifier; and the internet shutdown
     coerce = by_type["COERCE"]
     assert any(e.mode == "arrest" and e.quantity and e.quantity.value == 3800
@@ -318,3 +324,58 @@ def test_a_background_event_noun_is_not_given_the_sentence_topic():
     assert not _topic_not_noun(word["clashes"], "ASSAULT")
     assert not _topic_not_noun(word["invasion"], "MOBILIZE")  # coded as the assault it names
     assert not _topic_not_noun(word["met"], "PROTEST")  # verbs are not held to their lexicon
+
+
+def test_an_aside_about_something_else_is_left_out_of_the_second_reading():
+    from chronicle.extract.candidates import phrase_alone, without_asides
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("Ten Turkish transport planes landed at the airport of Misrata, the "
+                             "port city that has seen weeks of clashes, on Sunday.")
+    sent = next(parsed.sents)
+    landed = next(t for t in parsed if t.text == "landed")
+    text, a, b = without_asides(sent, landed)
+    assert text[a:b] == "landed"
+    assert "clashes" not in text and "Misrata" in text and "on Sunday" in text
+    # an aside that holds the candidate is kept
+    clashes = next(t for t in parsed if t.text == "clashes")
+    kept = without_asides(sent, clashes)
+    assert kept is None or "clashes" in kept[0]
+    # a noun phrase read alone: no determiner, no commas that set its modifiers off
+    parsed = load_pipeline()("Days after the strike, called by dock workers on 3 May, the port reopened.")
+    strike = next(t for t in parsed if t.text == "strike")
+    text, a, b = phrase_alone(strike)
+    assert text == "Strike called by dock workers on 3 May." and (a, b) == (0, 6)
+
+
+def test_an_event_dated_in_passing_is_coded_with_its_own_date():
+    doc = code("The minister resigned on Monday, weeks after the riots of 3 March in Dakar.",
+               published="2023-06-10")
+    assert sorted((e.type, e.date) for e in doc.events) == [
+        ("PROTEST", "2023-03-03"), ("RETREAT", "2023-06-05")]
+    # undated, the riots are background to the resignation, not an event of their own
+    doc = code("The minister resigned on Monday, weeks after the riots in Dakar.", published="2023-06-10")
+    assert [e.type for e in doc.events] == ["RETREAT"]
+    assert_fields_point_at_text(doc)
+
+
+def test_a_definite_event_noun_takes_the_date_of_its_first_telling():
+    doc = code("Chinese troops were deployed to the valley on 3 June. "
+               "The deployment of Chinese troops alarmed Delhi.", published="2023-06-10")
+    assert [(e.type, e.source.country, e.date) for e in doc.events] == [
+        ("MOBILIZE", "CHN", "2023-06-03"), ("MOBILIZE", "CHN", "2023-06-03")]
+    # troops of another state are another deployment: its date stays unknown
+    doc = code("Chinese troops were deployed to the valley on 3 June. "
+               "The deployment of Indian troops alarmed Beijing.", published="2023-06-10")
+    assert [(e.source.country, e.date) for e in doc.events] == [("CHN", "2023-06-03"), ("IND", None)]
+
+
+def test_a_deployment_counts_the_people_sent_not_their_vehicles():
+    text = "Ten Turkish military transport planes landed in Tripoli on Sunday."
+    doc = code(text, published="2023-06-10")
+    assert [(e.type, e.quantity.value, e.quantity.unit) for e in doc.events] == [("MOBILIZE", 10, "plane")]
+    doc = code(text + " The contingent of 600 soldiers is under the command of General Ahmet Yilmaz.",
+               published="2023-06-10")
+    move = next(e for e in doc.events if e.type == "MOBILIZE")
+    assert (move.quantity.value, move.quantity.unit, move.date) == (600, "soldier", "2023-06-04")
+    assert (move.source.country, move.source.sector) == ("TUR", "MIL")

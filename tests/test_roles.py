@@ -50,6 +50,27 @@ def test_deployed_troops_are_not_the_target_of_a_deployment(nlp):
     assert src.country == "RUS" and tgt is None
 
 
+def test_forces_sent_in_the_passive_are_their_states_act(nlp):
+    src, tgt, _ = roles(nlp, "Chinese troops were deployed to the valley on Monday.", "deployed", "MOBILIZE")
+    assert (src.country, src.sector) == ("CHN", "MIL") and tgt is None
+    # whoever is acted on in the passive stays the target
+    src, tgt, _ = roles(nlp, "Five soldiers were arrested by military police.", "arrested", "COERCE")
+    assert src.sector == "COP" and tgt.sector == "MIL"
+
+
+def test_a_place_noun_is_where_not_whom(nlp):
+    _, tgt, _ = roles(nlp, "Russian planes landed at the airport of Almaty, the capital of Kazakhstan.",
+                      "landed", "MOBILIZE")
+    assert tgt is None
+
+
+def test_military_vehicles_act_for_their_force(nlp):
+    planes = coded(nlp, "Twelve Russian military transport planes landed in Almaty.", "planes")
+    assert (planes.country, planes.sector) == ("RUS", "MIL")
+    # but a role word before some other thing does not make it an actor
+    assert coded(nlp, "Police stations were set on fire.", "stations").sector is None
+
+
 def test_nominal_event_takes_its_agent_from_the_of_phrase(nlp):
     src, _, _ = roles(nlp, "The deployment of Russian troops worried Western diplomats.", "deployment", "MOBILIZE")
     assert (src.country, src.sector) == ("RUS", "MIL")

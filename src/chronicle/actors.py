@@ -219,6 +219,16 @@ _BODY_NOUNS = {"group", "movement", "organisation", "organization", "faction", "
                "alliance", "coalition", "network", "militia", "outfit", "administration"}
 
 
+# What armed forces and police move and fight in: "Russian military transport planes landed",
+# "police vans blocked the road" are that force acting.
+_VEHICLES = {"plane", "aircraft", "airplane", "jet", "warplane", "helicopter", "drone", "ship",
+             "warship", "vessel", "boat", "submarine", "tank", "vehicle", "truck", "van", "convoy"}
+
+
+def _force_vehicle(head, role) -> bool:
+    return head.lemma_.lower() in _VEHICLES and role.value[0] in ("MIL", "COP")
+
+
 def _aligned_with(doc, i: int) -> bool:
     """Whether the country word at token i is "pro-Iranian" or "anti-Western": a stance, not
     whose the actor is."""
@@ -286,7 +296,8 @@ def code_span(doc, head) -> Actor:
     roles = [m for m in matches if m.what == "role"]
     role = next((m for m in roles if m.start <= head.i < m.end), None)
     if role is None and roles and (not (head.pos_ == "NOUN" and not head.ent_type_)
-                                   or head.lemma_.lower() in _BODY_NOUNS):
+                                   or head.lemma_.lower() in _BODY_NOUNS
+                                   or _force_vehicle(head, roles[-1])):
         # "President Tokayev": the role word names the person. But a role word modifying some
         # other common noun ("regime change", "police stations") does not make it an actor.
         role = roles[-1]

@@ -637,6 +637,15 @@ def date_for_span(span, ref: ReferenceDate | None
         if value is None:
             value, precision = _paired_weekday(expression, text, ref)
         if value is None:
+            # the parser's entity may run past the date ("on Monday, weeks after …" gives
+            # "Monday, weeks"): the date the patterns find inside it
+            inner = [m for m in _scan(text) if start <= m.start and m.end <= end
+                     and (m.start, m.end) != (start, end)]
+            for m in inner:
+                value, precision = resolve_date(m.text, ref, tense=tense)
+                if value is not None:
+                    break
+        if value is None:
             continue
         key = (place, _PRECISION_RANK[precision], abs(expr_span.root.i - predicate.i))
         if best is None or key < best[0]:

@@ -109,6 +109,62 @@ def candidates(sent) -> list:
             and (triggers_for(tok) or _demanded(tok)) and not _names_an_actor(tok)]
 
 
+# Dependencies that hang an aside on a word: an apposition ("Almaty, the economic capital of
+# Kazakhstan") or a relative clause ("the riots that have shaken the country").
+_ASIDES = ("appos", "relcl")
+
+
+def without_asides(sent, tok) -> tuple[str, int, int] | None:
+    """The sentence with its asides left out, and the trigger's span in that text; None when the
+    sentence has no aside outside the trigger's own.
+
+    The classifier reads a candidate together with its whole sentence, and was taught on short
+    plain sentences. In a long news sentence an aside about something else ("…landed at the
+    airport of Almaty, the economic capital, at the heart of the riots that have shaken the
+    country") can outweigh the act and make it read as no event. The sentence without its
+    appositions and relative clauses keeps the act, its arguments and its time and place; a
+    comma before an aside goes with it. Asides that contain the trigger are kept."""
+    drop: set[int] = set()
+    for t in sent:
+        if t.dep_ in _ASIDES and not t.left_edge.i <= tok.i <= t.right_edge.i:
+            lo = t.left_edge.i
+            if lo > sent.start and sent.doc[lo - 1].text == ",":
+                lo -= 1
+            drop.update(range(lo, t.right_edge.i + 1))
+    if not drop:
+        return None
+    parts: list[str] = []
+    at = start = 0
+    for t in sent:
+        if t.i in drop:
+            continue
+        if t.i == tok.i:
+            start = at
+        parts.append(t.text_with_ws)
+        at += len(t.text_with_ws)
+    return "".join(parts).strip(), start, start + len(tok.text)
+
+
+def phrase_alone(tok) -> tuple[str, int, int]:
+    """The noun phrase headed by `tok` as a sentence of its own, and the trigger's span in it:
+    without its determiner or possessive and without the punctuation that set its modifiers off
+    in the sentence ("the protests, sparked by …" → "Protests sparked by …")."""
+    words = [t for t in tok.subtree
+             if not (t.i < tok.i and t.head.i == tok.i and t.dep_ in ("det", "poss"))
+             and not (t.is_punct and t.head.i == tok.i)]
+    parts: list[str] = []
+    at = start = 0
+    for t, after in zip(words, words[1:] + [None]):
+        if t.i == tok.i:
+            start = at
+        # a space where the sentence had one, or where a left-out word stood
+        piece = t.text + (" " if t.whitespace_ or (after is not None and after.i > t.i + 1) else "")
+        parts.append(piece)
+        at += len(piece)
+    text = "".join(parts).rstrip()
+    return text[:1].upper() + text[1:] + ".", start, start + len(tok.text)
+
+
 def mark_span(text: str, a: int, b: int) -> str:
     """`text` with the characters a..b marked, as the classifier sees it (training and runtime)."""
     marked = f"{text[:a]}{OPEN} {text[a:b]} {CLOSE}{text[b:]}"

@@ -120,10 +120,18 @@ def _destination(noun):
     return None
 
 
+# Common nouns that name where something happens, never who: "landed at the airport of
+# Almaty", "sent troops to the border".
+_PLACE_NOUNS = {"airport", "airfield", "airbase", "airstrip", "port", "harbour", "harbor",
+                "border", "frontier", "crossing", "checkpoint", "square", "town", "village",
+                "city", "province", "district", "region", "valley", "island", "coast"}
+
+
 def _is_place(tok) -> bool:
-    """A place name: by the entity recogniser, or — where the small model takes "Niger" for a
-    person — because the word is a country or capital in the actor lexicon."""
-    if tok.ent_type_ in _PLACE_LABELS:
+    """A place: a name by the entity recogniser, or — where the small model takes "Niger" for a
+    person — because the word is a country or capital in the actor lexicon; or a noun that
+    names a kind of place."""
+    if tok.ent_type_ in _PLACE_LABELS or (tok.pos_ == "NOUN" and tok.lemma_.lower() in _PLACE_NOUNS):
         return True
     from ..actors import lexicon
 
@@ -146,6 +154,17 @@ def _can_be_party(tok) -> bool:
     """Whether a token can head the phrase of a participant: not a date ("on Friday"), an amount,
     or a relative pronoun ("with which")."""
     return tok.ent_type_ not in _NOT_PARTIES and tok.tag_ not in ("WDT", "WP", "WP$")
+
+
+# Types whose passive subject, when it is an armed or police force, is the one acting.
+_MOVES_FORCES = {"MOBILIZE", "AID"}
+
+
+def _is_force(tok) -> bool:
+    from ..actors import code_span
+
+    actor = code_span(tok.doc, tok)
+    return actor.sector in ("MIL", "COP") and actor.kind == "group"
 
 
 def _codes_as_actor(tok) -> bool:
@@ -217,6 +236,11 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 target = child
     if source is None and not passive:
         source = _inherited_subject(tok)
+    if source is None and target is not None and event_type in _MOVES_FORCES \
+            and _is_force(target):
+        # "Chinese troops were deployed to the valley": forces moved are their state's act;
+        # whom it is aimed at is still to be found
+        source, target = target, None
     if target is None:
         # "appealed to Moscow", "shared evidence with the U.S."; and where the parser hangs the
         # phrase on the object: "granted asylum to five officers", "imposed sanctions on Iran"
