@@ -67,6 +67,22 @@ def test_according_to_gives_the_speaker(nlp):
     assert doc.quotes[0].speaker.text == "the regional governor"
 
 
+def test_a_quote_beside_a_speech_noun_is_its_speakers(nlp):
+    # no reporting verb: the orders are the general's, through "his", and the subject he is
+    text = ("General Amadou Diallo, 54, is known for his harsh orders, once telling his men "
+            "“Leave nobody standing” before the assault on Gao.")
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert doc.quotes[0].speaker is not None and "Amadou Diallo" in doc.quotes[0].speaker.text
+    # a named possessor speaks for itself
+    text = "The ministry's statement ended with “No further comment”."
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert doc.quotes[0].speaker.text == "The ministry"
+    # a quote with neither a reporting verb nor a speech noun stays unattributed
+    text = "The contingent is responsible for “protecting vital installations”."
+    doc = annotate([Document(id="q", text=text, language="en")])[0]
+    assert doc.quotes[0].speaker is None
+
+
 def test_unbalanced_quote_marks_are_ignored():
     assert find_quotations("He said “this never closes. And more text follows.") == []
     assert find_quotations("« Nous restons » dit-il") == [(0, 16)]

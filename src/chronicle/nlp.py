@@ -411,6 +411,40 @@ def _speaker_of(doc, start: int, end: int) -> Actor | None:
                 obj = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
                 if obj is not None:
                     return Actor(text=doc[obj.left_edge.i:obj.right_edge.i + 1].text)
+    for sent in sorted(sents, key=lambda s: s.start):
+        for tok in sent:
+            if not start <= tok.idx < end and tok.pos_ == "NOUN" \
+                    and tok.lemma_.lower() in _SPEECH_NOUNS:
+                speaker = _speech_noun_speaker(tok)
+                if speaker is not None:
+                    words = [t for t in speaker.subtree if t.dep_ != "case"]  # not the "'s"
+                    return Actor(text=doc[words[0].i:words[-1].i + 1].text)
+    return None
+
+
+# Nouns that name what someone said: a quote beside them with no reporting verb is theirs ("as
+# proved by his martial declarations, still giving instructions to the police, “To shoot to kill”").
+_SPEECH_NOUNS = {"declaration", "instruction", "statement", "remark", "order", "message", "speech",
+                 "comment", "warning", "pledge", "promise", "vow", "words"}
+_PRONOUN_POSSESSIVES = {"his", "her", "its", "their"}
+
+
+def _speech_noun_speaker(noun):
+    """Who said what a speech noun names: its possessor ("the minister's statement"), or the
+    subject of the clause it stands in, climbing to the sentence's ("X …, giving instructions");
+    a possessive pronoun ("his declarations") is that subject too."""
+    poss = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if poss is not None and poss.lower_ not in _PRONOUN_POSSESSIVES:
+        return poss
+    cur = noun.head
+    for _ in range(12):
+        subj = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")
+                     and c.pos_ in ("PROPN", "NOUN")), None)
+        if subj is not None:
+            return subj
+        if cur.head.i == cur.i:
+            return None
+        cur = cur.head
     return None
 
 
