@@ -469,7 +469,46 @@ def extract_entities(doc) -> list[Entity]:
         if label == "ORG" and len(ent) > 1 and ent[-1].lower_ in surnames and ent[0].lower_ != "the":
             label = "PERSON"
         out.append(Entity(text=ent.text, label=label, start=ent.start_char, end=ent.end_char))
-    return out
+    return _with_untagged_places(doc, out)
+
+
+# Prepositions after which a proper name is a place far more often than anything else.
+_PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
+# A town the gazetteer must know with at least this population to be taken without the model.
+_UNTAGGED_MIN_POPULATION = 15_000
+
+
+def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
+    """`entities`, with the place names the small model missed or mislabelled after "in",
+    "near", "outside" or "around": "Protesters in Alma-Ata" (no entity), "in Mazar-i-Sharif"
+    (only "Mazar"), "near Bamenda" (ORG). A run of proper nouns there (hyphens allowed) that the
+    gazetteer knows — as a country, region, alias or a town of at least 15,000 people — becomes
+    a GPE entity, replacing the model's partial or ORG entity over it; PERSON entities and names
+    the gazetteer does not know are left alone."""
+    from .places import gazetteer
+
+    added: list[Entity] = []
+    for prep in doc:
+        if prep.lower_ not in _PLACE_PREPOSITIONS or prep.dep_ not in ("prep", "conj"):
+            continue
+        obj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None)
+        if obj is None:
+            continue
+        lo = obj.i
+        while lo > prep.i + 1 and (doc[lo - 1].pos_ == "PROPN" or (
+                doc[lo - 1].text == "-" and doc[lo - 2].pos_ == "PROPN" and lo - 2 > prep.i)):
+            lo -= 1
+        span = doc[lo:obj.i + 1]
+        if any(t.ent_type_ in ("PERSON", "GPE", "NORP", "FAC", "DATE", "TIME") for t in span):
+            continue
+        place = gazetteer().geocode(span.text, min_city_population=_UNTAGGED_MIN_POPULATION)
+        if place is None:
+            continue
+        added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))
+    if not added:
+        return entities
+    kept = [e for e in entities if all(e.end <= a.start or e.start >= a.end for a in added)]
+    return sorted(kept + added, key=lambda e: e.start)
 
 
 def annotate_with_parses(docs: Sequence[Document], batch_size: int = 32) -> Iterator[tuple[Document, object]]:
