@@ -379,3 +379,18 @@ def test_a_deployment_counts_the_people_sent_not_their_vehicles():
     move = next(e for e in doc.events if e.type == "MOBILIZE")
     assert (move.quantity.value, move.quantity.unit, move.date) == (600, "soldier", "2023-06-04")
     assert (move.source.country, move.source.sector) == ("TUR", "MIL")
+
+
+def test_an_act_with_no_named_target_is_aimed_at_the_state_where_it_happens():
+    # the convention of PLOVER and its predecessors for domestic events
+    doc = code("Thousands of teachers marched in Nairobi on Monday.", published="2023-06-10")
+    (ev,) = doc.events
+    assert (ev.type, ev.target.country, ev.target.sector, ev.target.text) == ("PROTEST", "KEN", "GOV", "Nairobi")
+    doc = code("The army imposed a curfew in Bamako on Tuesday.", published="2023-06-10")
+    assert [(e.type, e.target.country) for e in doc.events] == [("COERCE", "MLI")]
+    # a named target is kept; and with no place in the sentence there is no target to infer
+    doc = code("Students in Dakar protested against France on Monday.", published="2023-06-10")
+    assert [(e.type, e.target.country) for e in doc.events] == [("PROTEST", "FRA")]
+    doc = code("Thousands of teachers marched on Monday. Nairobi is the capital.", published="2023-06-10")
+    assert [(e.type, e.target) for e in doc.events] == [("PROTEST", None)]
+    assert_fields_point_at_text(doc)

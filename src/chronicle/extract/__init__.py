@@ -597,6 +597,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     location = locate(tok, doc.entities)
     if location is not None and target is not None and location.text in target.text:
         location = None  # "appealed to Moscow": Moscow is whom, not where
+    target = target or _target_where(coded_type, source, location)
     location = location or dominant_place(doc.entities)
     for actor in (source, target):
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
@@ -614,6 +615,30 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
         quantity=_quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+
+
+# Acts whose target, when the sentence names none, is the state where the sentence puts them:
+# dissent is aimed at the government where it takes place ("thousands demonstrated in Kirkuk":
+# Iraq's), and force or restrictions used at a place fall on that country ("imposed a curfew in
+# Abidjan", "shelled Juba"). This is the coding convention of PLOVER and its predecessors for
+# domestic events, which name no target because the text's readers know it.
+_TARGET_BY_PLACE = {"PROTEST": "GOV", "COERCE": None, "ASSAULT": None, "SANCTION": None,
+                    "THREATEN": None}
+
+
+def _target_where(event_type: str, source: Actor | None, place) -> Actor | None:
+    """The implicit target of an act with no named target: the state at the place the sentence
+    itself gives (never the document's dominant place), as an actor whose text is the place's
+    name. None for other types, places without a country, or a target that would be the source
+    itself acting abroad ("Israeli jets struck in Lebanon" has Lebanon; "Israel deployed in the
+    Golan" is not aimed at itself, so MOBILIZE is not in the table)."""
+    if event_type not in _TARGET_BY_PLACE or place is None or not place.country:
+        return None
+    if source is not None and source.kind == "state" and source.country == place.country \
+            and event_type == "PROTEST":
+        return None  # a state's own protest at home is no dissent against itself
+    return Actor(text=place.text, name=None, country=place.country,
+                 sector=_TARGET_BY_PLACE[event_type], kind="state")
 
 
 _FIRST_PERSON = {"we", "i", "us", "me"}
