@@ -308,3 +308,23 @@ def test_two_subjects_who_act_on_each_other_are_source_and_target():
         ("SUPPORT", "KEN", "SOM")]
     # a joint act on a third thing has no partner as target
     assert all(t is None for _, _, t in pairs("Russia and China vetoed the resolution on Tuesday."))
+
+
+def test_an_indirect_object_is_the_target_and_an_amount_never_the_giver(nlp):
+    src, tgt, _ = roles(nlp, "Finland will give Tanzania a grant of 50 million euros.", "grant", "AID")
+    assert (src.country, tgt.country) == ("FIN", "TZA")
+    src, tgt, _ = roles(nlp, "Japan gave a grant of 300 million yen to Kenya.", "grant", "AID")
+    assert (src.country, tgt.country) == ("JPN", "KEN")
+    src, tgt, _ = roles(nlp, "Germany offered Ukraine more tanks.", "offered", "AID")
+    assert (src.country, tgt.country) == ("DEU", "UKR")
+
+
+def test_the_doer_of_an_act_acted_on_is_the_target(nlp):
+    # what is denounced, rejected or violated is another act: whoever did it is the target
+    _, tgt, _ = roles(nlp, "Albania denounced Serbia's crackdown on the protesters.", "denounced", "ACCUSE")
+    assert tgt.country == "SRB"
+    _, tgt, _ = roles(nlp, "Berlin rejected calls by Belarus for economic aid.", "rejected", "REJECT")
+    assert tgt.country == "BLR"
+    # an act whose doer is not named gives no target
+    _, tgt, _ = roles(nlp, "Albania denounced the crackdown.", "denounced", "ACCUSE")
+    assert tgt is None

@@ -156,6 +156,60 @@ def _can_be_party(tok) -> bool:
     return tok.ent_type_ not in _NOT_PARTIES and tok.tag_ not in ("WDT", "WP", "WP$")
 
 
+def _bare_dative(tok, is_party):
+    """A bare indirect object of a verb: "offered Kyiv more weapons"."""
+    return next((c for c in tok.children if c.dep_ == "dative" and c.pos_ in ("PROPN", "NOUN")
+                 and _can_be_party(c) and is_party(c)), None)
+
+
+def _is_amount(tok) -> bool:
+    """A counted or priced thing ("50 million euros", "300 million kroner"): what is given, not
+    who gives it. Counted people ("3,000 soldiers") are left to the actor coder."""
+    return tok.ent_type_ == "MONEY" or any(
+        c.dep_ in ("nummod", "compound") and (c.like_num or c.ent_type_ in ("CARDINAL", "MONEY"))
+        for c in tok.children) and not _codes_as_actor(tok)
+
+
+def _indirect_object(tok, is_party):
+    """An indirect object: "will give Tanzania a grant", "offered Kyiv more weapons", "gave a
+    grant to Kenya" (a place only when it is a country)."""
+    bare = _bare_dative(tok, is_party)
+    if bare is not None:
+        return bare
+    for child in tok.children:
+        if child.dep_ in ("dative", "prep") and child.lower_ == "to":
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and _can_be_party(obj) and (not _is_place(obj) or _is_country(obj)) \
+                    and is_party(obj):
+                return obj
+    return None
+
+
+_AGENT_PREPS = {"by", "from"}
+
+
+def _agent_of_object_act(tok, is_party):
+    """When what is acted on is another act, whoever did that act: "denounced Serbia's
+    suppression of the unrest", "rejected calls by Belarus's rulers", "violated a ban by General
+    Aoun", "demanded an admission by Moscow" — the act's possessor, or its "by"/"from" agent."""
+    from .candidates import triggers_for
+
+    for obj in (c for c in tok.children if c.dep_ == "dobj"):
+        if not triggers_for(obj):
+            continue
+        for child in obj.children:
+            agent = child if child.dep_ == "poss" else None
+            if child.dep_ == "prep" and child.lower_ in _AGENT_PREPS:
+                agent = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if agent is not None and _can_be_party(agent) and agent.lower_ not in _POSSESSIVE_PRONOUNS \
+                    and is_party(agent):
+                return agent
+    return None
+
+
+_POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
+
+
 # Types whose passive subject, when it is an armed or police force, is the one acting.
 _MOVES_FORCES = {"MOBILIZE", "AID"}
 
@@ -195,7 +249,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             elif child.dep_ == "prep" and child.lower_ == "of":
                 obj = next((c for c in child.children if c.dep_ == "pobj"), None)
                 # "a grant of 300 million kroner": an amount is what is given, not who gives
-                if obj is not None and not _is_place(obj) and _can_be_party(obj):
+                if obj is not None and not _is_place(obj) and _can_be_party(obj) \
+                        and not _is_amount(obj):
                     if event_type in _OBJECT_IS_MATERIAL or event_type in ("PROTEST", "ASSAULT"):
                         source = source or obj
                     else:
@@ -212,6 +267,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                     source = child
         if source is None:
             source = _support_verb_subject(tok)
+        if target is None and tok.dep_ == "dobj" and _is_verb(tok.head, _SUPPORT_VERBS):
+            target = _indirect_object(tok.head, is_party)  # "will give Tanzania a grant"
         if target is None and event_type == "CONSULT":
             target = _destination(tok)
         # "the protests began": no agent inside the phrase, so the source stays unknown
@@ -261,6 +318,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 continue
             target = obj
             break
+    if target is None:
+        target = _bare_dative(tok, is_party) or _agent_of_object_act(tok, is_party)
     if target is None and event_type == "REQUEST":
         # "demanded that the US cancel the sale": who is asked is the subject of what is asked
         for child in tok.children:
