@@ -394,3 +394,17 @@ def test_an_act_with_no_named_target_is_aimed_at_the_state_where_it_happens():
     doc = code("Thousands of teachers marched on Monday. Nairobi is the capital.", published="2023-06-10")
     assert [(e.type, e.target) for e in doc.events] == [("PROTEST", None)]
     assert_fields_point_at_text(doc)
+    # the place is only a default: a target another trigger of the sentence names wins ("assaulted
+    # the French Embassy" over the petrol bombs, the more confident trigger, which names none)
+    doc = code("Hundreds of rioters assaulted the French Embassy in Niamey on Sunday, hurling petrol bombs.",
+               published="2023-06-10")
+    assert [(e.type, e.target.text, e.target.country) for e in doc.events] == [
+        ("ASSAULT", "the French Embassy", "FRA")]
+
+
+def test_a_group_is_never_taken_for_the_person_the_model_saw_in_its_name():
+    # the small model tags "Riot" in "Riot police" as a person
+    doc = code("Riot police detained 40 students in Dhaka on Monday.", published="2023-06-10")
+    (ev,) = doc.events
+    assert (ev.source.text, ev.source.name, ev.source.sector, ev.source.kind) == (
+        "Riot police", None, "COP", "group")

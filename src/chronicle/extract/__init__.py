@@ -105,6 +105,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         events = _without_conditions(events, triggers, parsed)
         events = _without_grievances_told_as_the_act(events, triggers, parsed)
         events = _one_per_sentence_and_type(events, clauses)
+        _targets_where(doc, parsed, events, triggers)
         events = _without_retellings(events, told_in_passing)
         events = _dated_by_first_telling(events, triggers, parsed)
         for n, ev in enumerate(events, start=1):
@@ -597,7 +598,6 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     location = locate(tok, doc.entities)
     if location is not None and target is not None and location.text in target.text:
         location = None  # "appealed to Moscow": Moscow is whom, not where
-    target = target or _target_where(coded_type, source, location)
     location = location or dominant_place(doc.entities)
     for actor in (source, target):
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
@@ -624,6 +624,16 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
 # domestic events, which name no target because the text's readers know it.
 _TARGET_BY_PLACE = {"PROTEST": "GOV", "COERCE": None, "ASSAULT": None, "SANCTION": None,
                     "THREATEN": None}
+
+
+def _targets_where(doc: Document, parsed, events: list[Event], triggers: dict[int, int]) -> None:
+    """Give each event still without a target, once the triggers of a sentence are merged (a
+    named target found by one of them wins), its implicit target (`_target_where`)."""
+    from ..places import locate
+
+    for ev in events:
+        if ev.target is None and ev.type in _TARGET_BY_PLACE and id(ev) in triggers:
+            ev.target = _target_where(ev.type, ev.source, locate(parsed[triggers[id(ev)]], doc.entities))
 
 
 def _target_where(event_type: str, source: Actor | None, place) -> Actor | None:
