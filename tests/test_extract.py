@@ -408,3 +408,18 @@ def test_a_group_is_never_taken_for_the_person_the_model_saw_in_its_name():
     (ev,) = doc.events
     assert (ev.source.text, ev.source.name, ev.source.sector, ev.source.kind) == (
         "Riot police", None, "COP", "group")
+
+
+def test_accidents_questions_and_dismissals_are_not_the_acts_their_words_name():
+    doc = code("Five rebels were killed in an accidental explosion at their camp near Goma.")
+    assert [e.type for e in doc.events] == []
+    doc = code("Five rebels were killed in an explosion at their camp near Goma.")
+    assert [e.type for e in doc.events] == ["ASSAULT"]
+    doc = code("The defence lawyer asked the officer whether any weapons had been found.")
+    assert "REQUEST" not in [e.type for e in doc.events]
+    doc = code("The opposition asked the electoral commission to recount the votes.")
+    assert [e.type for e in doc.events] == ["REQUEST"]
+    doc = code("The club fired its coach after the defeat.")
+    assert "ASSAULT" not in [e.type for e in doc.events]
+    doc = code("Soldiers fired on the crowd in Conakry.")
+    assert "ASSAULT" in [e.type for e in doc.events]

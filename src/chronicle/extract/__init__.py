@@ -83,7 +83,8 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         if pred.label == "NONE":
             continue
         label, confidence = _stated_act(tok, pred)
-        if confidence < _confidence_needed(tok, label) or _topic_not_noun(tok, label):
+        if confidence < _confidence_needed(tok, label) or _topic_not_noun(tok, label) \
+                or _not_an_act(tok, label):
             continue
         event = _build_event(doc, parsed, sent, tok, label, confidence, registry)
         clauses[id(event)] = _clause_of(tok).i
@@ -237,6 +238,41 @@ def _topic_not_noun(tok, label: str) -> bool:
     if _act_type(tok, label)[0] in named:  # "mounted an invasion": MOBILIZE read as the ASSAULT it names
         return False
     return modality(tok, label) in ("asserted", "claimed")
+
+
+_ACCIDENTAL = {"accidental", "accidentally", "inadvertent", "inadvertently", "unintentional",
+               "unintentionally"}
+_WORKERS = {"worker", "employee", "staff", "coach", "manager", "director", "editor", "teacher"}
+
+
+def _not_an_act(tok, label: str) -> bool:
+    """A word the classifier reads as an act, in a use that is none:
+    - an accident ("militants were killed in two accidental explosions", "the device detonated
+      accidentally, killing the three"): PLOVER codes what actors do to one another;
+    - a question ("Hayden asked the agent if there was any evidence", "'Did you sign it?' he
+      asked", "Mendeloff asked."): a request asks for something to be done;
+    - a dismissal ("didn't think they'd fire me", "fired the coach"): firing a person is no
+      shooting — that is "fire on/at" someone or "fire" shots, rockets, tear gas."""
+    near = list(tok.subtree)
+    if tok.dep_ in ("advcl", "xcomp", "conj"):
+        near += list(tok.head.children)
+    if label in ("ASSAULT", "COERCE") and any(t.lemma_.lower() in _ACCIDENTAL for t in near):
+        return True
+    if label == "REQUEST" and tok.lemma_.lower() == "ask" and tok.pos_ == "VERB":
+        clauses = [c for c in tok.children if c.dep_ in ("ccomp", "advcl")]
+        if "?" in tok.sent.text or any(
+                any(m.dep_ == "mark" and m.lower_ in ("if", "whether") for m in c.children)
+                or c.left_edge.tag_ in ("WDT", "WP", "WRB") for c in clauses):
+            return True
+        if not any(c.dep_ in ("dobj", "xcomp", "prep", "ccomp", "dative") for c in tok.children):
+            return True
+    if label == "ASSAULT" and tok.lemma_.lower() == "fire" and tok.pos_ == "VERB":
+        obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
+        aimed = any(c.dep_ == "prep" and c.lower_ in ("on", "at", "into", "upon") for c in tok.children)
+        if obj is not None and not aimed and (
+                obj.pos_ == "PRON" or obj.ent_type_ == "PERSON" or obj.lemma_.lower() in _WORKERS):
+            return True
+    return False
 
 
 def _stated_act(tok, pred) -> tuple[str, float]:
