@@ -423,3 +423,7 @@ def test_accidents_questions_and_dismissals_are_not_the_acts_their_words_name():
     assert "ASSAULT" not in [e.type for e in doc.events]
     doc = code("Soldiers fired on the crowd in Conakry.")
     assert "ASSAULT" in [e.type for e in doc.events]
+    doc = code("A guard had to strike the prisoner to bring him under control.")
+    assert "PROTEST" not in [e.type for e in doc.events]
+    doc = code("Dock workers struck for a second day in Dakar.")
+    assert [(e.type, e.source.country) for e in doc.events] == [("PROTEST", "SEN")]

@@ -87,7 +87,8 @@ def test_place_names_the_model_misses_after_in_or_near_are_found(nlp):
     # written for this test: an old spelling the small model does not tag, a hyphenated name it
     # tags in part, a town it takes for an organisation
     text = ("Protesters in Alma-Ata burned cars. Troops arrived in Mazar-i-Sharif on Monday. "
-            "Clashes broke out near Bamenda. Pupils in Hope wrote to Jean Dupont.")
+            "Clashes broke out near Bamenda. Pupils in Hope wrote to Jean Dupont. Dock workers "
+            "struck in Dakar.")
     from chronicle.places import geocode_entities
 
     doc = annotate([Document(id="p", text=text, language="en")])[0]
@@ -96,6 +97,7 @@ def test_place_names_the_model_misses_after_in_or_near_are_found(nlp):
     assert places["Alma-Ata"] == ("GPE", "Almaty", "KAZ")
     assert places["Mazar-i-Sharif"][0] == "GPE" and places["Mazar-i-Sharif"][2] == "AFG"
     assert places["Bamenda"] == ("GPE", "Bamenda", "CMR")
+    assert places["Dakar"] == ("GPE", "Dakar", "SEN")  # the model's PERSON, a city of millions
     assert "Mazar" not in places  # the model's partial entity is replaced
     # a name the gazetteer does not know as a town of 15,000 or more is left as the model had it
     assert places.get("Hope", ("PERSON",))[0] != "GPE"

@@ -476,15 +476,17 @@ def extract_entities(doc) -> list[Entity]:
 _PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
 # A town the gazetteer must know with at least this population to be taken without the model.
 _UNTAGGED_MIN_POPULATION = 15_000
+# … and at least this many when the model took the name for a person ("in Dakar" as PERSON)
+_PERSON_MIN_POPULATION = 250_000
 
 
 def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
     """`entities`, with the place names the small model missed or mislabelled after "in",
     "near", "outside" or "around": "Protesters in Alma-Ata" (no entity), "in Mazar-i-Sharif"
     (only "Mazar"), "near Bamenda" (ORG). A run of proper nouns there (hyphens allowed) that the
-    gazetteer knows — as a country, region, alias or a town of at least 15,000 people — becomes
-    a GPE entity, replacing the model's partial or ORG entity over it; PERSON entities and names
-    the gazetteer does not know are left alone."""
+    gazetteer knows — as a country, region, alias or a town of at least 15,000 people (250,000
+    where the model saw a person: "in Dakar") — becomes a GPE entity, replacing the model's
+    partial, ORG or PERSON entity over it; names the gazetteer does not know are left alone."""
     from .places import gazetteer
 
     added: list[Entity] = []
@@ -499,9 +501,12 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
                 doc[lo - 1].text == "-" and doc[lo - 2].pos_ == "PROPN" and lo - 2 > prep.i)):
             lo -= 1
         span = doc[lo:obj.i + 1]
-        if any(t.ent_type_ in ("PERSON", "GPE", "NORP", "FAC", "DATE", "TIME") for t in span):
+        if any(t.ent_type_ in ("GPE", "NORP", "FAC", "DATE", "TIME") for t in span):
             continue
-        place = gazetteer().geocode(span.text, min_city_population=_UNTAGGED_MIN_POPULATION)
+        # a name the model took for a person must be a large town or a country to be a place
+        person = any(t.ent_type_ == "PERSON" for t in span)
+        place = gazetteer().geocode(span.text, min_city_population=_PERSON_MIN_POPULATION if person
+                                    else _UNTAGGED_MIN_POPULATION)
         if place is None:
             continue
         added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))

@@ -252,7 +252,9 @@ def _not_an_act(tok, label: str) -> bool:
     - a question ("Hayden asked the agent if there was any evidence", "'Did you sign it?' he
       asked", "Mendeloff asked."): a request asks for something to be done;
     - a dismissal ("didn't think they'd fire me", "fired the coach"): firing a person is no
-      shooting — that is "fire on/at" someone or "fire" shots, rockets, tear gas."""
+      shooting — that is "fire on/at" someone or "fire" shots, rockets, tear gas;
+    - a blow ("had to strike hysterical girls"): workers strike without an object; striking
+      someone or something is no strike."""
     near = list(tok.subtree)
     if tok.dep_ in ("advcl", "xcomp", "conj"):
         near += list(tok.head.children)
@@ -266,6 +268,9 @@ def _not_an_act(tok, label: str) -> bool:
             return True
         if not any(c.dep_ in ("dobj", "xcomp", "prep", "ccomp", "dative") for c in tok.children):
             return True
+    if label == "PROTEST" and tok.lemma_.lower() == "strike" and tok.pos_ == "VERB" \
+            and any(c.dep_ == "dobj" for c in tok.children):
+        return True
     if label == "ASSAULT" and tok.lemma_.lower() == "fire" and tok.pos_ == "VERB":
         obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
         aimed = any(c.dep_ == "prep" and c.lower_ in ("on", "at", "into", "upon") for c in tok.children)
