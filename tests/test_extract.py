@@ -125,6 +125,11 @@ def test_the_seed_report_gives_its_events_with_evidence():
     assert any(e.mode == "arrest" and e.quantity and e.quantity.value == 3800
                and e.quantity.approx == "at_least" for e in coerce)
     assert any(e.mode in ("censor", "withhold") and "Internet shutdown" in e.evidence.text for e in coerce)
+    # quotes: Tokayev's orders are his, through "his martial declarations"; the ministry's its own
+    speakers = {q.text: q.speaker for q in doc.quotes}
+    assert speakers["“To shoot to kill”"].name == "Kassym-Jomart Tokayev"
+    assert speakers["“To shoot to kill”"].kind == "person"
+    assert any(s is not None and s.text == "the Russian Ministry of Defense" for s in speakers.values())
     assert_fields_point_at_text(doc)
 
 

@@ -425,9 +425,9 @@ class DocumentActors:
                 actor.country = actor.country or known.actor.country
                 actor.sector = actor.sector or known.actor.sector
             return actor
-        if actor.name is None and actor.kind != "group":
+        if actor.name is None and actor.text.lower() not in lexicon().roles:
             # a mention the recogniser did not label as a person ("Kassym-Jomart Tokayev, 68");
-            # a group is never one ("Riot police", where the model took "Riot" for a name)
+            # a role phrase is never one ("Riot police", where the model took "Riot" for a name)
             for word in re.findall(r"\b[A-Z][\w'-]+", actor.text):
                 known = self.find_surname(word.lower())
                 if known is not None:

@@ -486,7 +486,8 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
     (only "Mazar"), "near Bamenda" (ORG). A run of proper nouns there (hyphens allowed) that the
     gazetteer knows — as a country, region, alias or a town of at least 15,000 people (250,000
     where the model saw a person: "in Dakar") — becomes a GPE entity, replacing the model's
-    partial, ORG or PERSON entity over it; names the gazetteer does not know are left alone."""
+    partial, ORG or PERSON entity over it (a LOC over the whole name is kept); names the gazetteer
+    does not know are left alone."""
     from .places import gazetteer
 
     added: list[Entity] = []
@@ -501,8 +502,9 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
                 doc[lo - 1].text == "-" and doc[lo - 2].pos_ == "PROPN" and lo - 2 > prep.i)):
             lo -= 1
         span = doc[lo:obj.i + 1]
-        if any(t.ent_type_ in ("GPE", "NORP", "FAC", "DATE", "TIME") for t in span):
-            continue
+        if any(t.ent_type_ in ("GPE", "NORP", "FAC", "DATE", "TIME") for t in span) \
+                or all(t.ent_type_ == "LOC" for t in span):
+            continue  # the model's own place ("Central Asia" as LOC) stays as it is
         # a name the model took for a person must be a large town or a country to be a place
         person = any(t.ent_type_ == "PERSON" for t in span)
         place = gazetteer().geocode(span.text, min_city_population=_PERSON_MIN_POPULATION if person
