@@ -123,6 +123,12 @@ def test_plover_gsr_scores_types_actors_and_false_events_exactly():
     assert (rows["REQUEST"]["support"], rows["REQUEST"]["predicted"], rows["REQUEST"]["recall"]) == (1, 0, 0.0)
     assert {(c["gold"], c["predicted"], c["count"]) for c in result["confusions"]} == {
         (NOTHING, "CONSULT", 1), ("REQUEST", NOTHING, 1)}
+    # calibration: AGREE 0.9 right, ASSAULT 0.8 right, CONSULT 0.6 wrong
+    cal = result["calibration"]
+    assert cal["at_least_0_8"] == {"events": 2, "right": 1.0}
+    assert [(b["from"], b["events"], b["right"]) for b in cal["bands"]] == [
+        (0.0, 0, 0.0), (0.6, 1, 0.0), (0.8, 1, 1.0), (0.9, 1, 1.0)]
+    assert "of our 2 events at ≥ 0.8, 100.0% have the gold type" in plover_gsr._calibration_line(cal)
 
 
 def test_igo_source_counts_when_our_event_of_the_gold_type_has_an_igo_source():

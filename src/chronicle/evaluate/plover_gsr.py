@@ -27,6 +27,8 @@ Metrics (items are decided once; our pipeline reports at most one event per sent
   country-like source and a country-like target.
 - false events per gold event: our events whose type is not the sentence's gold type, divided by the
   number of gold events.
+- calibration: of our events at confidence ≥ 0.8 (and in bands below and above), the share whose
+  type is the sentence's gold type — what the record's `confidence` promises (≥ ~80% at ≥ 0.8).
 - actor country, over gold source actors with a country-like code (one per code and sentence):
   `right_type` — one of our events of the gold type has that source country; `any_event` — one of
   our events in the sentence has it as source or target; `any_entity` — our actor coder gave it to
@@ -127,6 +129,11 @@ def _countries(actors: list[GoldActor]) -> list[str]:
     return list(dict.fromkeys(c for c in (a.country for a in actors) if c))
 
 
+# Confidence bands for the calibration table (the record promises: of events at ≥ 0.8, at least
+# ~80% right). An event is right when its type is the sentence's gold type.
+CONFIDENCE_BANDS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
+
+
 def score(items: list[tuple[GoldSentence, list[Event], list[str]]], investigate: str = "ACCUSE") -> dict:
     """All metrics for (gold sentence, our events in it, countries our actor coder gave to the
     sentence's entities) triples. Sentences whose gold type maps to nothing are skipped."""
@@ -165,6 +172,14 @@ def score(items: list[tuple[GoldSentence, list[Event], list[str]]], investigate:
     gold_items = {(k, t) for k, ts in gold_types.items() for t in ts}
     pred_items = {(k, t) for k, ts in pred_types.items() for t in ts}
     by_type = per_label(gold_items, pred_items, label=lambda item: item[1])
+    # calibration: how often an event of a given confidence has the sentence's gold type
+    bands = []
+    for lo, hi in CONFIDENCE_BANDS:
+        inside = [e.type == gtype for _, events, _, gtype in scored for e in events
+                  if lo <= e.confidence < hi]
+        bands.append({"from": lo, "to": min(hi, 1.0), "events": len(inside),
+                      "right": ratio(sum(inside), len(inside))})
+    confident = [e.type == gtype for _, events, _, gtype in scored for e in events if e.confidence >= 0.8]
     n = len(scored)
     return {
         "investigate": investigate,
@@ -187,6 +202,8 @@ def score(items: list[tuple[GoldSentence, list[Event], list[str]]], investigate:
             "igo_sentences": actor["igo_n"],
             "igo_right_type": ratio(actor["igo_right_type"], actor["igo_n"]),
         },
+        "calibration": {"bands": bands, "at_least_0_8": {"events": len(confident),
+                                                          "right": ratio(sum(confident), len(confident))}},
         "per_type": [{"type": t, "support": row.support, "predicted": row.predicted, **row.as_dict()}
                      for t, row in by_type.items()],
         "confusions": [{"gold": g, "predicted": p, "count": c}
@@ -232,6 +249,13 @@ def _confusion(gold: str, predicted: str) -> str:
     return f"{gold} -> {predicted}"
 
 
+def _calibration_line(cal: dict) -> str:
+    top = cal["at_least_0_8"]
+    bands = "; ".join(f"{b['from']:.1f}–{b['to']:.1f}: {b['right']:.0%} of {b['events']}" for b in cal["bands"])
+    return (f"confidence: of our {top['events']} events at ≥ 0.8, {top['right']:.1%} have the gold type "
+            f"(by band, {bands})")
+
+
 def format_table(result: dict) -> str:
     """The result as a plain-text report."""
     t, ts, tst, ac = result["type"], result["type_source"], result["type_source_target"], result["actor_country"]
@@ -256,6 +280,7 @@ def format_table(result: dict) -> str:
         f"source-actor country ({ac['gold_actors']} gold actors): on an event of the gold type "
         f"{ac['right_type']:.1%}; on any event {ac['any_event']:.1%}; on any coded entity {ac['any_entity']:.1%}",
         f"IGO source ({ac['igo_sentences']} sentences): IGO source on an event of the gold type {ac['igo_right_type']:.1%}",
+        _calibration_line(result["calibration"]),
         "",
         f"{'type':<10} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}",
     ]
