@@ -432,3 +432,14 @@ def test_accidents_questions_and_dismissals_are_not_the_acts_their_words_name():
     assert "PROTEST" not in [e.type for e in doc.events]
     doc = code("Dock workers struck for a second day in Dakar.")
     assert [(e.type, e.source.country) for e in doc.events] == [("PROTEST", "SEN")]
+
+
+def test_an_act_is_never_aimed_at_its_own_doer():
+    # both "sued" and "accused" are accusations; the one accused is not the one who sued
+    doc = code("David Mueller, a radio host, lost his job in 2013. "
+               "He sued the singer, claiming he had been falsely accused.")
+    for ev in doc.events:
+        assert ev.source is None or ev.target is None or ev.source.text != ev.target.text
+    doc = code("President Barack Obama spoke in Nairobi. "
+               "The executive order that President Obama plans to sign on Friday would lift sanctions.")
+    assert all(ev.target is None or ev.target.name != "Barack Obama" for ev in doc.events)

@@ -645,6 +645,10 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
     source = _placed_by_sentence(source, target, sent, doc, location)
+    if _same_party(source, target):
+        # "Obama … the executive order that President Obama plans to sign", "he had been falsely
+        # accused" resolved to the speaker: an act aimed at its own doer is a misread target
+        target = None
     if coded_type == "PROTEST" and source is not None and source.kind == "state" \
             and mode in (None, "demo"):
         # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
@@ -690,6 +694,13 @@ def _target_where(event_type: str, source: Actor | None, place) -> Actor | None:
         return None  # a state's own protest at home is no dissent against itself
     return Actor(text=place.text, name=None, country=place.country,
                  sector=_TARGET_BY_PLACE[event_type], kind="state")
+
+
+def _same_party(a: Actor | None, b: Actor | None) -> bool:
+    """Whether two actors are one person or one phrase (not merely of one country)."""
+    if a is None or b is None:
+        return False
+    return (a.name is not None and a.name == b.name and a.kind == "person" == b.kind) or a.text == b.text
 
 
 _FIRST_PERSON = {"we", "i", "us", "me"}
@@ -979,6 +990,7 @@ def _counted(doc: Document, parsed, sent, tok, event_type: str) -> Quantity | No
 
 
 _FILLABLE = ("source", "target", "date", "location", "quantity")
+_ROLE_OTHER = {"source": "target", "target": "source"}
 
 
 def _one_per_sentence_and_type(events: list[Event], clauses: dict[int, int] | None = None) -> list[Event]:
@@ -997,6 +1009,9 @@ def _one_per_sentence_and_type(events: list[Event], clauses: dict[int, int] | No
         for other in group[1:]:
             for name in _FILLABLE:
                 if getattr(best, name) is None and getattr(other, name) is not None:
+                    if name in _ROLE_OTHER and _same_party(getattr(other, name),
+                                                           getattr(best, _ROLE_OTHER[name])):
+                        continue  # the doer of one trigger is not the target of the other
                     setattr(best, name, getattr(other, name))
                     if name == "date":
                         best.date_precision = other.date_precision
