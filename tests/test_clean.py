@@ -443,6 +443,14 @@ def test_metadata_language_is_kept_for_a_text_too_short_to_identify():
     assert clean(make_doc("Yes.")).language == "und"
 
 
+def test_one_short_english_sentence_is_english_not_undetermined():
+    # py3langid gives "en" only 0.09 here, but English is still its likeliest language
+    assert clean(make_doc("He met John Smith in Paris.")).language == "en"
+    # a short sentence in another language is not taken for English
+    assert clean(make_doc("Il a rencontré Jean à Paris.")).language == "fr"
+    assert clean(make_doc("Er traf Johann in Berlin.")).language != "en"
+
+
 def test_caller_id_is_kept_and_a_missing_id_is_the_hash_of_the_cleaned_text():
     assert clean(make_doc(CLEAN_ENGLISH, doc_id="caller-7")).id == "caller-7"
     doc = clean(make_doc(CLEAN_ENGLISH + "\n\nAdvertisement"))
