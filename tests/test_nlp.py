@@ -98,6 +98,12 @@ def test_place_names_the_model_misses_after_in_or_near_are_found(nlp):
     assert places["Mazar-i-Sharif"][0] == "GPE" and places["Mazar-i-Sharif"][2] == "AFG"
     assert places["Bamenda"] == ("GPE", "Bamenda", "CMR")
     assert places["Dakar"] == ("GPE", "Dakar", "SEN")  # the model's PERSON, a city of millions
+    # "the port(s) of X (and Y)" names places whatever the model saw
+    text = "The union threatened to extend the strike to the ports of Ziguinchor and Kaolack."
+    doc = annotate([Document(id="p", text=text, language="en")])[0]
+    found = {e.text: (e.label, e.place.country if e.place else None)
+             for e in geocode_entities(doc.entities, doc.text)}
+    assert found.get("Kaolack") == ("GPE", "SEN")
     assert "Mazar" not in places  # the model's partial entity is replaced
     # a name the gazetteer does not know as a town of 15,000 or more is left as the model had it
     assert places.get("Hope", ("PERSON",))[0] != "GPE"

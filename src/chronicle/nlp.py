@@ -482,40 +482,54 @@ _PERSON_MIN_POPULATION = 250_000
 
 def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
     """`entities`, with the place names the small model missed or mislabelled after "in",
-    "near", "outside" or "around": "Protesters in Alma-Ata" (no entity), "in Mazar-i-Sharif"
-    (only "Mazar"), "near Bamenda" (ORG). A run of proper nouns there (hyphens allowed) that the
-    gazetteer knows — as a country, region, alias or a town of at least 15,000 people (250,000
-    where the model saw a person: "in Dakar") — becomes a GPE entity, replacing the model's
-    partial, ORG or PERSON entity over it (a LOC over the whole name is kept); names the gazetteer
-    does not know are left alone."""
+    "near", "outside" or "around" ("Protesters in Alma-Ata": no entity; "in Mazar-i-Sharif": only
+    "Mazar"; "near Bamenda": ORG), or after "of" a word for a kind of place ("the port of Dakar",
+    "the ports of Ziguinchor and Kaolack", "the town of Jenin": PERSON). A run of proper nouns there
+    (hyphens allowed; and the names conjoined with it) that the gazetteer knows — as a country,
+    region, alias or a town of at least 15,000 people (250,000 where the model saw a person after
+    "in": "in Dakar"; "the port of" says place whatever the model saw) — becomes a GPE entity,
+    replacing the model's partial, ORG or PERSON entity over it (a LOC over the whole name is
+    kept); names the gazetteer does not know are left alone."""
     from .places import gazetteer
 
     added: list[Entity] = []
     for prep in doc:
-        if prep.lower_ not in _PLACE_PREPOSITIONS or prep.dep_ not in ("prep", "conj"):
+        named_place = prep.lower_ == "of" and prep.head.lemma_.lower() in _PLACE_KIND_NOUNS
+        if not (prep.lower_ in _PLACE_PREPOSITIONS or named_place) or prep.dep_ not in ("prep", "conj"):
             continue
         obj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None)
         if obj is None:
             continue
-        lo = obj.i
-        while lo > prep.i + 1 and (doc[lo - 1].pos_ == "PROPN" or (
-                doc[lo - 1].text == "-" and doc[lo - 2].pos_ == "PROPN" and lo - 2 > prep.i)):
-            lo -= 1
-        span = doc[lo:obj.i + 1]
-        if any(t.ent_type_ in ("GPE", "NORP", "FAC", "DATE", "TIME") for t in span) \
-                or all(t.ent_type_ == "LOC" for t in span):
-            continue  # the model's own place ("Central Asia" as LOC) stays as it is
-        # a name the model took for a person must be a large town or a country to be a place
-        person = any(t.ent_type_ == "PERSON" for t in span)
-        place = gazetteer().geocode(span.text, min_city_population=_PERSON_MIN_POPULATION if person
-                                    else _UNTAGGED_MIN_POPULATION)
-        if place is None:
-            continue
-        added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))
+        for name in [obj] + [c for c in obj.children if c.dep_ == "conj" and c.pos_ == "PROPN"]:
+            span = _name_run(doc, name, prep.i)
+            if any(t.ent_type_ in ("GPE", "NORP", "FAC", "DATE", "TIME") for t in span) \
+                    or all(t.ent_type_ == "LOC" for t in span):
+                continue  # the model's own place ("Central Asia" as LOC) stays as it is
+            # a name the model took for a person must be a large town or a country to be a place
+            person = any(t.ent_type_ == "PERSON" for t in span) and not named_place
+            place = gazetteer().geocode(span.text, min_city_population=_PERSON_MIN_POPULATION
+                                        if person else _UNTAGGED_MIN_POPULATION)
+            if place is not None:
+                added.append(Entity(text=span.text, label="GPE", start=span.start_char,
+                                    end=span.end_char))
     if not added:
         return entities
     kept = [e for e in entities if all(e.end <= a.start or e.start >= a.end for a in added)]
     return sorted(kept + added, key=lambda e: e.start)
+
+
+# Words for a kind of place, whose "of" names one: "the port of Dakar", "the city of Sirte".
+_PLACE_KIND_NOUNS = {"port", "city", "town", "village", "province", "region", "district", "capital",
+                     "island", "state", "county", "municipality", "governorate", "prefecture"}
+
+
+def _name_run(doc, last, floor: int):
+    """The run of proper nouns (hyphens allowed) ending at token `last`, after token `floor`."""
+    lo = last.i
+    while lo > floor + 1 and (doc[lo - 1].pos_ == "PROPN" or (
+            doc[lo - 1].text == "-" and doc[lo - 2].pos_ == "PROPN" and lo - 2 > floor)):
+        lo -= 1
+    return doc[lo:last.i + 1]
 
 
 def annotate_with_parses(docs: Sequence[Document], batch_size: int = 32) -> Iterator[tuple[Document, object]]:

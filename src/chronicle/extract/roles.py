@@ -124,7 +124,8 @@ def _destination(noun):
 # Almaty", "sent troops to the border".
 _PLACE_NOUNS = {"airport", "airfield", "airbase", "airstrip", "port", "harbour", "harbor",
                 "border", "frontier", "crossing", "checkpoint", "square", "town", "village",
-                "city", "province", "district", "region", "valley", "island", "coast"}
+                "city", "province", "district", "region", "valley", "island", "coast", "gate",
+                "road", "street", "highway", "bridge", "railway"}
 
 
 def _is_place(tok) -> bool:
