@@ -221,12 +221,12 @@ _BODY_NOUNS = {"group", "movement", "organisation", "organization", "faction", "
 
 # What armed forces and police move and fight in: "Russian military transport planes landed",
 # "police vans blocked the road" are that force acting.
-_VEHICLES = {"plane", "aircraft", "airplane", "jet", "warplane", "helicopter", "drone", "ship",
-             "warship", "vessel", "boat", "submarine", "tank", "vehicle", "truck", "van", "convoy"}
+VEHICLES = {"plane", "aircraft", "airplane", "jet", "warplane", "helicopter", "drone", "ship",
+            "warship", "vessel", "boat", "submarine", "tank", "vehicle", "truck", "van", "convoy"}
 
 
 def _force_vehicle(head, role) -> bool:
-    return head.lemma_.lower() in _VEHICLES and role.value[0] in ("MIL", "COP")
+    return head.lemma_.lower() in VEHICLES and role.value[0] in ("MIL", "COP")
 
 
 def _aligned_with(doc, i: int) -> bool:

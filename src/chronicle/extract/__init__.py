@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import msgspec
 
-from ..actors import DOMESTIC_SECTORS, DocumentActors, code_span, is_actor
+from ..actors import DOMESTIC_SECTORS, VEHICLES, DocumentActors, code_span, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import (Trigger, candidates, lexicon_defaults, phrase_alone, triggers_for,
                          without_asides)
@@ -119,16 +119,17 @@ def _second_reading(model, predictions, work):
     """The classifier's predictions, with two kinds of candidates asked again; and the indices
     of the candidates the second question made events told in passing.
 
-    First, candidates read as no event, asked again without their sentence's asides. The sentence without appositions and relative clauses about other things
-    (`candidates.without_asides`) is a second reading, not a replacement: read that way every
-    time, the PLOVER GSR sentences lose more acts than they gain (macro-F1 0.765 → 0.751), since
-    an aside often says who acted or what about. Asked only when the whole sentence reads as no
-    event, it finds acts an aside had drowned ("transport planes landed at the airport of Almaty,
-    the economic capital, at the heart of the riots that have shaken the country"); what it finds
-    must then pass the same bars as any event. Second, event nouns their own phrase dates
-    (`_dated_phrase`). On the development sets the two together add one event to the PLOVER GSR
-    sentences (right) and five to WikiEvents (four right, one "fire" read as shooting): rare,
-    and mostly right (docs/EVALUATION.md)."""
+    First, candidates read as no event are asked again without their sentence's asides
+    (appositions and relative clauses about other things, `candidates.without_asides`). This is
+    a second reading, not a replacement: read that way every time, the PLOVER GSR sentences lose
+    more acts than they gain (macro-F1 0.765 → 0.751), since an aside often says who acted or
+    what about. Asked only when the whole sentence reads as no event, it finds acts an aside had
+    drowned ("transport planes landed at the airport of Almaty, the economic capital, at the
+    heart of the riots that have shaken the country"). Second, event nouns their own phrase dates
+    are asked as that phrase (`_dated_phrase`). What either finds must pass the same bars as any
+    event. On the development sets the two add one event to the PLOVER GSR sentences (right) and
+    five to WikiEvents (four right; the fifth, "fire me" read as shooting, `_not_an_act` now
+    drops) — see docs/EVALUATION.md."""
     again = [k for k, pred in enumerate(predictions) if pred.label == "NONE"]
     views = {k: without_asides(work[k][2], work[k][3]) for k in again}
     asked = [k for k in again if views[k] is not None]
@@ -683,10 +684,9 @@ def _targets_where(doc: Document, parsed, events: list[Event], triggers: dict[in
 
 def _target_where(event_type: str, source: Actor | None, place) -> Actor | None:
     """The implicit target of an act with no named target: the state at the place the sentence
-    itself gives (never the document's dominant place), as an actor whose text is the place's
-    name. None for other types, places without a country, or a target that would be the source
-    itself acting abroad ("Israeli jets struck in Lebanon" has Lebanon; "Israel deployed in the
-    Golan" is not aimed at itself, so MOBILIZE is not in the table)."""
+    itself gives (`places.locate`, never the document's dominant place), as an actor whose text
+    is the place's name. None for types not in `_TARGET_BY_PLACE` (a deployment is not aimed at
+    where it goes), for places without a country, and for a state's own protest at home."""
     if event_type not in _TARGET_BY_PLACE or place is None or not place.country:
         return None
     if source is not None and source.kind == "state" and source.country == place.country \
@@ -936,19 +936,16 @@ def _peacekeepers(tok) -> bool:
     return any(t.lower_.startswith("peacekeep") for t in words)
 
 
-# What forces travel in: counted, they say how a deployment came, not how large it is.
-_VEHICLES = {"aircraft", "plane", "jet", "helicopter", "tank", "ship", "vessel", "truck", "vehicle"}
-
-
 def _quantity_for(doc: Document, parsed, sent, tok, event_type: str) -> Quantity | None:
     """The count that belongs to the event (see `_counted`). For a deployment, the people sent
     are its size: "twelve transport planes landed … this contingent of nearly 3,000 soldiers"
     is a deployment of ~3,000, so a count of vehicles gives way to a count of people of the
     kind the event moves in the same paragraph, when one is told and no other act claims it."""
     found = _counted(doc, parsed, sent, tok, event_type)
-    if found is None or found.unit not in _VEHICLES:
+    # what forces travel in: counted, they say how a deployment came, not how large it is
+    if found is None or found.unit not in VEHICLES:
         return found
-    units = _EVENT_UNITS.get(event_type, set()) - _VEHICLES
+    units = _EVENT_UNITS.get(event_type, set()) - VEHICLES
     own = (None, tok.text.lower(), tok.lemma_.lower())
     people = [q for q in _paragraph_quantities(doc, sent) if q.unit in units and q.what in own]
     if people:

@@ -166,9 +166,9 @@ def _bare_dative(tok, is_party):
 def _is_amount(tok) -> bool:
     """A counted or priced thing ("50 million euros", "300 million kroner"): what is given, not
     who gives it. Counted people ("3,000 soldiers") are left to the actor coder."""
-    return tok.ent_type_ == "MONEY" or any(
-        c.dep_ in ("nummod", "compound") and (c.like_num or c.ent_type_ in ("CARDINAL", "MONEY"))
-        for c in tok.children) and not _codes_as_actor(tok)
+    counted = any(c.dep_ in ("nummod", "compound")
+                  and (c.like_num or c.ent_type_ in ("CARDINAL", "MONEY")) for c in tok.children)
+    return tok.ent_type_ == "MONEY" or (counted and not _codes_as_actor(tok))
 
 
 def _indirect_object(tok, is_party):
