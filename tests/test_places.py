@@ -320,7 +320,11 @@ def test_geowebnews_slice_resolves_most_toponyms_near_the_gold():
     assert rows["all gold toponyms with coordinates"]["answered_within_161km"] >= 0.7
     # ... and with the article's main place for streets and buildings we do not know, most are.
     assert rows["all, unresolved -> article's main place"]["within_161km"] >= 0.7
-    assert "GeoWebNews" in format_table(result)
+    # the entities we place are nearly all toponyms the gold marks too
+    rec = result["recognition"]
+    assert rec["our_places"] > 100 and rec["precision"] >= 0.9
+    assert rec["our_places_gold"] == round(rec["precision"] * rec["our_places"])
+    assert "GeoWebNews" in format_table(result) and "overlap a gold toponym" in format_table(result)
 
 
 def test_gazetteer_works_without_the_package_lexicons(monkeypatch):
