@@ -388,11 +388,12 @@ _LANGID_GUESS_CONFIDENCE = 0.15
 def _decide_language(text: str, metadata: str | None) -> tuple[str, str | None]:
     """(language, note for doc.errors or None)."""
     given = _metadata_language(metadata)
-    found = _identify_language(text, _LANGID_MIN_CONFIDENCE if given else _LANGID_GUESS_CONFIDENCE)
-    if found is None and given is None and _most_likely_english(text):
+    found = _identify_language(text, _LANGID_MIN_CONFIDENCE if given else 0.0)
+    if given is None and found is not None and found[1] < _LANGID_GUESS_CONFIDENCE:
         # one short sentence ("He met John Smith in Paris.") spreads py3langid's probability too
-        # thin for any guess; English, the language Chronicle parses, is still the likeliest
-        return "en", None
+        # thin for any guess; English, the language Chronicle parses, is taken when it is still
+        # the likeliest
+        found = ("en", found[1]) if found[0] == "en" else None
     if found is None:
         return given or "und", None
     language, confidence = found
@@ -402,13 +403,6 @@ def _decide_language(text: str, metadata: str | None) -> tuple[str, str | None]:
         return language, (f"language: metadata says {given!r} but the text reads as {language!r} "
                           f"(p={confidence:.2f}); using {language!r}")
     return given, None
-
-
-def _most_likely_english(text: str) -> bool:
-    if sum(ch.isalpha() for ch in text) < _MIN_LETTERS_FOR_LANGID:
-        return False
-    ranked = _language_identifier().rank(text)
-    return bool(ranked) and ranked[0][0] == "en"
 
 
 # Languages news is commonly machine-translated from. Restricting short fragments to these keeps

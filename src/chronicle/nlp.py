@@ -426,7 +426,8 @@ def _speaker_of(doc, start: int, end: int) -> Actor | None:
 # proved by his martial declarations, still giving instructions to the police, “To shoot to kill”").
 _SPEECH_NOUNS = {"declaration", "instruction", "statement", "remark", "order", "message", "speech",
                  "comment", "warning", "pledge", "promise", "vow", "words"}
-_PRONOUN_POSSESSIVES = {"his", "her", "its", "their"}
+# Third-person possessive pronouns: whose they are is said elsewhere (extract and roles use them too).
+POSSESSIVE_PRONOUNS = {"his", "her", "its", "their"}
 
 
 def _speech_noun_speaker(noun):
@@ -434,7 +435,7 @@ def _speech_noun_speaker(noun):
     subject of the clause it stands in, climbing to the sentence's ("X …, giving instructions");
     a possessive pronoun ("his declarations") is that subject too."""
     poss = next((c for c in noun.children if c.dep_ == "poss"), None)
-    if poss is not None and poss.lower_ not in _PRONOUN_POSSESSIVES:
+    if poss is not None and poss.lower_ not in POSSESSIVE_PRONOUNS:
         return poss
     cur = noun.head
     for _ in range(12):

@@ -23,6 +23,7 @@ from dataclasses import replace
 import msgspec
 
 from ..actors import DOMESTIC_SECTORS, VEHICLES, DocumentActors, code_span, is_actor
+from ..nlp import POSSESSIVE_PRONOUNS
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import (Trigger, candidates, lexicon_defaults, phrase_alone, triggers_for,
                          without_asides)
@@ -552,7 +553,7 @@ def _actor_at(parsed, head, registry: DocumentActors, depth: int = 0) -> Actor |
     return actor
 
 
-_POSSESSIVES = {"its", "their", "his", "her"}
+_POSSESSIVES = POSSESSIVE_PRONOUNS
 # Nouns for another party, whose possessor is not their country: "its neighbour", "their rivals".
 _RELATIONAL = {"neighbour", "neighbor", "rival", "enemy", "foe", "counterpart", "ally",
                "partner", "opponent", "adversary", "critic"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..nlp import POSSESSIVE_PRONOUNS
+
 _SUBJ = ("nsubj", "csubj")
 _PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
 # Types whose direct object is what is moved or given (troops, aid), not whom it is aimed at.
@@ -208,7 +210,7 @@ def _agent_of_object_act(tok, is_party):
     return None
 
 
-_POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
+_POSSESSIVE_PRONOUNS = POSSESSIVE_PRONOUNS | {"our", "my", "your"}
 
 
 # Types whose passive subject, when it is an armed or police force, is the one acting.
