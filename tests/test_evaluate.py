@@ -223,6 +223,9 @@ def test_wikievents_scores_documents_mentions_and_false_events_exactly():
     assert result["document_type"]["f1"] == 1.0  # the article has an ASSAULT and a COERCE, and so do we
     assert result["mention_recall"] == 0.5  # our COERCE sits in the wrong sentence
     assert (result["gold_sentences"], result["sentence_recall"]) == (2, 0.5)
+    # of our three (sentence, type) pairs of scored types only the attack's holds a gold mention
+    assert result["sentence_precision"] == pytest.approx(1 / 3)
+    assert result["sentence_f1"] == pytest.approx(0.4)
     assert result["predicted_scored_events"] == 3
     assert result["false_events"] == 2
     assert result["false_events_per_gold"] == 1.0

@@ -456,28 +456,42 @@ def export(db, fmt, out, all_types, country, actor, event_type, mode, since, unt
     click.echo(f"wrote {n} events to {out} ({fmt})", err=True)
 
 
-GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews"}
+def _eval_sets() -> list[str]:
+    from .evaluate.suite import SETS
+
+    return list(SETS)
 
 
 @cli.command(name="eval")
-@click.argument("goldset", type=click.Choice(sorted(GOLDSETS)))
+@click.argument("goldset", type=click.Choice(sorted(_eval_sets()) + ["all"]))
 @click.option("--path", type=click.Path(exists=True, dir_okay=False),
               help="Gold file (default: ../shared/eval/… beside the repository).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N items (quick look).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def evaluate(goldset, path, limit, as_json):
-    """Score Chronicle against a development gold set and print the tables."""
-    import importlib
+    """Score Chronicle against a gold set and print the tables (`all`: every set, side by side:
+    the development gold of ../shared/eval and the held-out splits of ../shared/train)."""
+    from .evaluate import suite
 
-    module = importlib.import_module(f"chronicle.evaluate.{GOLDSETS[goldset]}")
-    try:
-        result = module.evaluate(path=path, limit=limit)
-    except FileNotFoundError as err:
-        _fatal(f"gold data not found ({err}); pass --path or put ../shared/eval beside the repository")
+    names = list(suite.SETS) if goldset == "all" else [goldset]
+    results: dict = {}
+    for name in names:
+        runner = suite.load(name)
+        try:
+            results[name] = runner.evaluate(path=path if goldset != "all" else None, limit=limit)
+        except FileNotFoundError as err:
+            if goldset != "all":
+                _fatal(f"gold data not found ({err}); pass --path or put ../shared beside the repository")
+            results[name] = str(err)
+            continue
+        if goldset == "all" and not as_json:
+            click.echo(f"== {name}\n{runner.format_table(results[name])}\n", err=True)
     if as_json:
-        click.echo(json.dumps(result, indent=2, default=str))
+        click.echo(json.dumps(results if goldset == "all" else results[goldset], indent=2, default=str))
+    elif goldset == "all":
+        click.echo(suite.format_all(results))
     else:
-        click.echo(module.format_table(result))
+        click.echo(suite.load(goldset).format_table(results[goldset]))
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,

@@ -122,6 +122,11 @@ class Event(Struct):
     quantity: Quantity | None = None
     modality: Modality = "asserted"
     confidence: float = 0.0
+    # An addition to RECORD.md's fields (optional, so older records stay valid): the id of the
+    # event of the same document that first told this one, when this sentence tells it again
+    # ("… the attack on Monday …" after the attack was told) — GDELT's Mentions table in one
+    # field: count events where it is null, find every sentence about one by following it.
+    mention_of: str | None = None
 
 
 class Document(Struct):

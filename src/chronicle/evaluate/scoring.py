@@ -106,6 +106,12 @@ def ratio(numerator: float, denominator: float) -> float:
 
 # --- running Chronicle ------------------------------------------------------------------------
 
+# When not None, `analyse_texts` keeps each text's cleaned, parsed document here and extracts
+# again from a copy on the next call: `evaluate/ablate.py` scores every set many times with one
+# extraction step switched off, and the parse does not change between those runs.
+PARSE_CACHE: dict | None = None
+
+
 def analyse_texts(items: list[tuple[str, str, str | None]], batch_size: int = 64) -> list:
     """Run clean → analyse on `(id, text, published)` triples, in batches; documents come back in
     input order with the given ids (clean assigns a hash id, which the scorers must not see)."""
@@ -120,8 +126,22 @@ def analyse_texts(items: list[tuple[str, str, str | None]], batch_size: int = 64
             doc = clean(Document(id=doc_id, text=text, published=published, language="en"))
             doc.id = doc_id
             batch.append(doc)
-        done.extend(analyse(batch))
+        done.extend(analyse(batch) if PARSE_CACHE is None else _analyse_cached(batch))
     return done
+
+
+def _analyse_cached(batch: list) -> list:
+    import copy
+
+    from ..extract import extract_events
+    from ..nlp import annotate_with_parses
+
+    todo = [d for d in batch if (d.id, d.text) not in PARSE_CACHE]
+    for d, parsed in annotate_with_parses(todo, batch_size=16):
+        PARSE_CACHE[(d.id, d.text)] = (copy.deepcopy(d), parsed)
+    pairs = [(copy.deepcopy(PARSE_CACHE[(d.id, d.text)][0]), PARSE_CACHE[(d.id, d.text)][1])
+             for d in batch]
+    return extract_events(pairs)
 
 
 _CARD_FIELDS = ("base_model", "corpus_sha1", "examples", "trained_on_full_corpus", "epochs", "seed", "temperature")

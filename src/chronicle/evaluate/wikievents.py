@@ -173,6 +173,7 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
     mention_hits: dict[str, PRF] = {}
     sentence_hits: dict[tuple, bool] = {}  # (article, gold sentence, type) → covered
     false_by_type, unscored, unmatched_context = Counter(), Counter(), Counter()
+    pred_sentences: dict[tuple, bool] = {}  # (article, our evidence sentence, type) → right
     false_events = false_not_killing = gold_n = lost = 0
     consequences = consequences_with_assault = assaults = assaults_with_count = 0
     for article, events in items:
@@ -188,6 +189,10 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
             mention_hits[m.plover] = mention_hits.get(m.plover, PRF()) + PRF(tp=int(hit), fn=int(not hit))
             key = (article.id, m.id if m.sentence is None else m.sentence, m.plover)
             sentence_hits[key] = sentence_hits.get(key, False) or hit
+        for key in {(e.evidence.start, e.type) for e in scored}:
+            pred_sentences[(article.id, *key)] = any(
+                m.plover == key[1] and _covers(e, m.start) for m in gold for e in scored
+                if (e.evidence.start, e.type) == key)
         for e in scored:
             if any(m.plover == e.type and _covers(e, m.start) for m in gold):
                 continue
@@ -226,6 +231,10 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
         "mention_recall": ratio(recalled, gold_n),
         "gold_sentences": len(sentence_hits),
         "sentence_recall": ratio(sum(sentence_hits.values()), len(sentence_hits)),
+        # our (sentence, type) pairs that hold a gold mention of the type, over all our pairs
+        "sentence_precision": ratio(sum(pred_sentences.values()), len(pred_sentences)),
+        "sentence_f1": _f1(ratio(sum(pred_sentences.values()), len(pred_sentences)),
+                           ratio(sum(sentence_hits.values()), len(sentence_hits))),
         "predicted_scored_events": sum(predicted_scored.values()),
         "false_events": false_events,
         "false_events_per_gold": ratio(false_events, gold_n),
@@ -238,6 +247,10 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
                          "in_sentence_with_our_assault": consequences_with_assault,
                          "assault_events": assaults, "assault_events_with_count": assaults_with_count},
     }
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def evaluate(path: Path | str | None = None, limit: int | None = None, batch_size: int = 8) -> dict:
@@ -276,6 +289,8 @@ def format_table(result: dict) -> str:
         f"(tp {d['tp']}, fp {d['fp']}, fn {d['fn']})",
         f"mention recall (an event of the type in the trigger's sentence): {result['mention_recall']:.3f}; "
         f"over the {result['gold_sentences']} gold (sentence, type) pairs: {result['sentence_recall']:.3f}",
+        f"sentence level (our sentence and type vs the gold's): P {result['sentence_precision']:.3f}  "
+        f"R {result['sentence_recall']:.3f}  F1 {result['sentence_f1']:.3f}",
         f"our events of scored types: {result['predicted_scored_events']}; covering no gold mention: "
         f"{result['false_events']}",
         f"false events per gold mention: {result['false_events_per_gold']:.2f}  "

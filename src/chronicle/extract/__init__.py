@@ -108,10 +108,14 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         events = _without_grievances_told_as_the_act(events, triggers, parsed)
         events = _one_per_sentence_and_type(events, clauses)
         _targets_where(doc, parsed, events, triggers)
-        events = _without_retellings(events, told_in_passing)
-        events = _dated_by_first_telling(events, triggers, parsed)
+        first_told: dict[int, Event] = {}  # id(event) → the event it tells again
+        events = _retellings(events, told_in_passing, first_told)
+        events = _dated_by_first_telling(events, triggers, parsed, first_told)
         for n, ev in enumerate(events, start=1):
             ev.id = f"{doc.id}-e{n}"
+        for ev in events:
+            if id(ev) in first_told:
+                ev.mention_of = first_told[id(ev)].id
         doc.events = events
     return [doc for doc, _, _ in prepared]
 
@@ -333,18 +337,26 @@ def _stated_act(tok, pred) -> tuple[str, float]:
     return label, confidence
 
 
-def _without_retellings(events: list[Event], told_in_passing: set[int]) -> list[Event]:
+def _retellings(events: list[Event], told_in_passing: set[int],
+               first_told: dict[int, Event]) -> list[Event]:
     """An event told in passing (`_dated_phrase`) that the report also tells as an act of its
-    own — the same type on the same date — is that act named again, not a second event."""
-    told = {(ev.type, ev.date) for ev in events if id(ev) not in told_in_passing}
-    return [ev for ev in events
-            if id(ev) not in told_in_passing or (ev.type, ev.date) not in told]
+    own — the same type on the same date — is that act named again: kept as a mention of it
+    (`Event.mention_of`, see docs/CODING.md), not counted as a second event."""
+    told = {}
+    for ev in events:
+        if id(ev) not in told_in_passing:
+            told.setdefault((ev.type, ev.date), ev)
+    for ev in events:
+        if id(ev) in told_in_passing and (ev.type, ev.date) in told:
+            first_told[id(ev)] = told[(ev.type, ev.date)]
+    return events
 
 
 _DEFINITE = {"the", "this", "that", "these", "those", "its", "their", "his", "her"}
 
 
-def _dated_by_first_telling(events: list[Event], triggers: dict[int, int], parsed) -> list[Event]:
+def _dated_by_first_telling(events: list[Event], triggers: dict[int, int], parsed,
+                            first_told: dict[int, Event] | None = None) -> list[Event]:
     """An undated event told again as a definite noun takes the date of its first telling.
 
     "Twelve Russian military transport planes landed on Friday, January 7 … The massive
@@ -352,7 +364,8 @@ def _dated_by_first_telling(events: list[Event], triggers: dict[int, int], parse
     already told (that is what the definite article says), here the landing, which has a date.
     So an event noun with a definite or possessive determiner and no date of its own takes the
     date of the nearest earlier event of the same type in the document whose source is of the
-    same country; with no such event, or sources of different countries, it stays `unknown`."""
+    same country; with no such event, or sources of different countries, it stays `unknown`. The
+    noun is then a mention of that event (`first_told`)."""
     for k, ev in enumerate(events):
         if ev.date is not None or id(ev) not in triggers or ev.source is None \
                 or ev.source.country is None:
@@ -365,6 +378,8 @@ def _dated_by_first_telling(events: list[Event], triggers: dict[int, int], parse
                    and e.source is not None and e.source.country == ev.source.country]
         if earlier:
             ev.date, ev.date_precision = earlier[-1].date, earlier[-1].date_precision
+            if first_told is not None:
+                first_told.setdefault(id(ev), first_told.get(id(earlier[-1]), earlier[-1]))
     return events
 
 

