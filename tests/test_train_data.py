@@ -9,6 +9,8 @@ import pytest
 from chronicle.extract.candidates import EVENT_TYPES
 
 TRAIN = Path(__file__).resolve().parents[1] / "src" / "chronicle" / "data" / "train"
+CODEBOOK = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "PLOVER_codebook.csv"
+FILES = ("events.tsv", "events_held_back.tsv", "events_contrast.tsv")
 MODALITIES = {"asserted", "intended", "denied", "hypothetical", "claimed"}
 
 
@@ -20,7 +22,7 @@ def rows(name: str) -> list[list[str]]:
     return table[1:]
 
 
-@pytest.mark.parametrize("name", ["events.tsv", "events_held_back.tsv"])
+@pytest.mark.parametrize("name", FILES)
 def test_every_row_is_well_formed(name):
     for row in rows(name):
         assert len(row) == 7, row
@@ -34,10 +36,42 @@ def test_every_row_is_well_formed(name):
             assert all(part in text for part in (source, target) if part), row
 
 
-def test_no_sentence_is_written_twice_across_both_files():
+def test_no_sentence_is_written_twice_across_the_files():
     seen = set()
-    for name in ("events.tsv", "events_held_back.tsv"):
+    for name in FILES:
         for row in rows(name):
             key = " ".join(re.sub(r"\W+", " ", row[0].lower()).split())
             assert key not in seen, row[0]
             seen.add(key)
+
+
+def test_contrast_file_starts_with_a_note_on_how_it_was_made():
+    first = (TRAIN / "events_contrast.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("#") and "hand-written" in first
+
+
+@pytest.mark.skipif(not CODEBOOK.is_file(), reason=f"no PLOVER codebook at {CODEBOOK}")
+def test_contrast_file_uses_the_codebooks_own_mode_names():
+    # the issue-14 rows follow the codebook exactly (riot, crowd-control, arrest, disarm ...);
+    # AID's sub-kinds come from the CAMEO table, as the README says
+    modes: dict[str, set[str]] = {"AID": {"economic", "military", "humanitarian", "peacekeeping", "asylum"}}
+    with open(CODEBOOK, encoding="utf-8") as fh:
+        for entry in csv.DictReader(fh):
+            modes.setdefault(entry["event"], set()).add(entry["mode"].strip())
+    for text, kind, mode, *_ in rows("events_contrast.tsv"):
+        if kind != "NONE" and mode:
+            assert mode in modes[kind], (kind, mode, text)
+
+
+def test_contrast_file_codes_the_issue_14_conventions():
+    # a riot by a crowd is PROTEST/riot, force against a crowd ASSAULT/crowd-control, a surrender
+    # RETREAT/disarm, and disasters or bomb disposal are no event: the file must teach each of them
+    table = rows("events_contrast.tsv")
+    labels = {(kind, mode) for _, kind, mode, *_ in table}
+    assert {("PROTEST", "riot"), ("ASSAULT", "crowd-control"), ("COERCE", "arrest"),
+            ("RETREAT", "disarm")} <= labels
+    none = sum(kind == "NONE" for _, kind, *_ in table)
+    assert 0.3 <= none / len(table) <= 0.5
+    kept = {text: kind for text, kind, *_ in table}
+    assert any("defused" in t and k == "NONE" for t, k in kept.items())
+    assert any(m in ("denied", "hypothetical") for *_, m, _s, _t in table)
