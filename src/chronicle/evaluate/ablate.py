@@ -34,12 +34,12 @@ def _keep_prediction(tok, pred):
 
 # name → (module, attribute, what stands in for it when switched off)
 STEPS = {
-    "whole-sentence candidates (every verb, gated)": (candidates, "LEXICON_ONLY", True),
+    "whole-sentence candidates": (candidates, "LEXICON_ONLY", True),
     "lexicon prior": (extract, "_with_lexicon_prior", _keep_prediction),
     "agreeing-verb bar": (extract, "_confidence_needed", lambda tok, label: extract.MIN_CONFIDENCE),
     "noun names only its acts": (extract, "_topic_not_noun", lambda tok, label: False),
-    "not an act (accident, question, dismissal, blow)": (extract, "_not_an_act", lambda tok, label: False),
-    "stated act (announced/demanded/refused recoding)": (
+    "not an act": (extract, "_not_an_act", lambda tok, label: False),
+    "stated act recoding": (
         extract, "_stated_act", lambda tok, pred: (pred.label, pred.confidence)),
     "second reading": (extract, "_second_reading", lambda model, preds, work: (preds, set())),
     "announced acts dropped": (extract, "_without_announced_acts", _identity_events),

@@ -112,6 +112,7 @@ _CARRIERS = {"be", "have", "do", "get", "become", "seem", "appear", "remain", "k
 # what the whole-sentence candidates are worth (`evaluate/ablate.py`) and for models trained
 # that way; CHRONICLE_LEXICON_CANDIDATES=1 sets it.
 LEXICON_ONLY = os.environ.get("CHRONICLE_LEXICON_CANDIDATES") == "1"
+UNION = os.environ.get("CHRONICLE_CANDIDATES_UNION") == "1"
 
 
 def is_predicate(tok) -> bool:
@@ -134,7 +135,12 @@ def candidates(sent, gated: bool = True) -> list:
     if gated and found and not LEXICON_ONLY:
         from .gate import gate
 
-        found = gate().keep(found)
+        if UNION:
+            listed = [t for t in found if triggers_for(t) or _demanded(t)]
+            kept = {t.i for t in gate().keep([t for t in found if t not in listed], extra=True)}
+            found = [t for t in found if t in listed or t.i in kept]
+        else:
+            found = gate().keep(found)
     return found
 
 

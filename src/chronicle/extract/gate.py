@@ -69,6 +69,8 @@ class Gate:
         self.weights = data["w"].astype(np.float32)
         self.bias = float(data["b"])
         self.threshold = float(data["threshold"])
+        self.extra_threshold = float(data["extra_threshold"]) if "extra_threshold" in data.files \
+            else self.threshold
 
     def scores(self, toks: list) -> np.ndarray:
         """P(the candidate may be an event) for each token."""
@@ -76,10 +78,11 @@ class Gate:
                      dtype=np.float64)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def keep(self, toks: list) -> list:
+    def keep(self, toks: list, extra: bool = False) -> list:
         if not toks:
             return []
-        return [t for t, p in zip(toks, self.scores(toks)) if p >= self.threshold]
+        bar = self.extra_threshold if extra else self.threshold
+        return [t for t, p in zip(toks, self.scores(toks)) if p >= bar]
 
 
 @lru_cache(maxsize=1)
