@@ -267,15 +267,19 @@ def _emit(columns, rows, fmt):
         from rich.markup import escape
         from rich.table import Table
 
+        cells = [["" if v is None else " ".join(str(v).split()) for v in row] for row in rows]
         console = Console(highlight=False)
-        if not console.is_terminal:  # piped into a file or pager: don't squeeze to 80 columns
-            console = Console(highlight=False, width=220)
+        piped = not console.is_terminal
+        if piped:  # into a file, grep or a pager: every column whole, however wide the table
+            widths = [max([len(col)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
+            console = Console(highlight=False, width=sum(widths) + 3 * len(columns) + 4)
         table = Table(show_lines=False, highlight=False)
         for col in columns:
             table.add_column(col, overflow="ellipsis", no_wrap=True, min_width=len(col),
-                             max_width=60 if col in ("title", "evidence", "reason", "source") else 24)
-        for row in rows:
-            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+                             max_width=None if piped else
+                             60 if col in ("title", "evidence", "reason", "source") else 24)
+        for row in cells:
+            table.add_row(*(escape(v) for v in row))
         console.print(table)
         click.echo(f"{len(rows)} rows", err=True)
 

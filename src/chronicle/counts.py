@@ -67,14 +67,21 @@ def count_kind(quantity, before: str = "", after: str = "") -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def count_value(quantity) -> int | None:
-    """The whole number a count stands for, as ACLED records it: the figure given ("at least
-    5" is 5, "more than 200" is 200, "dozens" the value nlp gave the word)."""
+# ACLED's figures for tolls given only in words (its codebook: "dozens" 12, "hundreds" 100, and
+# the same reading, the least the word can mean in tens, for "thousands").
+_VAGUE_TOLLS = {"dozens": 12, "hundreds": 100, "thousands": 1000}
+
+
+def count_value(quantity, text: str = "") -> int | None:
+    """The whole number a count stands for, as ACLED records a toll: the figure given ("at
+    least 5" is 5, "more than 200" is 200); for a toll in words (`text`, the count as written:
+    "dozens of people") ACLED's figure."""
+    vague = next((w for w in _WORD.findall(text.lower()) if w in _VAGUE_TOLLS), None)
+    if vague:
+        return _VAGUE_TOLLS[vague]
     value = quantity.get("value") if isinstance(quantity, dict) else getattr(quantity, "value", None)
-    if value is None:
-        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return int(number) if number >= 0 and number == number else None
+    return int(number) if 0 <= number < float("inf") else None

@@ -146,6 +146,7 @@ def iter_events(db, **filters) -> Iterator[dict]:
                e.quantity, epoch(d.ingested_at),
                (SELECT list({{'value': q.value, 'approx': q.approx, 'unit': q.unit,
                              'what': q.what, 'start': q.start_char,
+                             'text': substr(d.text, q.start_char + 1, q.end_char - q.start_char),
                              'before': substr(d.text, greatest(q.start_char - {_CONTEXT}, 0) + 1,
                                               q.start_char - greatest(q.start_char - {_CONTEXT}, 0)),
                              'after': substr(d.text, q.end_char + 1, {_CONTEXT})}} ORDER BY q.n)
@@ -224,7 +225,7 @@ def _casualties(reports: list) -> tuple[int | None, int | None]:
             if typ != "ASSAULT" and q["start"] != own_start:
                 continue  # a protest's or an arrest's sentence may tell of other deaths
             kind = count_kind(q, q["before"] or "", q["after"] or "")
-            value = count_value(q)
+            value = count_value(q, q["text"] or "")
             if kind and value is not None:
                 best[kind] = max(best.get(kind, 0), value)
         for kind, value in best.items():
