@@ -192,8 +192,10 @@ def test_download_menu_offers_the_events_of_the_current_filters(page, demo_url, 
     for link in links.all():
         query = parse_qs(urlsplit(link.get_attribute("href")).query)
         assert query == {"format": [link.get_attribute("data-format")], "type": ["PROTEST"]}
-    OUTPUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT / "download-menu.png"))
+    OUTPUT.mkdir(exist_ok=True)  # the README's picture: the filters and the open menu
+    bottom = menu.bounding_box()["y"] + menu.bounding_box()["height"] + 24
+    page.screenshot(path=str(OUTPUT / "download-menu.png"),
+                    clip={"x": 0, "y": 0, "width": 1400, "height": bottom})
     # the file a click saves is the API's export of the same filters
     with page.expect_download() as info:
         menu.locator("a[data-format=acled]").click()
