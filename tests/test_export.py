@@ -46,7 +46,8 @@ VIOLENCE = [
          title="Journalists hurt in Minsk",
          text="Two journalists were hurt when police beat demonstrators in Minsk on Monday."),
     dict(id="bama", date="2024-06-25", url="https://wire-one.example/bama", title="Dozens dead in Bama",
-         text="Insurgents stormed the town of Bama on Tuesday, killing dozens of people, officials said."),
+         text="Insurgents stormed the town of Bama on Tuesday, killing dozens of people, officials "
+              "said."),
     dict(id="sanaa", date="2024-06-25", url="https://wire-one.example/sanaa",
          title="Hostage threat in Sanaa",
          text="The rebels threatened to kill 100 hostages in Sanaa unless the government met their "

@@ -170,7 +170,8 @@ def test_event_country_matches_where_the_event_happened_only(db):
     # Russian troops landing in Almaty happened in Kazakhstan, not in Russia
     assert ids(db.events(event_country="KAZ")) == {"c-mob", "c-req"}
     assert ids(db.events(event_country="RUS")) == set() and ids(db.events(country="RUS")) == {"c-mob"}
-    assert ids(db.events(event_country=["SEN", "FRA"])) == {"c-dock", "c-fr"}  # the accusation has no place
+    # the union's accusation has no place
+    assert ids(db.events(event_country=["SEN", "FRA"])) == {"c-dock", "c-fr"}
     assert ids(db.events(country="KAZ", event_country="KAZ", actor="russian")) == {"c-mob"}
     assert db.count_events(event_country="SEN") == 1
     assert {c["country"]: c["events"] for c in db.overview()["event_countries"]} == \

@@ -245,9 +245,9 @@ class Chronicle:
 
         country: ISO alpha-3 (or a list), matched against the source's, the target's and the
         location's country. event_country: the same, matched against where the event happened
-        (the location's country) only. actor: part of an actor's name or text, or a sector code (GOV, MIL …),
-        case-insensitive. type: PLOVER type(s). mode: PLOVER mode. since/until: YYYY[-MM[-DD]],
-        inclusive; partial dates match when their period overlaps. near: (lat, lon, radius_km) or
+        (the location's country) only. actor: part of an actor's name or text, or a sector code
+        (GOV, MIL …), case-insensitive. type: PLOVER type(s). mode: PLOVER mode. since/until:
+        YYYY[-MM[-DD]], inclusive; partial dates match when their period overlaps. near: (lat, lon, radius_km) or
         "lat,lon,km". text: words in an evidence sentence or a report's title. order: one of
         EVENT_ORDERS.
         """
@@ -491,7 +491,8 @@ class Chronicle:
         event_countries = self._dicts(
             f"""{ctes} SELECT json_extract_string(c.location, '$.country') AS country,
                        count(*) AS events FROM clus c
-                WHERE json_extract_string(c.location, '$.country') IS NOT NULL GROUP BY 1 ORDER BY events DESC, country""")
+                WHERE json_extract_string(c.location, '$.country') IS NOT NULL
+                GROUP BY 1 ORDER BY events DESC, country""")
         return {"documents": docs, "events": events, "reporting_documents": articles,
                 "first_date": first, "last_date": last, "types": types, "countries": countries,
                 "event_countries": event_countries}
