@@ -1,20 +1,24 @@
 """The web page in a real browser (Debian's chromium driven by Playwright), as an analyst uses it.
 
-`make test` installs chromium first (`make browser`); without it these tests skip with that hint.
-Every test also asserts that the page logged no JavaScript error.
+`make test` installs chromium first (`make browser`); where it cannot (not root), the run goes on
+and these tests skip with that hint. Every test also asserts that the page logged no JavaScript
+error. Screenshots go to tests/output/ (the README's picture of the download menu is one).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from demo_db import SEED, XSS_IMG, XSS_SCRIPT, XSS_TITLE, demo_db, empty_db, live_server
+from demo_db import REPO, SEED, XSS_IMG, XSS_SCRIPT, XSS_TITLE, demo_db, empty_db, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parent / "output"
@@ -22,12 +26,13 @@ OUTPUT = Path(__file__).resolve().parent / "output"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"no {CHROMIUM}; run `make browser` (apt-get install chromium)")
+SKIP_REASON = f"no {CHROMIUM}; run `make browser` (apt-get install chromium)"
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="chronicle-chromium-") as profile:
@@ -170,3 +175,107 @@ def test_an_empty_database_shows_empty_states_without_errors(page):
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / "empty-database.png"))
     assert page.errors == []
+
+
+def test_download_menu_offers_the_events_of_the_current_filters(page, demo_url, tmp_path):
+    open_page(page, demo_url + "/")
+    page.select_option("#f-type", "PROTEST")
+    expect(page).to_have_url(re.compile(r"\?type=PROTEST"))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ events?$"))
+    total = httpx.get(f"{demo_url}/api/events", params={"type": "PROTEST"}).json()["total"]
+    page.click("#download summary")
+    menu = page.locator("#download .menu")
+    expect(menu).to_be_visible()
+    expect(page.locator("#download-note")).to_have_text(re.compile(rf"\b{total} events?\b"))
+    links = menu.locator("a[data-format]")
+    assert links.count() == 5
+    for link in links.all():
+        query = parse_qs(urlsplit(link.get_attribute("href")).query)
+        assert query == {"format": [link.get_attribute("data-format")], "type": ["PROTEST"]}
+    OUTPUT.mkdir(exist_ok=True)  # the README's picture: the filters and the open menu
+    bottom = menu.bounding_box()["y"] + menu.bounding_box()["height"] + 24
+    page.screenshot(path=str(OUTPUT / "download-menu.png"),
+                    clip={"x": 0, "y": 0, "width": 1400, "height": bottom})
+    # the file a click saves is the API's export of the same filters
+    with page.expect_download() as info:
+        menu.locator("a[data-format=acled]").click()
+    download = info.value
+    assert download.suggested_filename == "events.acled.csv"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    expected = httpx.get(f"{demo_url}/api/export", params={"format": "acled", "type": "PROTEST"})
+    assert saved.read_bytes() == expected.content and expected.content.count(b"\n") >= 2
+    # a new filter changes every link
+    page.select_option("#f-event-country", index=1)
+    where = page.locator("#f-event-country").input_value()
+    expect(page).to_have_url(re.compile(rf"event_country={where}"))
+    for link in links.all():
+        assert f"event_country={where}" in link.get_attribute("href")
+    assert page.errors == []
+
+
+def test_a_page_of_results_can_be_linked(page, demo_url):
+    everything = httpx.get(f"{demo_url}/api/events", params={"order": "-date", "limit": 500}).json()
+    total, offset = everything["total"], 20
+    assert total > offset
+    open_page(page, f"{demo_url}/?offset={offset}")
+    expect(page.locator("#page-info")).to_have_text(f"{offset + 1}–{total} of {total}")
+    ids = [r.get_attribute("data-id") for r in page.locator("#events-body tr").all()]
+    assert ids == [e["id"] for e in everything["events"][offset:offset + 50]]
+    page.click("#prev")
+    expect(page.locator("#page-info")).to_have_text(re.compile(r"^1–"))
+    assert "offset" not in page.url
+    # a page past the end shows the last page instead of nothing
+    open_page(page, f"{demo_url}/?offset={total + 100}")
+    expect(page.locator("#page-info")).to_have_text(re.compile(rf"of {total}$"))
+    assert page.locator("#events-body tr").count() >= 1
+    assert page.errors == []
+
+
+def test_a_400_px_screen_shows_each_event_as_a_card(browser, demo_url):
+    tab = browser.new_page()
+    tab.set_viewport_size({"width": 400, "height": 860})
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        open_page(tab, demo_url + "/")
+        # nothing wider than the screen: no sideways scrolling
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 400
+        assert not tab.locator("#events-table thead").is_visible()
+        card = tab.locator("#events-body tr").first
+        assert tab.evaluate("(tr) => getComputedStyle(tr).display", card.element_handle()) == "block"
+        box = card.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 400
+        # each field says what it is, and the evidence is there to read
+        labels = tab.evaluate("""(tr) => [...tr.cells].map((td) => [td.dataset.label || null,
+            getComputedStyle(td, "::before").content])""", card.element_handle())
+        assert [label for label, _ in labels if label] == ["Date", "Type", "Source", "Target",
+                                                          "Place", "Reports", "Confidence"]
+        assert all(shown != "none" for label, shown in labels if label)
+        assert card.locator("td.evidence").is_visible()
+        tab.click("#download summary")
+        menu = tab.locator("#download .menu").bounding_box()
+        assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 400
+        OUTPUT.mkdir(exist_ok=True)
+        tab.screenshot(path=str(OUTPUT / "narrow-screen.png"), full_page=True)
+    finally:
+        tab.close()
+    assert errors == []
+
+
+def test_make_test_goes_on_without_chromium_when_it_cannot_be_installed(tmp_path):
+    """As a user who is not root: no chromium on the PATH, and apt-get refuses."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    apt = fake / "apt-get"
+    apt.write_text("#!/bin/sh\necho 'E: Could not open lock file /var/lib/apt/lists/lock - open "
+                   "(13: Permission denied)' >&2\nexit 100\n")
+    apt.chmod(0o755)
+    done = subprocess.run([make, "--no-print-directory", "-C", str(REPO), "browser"],
+                          env={"PATH": str(fake), "HOME": str(tmp_path)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the browser tests will be skipped" in done.stdout

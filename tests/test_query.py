@@ -166,6 +166,20 @@ def test_country_matches_source_target_or_location_country(db):
         db.events(country="Kazakhstan")
 
 
+def test_event_country_matches_where_the_event_happened_only(db):
+    # Russian troops landing in Almaty happened in Kazakhstan, not in Russia
+    assert ids(db.events(event_country="KAZ")) == {"c-mob", "c-req"}
+    assert ids(db.events(event_country="RUS")) == set() and ids(db.events(country="RUS")) == {"c-mob"}
+    # the union's accusation has no place
+    assert ids(db.events(event_country=["SEN", "FRA"])) == {"c-dock", "c-fr"}
+    assert ids(db.events(country="KAZ", event_country="KAZ", actor="russian")) == {"c-mob"}
+    assert db.count_events(event_country="SEN") == 1
+    assert {c["country"]: c["events"] for c in db.overview()["event_countries"]} == \
+        {"KAZ": 2, "SEN": 1, "FRA": 1}
+    with pytest.raises(ValueError, match="event_country must be an ISO 3166 alpha-3"):
+        db.events(event_country="Senegal")
+
+
 def test_actor_matches_name_text_or_sector_case_insensitively(db):
     assert ids(db.events(actor="tokayev")) == {"c-req"}            # the actor's name
     assert ids(db.events(actor="PARATROOPERS")) == {"c-mob"}       # the text as written
@@ -389,3 +403,41 @@ def test_cli_events_bad_filter_exits_2_with_the_reason(db_path, args, message):
 def test_cli_events_missing_database_exits_2_naming_the_fix(tmp_path):
     result = run("events", "--db", tmp_path / "none.duckdb")
     assert result.exit_code == 2 and "chronicle ingest" in result.output
+
+
+def test_cli_events_pages_with_offset_and_order(db, db_path):
+    def listed(*args):
+        result = run("events", "--db", db_path, "--format", "jsonl", *args)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["id"] for line in result.stdout.splitlines()]
+
+    newest_first = list(db.events(order="-date")["id"])
+    assert listed("--order", "-date") == newest_first
+    assert listed("--order", "-date", "--limit", "2", "--offset", "1") == newest_first[1:3]
+    assert listed("--order", "-articles", "--limit", "1") == ["c-mob"]
+    assert listed("--event-country", "SEN") == ["c-dock"]
+    bad = run("events", "--db", db_path, "--order", "random()")
+    assert bad.exit_code == 2 and "date" in bad.output
+    assert run("events", "--db", db_path, "--offset", "-1").exit_code == 2
+
+
+def test_cli_documents_and_errors_print_whole_columns_when_piped(tmp_path):
+    """CliRunner's stdout is no terminal, as in `chronicle documents | grep …`."""
+    from chronicle.record import IngestError
+
+    title = "Protesters in Almaty and Astana demand the release of everyone detained since January 5"
+    path = "archive/2022/01/kazakhstan/reports-from-the-regions/almaty-protest-detentions-follow-up.txt"
+    reason = ("WARC record 7 is not a response: its Content-Type is text/dns, which carries no "
+              "article (skip DNS records when you crawl)")
+    db = tmp_path / "long.duckdb"
+    with Store(db) as store:
+        store.write_document(Document(id="long-doc", text="Protesters gathered.", title=title,
+                                      language="en", source=Source(path=path, format="txt")))
+        store.write_error(IngestError(path=path, item="record 7", reason=reason))
+    documents = run("documents", "--db", db)
+    assert documents.exit_code == 0, documents.output
+    row = next(line for line in documents.stdout.splitlines() if "long-doc" in line)
+    assert title in row and path in row
+    errors = run("errors", "--db", db)
+    row = next(line for line in errors.stdout.splitlines() if "record 7" in line)
+    assert path in row and reason in row

@@ -118,7 +118,73 @@ def test_actors_and_overview(client):
     assert {t["type"] for t in overview["types"]} <= set(chronicle.query.EVENT_TYPES)
 
 
+def test_event_country_is_where_the_event_happened_in_the_api_and_the_python_api(client, db_path):
+    overview = client.get("/api/overview").json()
+    places = {c["country"]: c["events"] for c in overview["event_countries"]}
+    assert places and sum(places.values()) <= overview["events"]
+    country, count = max(places.items(), key=lambda kv: kv[1])
+    found = client.get("/api/events", params={"event_country": country, "limit": 500}).json()
+    assert found["total"] == count
+    assert {e["location_country"] for e in found["events"]} == {country}
+    with chronicle.open(db_path) as db:
+        assert [e["id"] for e in found["events"]] == list(
+            db.events(event_country=country, order="-date")["id"])
+    # `country` also matches the actors' countries: never fewer events
+    assert client.get("/api/events", params={"country": country}).json()["total"] >= count
+
+
+def _export_file(db_path, fmt, tmp_path, **filters):
+    from chronicle.export import export
+
+    out = tmp_path / f"expected.{fmt}"
+    with chronicle.open(db_path) as db:
+        export(db, fmt, out, **filters)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("fmt, media_type, name", [
+    ("csv", "text/csv", "events.csv"), ("jsonl", "application/x-ndjson", "events.jsonl"),
+    ("gdelt", "text/tab-separated-values", "events.gdelt.tsv"),
+    ("acled", "text/csv", "events.acled.csv"),
+])
+def test_a_download_of_the_filtered_events_is_what_chronicle_export_writes(client, db_path, tmp_path,
+                                                                          fmt, media_type, name):
+    params = {"format": fmt, "type": "PROTEST,COERCE,ASSAULT", "since": "2020"}
+    response = client.get("/api/export", params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+    expected = _export_file(db_path, fmt, tmp_path, type="PROTEST,COERCE,ASSAULT", since="2020")
+    assert response.content == expected and len(expected.splitlines()) > 2
+
+
+def test_a_parquet_download_opens_in_pandas_with_the_filtered_rows(client, db_path, tmp_path):
+    import pandas as pd
+
+    from chronicle.export import EVENT_COLUMNS
+
+    response = client.get("/api/export", params={"format": "parquet", "text": "Bishkek"})
+    assert response.status_code == 200
+    (tmp_path / "got.parquet").write_bytes(response.content)
+    df = pd.read_parquet(tmp_path / "got.parquet")
+    assert list(df.columns) == EVENT_COLUMNS
+    assert sorted(df["id"]) == sorted(e["id"] for e in client.get(
+        "/api/events", params={"text": "Bishkek", "limit": 500}).json()["events"])
+
+
+def test_a_download_is_streamed_in_chunks_on_a_live_server(db_path):
+    with live_server(db_path) as base, httpx.Client(base_url=base, timeout=30) as http:
+        with http.stream("GET", "/api/export", params={"format": "jsonl"}) as response:
+            assert response.status_code == 200
+            assert "content-length" not in response.headers  # sent as it is written
+            lines = b"".join(response.iter_bytes()).decode("utf-8").splitlines()
+        assert len(lines) == http.get("/api/events").json()["total"]
+
+
 @pytest.mark.parametrize("url, status, message", [
+    ("/api/export?format=xlsx", 400, "unknown export format"),
+    ("/api/export?format=csv&event_country=Kyrgyzstan", 400, "alpha-3"),
+    ("/api/events?event_country=KG", 400, "event_country"),
     ("/api/events/not-an-event", 404, "no event"),
     ("/api/documents/not-a-document", 404, "no document"),
     ("/api/no-such-endpoint", 404, "Not Found"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .query import EVENT_ORDERS  # light: the database driver loads on first use
 
 FORMATS = click.Choice(["table", "csv", "jsonl"])
 
@@ -266,15 +267,19 @@ def _emit(columns, rows, fmt):
         from rich.markup import escape
         from rich.table import Table
 
+        cells = [["" if v is None else " ".join(str(v).split()) for v in row] for row in rows]
         console = Console(highlight=False)
-        if not console.is_terminal:  # piped into a file or pager: don't squeeze to 80 columns
-            console = Console(highlight=False, width=220)
+        piped = not console.is_terminal
+        if piped:  # into a file, grep or a pager: every column whole, however wide the table
+            widths = [max([len(col)] + [len(r[i]) for r in cells]) for i, col in enumerate(columns)]
+            console = Console(highlight=False, width=sum(widths) + 3 * len(columns) + 4)
         table = Table(show_lines=False, highlight=False)
         for col in columns:
             table.add_column(col, overflow="ellipsis", no_wrap=True, min_width=len(col),
-                             max_width=60 if col in ("title", "evidence", "reason", "source") else 24)
-        for row in rows:
-            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+                             max_width=None if piped else
+                             60 if col in ("title", "evidence", "reason", "source") else 24)
+        for row in cells:
+            table.add_row(*(escape(v) for v in row))
         console.print(table)
         click.echo(f"{len(rows)} rows", err=True)
 
@@ -340,6 +345,8 @@ def _event_filters(command):
     options = [
         click.option("--country", help="ISO alpha-3 code(s), comma-separated: source, target or "
                                        "location country."),
+        click.option("--event-country", metavar="ISO3[,ISO3]",
+                     help="Where the event happened: the place's country only (ACLED's country)."),
         click.option("--actor", help="Part of an actor's name or text, or a sector code (GOV, MIL, PRO …)."),
         click.option("--type", "event_type", help="PLOVER event type(s), comma-separated, e.g. PROTEST."),
         click.option("--mode", help="PLOVER mode, e.g. troops."),
@@ -362,14 +369,20 @@ def _actor_label(name, country, sector):
 @click.option("--db", default="chronicle.duckdb", show_default=True)
 @_event_filters
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many events first (with --limit: one page of results).")
+@click.option("--order", type=click.Choice(list(EVENT_ORDERS)), default="date", show_default=True,
+              help="date / -date: oldest / newest first; -articles: most reported; -confidence.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def events(db, country, actor, event_type, mode, since, until, near, text, limit, fmt):
+def events(db, country, event_country, actor, event_type, mode, since, until, near, text, limit,
+           offset, order, fmt):
     """List events (one row per cross-document event, however many reports carry it)."""
     with _open_query(db) as chron:
         try:
             rows = chron.event_records(country=country, actor=actor, type=event_type, mode=mode,
                                        since=since, until=until, near=near, text=text,
-                                       limit=limit)
+                                       limit=limit, offset=offset, order=order,
+                                       event_country=event_country)
         except ValueError as err:
             raise click.UsageError(str(err)) from None
         columns = chron.event_columns()
@@ -433,26 +446,22 @@ def show(doc_id, db, source, fmt):
 @click.option("--all-types", is_flag=True,
               help="acled: also export PLOVER types ACLED does not code, as 'Strategic developments/Other'.")
 @_event_filters
-def export(db, fmt, out, all_types, country, actor, event_type, mode, since, until, near, text):
+def export(db, fmt, out, all_types, country, event_country, actor, event_type, mode, since,
+           until, near, text):
     """Write the cross-document events (one row per event, with its sources) to a file."""
     from .export import ExportError, export as write_export
 
     if not Path(db).exists():
         _fatal(f"no database at {db}; run `chronicle ingest PATH --db {db}` first")
-    filters = dict(country=country, actor=actor, type=event_type, mode=mode, since=since,
-                   until=until, near=near, text=text)
-    ids = None
-    if any(v is not None for v in filters.values()):
-        with _open_query(db) as chron:
-            try:
-                ids = {r["id"] for r in chron.event_records(**filters)}
-            except ValueError as err:
-                raise click.UsageError(str(err)) from None
-    with _open_store(db, read_only=True) as store:
+    filters = dict(country=country, event_country=event_country, actor=actor, type=event_type,
+                   mode=mode, since=since, until=until, near=near, text=text)
+    with _open_query(db) as chron:
         try:
-            n = write_export(store, fmt, out, all_types=all_types, ids=ids)
+            n = write_export(chron, fmt, out, all_types=all_types, **filters)
         except ExportError as err:
             _fatal(str(err))
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
     click.echo(f"wrote {n} events to {out} ({fmt})", err=True)
 
 

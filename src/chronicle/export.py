@@ -9,9 +9,15 @@ PLOVER → ACLED mapping are documented in docs/EXPORTS.md; keep the two in step
 from __future__ import annotations
 
 import csv
+import io
 import json
+import tempfile
 from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+
+from .counts import DEATH, INJURY, count_kind, count_value
 
 FORMATS = ("parquet", "jsonl", "csv", "gdelt", "acled")
 
@@ -23,7 +29,7 @@ EVENT_COLUMNS = [
     "location_name", "location_country", "location_admin1", "lat", "lon", "geonameid",
     "location_feature", "quantity_value", "quantity_approx", "quantity_unit", "quantity_what",
     "num_sources", "num_articles", "first_report", "last_report", "evidence", "doc_id", "url",
-    "sources",
+    "sources", "fatalities", "injuries",
 ]
 
 # GDELT 2.0 event table, in the order of the GDELT 2.0 Event Codebook.
@@ -109,51 +115,170 @@ class ExportError(ValueError):
     """The export cannot be written (bad format, unwritable path)."""
 
 
-def iter_events(store, ids: set[str] | None = None) -> Iterator[dict]:
-    """Every cross-document event of the store (or those whose id is in `ids`) as a flat dict
-    (EVENT_COLUMNS), with `sources` a list of {event_id, doc_id, title, url, path, site,
-    published, evidence, start, end, reason}."""
-    con = store.con
-    sources: dict[str, list[dict]] = {}
-    for (cid, eid, doc_id, reason, title, url, path, site, published, ev_text, ev_start,
-         ev_end) in con.execute(
-            """SELECT m.cluster_id, m.event_id, m.doc_id, m.reason, d.title, d.source_url,
-                      d.source_path, d.site, d.published, e.evidence_text, e.evidence_start,
-                      e.evidence_end
-               FROM cluster_members m JOIN events e ON e.id = m.event_id
-               JOIN documents d ON d.id = m.doc_id
-               ORDER BY m.cluster_id, d.published NULLS LAST, m.event_id""").fetchall():
-        sources.setdefault(cid, []).append(dict(
-            event_id=eid, doc_id=doc_id, title=title, url=url, path=path, site=site,
-            published=published, evidence=ev_text, start=ev_start, end=ev_end, reason=reason))
-    cur = con.execute(
-        """SELECT c.id, c.type, c.mode, c.cameo, c.date, c.date_precision, c.modality,
-                  c.confidence, c.source, c.target, c.location, c.quantity, c.num_sources,
-                  c.num_articles, c.first_report, c.last_report, e.evidence_text, e.doc_id,
-                  d.source_url
-           FROM clusters c JOIN events e ON e.id = c.representative
-           JOIN documents d ON d.id = e.doc_id
-           ORDER BY c.date NULLS LAST, c.id""")
+# Member events of these types can count dead and injured: violence, and protests or coercion
+# that turned violent. A count tied to a THREATEN, ACCUSE or REQUEST ("threatened to kill 100")
+# is of deaths spoken of, not caused.
+_CASUALTY_TYPES = {"ASSAULT", "PROTEST", "COERCE"}
+# Acts not (yet) done: their counts are no one's casualties.
+_UNDONE = {"intended", "hypothetical", "denied"}
+_CONTEXT = 40  # characters of text either side of a count, for "left 15 dead"
+
+
+def iter_events(db, **filters) -> Iterator[dict]:
+    """The cross-document events of a database (a `chronicle.open` handle) matching the event
+    filters of `query.py`, as flat dicts (EVENT_COLUMNS) in date order, each with `sources`,
+    the list of its reports: {event_id, doc_id, title, url, path, site, published, evidence,
+    start, end, reason}. Streams: reports are read alongside the events, not all at once."""
+    ctes, where, params = db.event_scope(**filters)
+    order = "c.date NULLS LAST, c.id"
+    events_sql = f"""{ctes}
+        SELECT c.id, c.type, c.mode, c.cameo, c.date, c.date_precision, c.modality, c.confidence,
+               c.source, c.target, c.location, c.quantity, c.num_sources, c.num_articles,
+               c.first_report, c.last_report, r.evidence_text, r.doc_id, d.source_url
+        FROM clus c LEFT JOIN events r ON r.id = c.representative
+        LEFT JOIN documents d ON d.id = r.doc_id{where}
+        ORDER BY {order}"""
+    # Each report with what its casualty counts need: the event's own count, and every count
+    # in its evidence sentence with a little text either side ("left 15 dead").
+    reports_sql = f"""{ctes}, picked AS (SELECT c.id, c.date FROM clus c{where})
+        SELECT c.id, m.event_id, m.doc_id, m.reason, d.title, d.source_url, d.source_path, d.site,
+               d.published, e.evidence_text, e.evidence_start, e.evidence_end, e.type, e.modality,
+               e.quantity, epoch(d.ingested_at),
+               (SELECT list({{'value': q.value, 'approx': q.approx, 'unit': q.unit,
+                             'what': q.what, 'start': q.start_char,
+                             'text': substr(d.text, q.start_char + 1, q.end_char - q.start_char),
+                             'before': substr(d.text, greatest(q.start_char - {_CONTEXT}, 0) + 1,
+                                              q.start_char - greatest(q.start_char - {_CONTEXT}, 0)),
+                             'after': substr(d.text, q.end_char + 1, {_CONTEXT})}} ORDER BY q.n)
+                FROM quantities q WHERE q.doc_id = e.doc_id AND (
+                    (q.start_char >= e.evidence_start AND q.start_char < e.evidence_end)
+                    OR q.start_char = TRY_CAST(json_extract(e.quantity, '$.start') AS INTEGER)))
+        FROM picked c JOIN members m ON m.cluster_id = c.id JOIN events e ON e.id = m.event_id
+        LEFT JOIN documents d ON d.id = m.doc_id
+        ORDER BY {order}, d.published NULLS LAST, m.event_id"""
+    with db.cursor() as events_cur, db.cursor() as reports_cur:
+        events_cur.execute(events_sql, params)
+        reports_cur.execute(reports_sql, params)
+        pending: list = []
+        reports = _batches(reports_cur)
+        while rows := events_cur.fetchmany(1000):
+            for (cid, typ, mode, cameo, date, prec, modality, conf, src, tgt, loc, qty, n_src,
+                 n_art, first, last, evidence, doc_id, url) in rows:
+                # both queries walk the events in the same order: take this event's reports
+                mine = []
+                while True:
+                    if not pending:
+                        pending = next(reports, [])
+                        if not pending:
+                            break
+                    if pending[0][0] != cid:
+                        break
+                    mine.append(pending.pop(0))
+                src, tgt, loc, qty = (json.loads(x) if x else {} for x in (src, tgt, loc, qty))
+                row = dict(id=cid, type=typ, mode=mode, cameo=cameo, date=date,
+                           date_precision=prec, modality=modality, confidence=conf)
+                for role, actor in (("source", src), ("target", tgt)):
+                    for key in ("text", "name", "country", "sector", "kind"):
+                        row[f"{role}_{key}"] = actor.get(key)
+                deaths, injuries = _casualties(mine)
+                row.update(location_name=loc.get("name"), location_country=loc.get("country"),
+                           location_admin1=loc.get("admin1"), lat=loc.get("lat"),
+                           lon=loc.get("lon"), geonameid=loc.get("geonameid"),
+                           location_feature=loc.get("feature"), quantity_value=qty.get("value"),
+                           quantity_approx=qty.get("approx"), quantity_unit=qty.get("unit"),
+                           quantity_what=qty.get("what"), num_sources=n_src, num_articles=n_art,
+                           first_report=first, last_report=last, evidence=evidence,
+                           doc_id=doc_id, url=url, sources=[_report(r) for r in mine],
+                           fatalities=deaths, injuries=injuries)
+                # not a column: when the event last changed (ACLED's timestamp)
+                row["_ingested"] = max((r[15] for r in mine if r[15] is not None), default=None)
+                yield row
+
+
+def _batches(cur) -> Iterator[list]:
     while rows := cur.fetchmany(1000):
-        for (cid, typ, mode, cameo, date, prec, modality, conf, src, tgt, loc, qty, n_src, n_art,
-             first, last, evidence, doc_id, url) in rows:
-            if ids is not None and cid not in ids:
-                continue
-            src, tgt, loc, qty = (json.loads(x) if x else {} for x in (src, tgt, loc, qty))
-            row = dict(id=cid, type=typ, mode=mode, cameo=cameo, date=date, date_precision=prec,
-                       modality=modality, confidence=conf)
-            for role, actor in (("source", src), ("target", tgt)):
-                for key in ("text", "name", "country", "sector", "kind"):
-                    row[f"{role}_{key}"] = actor.get(key)
-            row.update(location_name=loc.get("name"), location_country=loc.get("country"),
-                       location_admin1=loc.get("admin1"), lat=loc.get("lat"), lon=loc.get("lon"),
-                       geonameid=loc.get("geonameid"), location_feature=loc.get("feature"),
-                       quantity_value=qty.get("value"), quantity_approx=qty.get("approx"),
-                       quantity_unit=qty.get("unit"), quantity_what=qty.get("what"),
-                       num_sources=n_src, num_articles=n_art, first_report=first,
-                       last_report=last, evidence=evidence, doc_id=doc_id, url=url,
-                       sources=sources.get(cid, []))
-            yield row
+        yield list(rows)
+
+
+def _report(r) -> dict:
+    (_, eid, doc_id, reason, title, url, path, site, published, ev_text, ev_start, ev_end,
+     *_rest) = r
+    return dict(event_id=eid, doc_id=doc_id, title=title, url=url, path=path, site=site,
+                published=published, evidence=ev_text, start=ev_start, end=ev_end, reason=reason)
+
+
+def _casualties(reports: list) -> tuple[int | None, int | None]:
+    """(dead, injured) of one event from its reports, None where no report gives the count.
+
+    A report's counts are its event's own count and, for an ASSAULT (one per sentence, see
+    extract), every count of its evidence sentence ("killed 7 and wounded 20"). Within a report
+    the largest of each kind counts (a part, "including 3 children", is never added to its
+    whole); across reports the smallest, ACLED's rule: "the most conservative estimate"."""
+    per_report: dict[str, list[int]] = {DEATH: [], INJURY: []}
+    for r in reports:
+        typ, modality, own, counts = r[12], r[13], r[14], r[16] or []
+        if typ not in _CASUALTY_TYPES or modality in _UNDONE:
+            continue
+        own_start = json.loads(own).get("start") if own else None
+        best: dict[str, int] = {}
+        for q in counts:
+            if typ != "ASSAULT" and q["start"] != own_start:
+                continue  # a protest's or an arrest's sentence may tell of other deaths
+            kind = count_kind(q, q["before"] or "", q["after"] or "")
+            value = count_value(q, q["text"] or "")
+            if kind and value is not None:
+                best[kind] = max(best.get(kind, 0), value)
+        for kind, value in best.items():
+            per_report[kind].append(value)
+    return (min(per_report[DEATH], default=None), min(per_report[INJURY], default=None))
+
+
+def _table(name: str, key: str) -> dict[str, dict]:
+    with resources.files("chronicle.data").joinpath(name).open(encoding="utf-8") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        return {row[key]: row for row in rows}
+
+
+@lru_cache(maxsize=1)
+def _goldstein_table() -> dict[str, float]:
+    return {code: float(row["goldstein"]) for code, row in _table("goldstein.tsv", "cameo").items()}
+
+
+def goldstein(cameo: str | None) -> float | None:
+    """The Goldstein scale score of a CAMEO code (data/goldstein.tsv): the code's own, else its
+    three-digit base code's, else its root's; None for no code."""
+    if not cameo:
+        return None
+    table = _goldstein_table()
+    for code in (cameo, cameo[:3], cameo[:2]):
+        if code in table:
+            return table[code]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _fips_table() -> dict[str, str]:
+    return {a3: row["fips"] for a3, row in _table("fips_codes.tsv", "alpha3").items()}
+
+
+def fips_code(alpha3: str | None, place: str | None = None) -> str:
+    """The FIPS 10-4 code of a country (data/fips_codes.tsv), "" when it has none. Palestine has
+    two: GZ for a place in the Gaza Strip, WE otherwise."""
+    if not alpha3:
+        return ""
+    if alpha3 == "PSE" and place and "gaza" in place.lower():
+        return "GZ"
+    return _fips_table().get(alpha3, "")
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    return {a3: row["region"] for a3, row in _table("acled_regions.tsv", "alpha3").items()}
+
+
+def acled_region(alpha3: str | None) -> str:
+    """ACLED's region of a country (data/acled_regions.tsv), "" when unknown."""
+    return _regions().get(alpha3 or "", "")
 
 
 def _country_name(alpha3: str | None) -> str:
@@ -201,6 +326,7 @@ def to_gdelt(row: dict) -> dict:
     date = row["date"] or ""
     day = date.replace("-", "") if row["date_precision"] == "day" else ""
     cameo = row["cameo"] or ""
+    score = goldstein(cameo)
     out = dict.fromkeys(GDELT_COLUMNS, "")
     out.update(
         GlobalEventID=row["id"], Day=day, MonthYear=date[:7].replace("-", "") if len(date) >= 7 else "",
@@ -210,14 +336,27 @@ def to_gdelt(row: dict) -> dict:
         Actor2Code=_actor_code(row, "target"), Actor2Name=(row["target_name"] or row["target_text"] or ""),
         Actor2CountryCode=row["target_country"] or "", Actor2Type1Code=row["target_sector"] or "",
         IsRootEvent=1, EventCode=cameo, EventBaseCode=cameo[:3], EventRootCode=cameo[:2],
-        QuadClass=_QUAD.get(cameo[:2], ""), NumMentions=len(row["sources"]),
-        NumSources=row["num_sources"], NumArticles=row["num_articles"],
-        SOURCEURL=row["url"] or "", DATEADDED=(row["first_report"] or "").replace("-", ""))
+        QuadClass=_QUAD.get(cameo[:2], ""), GoldsteinScale="" if score is None else score,
+        NumMentions=len(row["sources"]), NumSources=row["num_sources"],
+        NumArticles=row["num_articles"], SOURCEURL=row["url"] or "",
+        DATEADDED=(row["first_report"] or "").replace("-", ""))
     if row["lat"] is not None:
-        geo_type = {"country": 1, "admin": 2, "city": 4, "site": 4}.get(row["location_feature"], 4)
-        # GDELT's geo country codes are FIPS 10-4, which Chronicle does not carry: left empty
-        out.update(ActionGeo_Type=geo_type, ActionGeo_FullName=row["location_name"] or "",
-                   ActionGeo_ADM1Code=row["location_admin1"] or "", ActionGeo_Lat=row["lat"],
+        feature = row["location_feature"]
+        geo_type = {"country": 1, "admin": 2, "city": 4, "site": 4}.get(feature, 4)
+        country = row["location_country"]
+        fips = fips_code(country, " ".join(filter(None, (row["location_name"],
+                                                         row["location_admin1"]))))
+        # GDELT's full name reads "city, region, country"; its ADM1Code is a FIPS code, which
+        # for a country match is the country's own and below that one Chronicle does not carry
+        parts = [row["location_name"]] if feature != "country" else []
+        parts += [row["location_admin1"], _country_name(country)]
+        seen: list[str] = []
+        for part in parts:
+            if part and part not in seen:
+                seen.append(part)
+        out.update(ActionGeo_Type=geo_type, ActionGeo_FullName=", ".join(seen),
+                   ActionGeo_CountryCode=fips,
+                   ActionGeo_ADM1Code=fips if geo_type == 1 else "", ActionGeo_Lat=row["lat"],
                    ActionGeo_Long=row["lon"], ActionGeo_FeatureID=row["geonameid"] or "")
     return out
 
@@ -243,9 +382,7 @@ def to_acled(row: dict, all_types: bool = False) -> dict | None:
                         else (8 if row["target_sector"] else ""))
     if kinds[1] == "Riots" and inter1 == 6:
         inter1 = 5
-    fatalities = ""
-    if row["type"] == "ASSAULT" and row["quantity_what"] in ("killed", "dead", "died"):
-        fatalities = int(row["quantity_value"])
+    ingested = row.get("_ingested")
     out = dict.fromkeys(ACLED_COLUMNS, "")
     out.update(
         event_id_cnty=row["id"], event_date=date, year=date[:4],
@@ -254,7 +391,8 @@ def to_acled(row: dict, all_types: bool = False) -> dict | None:
         actor1=_actor_label(row, "source"), inter1=inter1, actor2=_actor_label(row, "target"),
         inter2=inter2, interaction=f"{inter1}{inter2}" if inter1 != "" and inter2 != "" else "",
         civilian_targeting="Civilian targeting" if kinds[1] == "Violence against civilians" else "",
-        iso=_country_numeric(country), country=_country_name(country),
+        iso=_country_numeric(country), region=acled_region(country),
+        country=_country_name(country),
         admin1=row["location_admin1"] or "", location=row["location_name"] or "",
         latitude=row["lat"] if row["lat"] is not None else "",
         longitude=row["lon"] if row["lon"] is not None else "",
@@ -262,56 +400,143 @@ def to_acled(row: dict, all_types: bool = False) -> dict | None:
             row["location_feature"] or "", ""),
         source="; ".join(sorted({s["site"] or s["url"] or s["path"] or s["doc_id"]
                                  for s in row["sources"]})),
-        notes=row["evidence"] or "", fatalities=fatalities,
+        notes=row["evidence"] or "",
+        # ACLED writes 0 when no report gives a death toll
+        fatalities=row["fatalities"] or 0,
         tags=f"PLOVER {row['type']}" + (f" {row['mode']}" if row["mode"] else "")
-        + (f"; CAMEO {row['cameo']}" if row["cameo"] else ""))
+        + (f"; CAMEO {row['cameo']}" if row["cameo"] else ""),
+        timestamp="" if ingested is None else int(ingested))
     return out
 
 
-def export(store, fmt: str, out: str | Path, *, all_types: bool = False,
-           ids: set[str] | None = None) -> int:
-    """Write the store's cross-document events (only those in `ids` when given) to `out` in
-    `fmt`; returns the number of rows."""
+# --- writing -----------------------------------------------------------------------------------
+
+# What a download is called and sent as, by format.
+MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "jsonl": "application/x-ndjson",
+               "csv": "text/csv; charset=utf-8",
+               "gdelt": "text/tab-separated-values; charset=utf-8",
+               "acled": "text/csv; charset=utf-8"}
+FILE_NAMES = {"parquet": "events.parquet", "jsonl": "events.jsonl", "csv": "events.csv",
+              "gdelt": "events.gdelt.tsv", "acled": "events.acled.csv"}
+_CHUNK = 1 << 16
+
+
+def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _public(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def _text_rows(fmt: str, rows: Iterator[dict], all_types: bool) -> Iterator[str]:
+    """The lines of a text format, header first (CSV quoting where a field needs it)."""
+    if fmt == "jsonl":
+        for row in rows:
+            yield json.dumps(_public(row), ensure_ascii=False) + "\n"
+        return
+    buffer = io.StringIO()
+    columns = {"csv": EVENT_COLUMNS, "gdelt": GDELT_COLUMNS, "acled": ACLED_COLUMNS}[fmt]
+    # GDELT's own files are tab-separated; ours carry a header row so that pandas and
+    # spreadsheets name the columns (`pandas.read_csv(path, sep="\t")`).
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter="\t" if fmt == "gdelt" else ",",
+                            extrasaction="ignore")
+
+    def take() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writeheader()
+    yield take()
+    for row in rows:
+        if fmt == "csv":
+            line = dict(row, sources=json.dumps(row["sources"], ensure_ascii=False))
+        elif fmt == "gdelt":
+            line = to_gdelt(row)
+        else:
+            line = to_acled(row, all_types=all_types)
+            if line is None:
+                continue
+        writer.writerow(line)
+        yield take()
+
+
+def _write_parquet(rows: Iterator[dict], target) -> int:
+    """Row groups of 10,000 events, so memory stays flat however large the export."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema()
+    n = 0
+    with pq.ParquetWriter(target, schema) as writer:
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(_public(row))
+            if len(batch) == 10_000:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                n += len(batch)
+                batch = []
+        if batch or not n:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema) if batch
+                               else schema.empty_table())
+            n += len(batch)
+    return n
+
+
+def stream(db, fmt: str, *, all_types: bool = False, **filters) -> Iterator[bytes]:
+    """The export of the events matching `filters` as chunks of bytes, for a download. Bad
+    formats and filters raise before the first chunk (ExportError, ValueError)."""
+    _check_format(fmt)
+    db.event_scope(**filters)  # refuses bad filters now, not halfway through a response
+    return _stream(db, fmt, all_types, filters)
+
+
+def _stream(db, fmt: str, all_types: bool, filters: dict) -> Iterator[bytes]:
+    if fmt == "parquet":  # a Parquet file ends with its index: it is written whole, then sent
+        with tempfile.TemporaryDirectory(prefix="chronicle-export-") as folder:
+            path = Path(folder) / "events.parquet"
+            _write_parquet(iter_events(db, **filters), str(path))
+            with path.open("rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    yield chunk
+        return
+    pending: list[str] = []
+    size = 0
+    for text in _text_rows(fmt, iter_events(db, **filters), all_types):
+        pending.append(text)
+        size += len(text)
+        if size >= _CHUNK:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending).encode("utf-8")
+
+
+def export(db, fmt: str, out: str | Path, *, all_types: bool = False, **filters) -> int:
+    """Write the events of `db` (a `chronicle.open` handle) matching the event filters of
+    `query.py` to `out` in `fmt`; returns the number of rows. `chronicle export` and
+    `GET /api/export` are this code."""
+    _check_format(fmt)
+    db.event_scope(**filters)
     out = Path(out)
     if out.parent and not out.parent.exists():
         raise ExportError(f"cannot write {out}: folder {out.parent} does not exist")
     tmp = out.with_name(out.name + ".part")  # readers never see a half-written export
     n = 0
     try:
+        rows = iter_events(db, **filters)
         if fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            rows = list(iter_events(store, ids))
-            n = len(rows)
-            table = pa.Table.from_pylist(rows, schema=_arrow_schema()) if rows else \
-                _arrow_schema().empty_table()
-            pq.write_table(table, tmp)
-        elif fmt == "jsonl":
-            with tmp.open("w", encoding="utf-8") as fh:
-                for row in iter_events(store, ids):
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    n += 1
+            n = _write_parquet(rows, str(tmp))
         else:
-            columns = {"csv": EVENT_COLUMNS, "gdelt": GDELT_COLUMNS, "acled": ACLED_COLUMNS}[fmt]
             with tmp.open("w", encoding="utf-8", newline="") as fh:
-                # GDELT's own files are tab-separated; ours carry a header row so that pandas
-                # and spreadsheets name the columns (`pandas.read_csv(path, sep="\t")`).
-                writer = csv.DictWriter(fh, fieldnames=columns,
-                                        delimiter="\t" if fmt == "gdelt" else ",")
-                writer.writeheader()
-                for row in iter_events(store, ids):
-                    if fmt == "csv":
-                        line = dict(row, sources=json.dumps(row["sources"], ensure_ascii=False))
-                    elif fmt == "gdelt":
-                        line = to_gdelt(row)
-                    else:
-                        line = to_acled(row, all_types=all_types)
-                        if line is None:
-                            continue
-                    writer.writerow(line)
+                lines = _text_rows(fmt, rows, all_types)
+                if fmt != "jsonl":
+                    fh.write(next(lines))  # the header is no row
+                for line in lines:
+                    fh.write(line)
                     n += 1
         tmp.replace(out)
     except OSError as err:
@@ -325,7 +550,7 @@ def _arrow_schema():
 
     s, f, i = pa.string(), pa.float64(), pa.int64()
     types = {"confidence": f, "lat": f, "lon": f, "geonameid": i, "quantity_value": f,
-             "num_sources": i, "num_articles": i}
+             "num_sources": i, "num_articles": i, "fatalities": i, "injuries": i}
     source = pa.struct([("event_id", s), ("doc_id", s), ("title", s), ("url", s), ("path", s),
                         ("site", s), ("published", s), ("evidence", s), ("start", i), ("end", i),
                         ("reason", s)])

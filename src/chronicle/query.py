@@ -159,7 +159,7 @@ class Chronicle:
     # --- filters -----------------------------------------------------------------------------
 
     def _where(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
-               near=None, text=None) -> tuple[str, list]:
+               near=None, text=None, event_country=None) -> tuple[str, list]:
         """The WHERE clause (on clusters aliased `c`) and its parameters for the event filters."""
         clauses: list[str] = []
         params: list = []
@@ -169,6 +169,11 @@ class Chronicle:
             clauses.append(f"(c.source_country IN ({marks}) OR c.target_country IN ({marks}) "
                            f"OR json_extract_string(c.location, '$.country') IN ({marks}))")
             params += countries * 3
+        places = _countries(event_country, "event_country")
+        if places:  # where the event happened, as ACLED users filter: the place's country only
+            clauses.append(f"json_extract_string(c.location, '$.country') IN "
+                           f"({', '.join('?' * len(places))})")
+            params += places
         if actor is not None:
             needle = _text(actor, "actor")
             sector = needle.upper()
@@ -222,9 +227,10 @@ class Chronicle:
 
     def event_records(self, country=None, actor=None, type=None, mode=None, since=None,
                       until=None, near=None, text=None, limit=None, offset=0,
-                      order="date") -> list[dict[str, Any]]:
+                      order="date", event_country=None) -> list[dict[str, Any]]:
         """`events()` as a list of plain dicts (what the HTTP API sends)."""
-        where, params = self._where(country, actor, type, mode, since, until, near, text)
+        where, params = self._where(country, actor, type, mode, since, until, near, text,
+                                    event_country)
         if order not in EVENT_ORDERS:
             raise ValueError(f"order must be one of {', '.join(EVENT_ORDERS)}, not {order!r}")
         page, page_params = _page(limit, offset)
@@ -234,20 +240,21 @@ class Chronicle:
         return self._dicts(sql, params + page_params)
 
     def events(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
-               near=None, text=None, limit=None, offset=0, order="date"):
+               near=None, text=None, limit=None, offset=0, order="date", event_country=None):
         """Cross-document events matching every filter given, as a pandas DataFrame.
 
         country: ISO alpha-3 (or a list), matched against the source's, the target's and the
-        location's country. actor: part of an actor's name or text, or a sector code (GOV, MIL …),
-        case-insensitive. type: PLOVER type(s). mode: PLOVER mode. since/until: YYYY[-MM[-DD]],
-        inclusive; partial dates match when their period overlaps. near: (lat, lon, radius_km) or
+        location's country. event_country: the same, matched against where the event happened
+        (the location's country) only. actor: part of an actor's name or text, or a sector code
+        (GOV, MIL …), case-insensitive. type: PLOVER type(s). mode: PLOVER mode. since/until:
+        YYYY[-MM[-DD]], inclusive; partial dates match when their period overlaps. near: (lat, lon, radius_km) or
         "lat,lon,km". text: words in an evidence sentence or a report's title. order: one of
         EVENT_ORDERS.
         """
         import pandas as pd
 
         records = self.event_records(country, actor, type, mode, since, until, near, text, limit,
-                                     offset, order)
+                                     offset, order, event_country)
         cols = self.event_columns()
         return pd.DataFrame.from_records(records, columns=cols)
 
@@ -258,9 +265,22 @@ class Chronicle:
         return cols
 
     def count_events(self, country=None, actor=None, type=None, mode=None, since=None,
-                     until=None, near=None, text=None) -> int:
-        where, params = self._where(country, actor, type, mode, since, until, near, text)
+                     until=None, near=None, text=None, event_country=None) -> int:
+        where, params = self._where(country, actor, type, mode, since, until, near, text,
+                                    event_country)
         return self._rows(f"{self._ctes} SELECT count(*) FROM clus c{where}", params)[1][0][0]
+
+    def event_scope(self, **filters) -> tuple[str, str, list]:
+        """For readers that choose their own columns (the exports): the WITH clause that defines
+        `clus` (the cross-document events) and `members` (their member events), the WHERE clause
+        of the event filters on `clus` aliased `c`, and its parameters. Bad filters raise
+        ValueError here, before anything is read."""
+        where, params = self._where(**filters)
+        return self._ctes, where, params
+
+    def cursor(self):
+        """A context manager giving a DuckDB cursor of its own (for readers that stream)."""
+        return self._cursor()
 
     def event(self, event_id: str) -> dict[str, Any] | None:
         """One cross-document event with every source reporting it, or None when unknown.
@@ -452,7 +472,8 @@ class Chronicle:
                 "documents": self.documents(text=text, limit=limit)}
 
     def overview(self) -> dict[str, Any]:
-        """Counts and the values present, for pickers: types, countries, date range."""
+        """Counts and the values present, for pickers: types, countries (any role), the
+        countries where events happened, date range."""
         ctes = self._ctes
         (docs, events, articles, first, last), = self._rows(
             f"""{ctes} SELECT (SELECT count(*) FROM documents), count(*),
@@ -467,8 +488,14 @@ class Chronicle:
                     FROM clus c)
                 SELECT country, count(DISTINCT id) AS events FROM involved
                 WHERE country IS NOT NULL GROUP BY country ORDER BY events DESC, country""")
+        event_countries = self._dicts(
+            f"""{ctes} SELECT json_extract_string(c.location, '$.country') AS country,
+                       count(*) AS events FROM clus c
+                WHERE json_extract_string(c.location, '$.country') IS NOT NULL
+                GROUP BY 1 ORDER BY events DESC, country""")
         return {"documents": docs, "events": events, "reporting_documents": articles,
-                "first_date": first, "last_date": last, "types": types, "countries": countries}
+                "first_date": first, "last_date": last, "types": types, "countries": countries,
+                "event_countries": event_countries}
 
 
 # --- input checks ------------------------------------------------------------------------------
@@ -493,11 +520,11 @@ def _as_list(value) -> list:
     raise ValueError(f"expected a string or a list, not {value!r}")
 
 
-def _countries(value) -> list[str]:
+def _countries(value, name: str = "country") -> list[str]:
     codes = _as_list(value)
     for code in codes:
         if not isinstance(code, str) or not _ISO3_RE.match(code):
-            raise ValueError(f"country must be an ISO 3166 alpha-3 code such as KAZ, not {code!r}")
+            raise ValueError(f"{name} must be an ISO 3166 alpha-3 code such as KAZ, not {code!r}")
     return [c.upper() for c in codes]
 
 

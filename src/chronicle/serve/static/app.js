@@ -8,7 +8,7 @@
   const SVGNS = "http://www.w3.org/2000/svg";
   const PAGE_SIZE = 50;
   const NEAR_KM = 25;
-  const FILTER_KEYS = ["country", "type", "since", "until", "text", "near"];
+  const FILTER_KEYS = ["country", "event_country", "type", "since", "until", "text", "near"];
   const TYPE_COLOURS = {
     AGREE: "#1b9e77", CONSULT: "#66a61e", SUPPORT: "#2ca02c", CONCEDE: "#a6d854",
     COOPERATE: "#17becf", AID: "#377eb8", RETREAT: "#8da0cb", REQUEST: "#984ea3",
@@ -126,27 +126,41 @@
     return typeof url === "string" && /^https?:\/\//i.test(url);
   }
 
-  // --- filters (kept in the address bar's query, so a view can be bookmarked) ----------------
+  // --- filters and page (kept in the address bar's query, so a view can be linked) ----------
 
   function readFiltersFromUrl() {
     const params = new URLSearchParams(window.location.search);
     const filters = {};
     for (const key of FILTER_KEYS) if (params.get(key)) filters[key] = params.get(key);
+    const offset = parseInt(params.get("offset") || "0", 10);
+    state.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
     return filters;
   }
 
   function writeFiltersToUrl() {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(state.filters)) if (value) params.set(key, value);
+    if (state.offset > 0) params.set("offset", state.offset);
     const search = params.toString() ? "?" + params : "";
     history.replaceState(null, "", window.location.pathname + search + window.location.hash);
+  }
+
+  // The download menu offers the events of the current filters, in each export format.
+  function updateDownloads() {
+    for (const link of document.querySelectorAll("#download a[data-format]")) {
+      const params = new URLSearchParams({ format: link.getAttribute("data-format") });
+      for (const [key, value] of Object.entries(state.filters)) if (value) params.set(key, value);
+      link.setAttribute("href", "/api/export?" + params);
+    }
   }
 
   function fillForm() {
     const f = state.filters;
     ensureOption($("f-country"), f.country);
+    ensureOption($("f-event-country"), f.event_country);
     ensureOption($("f-type"), f.type);
     $("f-country").value = f.country || "";
+    $("f-event-country").value = f.event_country || "";
     $("f-type").value = f.type || "";
     $("f-since").value = f.since || "";
     $("f-until").value = f.until || "";
@@ -171,7 +185,8 @@
 
   function formFilters() {
     const filters = {
-      country: $("f-country").value, type: $("f-type").value, since: $("f-since").value,
+      country: $("f-country").value, event_country: $("f-event-country").value,
+      type: $("f-type").value, since: $("f-since").value,
       until: $("f-until").value, text: $("f-text").value.trim(), near: state.filters.near,
     };
     for (const key of Object.keys(filters)) if (!filters[key]) delete filters[key];
@@ -182,6 +197,13 @@
     state.offset = 0;
     writeFiltersToUrl();
     fillForm();
+    updateDownloads();
+    refresh();
+  }
+
+  function goToOffset(offset) {
+    state.offset = Math.max(0, offset);
+    writeFiltersToUrl();
     refresh();
   }
 
@@ -198,6 +220,10 @@
     const country = $("f-country");
     for (const c of overview.countries) {
       country.appendChild(el("option", { value: c.country, text: c.country + " (" + c.events + ")" }));
+    }
+    const where = $("f-event-country");
+    for (const c of overview.event_countries || []) {
+      where.appendChild(el("option", { value: c.country, text: c.country + " (" + c.events + ")" }));
     }
     const type = $("f-type");
     for (const t of overview.types) {
@@ -217,6 +243,12 @@
         api("/api/places", params),
       ]);
       state.total = page.total;
+      if (page.total && state.offset >= page.total) {  // a linked page past the end: go to the last
+        goToOffset(Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+        return;
+      }
+      $("download-note").textContent = page.total === 1 ? "The 1 event matching these filters"
+        : "The " + page.total + " events matching these filters";
       renderTable(page);
       markSelectedRow();
       renderTimeline(timeline.days);
@@ -232,13 +264,13 @@
     const body = clear($("events-body"));
     for (const row of page.events) {
       const tr = el("tr", { "data-id": row.id, tabindex: "0", class: "clickable" },
-        el("td", { class: "nowrap", text: row.date || "–" }),
-        el("td", {}, typeBadge(row.type, row.mode)),
-        el("td", { text: flatActor(row, "source") }),
-        el("td", { text: flatActor(row, "target") }),
-        el("td", { text: row.location_name ? row.location_name + (row.location_country ? " (" + row.location_country + ")" : "") : "–" }),
-        el("td", { class: "num", text: row.num_articles }),
-        el("td", { class: "num", text: row.confidence === null ? "–" : row.confidence.toFixed(2) }),
+        el("td", { class: "nowrap", "data-label": "Date", text: row.date || "–" }),
+        el("td", { "data-label": "Type" }, typeBadge(row.type, row.mode)),
+        el("td", { "data-label": "Source", text: flatActor(row, "source") }),
+        el("td", { "data-label": "Target", text: flatActor(row, "target") }),
+        el("td", { "data-label": "Place", text: row.location_name ? row.location_name + (row.location_country ? " (" + row.location_country + ")" : "") : "–" }),
+        el("td", { class: "num", "data-label": "Reports", text: row.num_articles }),
+        el("td", { class: "num", "data-label": "Confidence", text: row.confidence === null ? "–" : row.confidence.toFixed(2) }),
         el("td", { class: "evidence", title: shorten(row.evidence, 1000) },
           el("div", { class: "clamp", text: shorten(row.evidence, 300) })));
       const open = () => { window.location.hash = "event/" + encodeURIComponent(row.id); };
@@ -637,11 +669,11 @@
       applyFilters();
     });
     $("f-reset").addEventListener("click", () => { state.filters = {}; state.nearName = null; applyFilters(); });
-    for (const id of ["f-country", "f-type"]) {
+    for (const id of ["f-country", "f-event-country", "f-type"]) {
       $(id).addEventListener("change", () => { state.filters = Object.assign(formFilters(), { near: state.filters.near }); if (!state.filters.near) delete state.filters.near; applyFilters(); });
     }
-    $("prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); refresh(); });
-    $("next").addEventListener("click", () => { state.offset += PAGE_SIZE; refresh(); });
+    $("prev").addEventListener("click", () => goToOffset(state.offset - PAGE_SIZE));
+    $("next").addEventListener("click", () => goToOffset(state.offset + PAGE_SIZE));
     $("close-detail").addEventListener("click", (e) => {
       e.preventDefault();
       history.pushState(null, "", window.location.pathname + window.location.search);
@@ -660,6 +692,7 @@
       showStatus(error.message, true);
     }
     fillForm();
+    updateDownloads();
     await refresh();
     route();
     document.body.setAttribute("data-ready", "true");
