@@ -442,3 +442,17 @@ def test_an_act_is_never_aimed_at_its_own_doer():
     doc = code("President Barack Obama spoke in Nairobi. "
                "The executive order that President Obama plans to sign on Friday would lift sanctions.")
     assert all(ev.target is None or ev.target.name != "Barack Obama" for ev in doc.events)
+
+
+def test_an_act_told_again_in_passing_is_kept_as_a_mention_of_its_first_telling():
+    from chronicle.extract import _retellings
+    from chronicle.record import Event, Evidence
+
+    ev = Evidence(text="x", start=0, end=1)
+    told = Event(id="", type="PROTEST", date="2022-01-01", evidence=ev)
+    again = Event(id="", type="PROTEST", date="2022-01-01", evidence=ev)
+    other_day = Event(id="", type="PROTEST", date="2022-01-03", evidence=ev)
+    first_told: dict = {}
+    kept = _retellings([told, again, other_day], {id(again), id(other_day)}, first_told)
+    assert kept == [told, again, other_day]  # nothing is dropped
+    assert first_told == {id(again): told}   # only the same act on the same day is a retelling

@@ -88,3 +88,29 @@ def test_a_batch_writes_the_same_rows_as_one_document_at_a_time(tmp_path):
         assert batch.counts() == one.counts()
         for doc in docs:
             assert batch.get_document(doc.id) == one.get_document(doc.id) == doc
+
+
+def test_a_retelling_keeps_the_id_of_the_event_it_tells_again(store):
+    doc = full_document()
+    first = doc.events[0]
+    again = first.__class__(**{f: getattr(first, f) for f in first.__struct_fields__})
+    again.id, again.mention_of = first.id + "-again", first.id
+    doc.events = [first, again]
+    store.write_document(doc)
+    loaded = store.get_document(doc.id)
+    assert [e.mention_of for e in loaded.events] == [None, first.id]
+
+
+def test_a_store_made_before_mentions_opens_read_only_and_gains_the_column_when_written(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        s.write_document(full_document())
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE events DROP COLUMN mention_of")
+    con.close()
+    with Store(path, read_only=True) as s:
+        assert all(e.mention_of is None for e in s.get_document(full_document().id).events)
+    with Store(path) as s:  # opened for writing: migrated
+        assert s.get_document(full_document().id).events

@@ -40,7 +40,10 @@ _DDL = [
         source JSON, target JSON, source_country VARCHAR, target_country VARCHAR,
         date VARCHAR, date_precision VARCHAR, location JSON, location_name VARCHAR,
         lat DOUBLE, lon DOUBLE, quantity JSON, modality VARCHAR, confidence DOUBLE,
-        evidence_text VARCHAR, evidence_start INTEGER, evidence_end INTEGER)""",
+        evidence_text VARCHAR, evidence_start INTEGER, evidence_end INTEGER,
+        mention_of VARCHAR)""",
+    # stores made before events kept their retellings (Event.mention_of) gain the column
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS mention_of VARCHAR",
     """CREATE TABLE IF NOT EXISTS quotes (
         doc_id VARCHAR, n INTEGER, text VARCHAR, start_char INTEGER, end_char INTEGER,
         speaker JSON, PRIMARY KEY (doc_id, n))""",
@@ -142,6 +145,11 @@ class Store:
             con.execute("ROLLBACK")
             raise
 
+    def _mention_column(self) -> str:
+        """`mention_of`, or NULL in a store written before events kept their retellings and
+        opened read-only (so not migrated)."""
+        return "mention_of" if len(self._column_types("events")) > 21 else "NULL"
+
     def _column_types(self, table: str) -> list[str]:
         """The SQL types of `table`'s columns, in order (read once from the catalog)."""
         types = self._types.get(table)
@@ -219,11 +227,12 @@ class Store:
             Event(id=eid, type=typ, mode=mode, cameo=cameo, source=_load(src, "Actor"),
                   target=_load(tgt, "Actor"), date=date, date_precision=prec,
                   location=_load(loc, "Place"), quantity=_load(qty, "Quantity"), modality=modal,
-                  confidence=conf, evidence=Evidence(text=et, start=es, end=ee))
-            for (eid, typ, mode, cameo, src, tgt, date, prec, loc, qty, modal, conf, et, es, ee)
+                  confidence=conf, evidence=Evidence(text=et, start=es, end=ee), mention_of=mof)
+            for (eid, typ, mode, cameo, src, tgt, date, prec, loc, qty, modal, conf, et, es, ee, mof)
             in self.con.execute(
-                """SELECT id, type, mode, cameo, source, target, date, date_precision, location,
-                          quantity, modality, confidence, evidence_text, evidence_start, evidence_end
+                f"""SELECT id, type, mode, cameo, source, target, date, date_precision, location,
+                          quantity, modality, confidence, evidence_text, evidence_start, evidence_end,
+                          {self._mention_column()}
                    FROM events WHERE doc_id = ? ORDER BY evidence_start, id""", [did]).fetchall()]
         return doc
 
@@ -244,7 +253,7 @@ def _add_rows(rows: dict[str, list[tuple]], doc: Document, now: datetime) -> Non
          ev.date, ev.date_precision, _json(ev.location), ev.location.name if ev.location else None,
          ev.location.lat if ev.location else None, ev.location.lon if ev.location else None,
          _json(ev.quantity), ev.modality, ev.confidence, ev.evidence.text, ev.evidence.start,
-         ev.evidence.end)
+         ev.evidence.end, ev.mention_of)
         for ev in doc.events)
     rows["quotes"].extend(
         (doc.id, n, q.text, q.start, q.end, _json(q.speaker)) for n, q in enumerate(doc.quotes))
