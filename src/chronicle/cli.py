@@ -465,7 +465,8 @@ def export(db, fmt, out, all_types, country, event_country, actor, event_type, m
     click.echo(f"wrote {n} events to {out} ({fmt})", err=True)
 
 
-GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews"}
+GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews",
+            "actors": "actors"}
 
 
 @cli.command(name="eval")
