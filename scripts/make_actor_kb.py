@@ -111,8 +111,10 @@ class Translator:
                 country = head
             elif head in OUR_SECTORS or head in SECTOR_MAP:
                 rest = code  # an agent code: "GOVMED"
-        for i in range(0, len(rest) - 2, 3):
-            part = rest[i:i + 3]
+        parts = [rest[i:i + 3] for i in range(0, len(rest) - 2, 3)]
+        if len(parts) > 1 and parts[0] == "GOV" and parts[1] in ("LEG", "JUD", "MIL", "COP", "SPY"):
+            parts = parts[1:]  # "USAGOVLEG": the legislature, a branch of government
+        for part in parts:
             mapped = part if part in OUR_SECTORS else SECTOR_MAP.get(part, "REL" if part in RELIGIONS else None)
             if mapped is not None and sector in (None, "INS") and not (sector == "INS" and mapped == "REL"):
                 if sector is None or kind != "igo":
@@ -308,10 +310,13 @@ def compile_rows(reference: Path) -> tuple[list[tuple], list[str]]:
         if not translated:
             continue
         primary_key = kb_key(phrases[0])
-        bare = len(translated) == 1 and translated[0][0][1] is None and translated[0][0][0]
+        # a country's own record: codes without a sector, dated when its state changed
+        # ("[USRBLR <910825]", "[BLR >911221]"); the code valid last is the country
+        bare = all(t[1] is None and t[0] for t, _, _ in translated) and max(
+            translated, key=lambda x: (not x[2], x[2], x[1]))[0][0]
         words = set(primary_key.split())
         if bare:
-            country = translated[0][0][0]
+            country = bare
             for phrase in phrases:
                 key = kb_key(phrase)
                 if key in info.capitals and info.capitals[key] == country:

@@ -226,14 +226,18 @@ def _is_word(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _spelling(word: str) -> tuple[str, str, str] | None:
+def _spelling(word: str, sentence_start: bool = False) -> tuple[str, str, str] | None:
     """(alpha3, how, the form it was taken for) for a capitalised word that is a country name,
     demonym or capital the knowledge base knows, or a near-miss of one in our table: one edit
     (insertion, deletion, substitution or swap of neighbours) for words of 6-8 letters, two from
-    9. Ordinary English words never match, and the first letter must agree."""
+    9; the first letter must agree. Ordinary words never match: not an English adjective, verb
+    or adverb, nor — at the start of a sentence, where any word is capitalised — a noun."""
     from .actorbase import lookup
 
-    if len(word) < 4 or not word[:1].isupper() or not word.isalpha() or _is_word(word):
+    if len(word) < 4 or not word[:1].isupper() or not word.isalpha():
+        return None
+    low = word.lower()
+    if low in _english_words() or (sentence_start and _is_word(word)):
         return None
     fact = lookup(word, kinds={"country", "demonym", "capital"})
     if fact is not None and fact.country:
@@ -242,7 +246,6 @@ def _spelling(word: str) -> tuple[str, str, str] | None:
     if len(word) < 6:
         return None
     budget = 1 if len(word) < 9 else 2
-    low = word.lower()
     best = None
     for surface, (code, how) in _spelling_index().get(low[0], ()):
         if abs(len(surface) - len(low)) > budget or how == "seats":
@@ -279,9 +282,10 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
 
 
 def _country_spelling(tok, i: int) -> Match | None:
-    if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY") or tok.pos_ not in ("PROPN", "ADJ", "NOUN"):
-        return None
-    found = _spelling(tok.text)
+    if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY", "PERSON") \
+            or tok.pos_ not in ("PROPN", "ADJ", "NOUN"):
+        return None  # never inside a person's name: "Nicolas Maduro" is not Majuro
+    found = _spelling(tok.text, tok.is_sent_start or tok.i == 0)
     if found is None:
         return None
     code, how, _ = found
@@ -376,6 +380,14 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
                 actor.country = _place_country(doc, tokens, head, note, matches)
             return actor
     igo = next((m for m in matches if m.what == "igo"), None)
+    if igo is None:
+        # names with a preposition in them, which the phrase's core leaves out: "Doctors
+        # Without Borders", "the Committee to Protect Journalists"
+        whole = [t.i for t in head.subtree if t.dep_ not in ("relcl", "acl")]
+        igo = next((m for m in scan(doc, whole) if m.what == "igo" and m.start <= head.i < m.end
+                    and m.end - m.start > 1), None)
+        if igo is not None:
+            matches = [m for m in matches if not (igo.start <= m.start < igo.end)] + [igo]
     # "NATO-member Norway": a country heading the phrase is the actor; the IGO only describes it
     head_is_a_country = any(m.what == "country" and m.start <= head.i < m.end
                             and m.value[1] != "demonyms" for m in matches)
@@ -402,12 +414,24 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
         role = roles[-1]
     if role is not None:
         sector, kind, country = role.value
+        period = _period(_surface(doc, role.start, role.end), date)
+        if period is not None:
+            note(f"dated organisations (data/actor_periods.tsv): {period[2]}")
+            country, sector = period[0], period[1]
         actor.sector = sector
         note(f"actor roles (data/actor_roles.tsv): {_surface(doc, role.start, role.end)!r} → {sector}")
         if actor.kind != "person":
             actor.kind = kind if kind in ("person", "group", "state", "igo", "ngo") else "unknown"
         if country:
             actor.country = country
+        else:
+            # a named organisation elsewhere in the phrase says whose: "the Likud party",
+            # "Houthi rebels", "M23 fighters"
+            named = next((m for m in roles if m.value[2] and m is not role), None)
+            if named is not None:
+                actor.country = named.value[2]
+                note(f"actor roles (data/actor_roles.tsv): {_surface(doc, named.start, named.end)!r}"
+                     f" → {actor.country}")
     elif head.pos_ == "NOUN" and not head.ent_type_:
         agent = _agent_noun(doc, head, tokens)
         if agent is not None:
@@ -423,8 +447,8 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
         span_text, parent, sector = breakaway
         note(f"breakaway territories (data/breakaways.tsv): {span_text!r} → {parent}")
         actor.country = parent
-        if actor.sector in (None, "GOV", "MIL", "COP", "LEG"):
-            actor.sector = sector
+        if actor.sector in (None, "GOV", "MIL", "COP", "LEG", "CVL"):
+            actor.sector = sector  # "the Donetsk People's Republic": not its people
         if actor.kind == "unknown":
             actor.kind = "group"
         return actor
@@ -433,6 +457,12 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
         # prefer the country term closest before the head ("Kazakh President X", "Russian troops")
         before = [m for m in countries if m.end <= head.i + 1]
         chosen = (before[-1] if before else countries[0])
+        while chosen.value[1] == "demonyms" and chosen.start < head.i:
+            # "Bosnian Serb leaders", "Iraqi Kurdish officials": a people of a country
+            earlier = next((m for m in countries if m.end == chosen.start), None)
+            if earlier is None:
+                break
+            chosen = earlier
         actor.country = chosen.value[0]
         note(f"countries table (data/countries.tsv, {chosen.value[1]}): "
              f"{_surface(doc, chosen.start, chosen.end)!r} → {actor.country}")
@@ -453,6 +483,9 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
         # "President Yoweri Museveni", "Putin": a leader the text does not place; the fact
         # valid on the coding date first ("Kaja Kallas" was Estonia's, then the EU's)
         fact = _person_fact(actor.name, date, titled=role is not None)
+        in_name = [m for m in countries if _surface(doc, m.start, m.end) in actor.name]
+        if fact is not None and in_name and len(in_name) == len(countries):
+            actor.country = None  # "Giorgia Meloni" is no Georgian: the name's words are not a country
         if fact is not None and (actor.country is None or fact.source == "leaders"
                                  and fact.country == actor.country or actor.sector is None):
             note(f"{_source_name(fact)}: {actor.name!r} → {_fact_line(fact)}")
@@ -466,6 +499,17 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
                 note(f"leaders table (data/leaders.tsv): surname of {actor.name!r} → {known[0]}")
                 actor.country = known[0]
                 actor.sector = actor.sector or known[1]
+    if actor.country is None and actor.kind != "person":
+        # a named body modifying the head: "Hamas militants", "Houthi rebels" are its people
+        for tok in (doc[i] for i in tokens if i != head.i and doc[i].pos_ == "PROPN"
+                    and doc[i].dep_ in ("compound", "amod", "nmod") and not _aligned_with(doc, i)):
+            fact = _named_modifier(tok)
+            if fact is not None and fact.country:
+                note(f"{_source_name(fact)}: {tok.text!r} → {_fact_line(fact)}")
+                actor.country = fact.country
+                if actor.sector in (None, "REB", "INS") and fact.sector:
+                    actor.sector = fact.sector  # "Islamic State militants" are the group's kind
+                break
     if actor.country is None and (actor.sector or actor.kind == "person") and actor.sector != "IGO":
         actor.country = _place_country(doc, tokens, head, note, matches)
     if actor.kind == "unknown" and head.ent_type_ == "ORG":
@@ -494,13 +538,6 @@ def _place_country(doc, tokens, head, note, matches) -> str | None:
                  f" → {origin[0].value[0]}")
             return origin[0].value[0]
         places += [t for t in prep.subtree if t.dep_ == "pobj" or t.dep_ == "compound"]
-    # a named body modifying the head: "Hamas militants", "Houthi rebels" are that body's people
-    for tok in (doc[i] for i in tokens if i != head.i and doc[i].pos_ == "PROPN"
-                and doc[i].dep_ in ("compound", "amod", "nmod") and not _aligned_with(doc, i)):
-        fact = _named_modifier(tok)
-        if fact is not None and fact.country:
-            note(f"{_source_name(fact)}: {tok.text!r} → {fact.country}")
-            return fact.country
     seen = set()
     for tok in places:
         if tok.pos_ != "PROPN" or tok.i in seen or _aligned_with(doc, tok.i):
@@ -596,7 +633,7 @@ def _named_body(doc, tokens, head, roles_at, date):
             if all(t.i in roles_at for t in span):
                 continue  # a role phrase our table knows ("Riot police") is coded as a role
             fact = lookup(span.text, date, kinds=_NAMED_KINDS)
-            if fact is not None and (fact.country or fact.sector):
+            if fact is not None and fact.sector:
                 return span.text, fact
     return None
 
@@ -615,6 +652,26 @@ def _agent_noun(doc, head, tokens):
         fact = lookup(text, kinds={"agent"})
         if fact is not None and fact.sector:
             return text, fact
+    return None
+
+
+@lru_cache(maxsize=1)
+def _periods() -> dict[str, list[tuple[str, str, str, str, str]]]:
+    table: dict[str, list] = {}
+    for row in _rows("actor_periods.tsv"):
+        table.setdefault(row["pattern"].lower(), []).append(
+            (row["country"], row["sector"], row["from"], row["to"], row["note"]))
+    return table
+
+
+def _period(pattern: str, date: str | None) -> tuple[str, str, str] | None:
+    """(country, sector, why) of an organisation whose code changed, on `date`."""
+    if not date:
+        return None
+    day = date[:10]
+    for country, sector, start, end, why in _periods().get(pattern.lower(), ()):
+        if (not start or day >= start[:len(day)]) and (not end or day <= end[:len(day)]):
+            return country, sector, f"{pattern} from {start or '…'}: {why}"
     return None
 
 
@@ -776,15 +833,15 @@ class ActorCoding:
                 "sector": self.actor.sector, "kind": self.actor.kind, "matched": self.matched}
 
 
-def _head_of(doc):
-    """The token heading a phrase parsed on its own: the root of its first sentence, or — when
-    the parser made a verb of it ("Hamas militants") — the last noun of the first noun chunk."""
-    sent = next(iter(doc.sents))
-    root = sent.root
-    if root.pos_ in ("NOUN", "PROPN", "PRON", "ADJ", "NUM", "X"):
-        return root
-    chunk = next(iter(doc.noun_chunks), None)
-    return chunk.root if chunk is not None else root
+def _head_of(doc, start: int = 0, end: int | None = None):
+    """The token heading the phrase at characters start:end of `doc`."""
+    span = doc.char_span(start, len(doc.text) if end is None else end, alignment_mode="expand")
+    return span.root if span is not None else next(iter(doc.sents)).root
+
+
+# The phrase is read inside a sentence, as the subject of a verb of saying: alone, the parser
+# makes verbs of nouns ("Nairobi police" → "police" a verb) and the recogniser has no context.
+_FRAME = ("On Monday, ", " said.")
 
 
 def code_actor(phrase: str, date: str | None = None) -> ActorCoding:
@@ -803,15 +860,15 @@ def code_actor(phrase: str, date: str | None = None) -> ActorCoding:
         raise ValueError(f"bad date {date!r}: write it YYYY-MM-DD, YYYY-MM or YYYY")
     nlp = load_pipeline()
     readings = [phrase]
-    if phrase.isupper() and len(phrase) > 5:
+    if phrase.isupper() and any(c.isalpha() for c in phrase):
         # names in capitals are misread by the recogniser: read the title-cased form as well
         readings.append(phrase.title())
     best = None
     for text in readings:
-        doc = nlp(text)
+        doc = nlp(_FRAME[0] + text + _FRAME[1])
         doc.user_data["chronicle.date"] = date
         why: list[str] = []
-        actor = code_span(doc, _head_of(doc), why)
+        actor = code_span(doc, _head_of(doc, len(_FRAME[0]), len(_FRAME[0]) + len(text)), why)
         actor.text = phrase
         score = (actor.country is not None) + (actor.sector is not None)
         if best is None or score > best[0]:
