@@ -18,8 +18,9 @@ from .record import Actor
 
 # Sectors whose members act inside their own country: an unqualified "police" in a report about
 # Almaty is Kazakh police. Used to fill a missing country from where the event happened.
+# Not insurgents: jihadists and foreign fighters are not of the country they fight in (issue 15).
 DOMESTIC_SECTORS = {"GOV", "MIL", "COP", "JUD", "LEG", "PTY", "OPP", "PRO", "CVL", "LAB", "EDU",
-                    "MED", "BUS", "REL", "HLH", "CRM", "REB", "INS", "REF"}
+                    "MED", "BUS", "REL", "HLH", "CRM", "REB", "REF"}
 _TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "madam", "mme", "m."}
 _AGE = re.compile(r"\b(\d{2})-year-old\b")
 
@@ -282,8 +283,10 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
 
 
 def _country_spelling(tok, i: int) -> Match | None:
-    if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY", "PERSON") \
-            or tok.pos_ not in ("PROPN", "ADJ", "NOUN"):
+    if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY") or tok.pos_ not in ("PROPN", "ADJ", "NOUN"):
+        return None
+    if tok.ent_type_ == "PERSON" and (not (tok.ent_iob_ == "B" and (i + 1 >= len(tok.doc) or tok.doc[i + 1].ent_iob_ != "I"))
+                                      or _person_fact(tok.text, None, titled=True) is not None):
         return None  # never inside a person's name: "Nicolas Maduro" is not Majuro
     found = _spelling(tok.text, tok.is_sent_start or tok.i == 0)
     if found is None:
@@ -351,8 +354,14 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
     date = coding_date(doc)
     roles_at = {k for m in matches if m.what == "role" for k in range(m.start, m.end)}
     # a "person" the model found inside a role phrase ("Riot police") is not a name
-    persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= lo and e.end <= hi
-               and not any(k in roles_at for k in range(e.start, e.end))]
+    # (or one the parse split: "Bashar al-Assad" whose head is "al"); nor a country misspelt
+    # in a way the recogniser took for a name ("Venezeula")
+    countries_at = {k for m in matches if m.what == "country" and m.value[1] != "demonyms"
+                    for k in range(m.start, m.end)}
+    persons = [e for e in doc.ents if e.label_ == "PERSON"
+               and ((e.start >= lo and e.end <= hi) or e.start <= head.i < e.end)
+               and not any(k in roles_at for k in range(e.start, e.end))
+               and not all(k in countries_at for k in range(e.start, e.end))]
     if persons:
         actor.name = persons[0].text
         actor.kind = "person"

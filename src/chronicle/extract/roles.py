@@ -335,9 +335,27 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
     if partner is not None:
         target = partner
     source, target = (_counted(t) or t if t is not None else None for t in (source, target))
-    if source is not None and not _can_be_party(source):
+    if source is not None and (not _can_be_party(source) or _only_a_place(source)):
         source = None
     return source, target
+
+
+def _only_a_place(tok) -> bool:
+    """Whether a subject is a place that cannot act: a city, region or site ("Almaty saw new
+    protests", "Kirkuk erupted") — not a country, capital or seat of government, which stand
+    for its state ("Moscow said"), nor a place heading an actor phrase ("Almaty police")."""
+    if tok.ent_type_ not in _PLACE_LABELS or tok.pos_ != "PROPN":
+        return False
+    if any(c.dep_ == "compound" and c.i > tok.i for c in tok.children):
+        return False
+    from ..actors import lexicon
+
+    if lexicon().countries.get(tok.text) is not None:
+        return False
+    from ..actors import code_span
+
+    actor = code_span(tok.doc, tok)
+    return actor.sector is None and actor.kind not in ("person", "igo", "ngo") and actor.name is None
 
 
 _RECIPROCAL_TYPES = {"CONSULT", "COOPERATE"}
@@ -608,3 +626,21 @@ def _according_to(tok) -> bool:
     sent = tok.sent
     return any(t.lower_ == "according" and t.i + 1 < len(t.doc) and t.nbor(1).lower_ == "to"
                for t in sent)
+
+
+# Acts only a state does, by the branch that does them: arrests and detentions by its police,
+# shutting down the internet, curfews and states of emergency by its government.
+_STATE_ACTS = {"arrest": "COP", "censor": "GOV", "curfew": "GOV"}
+
+
+def implied_state_agent(event_type: str, mode: str | None, tok, location):
+    """(country, sector) of the state that did an act only a state does, when the sentence names
+    no doer ("more than 3,800 have been arrested", "despite the internet shutdown"): the state
+    where the act took place. None when the text does not support it: the act names its agent
+    (a "by" phrase or a possessor), or the place has no country."""
+    if event_type != "COERCE" or mode not in _STATE_ACTS or location is None or not location.country:
+        return None
+    for child in tok.children:
+        if child.dep_ in ("agent", "poss") or (child.dep_ == "prep" and child.lower_ == "by"):
+            return None  # the text names who did it, even if we could not code it
+    return location.country, _STATE_ACTS[mode]
