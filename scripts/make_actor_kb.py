@@ -436,6 +436,7 @@ def compile_rows(reference: Path) -> tuple[list[tuple], list[str]]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=ROOT.parent / "shared" / "reference" / "actors")
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write (default: the package's table)")
     args = parser.parse_args(argv)
     if not (args.reference / "phoenix").is_dir():
         print(f"no Phoenix dictionaries in {args.reference}: pass --reference", file=sys.stderr)
@@ -452,8 +453,8 @@ def main(argv=None) -> int:
     for row in rows:
         buf.write("\t".join(row) + "\n")
     # mtime 0: the same inputs give the same bytes
-    OUT.write_bytes(gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=9, mtime=0))
-    print(f"{OUT.relative_to(ROOT)}: {len(rows)} rows, {OUT.stat().st_size / 1e6:.2f} MB")
+    args.out.write_bytes(gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=9, mtime=0))
+    print(f"{args.out}: {len(rows)} rows, {args.out.stat().st_size / 1e6:.2f} MB")
     return 0
 
 

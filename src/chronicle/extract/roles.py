@@ -334,18 +334,56 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
     partner = _reciprocal_partner(source, target, event_type)
     if partner is not None:
         target = partner
+    if target is None and event_type == "RETREAT" and tok.pos_ == "VERB":
+        target = _country_moved_between(tok, event_type)  # "withdrew from Chad": Chad's concern
+    if target is not None and _own_forces(target):
+        # "withdraw its troops from Lebanon", "offered its troops to Lebanon": the forces are
+        # what is moved; whom it concerns is the country they leave or are sent to
+        target = _country_moved_between(tok, event_type)
     source, target = (_counted(t) or t if t is not None else None for t in (source, target))
     if source is not None and (not _can_be_party(source) or _only_a_place(source)):
         source = None
     return source, target
 
 
+_OWN = {"its", "their", "his", "her", "our"}
+
+
+def _own_forces(tok) -> bool:
+    """Whether a phrase is the actor's own forces or people ("its troops", "their peacekeeping
+    force"), named by a possessive pronoun."""
+    return any(c.dep_ == "poss" and c.lower_ in _OWN for c in tok.children) and _is_force(tok)
+
+
+def _country_moved_between(tok, event_type: str):
+    """The country forces are taken from (a withdrawal) or sent to (an offer, a deployment)."""
+    preps = ("from", "out") if event_type in ("RETREAT", "SANCTION") else ("to", "into")
+    verb = tok if tok.pos_ == "VERB" else tok.head
+    for child in list(verb.children) + [c for o in verb.children if o.dep_ == "dobj" for c in o.children]:
+        if child.dep_ in ("prep", "dative") and child.lower_ in preps:
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and (_is_country(obj) or obj.ent_type_ == "GPE"):
+                return obj
+            poss = next((c for c in obj.children if c.dep_ == "poss"), None) if obj is not None else None
+            if poss is not None and _is_country(poss):
+                return obj  # "to Lebanon's new President"
+    return None
+
+
 def _only_a_place(tok) -> bool:
     """Whether a subject is a place that cannot act: a city, region or site ("Almaty saw new
     protests", "Kirkuk erupted") — not a country, capital or seat of government, which stand
     for its state ("Moscow said"), nor a place heading an actor phrase ("Almaty police")."""
-    if tok.ent_type_ not in _PLACE_LABELS or tok.pos_ != "PROPN":
+    if tok.pos_ != "PROPN":
         return False
+    if tok.ent_type_ not in _PLACE_LABELS:
+        # a name the recogniser missed: a place if the knowledge base knows it only as a city
+        # or region
+        from ..actorbase import kb_key, knowledge_base
+
+        kinds = {f.kind for f in knowledge_base().facts(kb_key(tok.text))}
+        if not kinds or not kinds <= {"city", "region"}:
+            return False
     if any(c.dep_ == "compound" and c.i > tok.i for c in tok.children):
         return False
     from ..actors import lexicon
