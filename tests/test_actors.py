@@ -117,3 +117,16 @@ def test_the_compiled_table_is_what_the_script_makes(tmp_path):
     subprocess.run([sys.executable, str(script), "--reference", str(SHARED), "--out", str(tmp_path / "kb.gz")],
                    check=True, capture_output=True)
     assert (tmp_path / "kb.gz").read_bytes() == shipped
+
+
+def test_the_actor_command_says_what_matched():
+    from click.testing import CliRunner
+
+    from chronicle.cli import cli
+
+    result = CliRunner().invoke(cli, ["actor", "Almaty police", "--date", "2022-01-05"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Almaty police: KAZ COP group")
+    assert "'Almaty' → KAZ" in result.output
+    bad = CliRunner().invoke(cli, ["actor", "Russia", "--date", "5 January"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

@@ -473,8 +473,12 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
                 break
             chosen = earlier
         actor.country = chosen.value[0]
-        note(f"countries table (data/countries.tsv, {chosen.value[1]}): "
-             f"{_surface(doc, chosen.start, chosen.end)!r} → {actor.country}")
+        said = _surface(doc, chosen.start, chosen.end)
+        if said in lexicon().countries or said[:-2] in lexicon().countries:
+            note(f"countries table (data/countries.tsv, {chosen.value[1]}): {said!r} → {actor.country}")
+        else:
+            note(f"spelling: {said!r} read as {_spelling(said, True) and _spelling(said, True)[2] or _spelling(said)[2]!r}"
+                 f" → {actor.country}")
         head_is_country = chosen.start <= head.i < chosen.end
         if head_is_country and role is None:
             how = chosen.value[1]
