@@ -328,3 +328,51 @@ def test_the_doer_of_an_act_acted_on_is_the_target(nlp):
     # an act whose doer is not named gives no target
     _, tgt, _ = roles(nlp, "Albania denounced the crackdown.", "denounced", "ACCUSE")
     assert tgt is None
+
+
+def test_a_city_is_never_the_doer(nlp):
+    doc = nlp("Kirkuk saw new protests on Monday.")
+    tok = next(t for t in doc if t.text == "saw")
+    src, _ = source_and_target(tok, "PROTEST")
+    assert src is None
+
+
+def test_own_forces_withdrawn_are_not_the_target_the_country_left_is(nlp):
+    doc = nlp("Nigeria said it will withdraw their peacekeeping force from Chad.")
+    tok = next(t for t in doc if t.text == "withdraw")
+    _, tgt = source_and_target(tok, "RETREAT")
+    assert tgt is not None and tgt.text == "Chad"
+
+
+def test_an_arrest_with_no_doer_is_the_state_where_it_happened(nlp):
+    from chronicle.extract.roles import implied_state_agent
+    from chronicle.record import Place
+
+    almaty = Place(text="Almaty", name="Almaty", country="KAZ", admin1=None, lat=43.25, lon=76.91,
+                   geonameid=None, feature="city")
+    doc = nlp("More than 3,800 people have already been arrested.")
+    tok = next(t for t in doc if t.text == "arrested")
+    assert implied_state_agent("COERCE", "arrest", tok, almaty) == ("KAZ", "COP")
+    # the text names who did it: no guess
+    doc = nlp("More than 3,800 people have been arrested by the rebels.")
+    tok = next(t for t in doc if t.text == "arrested")
+    assert implied_state_agent("COERCE", "arrest", tok, almaty) is None
+    assert implied_state_agent("PROTEST", "demo", tok, almaty) is None
+
+
+SEED = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "moscow-kazakhstan.txt"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="seed report not found beside the repository")
+def test_seed_arrests_and_shutdown_get_the_kazakh_state_and_serdyukov_is_russian_military():
+    from chronicle.clean import clean
+    from chronicle.pipeline import analyse
+    from chronicle.record import Document
+
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n")
+    doc = analyse([clean(Document(id="seed", text=body.strip(), title=title.strip()))])[0]
+    by_mode = {e.mode: e for e in doc.events if e.type == "COERCE"}
+    assert (by_mode["arrest"].source.country, by_mode["arrest"].source.kind) == ("KAZ", "state")
+    assert (by_mode["censor"].source.country, by_mode["censor"].source.kind) == ("KAZ", "state")
+    serdyukov = next(e.actor for e in doc.entities if "Serdyukov" in e.text)
+    assert (serdyukov.country, serdyukov.sector) == ("RUS", "MIL")

@@ -11,3 +11,11 @@ def open(path):  # noqa: A001 - `chronicle.open(path)` mirrors the built-in on p
     from .query import Chronicle
 
     return Chronicle(path)
+
+
+def code_actor(phrase, date=None):
+    """Code an actor phrase: `chronicle.code_actor("Almaty police", "2022-01-05")` → its actor
+    (country, sector, kind) and `matched`, the knowledge that decided it."""
+    from .actors import code_actor as _code_actor
+
+    return _code_actor(phrase, date)

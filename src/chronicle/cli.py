@@ -465,6 +465,27 @@ def export(db, fmt, out, all_types, country, event_country, actor, event_type, m
     click.echo(f"wrote {n} events to {out} ({fmt})", err=True)
 
 
+@cli.command()
+@click.argument("phrase")
+@click.option("--date", help="Code as of this day (YYYY-MM-DD, YYYY-MM or YYYY): a person's code is the one valid then.")
+@click.option("--json", "as_json", is_flag=True, help="Print the coding as JSON.")
+def actor(phrase, date, as_json):
+    """Code one actor phrase: country, sector, kind, and which knowledge matched."""
+    from .actors import code_actor
+
+    try:
+        coding = code_actor(phrase, date)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(coding.as_dict(), ensure_ascii=False))
+        return
+    a = coding.actor
+    click.echo(f"{a.text}: {a.country or '-'} {a.sector or '-'} {a.kind}" + (f" ({a.name})" if a.name else ""))
+    for line in coding.matched or ["nothing matched: no knowledge codes this phrase"]:
+        click.echo(f"  {line}")
+
+
 def _eval_sets() -> list[str]:
     from .evaluate.suite import SETS
 

@@ -31,6 +31,7 @@ from .intent import (PROMISE_TYPES, REFUSABLE_TYPES, THREAT_TYPES, concession, d
                      prevention, recode, reversal)
 from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted, modality,
                     prevented, refused, source_and_target, unstated)
+from .roles import implied_state_agent
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -509,6 +510,9 @@ def _prepare(doc: Document, parsed) -> DocumentActors:
 
     if doc.reference_date is None:
         doc.reference_date = resolve_reference_date(doc.text, doc.published, parsed)
+    ref = doc.reference_date
+    # actors are coded as of the report's date: a person's code is the one valid then
+    parsed.user_data["chronicle.date"] = (ref.date or str(ref.year)) if ref else doc.published
     geocode_entities(doc.entities, doc.text)
     registry = DocumentActors()
     for ent in doc.entities:
@@ -662,6 +666,10 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
     source = _placed_by_sentence(source, target, sent, doc, location)
+    if source is None and (implied := implied_state_agent(coded_type, mode, tok, location)) is not None:
+        # an arrest or a shutdown with no doer named is the act of the state where it happened
+        source = Actor(text=location.text, name=_country_name(implied[0]), country=implied[0],
+                       sector=implied[1], kind="state")
     if _same_party(source, target):
         # "Obama … the executive order that President Obama plans to sign", "he had been falsely
         # accused" resolved to the speaker: an act aimed at its own doer is a misread target
@@ -710,6 +718,12 @@ def _target_where(event_type: str, source: Actor | None, place) -> Actor | None:
         return None  # a state's own protest at home is no dissent against itself
     return Actor(text=place.text, name=None, country=place.country,
                  sector=_TARGET_BY_PLACE[event_type], kind="state")
+
+
+def _country_name(alpha3: str) -> str | None:
+    from ..actors import lexicon
+
+    return lexicon().country_names.get(alpha3)
 
 
 def _same_party(a: Actor | None, b: Actor | None) -> bool:

@@ -334,10 +334,66 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
     partner = _reciprocal_partner(source, target, event_type)
     if partner is not None:
         target = partner
+    if target is None and event_type == "RETREAT" and tok.pos_ == "VERB":
+        target = _country_moved_between(tok, event_type)  # "withdrew from Chad": Chad's concern
+    if target is not None and _own_forces(target):
+        # "withdraw its troops from Lebanon", "offered its troops to Lebanon": the forces are
+        # what is moved; whom it concerns is the country they leave or are sent to
+        target = _country_moved_between(tok, event_type)
     source, target = (_counted(t) or t if t is not None else None for t in (source, target))
-    if source is not None and not _can_be_party(source):
+    if source is not None and (not _can_be_party(source) or _only_a_place(source)):
         source = None
     return source, target
+
+
+_OWN = {"its", "their", "his", "her", "our"}
+
+
+def _own_forces(tok) -> bool:
+    """Whether a phrase is the actor's own forces or people ("its troops", "their peacekeeping
+    force"), named by a possessive pronoun."""
+    return any(c.dep_ == "poss" and c.lower_ in _OWN for c in tok.children) and _is_force(tok)
+
+
+def _country_moved_between(tok, event_type: str):
+    """The country forces are taken from (a withdrawal) or sent to (an offer, a deployment)."""
+    preps = ("from", "out") if event_type in ("RETREAT", "SANCTION") else ("to", "into")
+    verb = tok if tok.pos_ == "VERB" else tok.head
+    for child in list(verb.children) + [c for o in verb.children if o.dep_ == "dobj" for c in o.children]:
+        if child.dep_ in ("prep", "dative") and child.lower_ in preps:
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and (_is_country(obj) or obj.ent_type_ == "GPE"):
+                return obj
+            poss = next((c for c in obj.children if c.dep_ == "poss"), None) if obj is not None else None
+            if poss is not None and _is_country(poss):
+                return obj  # "to Lebanon's new President"
+    return None
+
+
+def _only_a_place(tok) -> bool:
+    """Whether a subject is a place that cannot act: a city, region or site ("Almaty saw new
+    protests", "Kirkuk erupted") — not a country, capital or seat of government, which stand
+    for its state ("Moscow said"), nor a place heading an actor phrase ("Almaty police")."""
+    if tok.pos_ != "PROPN":
+        return False
+    if tok.ent_type_ not in _PLACE_LABELS:
+        # a name the recogniser missed: a place if the knowledge base knows it only as a city
+        # or region
+        from ..actorbase import kb_key, knowledge_base
+
+        kinds = {f.kind for f in knowledge_base().facts(kb_key(tok.text))}
+        if not kinds or not kinds <= {"city", "region"}:
+            return False
+    if any(c.dep_ == "compound" and c.i > tok.i for c in tok.children):
+        return False
+    from ..actors import lexicon
+
+    if lexicon().countries.get(tok.text) is not None:
+        return False
+    from ..actors import code_span
+
+    actor = code_span(tok.doc, tok)
+    return actor.sector is None and actor.kind not in ("person", "igo", "ngo") and actor.name is None
 
 
 _RECIPROCAL_TYPES = {"CONSULT", "COOPERATE"}
@@ -608,3 +664,21 @@ def _according_to(tok) -> bool:
     sent = tok.sent
     return any(t.lower_ == "according" and t.i + 1 < len(t.doc) and t.nbor(1).lower_ == "to"
                for t in sent)
+
+
+# Acts only a state does, by the branch that does them: arrests and detentions by its police,
+# shutting down the internet, curfews and states of emergency by its government.
+_STATE_ACTS = {"arrest": "COP", "censor": "GOV", "curfew": "GOV"}
+
+
+def implied_state_agent(event_type: str, mode: str | None, tok, location):
+    """(country, sector) of the state that did an act only a state does, when the sentence names
+    no doer ("more than 3,800 have been arrested", "despite the internet shutdown"): the state
+    where the act took place. None when the text does not support it: the act names its agent
+    (a "by" phrase or a possessor), or the place has no country."""
+    if event_type != "COERCE" or mode not in _STATE_ACTS or location is None or not location.country:
+        return None
+    for child in tok.children:
+        if child.dep_ in ("agent", "poss") or (child.dep_ == "prep" and child.lower_ == "by"):
+            return None  # the text names who did it, even if we could not code it
+    return location.country, _STATE_ACTS[mode]

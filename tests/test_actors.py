@@ -1,0 +1,132 @@
+"""The actor knowledge base and `code_actor`: phrases as news writes them, coded alone."""
+
+import gzip
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import chronicle
+from chronicle.actorbase import Fact, kb_key, knowledge_base, lookup
+from chronicle.evaluate import actors as actor_eval
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "actors"
+
+
+def code(phrase, date=None):
+    return chronicle.code_actor(phrase, date).actor
+
+
+def test_the_knowledge_base_files_phrases_without_case_dots_or_possessives():
+    assert kb_key("the U.N.'s") == "un"
+    assert kb_key("Kassym-Jomart Tokayev") == "kassym jomart tokayev"
+    assert kb_key("Côte d’Ivoire") == "cote divoire"
+
+
+def test_the_shipped_knowledge_base_is_small_and_names_its_inputs():
+    raw = resources.files("chronicle.data").joinpath("actor_kb.tsv.gz").read_bytes()
+    assert len(raw) < 10_000_000
+    header = gzip.decompress(raw).decode("utf-8").splitlines()[:12]
+    assert any("Phoenix.Countries.actors.txt sha1" in line for line in header)
+    assert any("make_actor_kb.py" in line for line in header)
+    assert len(knowledge_base()) > 30_000
+
+
+def test_a_persons_code_is_the_one_valid_at_the_date():
+    assert lookup("Kaja Kallas", "2023-03-01").country == "EST"
+    later = lookup("Kaja Kallas", "2025-03-01")
+    assert later.country is None and later.sector == "IGO"
+    assert Fact("RUS", "GOV", "person", "20080508", "", "x", "leaders").holds_on("2012-05")
+    assert not Fact("RUS", "GOV", "person", "20080508", "20120101", "x", "leaders").holds_on("2013")
+
+
+def test_seed_general_serdyukov_is_russian_military():
+    actor = code("General Andrei Serdyukov", "2022-01-07")
+    assert (actor.country, actor.sector, actor.kind) == ("RUS", "MIL", "person")
+
+
+def test_organisations_our_tables_lack_come_from_the_knowledge_base():
+    coding = chronicle.code_actor("the Kurdistan Workers Party", "1999-01-01")
+    assert (coding.actor.country, coding.actor.sector) == ("TUR", "REB")
+    assert any("Phoenix" in line for line in coding.matched)
+    # and a named body's people: "Hamas militants" are Palestinian
+    assert code("Hamas militants", "2023-10-07").country == "PSE"
+
+
+def test_a_city_inside_an_actor_phrase_gives_its_country():
+    assert (code("Almaty police").country, code("Almaty police").sector) == ("KAZ", "COP")
+    courts = code("the courts of Catalonia")
+    assert (courts.country, courts.sector) == ("ESP", "JUD")
+
+
+def test_a_capital_alone_stands_for_its_government():
+    actor = code("Minsk")
+    assert (actor.country, actor.sector, actor.kind) == ("BLR", "GOV", "state")
+
+
+def test_breakaway_territories_take_the_state_they_broke_from():
+    actor = code("South Ossetia")
+    assert (actor.country, actor.sector) == ("GEO", "REB")
+    # territories with a code of their own keep it
+    assert code("Kosovo").country == "XKX"
+
+
+def test_misspelt_countries_and_demonyms_are_read_but_words_never_become_countries():
+    assert code("Kazakstan").country == "KAZ"
+    assert code("Isreali troops").country == "ISR"
+    assert code("Ukranian forces").country == "UKR"
+    for phrase in ("the pajama party", "the raiders", "the villagers"):
+        assert code(phrase).country is None, phrase
+
+
+def test_a_name_is_never_read_as_a_misspelt_country():
+    actor = code("Nicolas Maduro", "2023-02-01")
+    assert actor.country == "VEN"  # not Majuro, the Marshall Islands' capital
+    assert code("Giorgia Meloni", "2024-01-01").country == "ITA"
+
+
+def test_dated_organisations_change_code_on_their_date():
+    assert code("the Taliban", "2015-01-01").sector == "INS"
+    assert code("the Taliban", "2022-01-01").sector == "GOV"
+
+
+def test_stance_words_do_not_make_a_group_that_countrys():
+    assert code("pro-Russian separatists").country is None
+    assert code("foreign fighters in Syria").country is None
+
+
+def test_code_actor_refuses_a_bad_date():
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        chronicle.code_actor("Russia", "5 January")
+
+
+def test_the_eval_list_marks_a_fixed_held_out_fifth():
+    rows = actor_eval.read_phrases(actor_eval.default_path())
+    assert len(rows) >= 400
+    held = sum(r["split"] == "heldout" for r in rows)
+    assert 0.15 < held / len(rows) < 0.25
+
+
+@pytest.mark.skipif(not (SHARED / "phoenix").is_dir(), reason="../shared/reference/actors not found")
+def test_the_compiled_table_is_what_the_script_makes(tmp_path):
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_actor_kb.py"
+    shipped = resources.files("chronicle.data").joinpath("actor_kb.tsv.gz").read_bytes()
+    subprocess.run([sys.executable, str(script), "--reference", str(SHARED), "--out", str(tmp_path / "kb.gz")],
+                   check=True, capture_output=True)
+    assert (tmp_path / "kb.gz").read_bytes() == shipped
+
+
+def test_the_actor_command_says_what_matched():
+    from click.testing import CliRunner
+
+    from chronicle.cli import cli
+
+    result = CliRunner().invoke(cli, ["actor", "Almaty police", "--date", "2022-01-05"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Almaty police: KAZ COP group")
+    assert "'Almaty' → KAZ" in result.output
+    bad = CliRunner().invoke(cli, ["actor", "Russia", "--date", "5 January"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
