@@ -34,7 +34,8 @@ def _keep_prediction(tok, pred):
 
 # name → (module, attribute, what stands in for it when switched off)
 STEPS = {
-    "whole-sentence candidates": (candidates, "LEXICON_ONLY", True),
+    # not a step but a mode: the candidates of every verb the gate passes, beside the lexicon's
+    "lexicon-only candidates": (candidates, "MODE", "union"),
     "lexicon prior": (extract, "_with_lexicon_prior", _keep_prediction),
     "agreeing-verb bar": (extract, "_confidence_needed", lambda tok, label: extract.MIN_CONFIDENCE),
     "noun names only its acts": (extract, "_topic_not_noun", lambda tok, label: False),
