@@ -234,11 +234,19 @@ def test_every_region_row_loads():
 # --- demonyms ------------------------------------------------------------------------------------
 
 
-def test_demonyms_are_not_places(gaz, nlp):
+def test_demonyms_are_not_toponyms_but_carry_their_country(gaz, nlp):
     assert gaz.lookup("Russian") == []
     assert gaz.geocode("Kazakh") is None
     assert gaz.geocode("Americans") is None
-    _, entities = places_in(nlp, "Russian paratroopers arrived in Almaty on Thursday.")
+    doc, entities = places_in(nlp, "Russian paratroopers arrived in Almaty on Thursday.")
+    russian = next(e for e in entities if e.label == "NORP")
+    # a place of its own kind: the country, said to be a demonym's, never where the act was
+    assert (russian.place.country, russian.place.feature) == ("RUS", "country")
+    assert russian.place.reason.startswith("demonym")
+    assert locate(next(doc.sents), entities).name == "Almaty"
+    assert dominant_place([russian]) is None
+    # people are no place: "Kazakhs" is not Kazakhstan
+    _, entities = places_in(nlp, "Thousands of Kazakhs marched.")
     assert all(e.place is None for e in entities if e.label == "NORP")
     # asked for explicitly, a demonym names its country
     assert gaz.demonym("Russian") == "RUS"
