@@ -487,7 +487,7 @@ def actor(phrase, date, as_json):
 
 
 GOLDSETS = {"plover-gsr": "plover_gsr", "wikievents": "wikievents", "geowebnews": "geowebnews",
-            "actors": "actors"}
+            "actors": "actors", "places": "places"}
 
 
 @cli.command(name="eval")

@@ -519,6 +519,7 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
                                     end=span.end_char))
     added += _qualified_places(doc, entities + added)
     added += _datelines(doc)
+    added += _unlabelled_places(doc, entities + added)
     added = [a for n, a in enumerate(added) if all(b.end <= a.start or b.start >= a.end for b in added[:n])]
     if not added:
         return entities
@@ -547,6 +548,10 @@ def _places_misread(doc, entities: list[Entity]) -> list[Entity]:
     gaz = gazetteer()
     out = []
     for ent in entities:
+        if ent.label == "NORP" and _COUNTY_WORD.search(ent.text) and gaz.known_place(ent.text, 10**9):
+            # "Orleans Parish prosecutors": a county, not a people
+            out.append(Entity(text=ent.text, label="GPE", start=ent.start, end=ent.end))
+            continue
         if ent.label in ("ORG", "PERSON"):
             span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
             words = [t for t in span if not (t.i == span.start and t.lower_ == "the") and t.tag_ != "POS"]
@@ -616,6 +621,56 @@ def _qualified_places(doc, entities: list[Entity]) -> list[Entity]:
                     break  # the model's own place over it stays
                 added.append(Entity(text=name.text, label="GPE", start=name.start_char, end=name.end_char))
                 break
+    return added
+
+
+_COUNTY_WORD = re.compile(r"\s(?:County|Parish|Borough)$")
+# A proper name no entity covers is a place when the gazetteer knows it, as written, as a county
+# ("Orleans Parish", "the Matanuska-Susitna Borough"), a country or region, or a town of 100,000.
+_UNLABELLED_MIN_POPULATION = 100_000
+
+
+def _unlabelled_places(doc, entities: list[Entity]) -> list[Entity]:
+    """Places among the runs of proper nouns the model gave no entity ("Abuja has not commented",
+    "Douma's fall", "Orleans Parish prosecutors"), and county words the model left outside a place
+    ("Caddo" GPE before "Parish": "Caddo Parish")."""
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    covered = {i for e in entities for i in range(len(doc)) if e.start <= doc[i].idx < e.end}
+    covered |= {t.i for t in doc if t.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL")}
+    added = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if tok.pos_ != "PROPN" or i in covered:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(doc) and j + 1 not in covered and (doc[j + 1].pos_ == "PROPN" or (
+                doc[j + 1].text == "-" and j + 2 < len(doc) and doc[j + 2].pos_ == "PROPN")):
+            j += 1
+        span = doc[i:j + 1]
+        i = j + 1
+        if not span.text[:1].isupper() or span.text.isupper() and len(span.text) <= 3:
+            continue
+        if _COUNTY_WORD.search(" " + span.text):
+            place = gaz.known_place(span.text, 10**9)
+        else:
+            place = gaz.known_place(span.text, _UNLABELLED_MIN_POPULATION)
+            if place is not None and (gaz.demonym(span.text) or place.country is None):
+                place = None
+        if place is not None:
+            added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))
+    # "Caddo" (GPE) + "Parish": the county
+    for ent in entities:
+        if ent.label not in ("GPE", "LOC", "NORP", "ORG"):
+            continue
+        after = re.match(r" (County|Parish|Borough)\b", doc.text[ent.end:ent.end + 9])
+        if after and not _COUNTY_WORD.search(ent.text):
+            longer = ent.text + " " + after[1]
+            if gaz.known_place(longer, 10**9) is not None:
+                added.append(Entity(text=longer, label="GPE", start=ent.start, end=ent.end + len(after[0])))
     return added
 
 

@@ -819,6 +819,8 @@ class Gazetteer:
             return None
         place = self._place(ranked[0], name)
         place.reason = self._reason(name, ranked, kinds, context, admin_context, towns_in, within)
+        if within is not None and len(ranked) < len(self._candidates(name)):
+            place.reason = f"in {within.name}, written beside it; {len(self._candidates(name))} places of this name"
         return place
 
     def _ranked(self, name: str, context: Mapping[str, float] | Sequence[str] = (),
@@ -863,6 +865,10 @@ class Gazetteer:
         if region.feature == "admin":
             return entry.admin1 == region.name and entry.name != region.name
         return region.feature == "country"
+
+    def inside_any(self, name: str, region: Place) -> bool:
+        """Whether a place called `name` lies in `region`."""
+        return any(self._inside(self._entries[idx], region) for idx, _ in self._candidates(name))
 
     def inside(self, place: Place, region: Place) -> bool:
         """Whether `place` (a town, county or region) lies in `region` (a country, region or county)."""
@@ -1243,6 +1249,18 @@ class _DocumentContext:
         return shares, set(self.admins - own_admins)
 
 
+def _qualifier_reading(gaz: Gazetteer, town: str, qualifier_text: str, first: Place) -> Place:
+    """The reading of a qualifier that holds a town of the name before it: in "Athens, Georgia" the
+    US state, though "Georgia" alone is the country."""
+    if gaz.inside_any(town, first):
+        return first
+    for reading in gaz.lookup(qualifier_text):
+        if reading.feature in ("admin", "country") and gaz.inside_any(town, reading):
+            reading.reason = f"the {reading.name} that has a {town}, written before it"
+            return reading
+    return first
+
+
 def _as_written(gaz: Gazetteer, ent: Entity, text: str) -> str:
     """The entity's text, with the dot that follows it when together they are an abbreviation: the
     tokenizer leaves the dot of "Chicago, Ill." out of the entity at the end of a sentence."""
@@ -1289,7 +1307,10 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             qualifier = first.get(order[pos + 1])
             if qualifier is not None and qualifier.feature in ("admin", "country") \
                     and _QUALIFIER_GAP.match(text[ent.end:nxt.start]):
-                within = qualifier
+                within = qualifiers.get(order[pos + 1]) or _qualifier_reading(gaz, names[i], names[order[pos + 1]],
+                                                                              qualifier)
+                if within is not qualifier:
+                    qualifiers[order[pos + 1]] = within
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
@@ -1316,6 +1337,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         return place
 
     # Second pass: each toponym in the context of the others.
+    qualifiers: dict[int, Place] = {}  # a qualifier read otherwise than alone ("Athens, Georgia")
     # a name in lower case ("the bush") is a word the model took for a place
     geocoded = [(pos, i) for pos, i in enumerate(order) if entities[i].label in GEOCODED_LABELS
                 and _capitalised(entities[i].text)]
@@ -1341,6 +1363,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 place = resolve(pos, i, towns_in)
                 if place is not None:
                     resolved[i] = place
+    for i, reading in qualifiers.items():
+        resolved[i] = reading
     # Places that are not the entity itself: organisations named after a place, demonyms.
     all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
     for i in order:
@@ -1350,8 +1374,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             place = _named_after(gaz, ent.text, context, admins, all_mentioned)
             if place is not None:
                 resolved[i] = place
-        elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text):
-            # "Kazakh troops": the country; "Kazakhs", people, are no place
+        elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text) and _modifies_a_noun(ent, text):
+            # "Kazakh troops": the country; "Kazakhs", "a passionate Nigerian who", people, are no place
             place = gaz.demonym_place(ent.text)
             if place is not None:
                 place.reason = f"demonym of {place.name}"
@@ -1388,6 +1412,19 @@ def _capitalised(text: str) -> bool:
     return bool(words) and words[0][:1].isupper()
 
 
+# Words after which a demonym names a person ("the Emirati, whose …", "a Nigerian who") rather
+# than a thing of a country ("Kazakh troops").
+_AFTER_A_PERSON = {"who", "whom", "whose", "which", "that", "and", "or", "but", "is", "was", "are", "were",
+                   "has", "have", "had", "said", "says", "in", "on", "at", "of", "to", "for", "with", "by",
+                   "from", "as", "himself", "herself"}
+
+
+def _modifies_a_noun(ent: Entity, text: str) -> bool:
+    """Whether a demonym stands before the word it describes ("Russian troops", "Kazakh territory")."""
+    following = re.match(r"[ -]([A-Za-z][\w'’-]*)", text[ent.end:ent.end + 40])
+    return following is not None and following[1].lower() not in _AFTER_A_PERSON
+
+
 _PLURAL_DEMONYM = re.compile(r"(?:[^s]s|is)$")
 # "<site> in <town>", "<site>, <town>", "<site> at <town>"
 _SITE_IN_GAP = re.compile(r"^\s*(?:,|in|at|,\s*in)\s*$")
@@ -1402,6 +1439,10 @@ _NAME_WORD = re.compile(r"[A-Z][\w.'’&-]*|of|the|and|de|du|des|la|le")
 
 
 # Company forms that are also the codes of regions: "Cimpress NV" is not in Nevada.
+_INSTITUTION_WORDS = {"house", "senate", "assembly", "legislature", "parliament", "council", "government",
+                      "police", "sheriff's", "sheriff", "department", "board", "court", "university",
+                      "guard", "commission", "office", "state", "county", "parish", "borough", "governor",
+                      "district", "authority", "ministry", "patrol", "troopers", "schools"}
 _COMPANY_FORMS = {"NV", "SA", "AG", "BV", "AB", "AS", "SE", "LP", "PA", "PC", "SL", "SC", "CO", "OY"}
 
 
@@ -1442,8 +1483,10 @@ def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins
             return None  # "CBS News" is not named after an airport code, "Wells Fargo" not after Fargo
         if part in _COMPANY_FORMS:
             return None
-        if place.feature == "admin" and place.country not in context:
-            return None  # "Nord Stream" is not named after Haiti's Nord
+        if place.feature == "admin" and place.country not in context and not _INSTITUTION_WORDS & set(lowered):
+            # "Nord Stream" is not named after Haiti's Nord; "the Ohio House", "the Punjab Assembly",
+            # "the Baldwin County Sheriff's Office" are institutions of their region
+            return None
         if place.feature == "city" and part.lower() in _ordinary_words():
             return None  # "the Green Bean Casserole", "Best Buy"
         if place.feature == "city" and place.geonameid not in mentioned:
@@ -1453,10 +1496,13 @@ def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins
                 return None
         return place
 
+    lowered = [w.lower() for w in words]
     tried = []
-    # the place first: the longest run of leading words that leaves a word for the organisation
+    # the place first: the longest run of leading words that leaves a word for the organisation;
+    # not in "<kind> of <place>" ("the Commonwealth of Independent States", "Bank of Valletta")
     for size in range(min(len(words) - 1, 4), 0, -1):
-        tried.append((" ".join(words[:size]), False))
+        if "of" not in lowered[:size + 1]:
+            tried.append((" ".join(words[:size]), False))
     lowered = [w.lower() for w in words]
     if "of" in lowered:
         after = words[len(lowered) - 1 - lowered[::-1].index("of") + 1:]
@@ -1606,3 +1652,62 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
         if best is None or rank > best[0]:
             best = (rank, ent.place)
     return best[1] if best else None
+
+
+# --- the event's location ------------------------------------------------------------------------
+
+# What makes an act nationwide: said of it ("a nationwide strike", "protests across the country",
+# "spread to several regions"), or in its nature: a country's internet is shut down, its laws
+# passed, its elections held, its state of emergency declared by the state.
+_NATIONWIDE_WORDS = {"nationwide", "countrywide", "nation-wide", "country-wide"}
+_NATIONWIDE_PHRASES = re.compile(
+    r"\b(?:across|throughout|all over|around) the (?:country|nation)\b|\bthe (?:whole|entire) (?:country|nation)\b"
+    r"|\b(?:several|many|most|all|various) (?:regions|provinces|states|cities)\b|\bnational (?:strike|shutdown)\b"
+    r"|\bgeneral strike\b", re.IGNORECASE)
+# Acts of a country's network ("the Internet shutdown", "shut down the internet") and of its
+# law-making ("passed a law", "held a referendum").
+_NETWORK_WORDS = {"internet", "network", "communication", "communications", "telecommunication",
+                  "mobile", "web", "government"}
+_NETWORK_ACTS = {"shutdown", "blackout", "shut", "cut", "block", "suspend", "restrict", "disconnect"}
+_NATIONAL_OBJECTS = {"law", "legislation", "bill", "decree", "constitution", "referendum", "election",
+                     "amendment"}
+
+
+def nationwide(trigger) -> bool:
+    """Whether the act a trigger token names is one of a whole country: its sentence says so
+    ("nationwide", "across the country", "spread to several regions", "a general strike"), or the
+    act is the shutting of a country's network ("the Internet shutdown", "cut mobile networks") or
+    its law-making ("passed a law", "held a referendum")."""
+    sent = trigger.sent
+    if any(tok.lower_ in _NATIONWIDE_WORDS for tok in sent) or _NATIONWIDE_PHRASES.search(sent.text):
+        return True
+    lemma = trigger.lemma_.lower()
+    near = {c.lemma_.lower() for c in trigger.children if c.dep_ in ("compound", "dobj", "nsubjpass", "amod", "prt")}
+    near |= {g.lemma_.lower() for c in trigger.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"}
+    if lemma in _NETWORK_ACTS and near & _NETWORK_WORDS:
+        return True
+    return lemma in _NATIONAL_OBJECTS or bool(near & _NATIONAL_OBJECTS)
+
+
+def event_location(trigger, entities: list[Entity], target=None) -> Place | None:
+    """Where the act a trigger token names happened: the most specific place its sentence ties to it
+    (`locate`) — not its target ("appealed to Moscow": whom, not where) — else the document's main
+    place (`dominant_place`). A nationwide act (`nationwide`) is placed at the country: that of the
+    place found, or of the document, never at the last town named. The Place returned is a copy
+    whose `reason` says which of these it is."""
+    import msgspec
+
+    place = locate(trigger, entities)
+    if place is not None and target is not None and place.text in target.text:
+        place = None
+    how = "the sentence puts the act there"
+    if place is None:
+        place = dominant_place(entities)
+        how = "the document's main place (the sentence names none)"
+    if place is None:
+        return None
+    if place.feature != "country" and place.country and nationwide(trigger):
+        country = gazetteer().country_place(place.country)
+        if country is not None:
+            return msgspec.structs.replace(country, reason="a nationwide act: the country")
+    return msgspec.structs.replace(place, reason=how)
