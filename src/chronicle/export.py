@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from .counts import DEATH, INJURY, count_kind, count_value
 
@@ -173,7 +174,7 @@ def iter_events(db, **filters) -> Iterator[dict]:
                             break
                     if pending[0][0] != cid:
                         break
-                    mine.append(pending.pop(0))
+                    mine.append(_Report(*pending.pop(0)))
                 src, tgt, loc, qty = (json.loads(x) if x else {} for x in (src, tgt, loc, qty))
                 row = dict(id=cid, type=typ, mode=mode, cameo=cameo, date=date,
                            date_precision=prec, modality=modality, confidence=conf)
@@ -191,7 +192,8 @@ def iter_events(db, **filters) -> Iterator[dict]:
                            doc_id=doc_id, url=url, sources=[_report(r) for r in mine],
                            fatalities=deaths, injuries=injuries)
                 # not a column: when the event last changed (ACLED's timestamp)
-                row["_ingested"] = max((r[15] for r in mine if r[15] is not None), default=None)
+                row["_ingested"] = max((r.ingested for r in mine if r.ingested is not None),
+                                       default=None)
                 yield row
 
 
@@ -200,14 +202,34 @@ def _batches(cur) -> Iterator[list]:
         yield list(rows)
 
 
-def _report(r) -> dict:
-    (_, eid, doc_id, reason, title, url, path, site, published, ev_text, ev_start, ev_end,
-     *_rest) = r
-    return dict(event_id=eid, doc_id=doc_id, title=title, url=url, path=path, site=site,
-                published=published, evidence=ev_text, start=ev_start, end=ev_end, reason=reason)
+class _Report(NamedTuple):
+    """One report of an event, as `iter_events` reads it (the columns of its reports query)."""
+    cluster_id: str
+    event_id: str
+    doc_id: str
+    reason: str | None
+    title: str | None
+    url: str | None
+    path: str | None
+    site: str | None
+    published: str | None
+    evidence: str | None
+    start: int | None
+    end: int | None
+    type: str
+    modality: str | None
+    quantity: str | None   # the event's own count, JSON
+    ingested: float | None  # Unix seconds
+    counts: list | None    # the counts of its sentence (and its own), with text either side
 
 
-def _casualties(reports: list) -> tuple[int | None, int | None]:
+def _report(r: _Report) -> dict:
+    return dict(event_id=r.event_id, doc_id=r.doc_id, title=r.title, url=r.url, path=r.path,
+                site=r.site, published=r.published, evidence=r.evidence, start=r.start,
+                end=r.end, reason=r.reason)
+
+
+def _casualties(reports: list[_Report]) -> tuple[int | None, int | None]:
     """(dead, injured) of one event from its reports, None where no report gives the count.
 
     A report's counts are its event's own count and, for an ASSAULT (one per sentence, see
@@ -216,13 +238,12 @@ def _casualties(reports: list) -> tuple[int | None, int | None]:
     whole); across reports the smallest, ACLED's rule: "the most conservative estimate"."""
     per_report: dict[str, list[int]] = {DEATH: [], INJURY: []}
     for r in reports:
-        typ, modality, own, counts = r[12], r[13], r[14], r[16] or []
-        if typ not in _CASUALTY_TYPES or modality in _UNDONE:
+        if r.type not in _CASUALTY_TYPES or r.modality in _UNDONE:
             continue
-        own_start = json.loads(own).get("start") if own else None
+        own_start = json.loads(r.quantity).get("start") if r.quantity else None
         best: dict[str, int] = {}
-        for q in counts:
-            if typ != "ASSAULT" and q["start"] != own_start:
+        for q in r.counts or []:
+            if r.type != "ASSAULT" and q["start"] != own_start:
                 continue  # a protest's or an arrest's sentence may tell of other deaths
             kind = count_kind(q, q["before"] or "", q["after"] or "")
             value = count_value(q, q["text"] or "")

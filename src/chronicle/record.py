@@ -75,6 +75,10 @@ class Place(Struct):
     admin1: str | None = None
     geonameid: int | None = None
     feature: Feature = "city"
+    # Why this place was chosen among those of its name, one line ("most populous of 12 named
+    # Mansfield; in Ohio, named after it"), or how it was found ("inside 'Mansfield Police
+    # Department'", "demonym"). Added after the first record version: absent in old records.
+    reason: str | None = None
 
 
 class Entity(Struct):

@@ -16,6 +16,7 @@ SETS: dict[str, tuple[str, str | None]] = {
     "plv": ("chronicle.evaluate.heldout", "plv"),
     "police": ("chronicle.evaluate.heldout", "police"),
     "actors": ("chronicle.evaluate.actors", None),
+    "places": ("chronicle.evaluate.places", None),
 }
 
 
@@ -54,6 +55,8 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "police": [("ARREST→COERCE", "recall.ARREST.recall"), ("KILL→ASSAULT", "recall.KILL.recall"),
                ("FORCE→ASSAULT", "recall.FORCE.recall"), ("KILL|FORCE→ASSAULT", "recall_kill_or_force"),
                ("events/unlabelled sent.", "events_per_unlabelled_sentence")],
+    "places": [(what, (lambda r, w=what: next(x for x in r["rows"] if x["kind"] == "all")[w]))
+               for what in ("found", "right")],
     "actors": [(f"{split} {what}", (lambda r, s=split, w=what: r["splits"][s][w] / r["splits"][s]["n"]))
                for split in ("dev", "heldout") for what in ("country", "sector")],
 }

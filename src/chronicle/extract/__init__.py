@@ -638,7 +638,7 @@ def _own_date(parsed, tok, ref) -> tuple[str | None, str]:
 
 def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Event:
     from ..dates import date_for_span
-    from ..places import dominant_place, locate
+    from ..places import event_location
 
     event_type, trig = _act_type(tok, event_type)
     src_tok, tgt_tok = source_and_target(
@@ -657,10 +657,7 @@ def _build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Ev
     date, precision = _own_date(parsed, tok, doc.reference_date)
     if date is None and (tok.dep_ == "ROOT" or tok.head == sent.root):
         date, precision, _ = date_for_span(sent, doc.reference_date)
-    location = locate(tok, doc.entities)
-    if location is not None and target is not None and location.text in target.text:
-        location = None  # "appealed to Moscow": Moscow is whom, not where
-    location = location or dominant_place(doc.entities)
+    location = event_location(tok, doc.entities, target)
     for actor in (source, target):
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
                 and actor.kind != "igo" and location is not None and location.country:
