@@ -121,23 +121,25 @@ if MODE not in ("lexicon", "union", "gate"):
     raise ValueError(f"CHRONICLE_CANDIDATES={MODE!r}: use lexicon, union or gate")
 
 
-def is_predicate(tok) -> bool:
+def is_predicate(tok, every_verb: bool = False) -> bool:
     """A word that may name an act: a verb (a carrier verb only when the lexicon lists it), or a
-    noun the trigger lexicon lists."""
+    noun the trigger lexicon lists. In the lexicon mode only listed words, unless `every_verb`."""
     if triggers_for(tok):
         return True
-    if MODE == "lexicon":
+    if MODE == "lexicon" and not every_verb:
         return False
     return tok.pos_ == "VERB" and tok.lemma_.lower() not in _CARRIERS and tok.is_alpha
 
 
 def candidates(sent, gated: bool = True) -> list:
-    """Tokens of a sentence span that may be event predicates: every verb and listed event noun,
-    less those the learned gate (`gate.py`) rules out when `gated`."""
+    """Tokens of a sentence span that may be event predicates, as `MODE` says; with `gated`
+    False, every verb and listed event noun whatever the mode (what training teaches the
+    classifier and the gate about)."""
     if is_fragment(sent):
         return []
     found = [tok for tok in sent if tok.ent_type_ not in _NOT_PREDICATES
-             and (is_predicate(tok) or _demanded(tok)) and not _names_an_actor(tok)]
+             and (is_predicate(tok, every_verb=not gated) or _demanded(tok))
+             and not _names_an_actor(tok)]
     if gated and found and MODE != "lexicon":
         from .gate import gate
 
