@@ -46,7 +46,6 @@ STEPS = {
     "announced acts dropped": (extract, "_without_announced_acts", _identity_events),
     "protest demands": (extract, "_protest_demands", _identity_events),
     "conditions dropped": (extract, "_without_conditions", _identity_events),
-    "grievances told as the act": (extract, "_without_grievances_told_as_the_act", _identity_events),
     "targets where the sentence places the act": (extract, "_targets_where", _no_retarget),
     "retellings linked": (extract, "_retellings", _identity_events),
     "dated by first telling": (extract, "_dated_by_first_telling", _identity_events),

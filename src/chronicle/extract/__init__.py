@@ -106,7 +106,6 @@ def extract_events(pairs: Sequence[tuple[Document, object]]) -> list[Document]:
         events = _without_announced_acts(found.get(id(doc), []), triggers, statements)
         events = _protest_demands(events, triggers, parsed)
         events = _without_conditions(events, triggers, parsed)
-        events = _without_grievances_told_as_the_act(events, triggers, parsed)
         events = _one_per_sentence_and_type(events, clauses)
         _targets_where(doc, parsed, events, triggers)
         first_told: dict[int, Event] = {}  # id(event) → the event it tells again
@@ -427,30 +426,6 @@ def _without_announced_acts(events: list[Event], triggers: dict[int, int],
             if at in own or (at in whole and other.type in (act_type, ev.type)):
                 absorbed.add(id(other))
     return [ev for ev in events if id(ev) not in absorbed]
-
-
-_GRIEVANCE_PREPOSITIONS = {"about", "over", "against"}
-
-
-def _without_grievances_told_as_the_act(events: list[Event], triggers: dict[int, int],
-                                        parsed) -> list[Event]:
-    """Drop an event noun that names what a protest or complaint is about when it was only given
-    that protest's own type: in "Romania protested to Bulgaria about the shelling of its border
-    posts" the classifier, reading the whole sentence, may call "shelling" a PROTEST too; that is
-    the protest told again, not a second one. A grievance typed as an act of its own (the
-    shelling as ASSAULT) stays."""
-    at = {triggers[id(ev)]: ev for ev in events}
-    kept = []
-    for ev in events:
-        tok = parsed[triggers[id(ev)]]
-        if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.lower_ in _GRIEVANCE_PREPOSITIONS:
-            verb = tok.head.head
-            told = at.get(verb.i)
-            if told is not None and told is not ev and (
-                    ev.type == told.type or ev.type in {t.type for t in triggers_for(verb)}):
-                continue
-        kept.append(ev)
-    return kept
 
 
 _CONDITION_MARKS = {"if", "unless", "provided"}
