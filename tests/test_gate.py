@@ -26,14 +26,14 @@ def test_the_lexicon_mode_asks_only_about_listed_words_and_training_sees_every_v
 
 
 @needs_gate
-def test_the_gate_scores_an_act_above_the_verb_that_reports_it():
+def test_the_gate_scores_a_listed_act_above_the_verb_that_reports_it():
     from chronicle.extract.gate import gate
 
-    parsed = load_pipeline()("Police said gunmen torched a bus in Kano on Sunday.")
-    said, torched = (next(t for t in parsed if t.text == w) for w in ("said", "torched"))
-    low, high = gate().scores([said, torched])
+    parsed = load_pipeline()("Police said they arrested 40 people in Kano on Sunday.")
+    said, arrested = (next(t for t in parsed if t.text == w) for w in ("said", "arrested"))
+    low, high = gate().scores([said, arrested])
     assert high > low
-    assert gate().keep([said, torched], extra=True) in ([torched], [said, torched], [])
+    assert arrested in gate().keep([said, arrested])
 
 
 @needs_gate
