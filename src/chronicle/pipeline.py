@@ -214,7 +214,9 @@ class _Engine:
 def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | None = None,
         store=None, force: bool = False, on_error: Callable[[IngestError], None] | None = None,
         on_progress: Callable[[RunReport], None] | None = None, max_bytes: int = 10_000_000,
-        batch_size: int = BATCH_SIZE, workers: int = 1, sink_batches: bool = False) -> RunReport:
+        batch_size: int = BATCH_SIZE, workers: int = 1, sink_batches: bool = False,
+        items: Iterable[Document | IngestError] | None = None,
+        admission: Admission | None = None) -> RunReport:
     """Read, clean, analyse and hand every document to `sink`; report errors as they happen.
 
     Reading, cleaning and the cross-document state (duplicates, what is stored) stay in this
@@ -223,10 +225,15 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     is seeded from the stored documents. With `sink_batches`, `sink` is called once per analysed
     batch with its documents (a list, in input order) instead of once per document — so a store
     can write a batch in one transaction (`Store.write_documents`).
+
+    `items` replaces reading `paths` with documents (and errors) a caller has read itself — the
+    watcher's fetched feeds. An `admission` kept by the caller carries the cross-document state
+    over several runs, so a long-lived caller does not re-seed it from the store every time.
     """
     report = RunReport()
     started = time.perf_counter()
-    admission = Admission(store, force)
+    if admission is None:
+        admission = Admission(store, force)
 
     def fail(err: IngestError) -> None:
         report.errors.append(err)
@@ -251,7 +258,9 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     stats: dict = {}
     engine = _Engine(workers)
     try:
-        for batch in _batched(read(paths, date=date, max_bytes=max_bytes, stats=stats), batch_size):
+        if items is None:
+            items = read(paths, date=date, max_bytes=max_bytes, stats=stats)
+        for batch in _batched(items, batch_size):
             ready: list[Document] = []
             for item in batch:
                 if isinstance(item, IngestError):
