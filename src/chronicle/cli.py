@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .progress import IngestProgress
 from .query import EVENT_ORDERS  # light: the database driver loads on first use
 
 FORMATS = click.Choice(["table", "csv", "jsonl"])
@@ -28,36 +29,6 @@ def _stderr():
 def _fatal(message: str) -> None:
     click.echo(f"chronicle: error: {message}", err=True)
     sys.exit(2)
-
-
-class _Progress:
-    """A live count on stderr when it is a terminal; silence otherwise (logs stay clean)."""
-
-    def __init__(self, console, label: str):
-        self.console = console
-        self.bar = None
-        if console.is_terminal:
-            from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
-
-            self.bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(),
-                                TextColumn("{task.completed} documents, {task.fields[errors]} errors"),
-                                TimeElapsedColumn(), console=console, transient=True)
-            self.task = self.bar.add_task(label, total=None, errors=0)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def update(self, report) -> None:
-        if self.bar:
-            self.bar.update(self.task, completed=report.written + report.unchanged,
-                            errors=len(report.errors))
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
 
 
 def _print_error(console, err) -> None:
@@ -95,7 +66,7 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers, sink_b
             store.write_error(err)  # at once, so an interrupted run still has it
 
     try:
-        with _Progress(console, "reading") as progress:
+        with IngestProgress(console, "reading", paths) as progress:
             report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
                          workers=workers, on_error=on_error, on_progress=progress.update,
                          sink_batches=sink_batches)
@@ -123,7 +94,7 @@ def _run_on_ray(paths, sink, *, store, force, date, max_bytes, workers, address,
 
     options = {"shard_size": shard_size} if shard_size else {}
     try:
-        with _Progress(console, "coding shards") as progress:
+        with IngestProgress(console, "coding shards") as progress:
             report = run(paths, sink, store=store, force=force, date=date, max_bytes=max_bytes,
                          workers=workers, address=address, shards_dir=shards_dir, on_error=on_error,
                          on_progress=progress.update, on_notice=on_notice, sink_batches=sink_batches,

@@ -46,6 +46,9 @@ class RunReport:
     by_format: Counter = field(default_factory=Counter)
     skipped: dict = field(default_factory=dict)
     seconds: float = 0.0
+    # for progress: every input before this one (in reading order) is read, analysed and handed
+    # to the sink; None until the first batch is through
+    position: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -240,8 +243,11 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
         if on_error:
             on_error(err)
 
+    marks: deque = deque()  # the reader's position when each batch in the engine was cut
+
     def deliver(results) -> None:
         for done, errors in results:
+            report.position = marks.popleft()
             for err in errors:
                 fail(err)
             if sink_batches:
@@ -260,9 +266,11 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     try:
         if items is None:
             items = read(paths, date=date, max_bytes=max_bytes, stats=stats)
+        position = None
         for batch in _batched(items, batch_size):
             ready: list[Document] = []
             for item in batch:
+                position = item.path if isinstance(item, IngestError) else item.source.path
                 if isinstance(item, IngestError):
                     fail(item)
                     continue
@@ -277,10 +285,20 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
                     continue
                 if admission.take(doc, report):
                     ready.append(doc)
+                if on_progress and not report.read % 8:  # reading may be slow: show it moving
+                    on_progress(report)
             if ready:
+                marks.append(position)
+                if on_progress:  # what is read shows before the batch is analysed
+                    on_progress(report)
                 deliver(engine.submit(ready))
-            elif on_progress:
-                on_progress(report)
+            else:
+                if marks:  # the skipped inputs are done when the batch before them is
+                    marks[-1] = position
+                else:
+                    report.position = position
+                if on_progress:
+                    on_progress(report)
         deliver(engine.drain())
     finally:
         engine.close()
