@@ -304,6 +304,26 @@ def test_stopping_mid_poll_loses_no_document(tmp_path, server):
     store.close()
 
 
+def test_a_poll_that_breaks_is_one_line_and_the_next_poll_stores_everything(tmp_path, server):
+    server.pages["/wire.rss"] = (200, rss(BISHKEK, DAKAR))
+    store = Store(tmp_path / "db.duckdb")
+    w, log, _ = watcher_for(store, [server.url("/wire.rss")], every=0.2)
+    write, calls = store.write_documents, []
+
+    def disk_full_once(docs):
+        calls.append(len(docs))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        write(docs)
+        w.stop()
+
+    store.write_documents = disk_full_once
+    assert w.run() is True
+    assert set(stored(store)) == {BISHKEK[0], DAKAR[0]}
+    assert [line for line in log if "poll failed (OSError" in line and "trying again in" in line]
+    store.close()
+
+
 def test_rules_and_sources_the_user_writes_wrongly_are_one_line_errors(tmp_path):
     assert parse_interval("15m") == 900 and parse_interval("1h30m") == 5400
     assert parse_interval("90s") == 90 == parse_interval("90")

@@ -312,9 +312,24 @@ class Watcher:
 
     def run(self, once: bool = False) -> bool:
         """Poll until stopped (or one cycle with `once`). True when the last cycle had no failing
-        source and no unreadable input."""
+        source and no unreadable input. A poll that breaks on something other than a source (the
+        disk, the database) is one log line and is tried again at the next interval; a missing
+        model is raised, as nothing can work without it."""
+        from .pipeline import SETUP_ERRORS
+
         while True:
-            report = self.poll(all_sources=once)
+            try:
+                report = self.poll(all_sources=once)
+            except SETUP_ERRORS:
+                raise
+            except Exception as err:
+                if once:
+                    raise
+                self.log(f"{_now_text()} watch: poll failed ({type(err).__name__}: {err}); "
+                         f"trying again in {_duration(self.every)}")
+                if self._stop.wait(self.every):
+                    return True
+                continue
             if once or report.stopped or self.stopping:
                 return not report.failed and not report.errors
             wait = max(0.0, min(s.next_due for s in self.sources) - time.monotonic())
@@ -322,22 +337,14 @@ class Watcher:
                 return True
 
     def run_logged(self) -> None:
-        """`run` in a background thread (`serve --watch`): a poll that breaks is one log line and
-        the next poll is tried at the next interval; a missing model stops the watcher."""
+        """`run` in a background thread (`serve --watch`): a missing model is one log line (the
+        page stays up), and the database is checkpointed when the watcher stops."""
         from .pipeline import SETUP_ERRORS
 
         try:
-            while not self.stopping:
-                try:
-                    self.run()
-                    return
-                except SETUP_ERRORS as err:
-                    self.log(f"{_now_text()} watch: stopped: {err}")
-                    return
-                except Exception as err:  # noqa: BLE001 - the page must stay up whatever a poll meets
-                    self.log(f"{_now_text()} watch: poll failed ({type(err).__name__}: {err}); "
-                             f"trying again in {_duration(self.every)}")
-                    self._stop.wait(self.every)
+            self.run()
+        except SETUP_ERRORS as err:
+            self.log(f"{_now_text()} watch: stopped: {err}")
         finally:
             self._checkpoint()
 
