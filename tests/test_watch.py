@@ -329,8 +329,8 @@ def test_rules_and_sources_the_user_writes_wrongly_are_one_line_errors(tmp_path)
     assert parse_interval("90s") == 90 == parse_interval("90")
     with pytest.raises(WatchError, match="15m"):
         parse_interval("soon")
-    rule = AlertRule.parse("type=ASSAULT country=KAZ min_reports=2 text='tear gas'")
-    assert rule.filters == {"type": "ASSAULT", "country": "KAZ", "text": "tear gas"}
+    rule = AlertRule.parse("type=ASSAULT event_country=KAZ min_reports=2 text='tear gas'")
+    assert rule.filters == {"type": "ASSAULT", "event_country": "KAZ", "text": "tear gas"}
     assert rule.min_reports == 2
     with pytest.raises(WatchError, match="unknown key 'colour'"):
         AlertRule.parse("colour=red")

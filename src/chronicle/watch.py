@@ -92,14 +92,14 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-FILTER_KEYS = ("country", "actor", "type", "mode", "since", "until", "near", "text")
+FILTER_KEYS = ("country", "event_country", "actor", "type", "mode", "since", "until", "near", "text")
 THRESHOLD_KEYS = {"min_reports": int, "min_sources": int, "min_confidence": float}
 
 
 @dataclass
 class AlertRule:
-    """`type=ASSAULT country=KAZ min_reports=2`: the filters of `chronicle events` (country, actor,
-    type, mode, since, until, near, text) and thresholds on the merged event (min_reports: how
+    """`type=ASSAULT country=KAZ min_reports=2`: the filters of `chronicle events` (country,
+    event_country, actor, type, mode, since, until, near, text) and thresholds on the merged event (min_reports: how
     many reports carry it, min_sources: how many outlets, min_confidence)."""
 
     text: str
