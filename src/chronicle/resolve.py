@@ -61,6 +61,7 @@ class _Event:
     outlet: str
     family: str  # the near-duplicate group: the id of the document this one duplicates, or its own
     evidence: str = ""
+    quantity: dict | None = None
 
     @property
     def day(self) -> Date | None:
@@ -217,18 +218,35 @@ def _load_events(con, types: list[str] | None) -> list[_Event]:
     rows = con.execute(
         f"""SELECT e.id, e.doc_id, e.type, e.mode, e.source, e.target, e.date, e.date_precision,
                    e.location, e.modality, e.confidence, d.published, d.site, d.source_url,
-                   d.duplicate_of, e.evidence_text
+                   d.duplicate_of, e.evidence_text, e.quantity
             FROM events e JOIN documents d ON d.id = e.doc_id {where}""", params).fetchall()
     out = []
     for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, published, site, url,
-         dup, evidence) in rows:
+         dup, evidence, quantity) in rows:
         out.append(_Event(
             id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
             target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
             location=json.loads(loc) if loc else None, modality=modality or "asserted",
             confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
-            family=dup or doc_id, evidence=evidence or ""))
+            family=dup or doc_id, evidence=evidence or "",
+            quantity=json.loads(quantity) if quantity else None))
     return out
+
+
+def best_quantity(members: list[_Event]) -> dict | None:
+    """The count a merged event shows: the one most of its reports give (same value and unit; a
+    near-duplicate copy counts once), ties going to the more confident report — so a count one
+    report carries is not lost because another report is the representative. It names the event
+    and the report it came from (`event_id`, `doc_id`): its offsets point into that report."""
+    counted = [ev for ev in members if ev.quantity and ev.quantity.get("value") is not None]
+    if not counted:
+        return None
+    support: dict[tuple, set[str]] = defaultdict(set)
+    for ev in counted:
+        support[(ev.quantity["value"], ev.quantity.get("unit"))].add(ev.family)
+    best = max(counted, key=lambda ev: (len(support[(ev.quantity["value"], ev.quantity.get("unit"))]),
+                                        ev.confidence, -counted.index(ev)))
+    return dict(best.quantity, event_id=best.id, doc_id=best.doc_id)
 
 
 def _cluster_row(cl: _Cluster) -> list:
@@ -239,8 +257,10 @@ def _cluster_row(cl: _Cluster) -> list:
         outlets.setdefault(ev.family, ev.outlet)
     published = sorted(ev.published for ev in members if ev.published)
     cid = "c-" + hashlib.sha1(cl.founder.id.encode()).hexdigest()[:12]
+    quantity = best_quantity(members)
     return [cid, rep.id, len(set(outlets.values())), len({ev.doc_id for ev in members}),
-            published[0] if published else None, published[-1] if published else None]
+            published[0] if published else None, published[-1] if published else None,
+            json.dumps(quantity) if quantity else None]
 
 
 def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
@@ -295,14 +315,14 @@ def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
         if cluster_rows:
             con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_clusters (id VARCHAR, rep VARCHAR, "
                         "num_sources INTEGER, num_articles INTEGER, first_report VARCHAR, "
-                        "last_report VARCHAR)")
+                        "last_report VARCHAR, quantity JSON)")
             con.execute("DELETE FROM _new_clusters")
-            con.executemany("INSERT INTO _new_clusters VALUES (?,?,?,?,?,?)", cluster_rows)
+            con.executemany("INSERT INTO _new_clusters VALUES (?,?,?,?,?,?,?)", cluster_rows)
             con.execute(
                 """INSERT INTO clusters
                    SELECT n.id, e.type, e.mode, e.cameo, e.source, e.target, e.source_country,
                           e.target_country, e.date, e.date_precision, e.location, e.location_name,
-                          e.lat, e.lon, e.quantity, e.modality, e.confidence, n.num_sources,
+                          e.lat, e.lon, n.quantity, e.modality, e.confidence, n.num_sources,
                           n.num_articles, n.first_report, n.last_report, n.rep
                    FROM _new_clusters n JOIN events e ON e.id = n.rep""")
             con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?,?,?,?)", member_rows)
