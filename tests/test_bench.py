@@ -196,3 +196,46 @@ def test_table_shows_machine_command_commit_targets_and_stages():
     for expected in ("AMD EPYC, 2 cores", "abc1234", "python -m chronicle.bench", "≥ 25", "MISSED",
                      "≤ 1.5 GB", "met", "event classifier", "median of 3 repetitions", "--workers 3"):
         assert expected in table
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_worker_processes_end_when_the_ingest_parent_is_killed(tmp_path):
+    """A real `chronicle ingest --workers 2` (the pool `make bench` times too) gets SIGTERM once its
+    workers exist; the workers must not outlive it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    items = tmp_path / "items.jsonl"
+    bench.write_jsonl(((f"n{k}", f"Police in Almaty detained {k} activists on Saturday after a "
+                                 f"rally outside the akimat, officials said. Item {k}.")
+                       for k in range(100)), items)
+    exe = Path(sys.executable).with_name("chronicle")
+    parent = subprocess.Popen([str(exe), "ingest", str(items), "--db", str(tmp_path / "x.duckdb"),
+                               "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 300
+        while len(workers) < 2 and time.monotonic() < deadline and parent.poll() is None:
+            time.sleep(0.2)
+            workers = [pid for pid in bench.process_tree(parent.pid)[1:]
+                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) >= 2, "the ingest never started its worker pool"
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(timeout=60)
+        deadline = time.monotonic() + 180  # a worker still importing notices when it gets to run
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        parent.kill()
+        parent.wait()

@@ -407,6 +407,7 @@ class _Incremental:
         self.decided: dict[str, tuple[_Event, str, str]] = {}  # id -> (event, cluster id, reason)
         self.changed: set[str] = set()  # events whose own fields are new (or newly stored)
         self.chunks = 0
+        self.copied: set[str] = set()  # families of more than one report: what `duplicate_of` names
 
     def run(self) -> dict[str, int]:
         con = self.con
@@ -424,6 +425,8 @@ class _Incremental:
         touched = set(stale.values()) | {c for (c,) in con.execute(
             "SELECT cluster_id FROM cluster_members WHERE doc_id IN (SELECT id FROM _resolve_docs)"
         ).fetchall()}
+        self.copied = {f for (f,) in con.execute(
+            "SELECT DISTINCT duplicate_of FROM documents WHERE duplicate_of IS NOT NULL").fetchall()}
         triggers = {ev.id: ev for ev in self._by_ids(new_ids)}
         self.changed = set(triggers)
         if touched:
@@ -459,12 +462,12 @@ class _Incremental:
     def _sweep_type(self, typ: str, triggers: list[_Event]) -> None:
         import heapq
 
-        con = self.con
         founders = _Founders()
         heap = [(_key(ev), n, ev) for n, ev in enumerate(triggers) if ev.date]
         heapq.heapify(heap)
         counter = len(triggers)
-        undated_families = {ev.family for ev in triggers if not ev.date}
+        undated = [ev for ev in triggers if not ev.date]
+        undated_families = {ev.family for ev in undated} & self.copied
         swept_until = ""  # dates below it are decided
         while heap:
             start_key, _, trigger = heapq.heappop(heap)
@@ -473,39 +476,58 @@ class _Incremental:
             lo, span = trigger.date, INITIAL_SPAN_DAYS
             live: list[_Event] = []  # founders that appeared or vanished and can still be joined
             first = _first_day(lo)
-            # what the first chunk's events may join from before it: the previous day's founders
-            # and less precise dates containing the chunk's start
+            # the first chunk brings what its events may join from before it: the previous
+            # day's founders, and less precise dates containing the chunk's start
             before = (first - timedelta(days=DAY_WINDOW)).isoformat() if first else lo
             prefixes = sorted({lo[:4], lo[:7]} - {lo})
-            self._context(founders, _events(
-                con, """WHERE e.type = ? AND m.reason = 'first report' AND e.date < ?
-                        AND (e.date >= ? OR e.date IN (SELECT unnest(?::VARCHAR[])))""",
-                [typ, lo, before, prefixes]))
             while True:
                 first = _first_day(lo)
                 hi = (first + timedelta(days=span)).isoformat() if first else "\U0010ffff"
-                chunk = sorted(_events(con, "WHERE e.type = ? AND e.date >= ? AND e.date < ?",
-                                       [typ, lo, hi]), key=_key)
+                if prefixes is not None:
+                    rows = _events(self.con, """WHERE e.type = ? AND ((e.date >= ? AND e.date < ?)
+                                                OR e.date IN (SELECT unnest(?::VARCHAR[])))""",
+                                   [typ, before, hi, prefixes])
+                    prefixes = None
+                else:
+                    rows = _events(self.con, "WHERE e.type = ? AND e.date >= ? AND e.date < ?",
+                                   [typ, lo, hi])
                 self.chunks += 1
-                todo = [ev for ev in chunk if _key(ev) >= start_key]
-                self._context(founders, [ev for ev in chunk if _key(ev) < start_key])
+                rows.sort(key=_key)
+                todo = [ev for ev in rows if _key(ev) >= start_key]
+                self._context(founders, [ev for ev in rows if _key(ev) < start_key])
                 self._family_context(founders, typ, todo, start_key)
                 changed = [ev for ev in todo if self._decide(founders, ev)]
                 swept_until = hi
                 # (a date we cannot read made this chunk run to the end of the type)
                 live = [ev for ev in live + changed if self._reaches(ev, hi)] if first else []
-                for ev in changed:  # copies of its report may join or leave it, at any date
-                    undated_families.add(ev.family)
-                    for later in self._family_events(typ, ev.family, "e.date >= ?", [hi]):
+                # copies of a changed founder's report may join or leave it, at any date
+                families = {ev.family for ev in changed} & self.copied
+                if families:
+                    undated_families |= families
+                    for later in _events(self.con, """WHERE e.type = ? AND e.date >= ? AND
+                                         coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[]))""",
+                                         [typ, hi, sorted(families)]):
                         heapq.heappush(heap, (_key(later), counter, later))
                         counter += 1
                 while heap and heap[0][2].date < hi:
                     heapq.heappop(heap)  # decided in this chunk
-                if not live:
+                # a trigger close ahead: sweeping on to it costs less than a new start
+                near = first and heap and heap[0][2].date < (
+                    _first_day(hi) + timedelta(days=span)).isoformat()
+                if not live and not near:
                     break
                 lo, span = hi, min(span * 2, MAX_SPAN_DAYS)
+        # undated events match only other copies of their report, after every dated event
         if undated_families:
-            self._undated(founders, typ, undated_families)
+            undated += _events(self.con, """WHERE e.type = ? AND (e.date IS NULL OR e.date = '')
+                                            AND coalesce(d.duplicate_of, d.id) IN
+                                                (SELECT unnest(?::VARCHAR[]))""",
+                               [typ, sorted(undated_families)])
+        if undated:
+            undated = sorted({ev.id: ev for ev in undated}.values(), key=_key)
+            self._family_context(founders, typ, undated, ("9999",))
+            for ev in undated:
+                self._decide(founders, ev)
 
     @staticmethod
     def _reaches(ev: _Event, hi: str) -> bool:
@@ -515,31 +537,17 @@ class _Incremental:
             return day.toordinal() + DAY_WINDOW >= hi_day.toordinal()
         return hi.startswith(ev.date)
 
-    def _family_events(self, typ: str, family: str, where: str, params: list) -> list[_Event]:
-        return _events(self.con, f"""WHERE e.type = ? AND coalesce(d.duplicate_of, d.id) = ?
-                                     AND {where}""", [typ, family, *params])
-
     def _family_context(self, founders: _Founders, typ: str, todo: list[_Event],
                         before: tuple) -> None:
         """Founders among other copies of the reports in `todo` (the same sentence joins them
         whatever their dates) that keep their decision: those visited before `before`."""
-        families = sorted({ev.family for ev in todo})
+        families = sorted({ev.family for ev in todo} & self.copied)
         if not families:
             return
         self._context(founders, [ev for ev in _events(
             self.con, """WHERE e.type = ? AND m.reason = 'first report'
                          AND coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[]))""",
             [typ, families]) if _key(ev) < before])
-
-    def _undated(self, founders: _Founders, typ: str, families: set[str]) -> None:
-        """Undated events match only other copies of their report: decide again every undated
-        event of the families whose founders changed, after all the dated ones."""
-        events = _events(self.con, """WHERE e.type = ? AND (e.date IS NULL OR e.date = '')
-                                      AND coalesce(d.duplicate_of, d.id) IN
-                                          (SELECT unnest(?::VARCHAR[]))""", [typ, sorted(families)])
-        self._family_context(founders, typ, events, ("9999",))
-        for ev in sorted(events, key=_key):
-            self._decide(founders, ev)
 
     def _write(self, stale: dict[str, str], touched: set[str]) -> dict[str, int]:
         con = self.con
