@@ -244,3 +244,23 @@ def test_worker_processes_end_when_the_ingest_parent_is_killed(tmp_path):
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_the_extract_path_leaves_out_spacy_s_command_line_and_scipy_integrate():
+    """What a cold `chronicle extract` need not import (issue 18: cold start): spaCy's command
+    line and scipy.integrate; both are still there, the real ones, for code that asks."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from chronicle.nlp import import_spacy_without_torch\n"
+            "from chronicle.clean import Deduplicator\n"
+            "import_spacy_without_torch(); Deduplicator()\n"
+            "import spacy\n"
+            "assert spacy.blank('en')('Police detained 14 activists.')[1].text == 'detained'\n"
+            "assert 'spacy.cli' not in sys.modules and 'scipy.integrate' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.startswith(('spacy.cli', 'scipy.integrate')))\n"
+            "import spacy.cli\n"
+            "assert callable(spacy.cli.setup_cli) and callable(spacy.info)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
