@@ -48,7 +48,9 @@ class _World:
     """Countries (with weights), their cities, outlets: fixed by the seed."""
 
     def __init__(self, rng: random.Random, countries: int = 60, cities: int = 10, outlets: int = 500):
-        self.countries = [f"C{n:02d}" for n in range(countries)]
+        # three letters, as ISO alpha-3 codes are (the query API checks): CAA, CAB …
+        self.countries = ["C" + "".join("ABCDEFGHIJ"[int(d)] for d in f"{n:02d}")
+                          for n in range(countries)]
         # Zipf-like: the k-th country is reported about 1/k as often as the first
         self.weights = [1.0 / (k + 1) for k in range(countries)]
         self.centre = {c: (rng.uniform(-50, 60), rng.uniform(-120, 150)) for c in self.countries}
