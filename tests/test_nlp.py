@@ -38,6 +38,35 @@ def test_years_ages_and_repetitions_are_not_counts(nlp):
     assert got == []
 
 
+# Datelines, dates, years and names that hold a number: the number is never a count, and the
+# real count of the sentence is still found. (sentence, the one count it holds or None)
+DATE_AND_NAME_NUMBERS = [
+    ("NAIROBI, June 25, 2024 - Kenyan police fired tear gas at protesters, killing at least five "
+     "people.", (5.0, "at_least", "people")),
+    ("KYIV, March 3, 2022 (Reuters) - Russian missiles struck the city, killing 12 civilians.",
+     (12.0, "exact", "civilian")),
+    ("LAGOS, 14 February 2023 — Gunmen abducted 30 students from a school.", (30.0, "exact", "student")),
+    ("WASHINGTON, Dec 2 2021 (AP) - The US sanctioned 14 officials.", (14.0, "exact", "official")),
+    ("ALMATY, Jan. 6, 2022 - Police detained nearly 200 protesters.", (200.0, "about", "protester")),
+    ("Troops opened fire on June 25, 2024, wounding 7 demonstrators.", (7.0, "exact", "demonstrator")),
+    ("The march of 25 June 2024 ended peacefully.", None),
+    ("Police fired on protesters in 2019, killing 23.", (23.0, "exact", "people")),
+    ("Protests broke out in May 2019 and 300 were arrested.", (300.0, "exact", "people")),
+    ("In June, 40 people were arrested.", (40.0, "exact", "people")),
+    ("On Tuesday, 5 protesters were killed.", (5.0, "exact", "protester")),
+    ("Flight 752 was shot down, killing all 176 people on board.", (176.0, "exact", "people")),
+    ("Security Council Resolution 2231 was cited by 15 members.", (15.0, "exact", "member")),
+    ("Under Article 5 of the treaty, 30 allies pledged troops.", (30.0, "exact", "ally")),
+    ("Over 11 days of protests, 2024 people were detained.", (2024.0, "exact", "people")),
+]
+
+
+@pytest.mark.parametrize("sentence, count", DATE_AND_NAME_NUMBERS, ids=[s[:40] for s, _ in DATE_AND_NAME_NUMBERS])
+def test_a_dateline_a_date_a_year_or_a_name_is_never_a_count(nlp, sentence, count):
+    got = [q[:3] for q in quantities_of(nlp, sentence)]
+    assert got == ([count] if count else [])
+
+
 def test_vague_plural_is_a_lower_bound(nlp):
     got = quantities_of(nlp, "Hundreds of residents fled the town on Sunday.")
     assert got and got[0][1] == "at_least" and got[0][2] == "resident"

@@ -176,3 +176,59 @@ def test_incremental_resolve_gives_what_a_full_resolve_gives_whatever_the_ingest
     resolve_store(store)
     assert _snapshot(store) == incremental
     store.close()
+
+def _report(doc_id: str, confidence: float, count: float | None, site: str):
+    from chronicle.record import Actor, Document, Event, Evidence, Place, Quantity
+
+    text = f"Russian troops landed in Almaty ({doc_id})."
+    qty = None if count is None else Quantity(value=count, approx="about", unit="soldier",
+                                               start=0, end=14, what="landed")
+    almaty = Place(text="Almaty", name="Almaty", lat=43.25, lon=76.92, country="KAZ")
+    event = Event(id=f"{doc_id}-e1", type="MOBILIZE", mode="troops", date="2022-01-07",
+                  date_precision="day", source=Actor(text="Russian troops", country="RUS",
+                                                     sector="MIL", kind="group"),
+                  location=almaty, quantity=qty, confidence=confidence,
+                  evidence=Evidence(text=text, start=0, end=len(text)))
+    return Document(id=doc_id, text=text, site=site, events=[event])
+
+
+def test_a_merged_event_keeps_the_best_supported_count_and_names_its_report(tmp_path):
+    store = Store(tmp_path / "db.duckdb")
+    store.write_documents([
+        _report("d1", 0.97, None, "one.example"),    # the representative: no count of its own
+        _report("d2", 0.60, 3000, "two.example"),
+        _report("d3", 0.80, 2500, "three.example"),  # more confident, but only one report says so
+        _report("d4", 0.50, 3000, "four.example"),
+    ])
+    resolve_store(store)
+    _, rows = store.query("SELECT representative, num_articles, quantity FROM clusters")
+    assert len(rows) == 1
+    rep, articles, quantity = rows[0]
+    import json
+
+    quantity = json.loads(quantity)
+    assert rep == "d1-e1" and articles == 4
+    assert (quantity["value"], quantity["unit"], quantity["doc_id"], quantity["event_id"]) == \
+        (3000, "soldier", "d2", "d2-e1")
+    # the flat columns every listing and export reads see it too
+    from chronicle.query import Chronicle
+
+    store.close()
+    with Chronicle(tmp_path / "db.duckdb") as chron:
+        [event] = chron.event_records()
+    assert event["quantity_value"] == 3000 and event["quantity_unit"] == "soldier"
+
+
+def test_the_seeds_two_almaty_deployments_merge_with_the_count_one_of_them_gives():
+    from demo_db import SEED, demo_db
+
+    if not SEED.exists():
+        pytest.skip("../shared/samples/moscow-kazakhstan.txt is not beside the repository")
+    from chronicle.query import Chronicle
+
+    with Chronicle(demo_db()) as chron:
+        rows = [r for r in chron.event_records(type="MOBILIZE", country="KAZ")
+                if r["location_name"] == "Almaty" and r["num_articles"] == 1]
+        merged = [r for r in rows if len(chron.event(r["id"])["sources"]) > 1]
+    assert merged, "the two deployments are one event"
+    assert merged[0]["quantity_value"] == 3000 and merged[0]["quantity_unit"] == "soldier"

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .progress import IngestProgress
 from .query import EVENT_ORDERS  # light: the database driver loads on first use
 
 FORMATS = click.Choice(["table", "csv", "jsonl"])
@@ -28,36 +29,6 @@ def _stderr():
 def _fatal(message: str) -> None:
     click.echo(f"chronicle: error: {message}", err=True)
     sys.exit(2)
-
-
-class _Progress:
-    """A live count on stderr when it is a terminal; silence otherwise (logs stay clean)."""
-
-    def __init__(self, console, label: str):
-        self.console = console
-        self.bar = None
-        if console.is_terminal:
-            from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
-
-            self.bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(),
-                                TextColumn("{task.completed} documents, {task.fields[errors]} errors"),
-                                TimeElapsedColumn(), console=console, transient=True)
-            self.task = self.bar.add_task(label, total=None, errors=0)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def update(self, report) -> None:
-        if self.bar:
-            self.bar.update(self.task, completed=report.written + report.unchanged,
-                            errors=len(report.errors))
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
 
 
 def _print_error(console, err) -> None:
@@ -95,7 +66,7 @@ def _run_pipeline(paths, sink, *, date, store, force, max_bytes, workers, sink_b
             store.write_error(err)  # at once, so an interrupted run still has it
 
     try:
-        with _Progress(console, "reading") as progress:
+        with IngestProgress(console, "reading", paths) as progress:
             report = run(paths, sink, date=date, store=store, force=force, max_bytes=max_bytes,
                          workers=workers, on_error=on_error, on_progress=progress.update,
                          sink_batches=sink_batches)
@@ -123,7 +94,7 @@ def _run_on_ray(paths, sink, *, store, force, date, max_bytes, workers, address,
 
     options = {"shard_size": shard_size} if shard_size else {}
     try:
-        with _Progress(console, "coding shards") as progress:
+        with IngestProgress(console, "coding shards") as progress:
             report = run(paths, sink, store=store, force=force, date=date, max_bytes=max_bytes,
                          workers=workers, address=address, shards_dir=shards_dir, on_error=on_error,
                          on_progress=progress.update, on_notice=on_notice, sink_batches=sink_batches,
@@ -247,6 +218,56 @@ def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_d
         if engine == "ray":
             console.print(report.describe(), highlight=False, soft_wrap=True)
     sys.exit(1 if report.failed else 0)
+
+
+def _interval(ctx, param, value):
+    from .watch import WatchError, parse_interval
+
+    try:
+        return parse_interval(value)
+    except WatchError as err:
+        raise click.BadParameter(str(err).removeprefix("--every: ")) from None
+
+
+_every_option = click.option("--every", default="15m", show_default=True, callback=_interval,
+                             metavar="INTERVAL", help="How often to poll: 15m, 1h, 90s …")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--db", default="chronicle.duckdb", show_default=True, help="Database file.")
+@_every_option
+@click.option("--alert", "alerts", multiple=True, metavar="RULE",
+              help="Print a line when a stored event matches, e.g. 'type=ASSAULT country=KAZ "
+                   "min_reports=2' (the filters of `chronicle events`, min_reports, min_sources, "
+                   "min_confidence). Repeatable.")
+@click.option("--alert-cmd", metavar="CMD", help="Also run CMD for each alert, the event as JSON on stdin.")
+@click.option("--once", is_flag=True, help="Poll every source once, then exit (for scripts).")
+@_max_bytes_option
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes analysing new documents.")
+def watch(sources, db, every, alerts, alert_cmd, once, max_bytes, workers):
+    """Keep DB current: poll RSS/Atom feed URLs, folders and WARC drop folders, ingest what is new."""
+    from .watch import Watcher, WatchError, stop_on_signals
+
+    with _open_store(db) as store:
+        try:
+            watcher = Watcher(sources, store, every=every, alerts=alerts, alert_cmd=alert_cmd,
+                              log=lambda line: click.echo(line, err=True),
+                              emit=lambda line: click.echo(line), workers=workers,
+                              max_bytes=max_bytes)
+        except WatchError as err:
+            raise click.UsageError(str(err)) from None
+        stop_on_signals(watcher)
+        from .pipeline import SETUP_ERRORS
+
+        click.echo(f"watching {len(watcher.sources)} source(s) into {db} every "
+                   f"{every:g}s{' (once)' if once else ''}; Ctrl-C to stop", err=True)
+        try:
+            ok = watcher.run(once=once)
+        except SETUP_ERRORS as err:
+            _fatal(str(err))
+    sys.exit(0 if ok or not once else 1)
 
 
 def _query_and_emit(db, sql, params, fmt):
@@ -546,16 +567,32 @@ def _can_open_browser() -> bool:
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 @click.option("--no-serve", is_flag=True,
               help="Check that the database opens, print the URL and exit (for CI).")
-def serve(db, host, port, no_browser, no_serve):
+@click.option("--watch", "watch_sources", multiple=True, metavar="SOURCE",
+              help="Also watch this feed URL, folder or file (repeatable), as `chronicle watch` "
+                   "does, in this process: the page shows new reports as they are stored.")
+@_every_option
+def serve(db, host, port, no_browser, no_serve, watch_sources, every):
     """Serve the web page and the HTTP API (/api, docs at /docs) for a database, read-only."""
     import socket
 
     from .store import StoreError
 
+    store = None
     try:
         from .serve import create_app
 
-        app = create_app(db)
+        if watch_sources:  # one process holds the file: the watcher writes, the page reads
+            from .watch import Watcher, WatchError
+
+            store = _open_store(db)
+            try:
+                watcher = Watcher(watch_sources, store, every=every,
+                                  log=lambda line: click.echo(line, err=True))
+            except WatchError as err:
+                raise click.UsageError(str(err)) from None
+            app = create_app(db, connection=store.con.cursor(), background=watcher)
+        else:
+            app = create_app(db)
     except (FileNotFoundError, StoreError) as err:
         _fatal(str(err))
     overview = app.state.db.overview()
@@ -579,6 +616,8 @@ def serve(db, host, port, no_browser, no_serve):
 
         threading.Timer(1.0, webbrowser.open, [url]).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")
+    if store is not None:
+        store.close()
 
 
 def main():

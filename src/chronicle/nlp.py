@@ -270,6 +270,67 @@ _NOT_COUNTS = {"time", "year", "month", "week", "day", "hour", "minute", "second
                "point", "decade", "century"}
 
 
+# A number beside a month or weekday is part of a date ("June 25, 2024", "25 June", "Dec 2 2021"),
+# even where the entity recogniser left it out of the DATE (it often stops at "June 25,").
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+           "sept", "oct", "nov", "dec"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR_WORDS = _MONTHS | _WEEKDAYS
+# A number inside one of these entities names something ("Flight 752", "Article 5", "Boeing 737").
+_NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+_YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+
+
+def _calendar_word(tok) -> bool:
+    return tok.lower_.rstrip(".") in _CALENDAR_WORDS and (tok.text[0].isupper() or tok.lower_ != "may")
+
+
+def _beside_calendar_word(doc, run) -> bool:
+    """Whether the run is the day or the year of a written date: "June 25, 2024" (both numbers),
+    "25 June 2024", "Dec 2 2021", "Jan. 4", "Tuesday 4 July". A count after a comma stays one
+    ("In June, 40 people were arrested")."""
+    last = run[-1]
+    day = len(run) == 1 and last.text.isdigit() and 1 <= int(last.text) <= 31
+    year = len(run) == 1 and bool(_YEAR.match(last.text))
+    if not (day or year):
+        return False
+    before = doc[run.start - 1] if run.start > 0 else None
+    if before is not None and _calendar_word(before):
+        return True  # "June 25", "June 2024", "Tuesday 4"
+    if year:  # "June 25, 2024", "25 June 2024"
+        i = run.start - 1
+        if i >= 0 and doc[i].text == ",":
+            i -= 1
+        if i >= 0 and _calendar_word(doc[i]):  # "25 June, 2024"
+            return True
+        if i >= 1 and doc[i].text.isdigit() and int(doc[i].text) <= 31 and _calendar_word(doc[i - 1]):
+            return True
+    after = doc[run.end] if run.end < len(doc) else None
+    return day and after is not None and _calendar_word(after)  # "25 June"
+
+
+def _is_date_or_name(doc, run) -> bool:
+    """A number that is a date, a year or part of a name, never a count: the dateline's
+    "June 25, 2024", "in 2019", "Flight 752", "Resolution 2231"."""
+    if any(tok.ent_type_ in _NAME_LABELS for tok in run):
+        return True
+    if _beside_calendar_word(doc, run):
+        return True
+    last = run[-1]
+    head = last.head
+    # "Resolution 2231", "Flight 752": a number after the title-cased noun it belongs to
+    if head.i < run.start and head.pos_ in ("NOUN", "PROPN") and head.text[:1].isupper() \
+            and last.dep_ in ("nummod", "appos", "compound", "npadvmod"):
+        return True
+    if len(run) == 1 and _YEAR.match(last.text):
+        # a year, unless it plainly counts a plural noun ("2024 people were detained")
+        counts_noun = last.dep_ == "nummod" and head.pos_ == "NOUN" and head.tag_ == "NNS" \
+            and head.lemma_.lower() not in _NOT_COUNTS
+        return not counts_noun
+    return False
+
+
 def _number_value(tokens) -> float | None:
     """Value of a run of number tokens: '3,800', 'twelve', '2.5 million', 'a few dozen'."""
     value: float | None = None
@@ -340,6 +401,8 @@ def extract_quantities(doc) -> list[Quantity]:
         # Ages ("Tokayev, 68,") and list numbering carry no count.
         if last.dep_ in ("appos", "npadvmod") and last.head.ent_type_ == "PERSON":
             continue
+        if _is_date_or_name(doc, run):
+            continue
         approx, q_start = _qualifier(doc, run.start)
         if run[0].lower_ in _VAGUE_PLURALS:
             approx = "at_least"
@@ -359,7 +422,7 @@ def extract_quantities(doc) -> list[Quantity]:
             anchor = last
         else:
             continue
-        if unit in _NOT_COUNTS or (noun is None and value < 2):
+        if unit in _NOT_COUNTS or unit.lower() in _CALENDAR_WORDS or (noun is None and value < 2):
             continue  # "five times", "the one who", "two years": not a count of anything acted on
         verb = _governing_verb(anchor)
         what = None

@@ -46,6 +46,9 @@ class RunReport:
     by_format: Counter = field(default_factory=Counter)
     skipped: dict = field(default_factory=dict)
     seconds: float = 0.0
+    # for progress: every input before this one (in reading order) is read, analysed and handed
+    # to the sink; None until the first batch is through
+    position: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -234,7 +237,9 @@ class _Engine:
 def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | None = None,
         store=None, force: bool = False, on_error: Callable[[IngestError], None] | None = None,
         on_progress: Callable[[RunReport], None] | None = None, max_bytes: int = 10_000_000,
-        batch_size: int = BATCH_SIZE, workers: int = 1, sink_batches: bool = False) -> RunReport:
+        batch_size: int = BATCH_SIZE, workers: int = 1, sink_batches: bool = False,
+        items: Iterable[Document | IngestError] | None = None,
+        admission: Admission | None = None) -> RunReport:
     """Read, clean, analyse and hand every document to `sink`; report errors as they happen.
 
     Reading, cleaning and the cross-document state (duplicates, what is stored) stay in this
@@ -243,18 +248,26 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     is seeded from the stored documents. With `sink_batches`, `sink` is called once per analysed
     batch with its documents (a list, in input order) instead of once per document — so a store
     can write a batch in one transaction (`Store.write_documents`).
+
+    `items` replaces reading `paths` with documents (and errors) a caller has read itself — the
+    watcher's fetched feeds. An `admission` kept by the caller carries the cross-document state
+    over several runs, so a long-lived caller does not re-seed it from the store every time.
     """
     report = RunReport()
     started = time.perf_counter()
-    admission = Admission(store, force)
+    if admission is None:
+        admission = Admission(store, force)
 
     def fail(err: IngestError) -> None:
         report.errors.append(err)
         if on_error:
             on_error(err)
 
+    marks: deque = deque()  # the reader's position when each batch in the engine was cut
+
     def deliver(results) -> None:
         for done, errors in results:
+            report.position = marks.popleft()
             for err in errors:
                 fail(err)
             if sink_batches:
@@ -271,9 +284,13 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     stats: dict = {}
     engine = _Engine(workers)
     try:
-        for batch in _batched(read(paths, date=date, max_bytes=max_bytes, stats=stats), batch_size):
+        if items is None:
+            items = read(paths, date=date, max_bytes=max_bytes, stats=stats)
+        position = None
+        for batch in _batched(items, batch_size):
             ready: list[Document] = []
             for item in batch:
+                position = item.path if isinstance(item, IngestError) else item.source.path
                 if isinstance(item, IngestError):
                     fail(item)
                     continue
@@ -288,10 +305,20 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
                     continue
                 if admission.take(doc, report):
                     ready.append(doc)
+                if on_progress and not report.read % 8:  # reading may be slow: show it moving
+                    on_progress(report)
             if ready:
+                marks.append(position)
+                if on_progress:  # what is read shows before the batch is analysed
+                    on_progress(report)
                 deliver(engine.submit(ready))
-            elif on_progress:
-                on_progress(report)
+            else:
+                if marks:  # the skipped inputs are done when the batch before them is
+                    marks[-1] = position
+                else:
+                    report.position = position
+                if on_progress:
+                    on_progress(report)
         deliver(engine.drain())
     finally:
         engine.close()

@@ -80,19 +80,24 @@ class Chronicle:
     """A read-only view of one Chronicle database. Safe to share between threads: every call
     works on its own DuckDB cursor."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, connection=None):
         import duckdb
 
         from .store import StoreError
 
         self.path = str(path)
-        if not Path(self.path).is_file():
+        if connection is not None:
+            # a writer in this process holds the file (`serve --watch`): DuckDB lets one process
+            # open a file once, so the reader works on a cursor of the writer's database
+            self._con = connection
+        elif not Path(self.path).is_file():
             raise FileNotFoundError(
                 f"no database at {self.path}; create one with `chronicle ingest PATH --db {self.path}`")
-        try:
-            self._con = duckdb.connect(self.path, read_only=True)
-        except duckdb.Error as err:
-            raise StoreError(f"cannot open database {self.path}: {err}") from err
+        else:
+            try:
+                self._con = duckdb.connect(self.path, read_only=True)
+            except duckdb.Error as err:
+                raise StoreError(f"cannot open database {self.path}: {err}") from err
         self._lock = threading.Lock()
         tables = {row[0] for row in self._con.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}

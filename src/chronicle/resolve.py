@@ -61,6 +61,7 @@ class _Event:
     outlet: str
     family: str  # the near-duplicate group: the id of the document this one duplicates, or its own
     evidence: str = ""
+    quantity: dict | None = None
     old: tuple[str, str] | None = None  # (cluster id, reason) stored before this resolve
 
     @property
@@ -259,7 +260,7 @@ def _outlet(site: str | None, url: str | None, doc_id: str) -> str:
 
 _EVENT_SQL = """SELECT e.id, e.doc_id, e.type, e.mode, e.source, e.target, e.date, e.date_precision,
                        e.location, e.modality, e.confidence, d.published, d.site, d.source_url,
-                       d.duplicate_of, e.evidence_text, m.cluster_id, m.reason
+                       d.duplicate_of, e.evidence_text, m.cluster_id, m.reason, e.quantity
                 FROM events e JOIN documents d ON d.id = e.doc_id
                 LEFT JOIN cluster_members m ON m.event_id = e.id"""
 
@@ -268,17 +269,34 @@ def _events(con, where: str = "", params: list | None = None) -> list[_Event]:
     """Events (with their report's fields and their current cluster) matching a WHERE clause."""
     out = []
     for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, published, site, url,
-         dup, evidence, cluster_id, reason) in con.execute(
+         dup, evidence, cluster_id, reason, quantity) in con.execute(
             f"{_EVENT_SQL} {where}", params or []).fetchall():
         ev = _Event(
             id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
             target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
             location=json.loads(loc) if loc else None, modality=modality or "asserted",
             confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
-            family=dup or doc_id, evidence=evidence or "")
+            family=dup or doc_id, evidence=evidence or "",
+            quantity=json.loads(quantity) if quantity else None)
         ev.old = (cluster_id, reason) if cluster_id else None
         out.append(ev)
     return out
+
+
+def best_quantity(members: list[_Event]) -> dict | None:
+    """The count a merged event shows: the one most of its reports give (same value and unit; a
+    near-duplicate copy counts once), ties going to the more confident report — so a count one
+    report carries is not lost because another report is the representative. It names the event
+    and the report it came from (`event_id`, `doc_id`): its offsets point into that report."""
+    counted = [ev for ev in members if ev.quantity and ev.quantity.get("value") is not None]
+    if not counted:
+        return None
+    support: dict[tuple, set[str]] = defaultdict(set)
+    for ev in counted:
+        support[(ev.quantity["value"], ev.quantity.get("unit"))].add(ev.family)
+    best = max(counted, key=lambda ev: (len(support[(ev.quantity["value"], ev.quantity.get("unit"))]),
+                                        ev.confidence, -counted.index(ev)))
+    return dict(best.quantity, event_id=best.id, doc_id=best.doc_id)
 
 
 def _cluster_id(founder_id: str) -> str:
@@ -293,11 +311,13 @@ def _cluster_row(cid: str, members: list[_Event]) -> list:
     for ev in members:  # near-duplicate reports count once, under their family
         outlets.setdefault(ev.family, ev.outlet)
     published = sorted(ev.published for ev in members if ev.published)
+    quantity = best_quantity(members)
     return [cid, rep.id, len(set(outlets.values())), len({ev.doc_id for ev in members}),
-            published[0] if published else None, published[-1] if published else None]
+            published[0] if published else None, published[-1] if published else None,
+            json.dumps(quantity) if quantity else None]
 
 
-_CLUSTER_ROW_TYPES = ("VARCHAR", "VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "VARCHAR")
+_CLUSTER_ROW_TYPES = ("VARCHAR", "VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR")
 _MEMBER_TYPES = ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR")
 
 
@@ -330,10 +350,10 @@ def _write(con, cluster_rows: list[list], member_rows: list[list], *, drop_clust
                 f"""INSERT INTO clusters
                    SELECT n.id, e.type, e.mode, e.cameo, e.source, e.target, e.source_country,
                           e.target_country, e.date, e.date_precision, e.location, e.location_name,
-                          e.lat, e.lon, e.quantity, e.modality, e.confidence, n.num_sources,
+                          e.lat, e.lon, n.quantity, e.modality, e.confidence, n.num_sources,
                           n.num_articles, n.first_report, n.last_report, n.rep
                    FROM (SELECT {_unnest(_CLUSTER_ROW_TYPES)}) AS n(id, rep, num_sources,
-                         num_articles, first_report, last_report)
+                         num_articles, first_report, last_report, quantity)
                    JOIN events e ON e.id = n.rep""", _columns(cluster_rows))
         if member_rows:
             con.execute(f"INSERT INTO cluster_members SELECT {_unnest(_MEMBER_TYPES)}",

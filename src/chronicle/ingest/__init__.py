@@ -128,6 +128,22 @@ def _reader_for(path: str) -> tuple[str, str] | None:
     return None
 
 
+def input_files(paths: Iterable[str]) -> list[str]:
+    """The files ``read(paths)`` opens, in the order it opens them: folders expanded as it
+    expands them; ``-`` and paths that do not exist are left out. For callers that must know the
+    inputs before reading (a progress bar's total, a watcher's list of new files)."""
+    found: list[str] = []
+    for given in [paths] if isinstance(paths, str) else paths:
+        given = str(given)
+        if given == "-":
+            continue
+        if os.path.isdir(given):
+            found += _files_in(given, Skips(None))
+        elif os.path.isfile(given):
+            found.append(given)
+    return found
+
+
 def _files_in(folder: str, skips: Skips) -> list[str]:
     """Supported files under ``folder``, sorted by path; hidden files and folders are ignored."""
     found = []

@@ -75,13 +75,25 @@ Limit = Annotated[int, Query(ge=1, description=f"page size, at most {MAX_LIMIT}"
 Offset = Annotated[int, Query(ge=0)]
 
 
-def create_app(db_path: str | Path) -> FastAPI:
-    """The app for one database file (opened read-only; FileNotFoundError if it is missing)."""
-    db = Chronicle(db_path)
+def create_app(db_path: str | Path, connection=None, background=None) -> FastAPI:
+    """The app for one database file (opened read-only; FileNotFoundError if it is missing).
+
+    `serve --watch`: `connection` is a cursor of the writer's database in this process, and
+    `background` (a `watch.Watcher`) runs in a thread while the app is up, stopped with it."""
+    db = Chronicle(db_path, connection=connection)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        thread = None
+        if background is not None:
+            import threading
+
+            thread = threading.Thread(target=background.run_logged, name="chronicle-watch", daemon=True)
+            thread.start()
         yield
+        if thread is not None:
+            background.stop()  # after the batch being stored
+            thread.join()
         db.close()
 
     app = FastAPIOffline(title="Chronicle", version=__version__, lifespan=lifespan,
