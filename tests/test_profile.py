@@ -35,5 +35,7 @@ def test_component_times_cover_every_component_and_the_classifier():
     result = component_times(texts, repeat=1, log=lambda _: None)
     assert {"tokenizer", "tok2vec", "parser", "ner", "lemmatizer", "event classifier"} <= set(result["seconds"])
     assert all(v >= 0 for v in result["seconds"].values()) and result["candidates"] > 0
+    # every classifier call extract makes is counted: the candidates and the second readings
+    assert result["classifier_inputs"] >= result["candidates"] and result["classifier_calls"] >= 1
     report = format_report(result, None)
     assert "event classifier" in report and report.splitlines()[-1].lstrip().startswith("total")

@@ -114,3 +114,25 @@ def test_a_store_made_before_mentions_opens_read_only_and_gains_the_column_when_
         assert all(e.mention_of is None for e in s.get_document(full_document().id).events)
     with Store(path) as s:  # opened for writing: migrated
         assert s.get_document(full_document().id).events
+
+
+def test_compacting_drops_free_blocks_and_keeps_every_row_and_key(tmp_path):
+    from chronicle.scale.simulate import documents
+
+    path = tmp_path / "c.duckdb"
+    with Store(path) as store:
+        docs = list(documents(400, seed=3))
+        store.write_documents(docs)
+        store.con.execute("CHECKPOINT")  # on disk, as a finished ingest leaves them
+        store.write_documents(docs[:300])  # rewritten: their old rows leave free blocks
+        before = store.counts()
+        assert store.free_fraction() > 0.1
+        size = path.stat().st_size
+        assert not store.compact_if_sparse()  # a few MB: not worth rewriting on every ingest
+        assert store.compact_if_sparse(threshold=0.1, min_free_bytes=0)
+        assert store.counts() == before and store.free_fraction() == 0.0
+        assert path.stat().st_size < size
+        assert store.get_document(docs[5].id) == docs[5]
+        store.write_documents(docs[:1])  # keys still hold: a rewrite replaces, never duplicates
+        assert store.counts() == before
+    assert not (tmp_path / "c.duckdb.compacting").exists()

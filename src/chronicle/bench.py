@@ -77,13 +77,15 @@ class Target:
         return f"{'≥' if self.higher_is_better else '≤'} {self.limit:g}{self.unit}"
 
 
-# Issue 4: the speed targets on a 2-core machine.
+# Issue 18 (after issue 4's): the speed targets on a 2-core machine. CPU seconds, not wall time,
+# for the comparison with spaCy: they hold within ±10% on a machine other work shares.
 TARGETS = (
-    Target("articles_per_s", "articles/s end to end into DuckDB", 25.0, True),
-    Target("time_ratio", "Chronicle time / bare spaCy time", 0.8, False),
-    Target("peak_rss_gb", "peak RSS, Chronicle process tree", 1.5, False, " GB"),
-    Target("cold_extract_s", "cold `chronicle extract` on one short file", 3.0, False, " s"),
+    Target("articles_per_s", "articles/s end to end (`chronicle ingest`)", 15.0, True),
+    Target("cpu_ratio", "Chronicle CPU s / bare spaCy CPU s", 1.2, False),
+    Target("peak_rss_gb", "peak RSS, Chronicle process tree", 1.2, False, " GB"),
+    Target("cold_extract_s", "cold `chronicle extract` on one short file", 1.5, False, " s"),
 )
+BUSY_LOAD_PER_CORE = 0.5  # a 1-minute load average above this many per core at the start: warn
 
 
 # --- corpus --------------------------------------------------------------------------------------
@@ -348,6 +350,7 @@ STAGES: tuple[tuple[str, str, Callable[[Counter], float]], ...] = (
     ("extract_rest", "extract: candidates, roles, event building",
      lambda s: s["extract"] - s["context"] - s["classifier"]),
     ("store", "store (DuckDB writes)", lambda s: s["store"]),
+    ("resolve", "resolve (cross-document events)", lambda s: s["resolve"]),
 )
 
 
@@ -498,29 +501,39 @@ def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
     measurements and the cleaned texts of the documents written, in order. `stage_dir`: where
     instrumented worker processes left their timers (see `instrumented`)."""
     from .pipeline import run
+    from .resolve import resolve_store
     from .store import Store
 
     clock = clock or StageClock()
     texts: list[str] = []
     options = {"workers": workers} if workers else {}
     db.unlink(missing_ok=True)
-    started = time.perf_counter()
+    written: list[str] = []
+    started, cpu_started = time.perf_counter(), _own_cpu_seconds()
     with Store(db) as store:
         def sink(docs) -> None:  # a batch per call, one transaction each, as `chronicle ingest` writes
             t = time.perf_counter()
             store.write_documents(docs)
             clock.add("store", time.perf_counter() - t)
             texts.extend(doc.text for doc in docs)
+            written.extend(doc.id for doc in docs)
 
         on_error = clock.timed("store", store.write_error)
         report = run(paths, sink, store=store, on_error=on_error, sink_batches=True, **options)
+        # then, as `chronicle ingest` does, the cross-document events of what was written
+        t = time.perf_counter()
+        resolve_store(store, doc_ids=written)
+        clock.add("resolve", time.perf_counter() - t)
     wall = time.perf_counter() - started
+    cpu_seconds = _own_cpu_seconds() - cpu_started
     db.unlink(missing_ok=True)
     words = count_words(texts)
     in_workers = StageClock()
     timed_workers = collect_worker_clocks(in_workers, stage_dir) if stage_dir is not None else 0
     result = {
         "seconds": wall,
+        # this process and its workers (reaped when the pool shuts down inside the run)
+        "cpu_seconds": cpu_seconds,
         "documents_read": report.read,
         "documents_written": report.written,
         "input_errors": len(report.errors),
@@ -557,10 +570,18 @@ def run_baseline(texts_path: Path, batch_size: int, processes: int) -> dict:
     """The bare spaCy parse in a child process, its process tree's memory sampled from here."""
     cmd = [sys.executable, "-m", "chronicle.bench", "--baseline-worker", str(texts_path),
            "--baseline-batch-size", str(batch_size), "--baseline-processes", str(processes)]
+    cpu_started = _own_cpu_seconds()
     with CpuUse() as cpu:
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        with TreeMemory(child.pid) as memory:
-            out, err = child.communicate()  # reaps the child: its CPU time counts as ours
+        # its own session: if this process is stopped, the child and spaCy's workers go with it
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+        try:
+            with TreeMemory(child.pid) as memory:
+                out, err = child.communicate()  # reaps the child: its CPU time counts as ours
+        except BaseException:
+            _kill_group(child)
+            raise
+    cpu_seconds = _own_cpu_seconds() - cpu_started
     if child.returncode != 0:
         raise RuntimeError(f"the spaCy baseline failed: {err.strip().splitlines()[-1:] or child.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
@@ -569,7 +590,22 @@ def run_baseline(texts_path: Path, batch_size: int, processes: int) -> dict:
     result["processes"] = memory.max_processes
     # Includes loading the model: the share of the parse itself is higher.
     result["cpu_cores"], result["other_cpu_cores"] = cpu.own_cores, cpu.other_cores
+    result["cpu_seconds"] = cpu_seconds  # loading the model included, as Chronicle's workers load theirs
     return result
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 def cold_extract(runs: int, repo: Path = REPO) -> dict:
@@ -710,6 +746,8 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
     chronicle = medians(chronicle_runs)
     base = medians(baseline_runs)
     ratios = [c["seconds"] / b["seconds"] for c, b in zip(chronicle_runs, baseline_runs)]
+    cpu_ratios = [c["cpu_seconds"] / b["cpu_seconds"] for c, b in zip(chronicle_runs, baseline_runs)
+                  if c.get("cpu_seconds") and b.get("cpu_seconds")]
     # Chronicle runs in this process (and any workers it starts): the sampled tree, or the
     # kernel's high-water mark of this process when that is higher (a peak between two samples).
     peak_rss = max(chronicle_peak_rss, own_high_water_mark())
@@ -721,6 +759,9 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         "baseline_articles_per_s": per_second(len(texts), base["seconds"]),
         "baseline_words_per_s": per_second(words, base["seconds"]),
         "time_ratio": statistics.median(ratios),
+        "cpu_seconds": chronicle.get("cpu_seconds"),
+        "baseline_cpu_seconds": base.get("cpu_seconds"),
+        "cpu_ratio": statistics.median(cpu_ratios) if cpu_ratios else None,
         "peak_rss_gb": peak_rss / GB,
         "peak_pss_gb": chronicle_peak_pss / GB,
         "baseline_peak_rss_gb": max(b["peak_rss"] for b in baseline_runs) / GB,
@@ -750,11 +791,12 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         "repetitions": repeat,
         "warm_up_seconds": warm_up_seconds,
         "median": summary,
-        "targets": [{"name": t.label, "target": t.describe(), "measured": summary[t.key],
-                     "met": t.met(summary[t.key])} for t in TARGETS],
+        "targets": [{"name": t.label, "target": t.describe(), "measured": summary.get(t.key),
+                     "met": t.met(summary.get(t.key))} for t in TARGETS],
         "chronicle_runs": chronicle_runs,
         "baseline_runs": baseline_runs,
         "time_ratios": ratios,
+        "cpu_ratios": cpu_ratios,
         "cold_extract": cold,
         "settings": {"workers": workers, "run_accepts_workers": _run_accepts_workers(),
                      "baseline": f"spacy.load({_model_name()!r}).pipe(texts, n_process={processes}, "
@@ -827,6 +869,10 @@ def format_table(result: dict) -> str:
         f"runs     median of {result['repetitions']} repetition{'s' if result['repetitions'] > 1 else ''}, after a warm-up run "
         f"({result['warm_up_seconds']:.1f} s, not counted)",
     ]
+    load, cores = mach.get("load_average_1min"), mach.get("cores") or 1
+    if load is not None and load > BUSY_LOAD_PER_CORE * cores:
+        lines.append(f"WARNING  busy machine: load average {load:.2f} on {cores} cores at the start; "
+                     "wall times are inflated, compare CPU seconds")
     if result.get("competing_processes"):
         lines.append("WARNING  timings distorted, a training run shared the CPU: "
                      + "; ".join(result["competing_processes"]))
@@ -845,7 +891,10 @@ def format_table(result: dict) -> str:
         (f"wall time, bare spaCy ({BASELINE_PROCESSES} processes)", _fmt(m["baseline_seconds"], 2, " s"), None),
         ("  bare spaCy articles/s, words/s",
          f"{_fmt(m['baseline_articles_per_s'])}, {_fmt(m['baseline_words_per_s'], 0)}", None),
-        ("Chronicle time / bare spaCy time", _fmt(m["time_ratio"], 2), TARGETS[1]),
+        ("Chronicle time / bare spaCy time", _fmt(m["time_ratio"], 2), None),
+        ("CPU seconds, Chronicle / bare spaCy",
+         f"{_fmt(m.get('cpu_seconds'), 1)} / {_fmt(m.get('baseline_cpu_seconds'), 1)}", None),
+        ("Chronicle CPU / bare spaCy CPU", _fmt(m.get("cpu_ratio"), 2), TARGETS[1]),
         ("peak RSS, Chronicle process tree", _fmt(m["peak_rss_gb"], 2, " GB"), TARGETS[2]),
         ("  PSS (shared pages counted once)", _fmt(m["peak_pss_gb"], 2, " GB"), None),
         ("peak RSS, bare spaCy process tree", _fmt(m["baseline_peak_rss_gb"], 2, " GB"), None),
@@ -860,7 +909,7 @@ def format_table(result: dict) -> str:
     for label, value, target in rows:
         tail = ""
         if target is not None:
-            tail = f"  {target.describe():>9}  {verdict[target.met(m[target.key])]}"
+            tail = f"  {target.describe():>9}  {verdict[target.met(m.get(target.key))]}"
         lines.append(f"{label:<{width}}{value:>12}{tail}")
 
     stages = m["stages"]
@@ -916,8 +965,18 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C: the worker pool shuts down and the baseline's process group is
+    stopped (workers also end with their parent by themselves: `pipeline._worker_start`)."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m chronicle.bench") -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
+    _exit_on_sigterm()
     parser = _parser(prog)
     args = parser.parse_args(args_list)
     if args.baseline_worker:

@@ -606,14 +606,14 @@ class Deduplicator:
     def __init__(self, threshold: float = 0.85, num_perm: int = 128):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-        from datasketch import MinHashLSH
+        from .sketch import make_lsh  # datasketch without scipy.integrate (cold start)
 
         self.threshold = threshold
         self.num_perm = num_perm
         # The lowest Jaccard similarity two texts can have and still pass both tests above; LSH is
         # banded below it because at its banding threshold it misses about half the pairs.
         lowest_jaccard = threshold / (1 + _MAX_LENGTH_RATIO - threshold)
-        self._lsh = MinHashLSH(threshold=max(0.2, lowest_jaccard - 0.15), num_perm=num_perm)
+        self._lsh = make_lsh(max(0.2, lowest_jaccard - 0.15), num_perm)
         self._minhashes: dict[str, tuple[MinHash, int]] = {}
         self._by_exact_key: dict[str, str] = {}
         self._original_of: dict[str, str] = {}

@@ -213,6 +213,7 @@ def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_d
                                             max_bytes=max_bytes, workers=workers, sink_batches=True)
         # cross-document events: recompute the clusters of the event types the new documents touch
         resolve_store(store, doc_ids=written)
+        store.compact_if_sparse()  # a large ingest leaves a third of the file free blocks
         _summary(console, report, store.counts())
         if engine == "ray":
             console.print(report.describe(), highlight=False, soft_wrap=True)

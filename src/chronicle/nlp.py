@@ -47,6 +47,9 @@ def import_spacy_without_torch() -> None:
     if "spacy" in sys.modules or "torch" in sys.modules:
         return
     sys.modules["torch"] = None  # `import torch` now raises ImportError, which thinc expects
+    # spaCy's __init__ imports its command line (typer, weasel, httpx: ~0.3 s of a cold start) for
+    # one name, `spacy.info`; a stand-in answers it, and a later `import spacy.cli` gets the real one
+    cli = _stand_in_spacy_cli() if "spacy.cli" not in sys.modules else None
     try:
         import spacy  # noqa: F401
     except ImportError:
@@ -54,6 +57,26 @@ def import_spacy_without_torch() -> None:
     finally:
         if sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
+        for name in ("spacy.cli.info", "spacy.cli") if cli else ():
+            if sys.modules.get(name) in cli:
+                del sys.modules[name]
+
+
+def _stand_in_spacy_cli():
+    import sys
+    import types
+
+    package, module = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+
+    def info(*args, **kwargs):
+        from spacy.cli.info import info as real_info
+
+        return real_info(*args, **kwargs)
+
+    module.info = info
+    package.info = module
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = package, module
+    return package, module
 
 
 @lru_cache(maxsize=1)

@@ -166,6 +166,24 @@ def _worker_init() -> None:
     classifier_module.classifier()
 
 
+def _worker_start(parent: int) -> None:
+    """A worker ends with its parent however the parent ends (SIGTERM, SIGKILL): on Linux the
+    kernel sends it SIGTERM then (PR_SET_PDEATHSIG); a parent already gone is seen at once."""
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+    _worker_init()
+
+
 class _Engine:
     """Runs `analyse_safely` on batches, in this process or a pool of worker processes, and hands
     results back in submission order — so output is the same whatever the number of workers."""
@@ -178,10 +196,12 @@ class _Engine:
 
     def _start_pool(self) -> None:
         import multiprocessing
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: the parent may hold DuckDB and onnxruntime threads
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
+                                        initargs=(os.getpid(),),
                                         mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, docs: list[Document]) -> Iterator[tuple[list[Document], list[IngestError]]]:

@@ -66,6 +66,10 @@ _DDL = [
         PRIMARY KEY (path, item, reason))""",
 ]
 CHILD_TABLES = ("entities", "events", "quotes", "quantities")
+# Free blocks above this share of the file make `chronicle ingest` compact it: a third was free
+# after a first ingest (issue 18); an ingest that adds little to a large store frees little.
+COMPACT_ABOVE = 0.25
+COMPACT_MIN_FREE_BYTES = 8 << 20  # a small file is not worth rewriting on every ingest
 
 
 class StoreError(RuntimeError):
@@ -100,6 +104,50 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+
+    # --- compaction --------------------------------------------------------------------------
+
+    def free_blocks(self) -> tuple[int, int]:
+        """(free bytes, file bytes) of the blocks DuckDB holds free: deleted or rewritten rows
+        leave them behind; a later write reuses them, but the file never shrinks by itself."""
+        self.con.execute("CHECKPOINT")
+        _, _, block, total, _, free, *_ = self.con.execute("PRAGMA database_size").fetchone()
+        return free * block, total * block
+
+    def free_fraction(self) -> float:
+        free, total = self.free_blocks()
+        return free / total if total else 0.0
+
+    def compact(self) -> None:
+        """Rewrite the file without its free blocks: every table copied into a new file (with its
+        keys), which then replaces this one. Readers that open the file after see the new one."""
+        import os
+
+        import duckdb
+
+        target = Path(self.path + ".compacting")
+        target.unlink(missing_ok=True)
+        name = self.con.execute("SELECT current_database()").fetchone()[0]
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute(f"ATTACH '{_sql_text(str(target))}' AS chronicle_compacted")
+        try:
+            self.con.execute(f'COPY FROM DATABASE "{name}" TO chronicle_compacted')
+        finally:
+            self.con.execute("DETACH chronicle_compacted")
+        self.con.close()
+        os.replace(target, self.path)
+        self.con = duckdb.connect(self.path)
+        self._types.clear()
+
+    def compact_if_sparse(self, threshold: float = COMPACT_ABOVE,
+                          min_free_bytes: int = COMPACT_MIN_FREE_BYTES) -> bool:
+        """`compact` when free blocks are more than `threshold` of the file and at least
+        `min_free_bytes` (after a large ingest or a re-ingest); whether it did."""
+        free, total = self.free_blocks()
+        if not total or free / total <= threshold or free < min_free_bytes:
+            return False
+        self.compact()
+        return True
 
     def __enter__(self):
         return self
@@ -260,6 +308,10 @@ def _add_rows(rows: dict[str, list[tuple]], doc: Document, now: datetime) -> Non
     rows["quantities"].extend(
         (doc.id, n, q.value, q.approx, q.unit, q.what, q.start, q.end)
         for n, q in enumerate(doc.quantities))
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
 
 
 def _load(raw: str | None, kind: str):

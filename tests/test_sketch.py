@@ -1,0 +1,35 @@
+"""datasketch without scipy.integrate: the near-duplicate check's LSH bands are datasketch's own."""
+
+import subprocess
+import sys
+
+from chronicle import sketch
+from chronicle.clean import _MAX_LENGTH_RATIO, Deduplicator
+
+
+def test_the_table_holds_the_bands_datasketch_computes_for_the_duplicate_check():
+    from datasketch.lsh import _optimal_param
+
+    dedup = Deduplicator()
+    lowest = dedup.threshold / (1 + _MAX_LENGTH_RATIO - dedup.threshold)
+    threshold = max(0.2, lowest - 0.15)
+    assert sketch.lsh_params(threshold, dedup.num_perm) == _optimal_param(threshold, dedup.num_perm, 0.5, 0.5)
+    assert (dedup._lsh.b, dedup._lsh.r) == sketch.lsh_params(threshold, dedup.num_perm)
+    assert sketch.lsh_params(0.5, 128) is None  # not in the table: datasketch computes it
+
+
+def test_checking_duplicates_does_not_import_scipy_integrate():
+    code = ("import sys\n"
+            "from chronicle.clean import Deduplicator\n"
+            "from chronicle.record import Document\n"
+            "d = Deduplicator()\n"
+            "text = 'Police in Almaty detained fourteen activists on Saturday after a rally.'\n"
+            "d.check(Document(id='a', text=text))\n"
+            "second = d.check(Document(id='b', text=text + ' Officials said.'))\n"
+            "assert second.flags.duplicate_of == 'a', second.flags\n"
+            "assert 'scipy.integrate' not in sys.modules\n"
+            "from datasketch.lsh import _optimal_param\n"
+            "assert _optimal_param(0.5, 16, 0.5, 0.5)  # scipy's own quad, imported on first use\n"
+            "assert 'scipy.integrate' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
