@@ -261,18 +261,24 @@ def read_warc(path: str, *, max_bytes: int, skips: Skips) -> Iterator[Document |
         gzipped = head == _GZIP_MAGIC
         source = _Gunzip(raw) if gzipped else _Plain(raw)
         framer = _Framer(source)
+        damaged = []
         if framer.at_end() and gzipped and source.damage:
-            raise UnreadableInput(f"not a readable gzip file ({source.damage})")
-        if not framer.starts_record():
+            # the first member is corrupt: the archive may still hold good members after it
+            damaged.append(f"{source.damage} at the start")
+            if not source.next_stretch():
+                raise UnreadableInput(f"not a readable gzip file ({damaged[0]})")
+            framer = _Framer(source)
+            if not framer.at_end() and not framer.starts_record():
+                framer.skip_to_record()
+        elif not framer.starts_record():
             raise UnreadableInput("not a WARC file: it does not start with a WARC/1.x header")
-        yield from _read_records(framer, source, path, max_bytes, skips, gzipped)
+        yield from _read_records(framer, source, path, max_bytes, skips, gzipped, damaged)
 
 
 def _read_records(framer: _Framer, source, path: str, max_bytes: int, skips: Skips,
-                  gzipped: bool) -> Iterator[Document | IngestError]:
+                  gzipped: bool, damaged: list[str]) -> Iterator[Document | IngestError]:
     complete = 0  # records read to their end
     found_any = False  # a record whose headers could be read
-    damaged: list[str] = []
     while True:
         if framer.at_end():
             if source.damage:
