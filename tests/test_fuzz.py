@@ -349,3 +349,39 @@ def test_hostile_corpus_ingests_beside_good_documents_which_are_all_stored(tmp_p
     assert only and "no record could be read" in only[0][2]
     huge = [e for e in errors if e[0].endswith("huge-length.warc")]
     assert huge and "impossible Content-Length" in huge[0][2]
+
+
+# --- the HTTP API: every numeric parameter bounded -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def api():
+    from fastapi.testclient import TestClient
+
+    from chronicle.serve import create_app
+    from demo_db import empty_db
+
+    with TestClient(create_app(empty_db()), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path", ["/api/events", "/api/places", "/api/actors", "/api/documents"])
+def test_an_offset_of_two_to_the_63_is_a_422_with_a_reason(api, path):
+    response = api.get(path, params={"offset": str(2**63)})
+    assert response.status_code == 422
+    assert response.json() == {"error": "offset: Input should be less than or equal to 1000000000000"}
+
+
+@FUZZ
+@given(path=st.sampled_from(["/api/events", "/api/places", "/api/actors", "/api/documents",
+                             "/api/search", "/api/timeline"]),
+       number=st.one_of(st.integers(), st.integers(min_value=2**62), st.floats().map(str),
+                        st.text(max_size=30)),
+       name=st.sampled_from(["offset", "limit", "near", "since", "until"]))
+def test_any_numeric_parameter_gives_an_answer_or_a_4xx_with_a_json_reason(api, path, number, name):
+    params = {name: str(number)}
+    if path == "/api/search":
+        params["q"] = "police"
+    response = api.get(path, params=params)
+    assert response.status_code < 500, (path, params, response.text[:300])
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
