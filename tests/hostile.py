@@ -180,7 +180,7 @@ def hostile_files(folder: Path, *, scale: int = 1) -> dict[str, str]:
         "an external entity")
     add("many-items.rss", '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
         + "".join(f"<item><title>T{i}</title><description>Item {i}</description></item>"
-                  for i in range(5_000)) + "</channel></rss>", "5,000 tiny items")
+                  for i in range(1_000 * scale)) + "</channel></rss>", "thousands of tiny items")
     add("attributes.atom", '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">'
         '<title>F</title><entry><title>T</title><content type="html">&lt;p '
         + " ".join(f'a{i}="x"' for i in range(40_000))
