@@ -10,10 +10,8 @@ one of them must be stored whatever the hostile files do.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import json
-import random
 import zlib
 from pathlib import Path
 
@@ -216,9 +214,4 @@ def hostile_files(folder: Path, *, scale: int = 1) -> dict[str, str]:
     return notes
 
 
-def random_garbage(seed: int, size: int) -> bytes:
-    rng = random.Random(seed)
-    return bytes(rng.getrandbits(8) for _ in range(size))
-
-
-__all__ = ["good_documents", "hostile_files", "warc_record", "GOOD_REPORTS", "gzip"]
+__all__ = ["good_documents", "hostile_files", "warc_record", "GOOD_REPORTS"]
