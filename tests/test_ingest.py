@@ -578,3 +578,13 @@ def test_an_http_gzip_body_is_inflated_no_further_than_max_bytes(tmp_path):
     (error,) = errors(results)
     assert error.reason == "page is over the 1 MB limit (--max-bytes) once its gzip encoding is undone"
     assert error.item == "http://w/1"
+
+
+def test_utf16_json_lines_whose_first_character_is_nul_are_not_taken_for_utf32(tmp_path):
+    # found by the fuzz suite: FF FE 00 00 opens both UTF-32 LE and UTF-16 LE + NUL
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(("\x00\n" + json.dumps({"id": "good", "text": "Police arrested 40."}) + "\n")
+                     .encode("utf-16"))
+    results = list(read([str(path)]))
+    assert [d.id for d in documents(results)] == ["good"]
+    assert [e.item for e in errors(results)] == ["line 1"]

@@ -184,7 +184,7 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError:
-                break
+                continue  # UTF-16 LE text opening with NUL looks like UTF-32 LE's mark
     if b"\x00" in data[:65536]:
         raise UnreadableInput("not text: it holds binary data (NUL bytes)")
     try:

@@ -146,12 +146,22 @@ _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 def _lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
     """Lines of a byte stream. UTF-16 and UTF-32 (known by their byte-order mark) cannot be split
     on the byte b"\\n", so such a stream is decoded as a whole and split as text."""
-    start = _peek(fh, 4)
+    start = _peek(fh, 4096)
     for bom, encoding in _WIDE_BOMS:
         if start.startswith(bom):
+            if encoding == "utf-32" and not _decodes_as_utf32(start):
+                continue  # UTF-16 whose first character is NUL starts with the same four bytes
             text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=None)
             return _text_lines(text, max_bytes)
     return _binary_lines(fh, max_bytes)
+
+
+def _decodes_as_utf32(start: bytes) -> bool:
+    try:
+        start[: len(start) // 4 * 4].decode("utf-32")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _peek(fh: BinaryIO, size: int) -> bytes:
