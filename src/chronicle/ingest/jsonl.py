@@ -158,7 +158,7 @@ def _lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
 
 def _decodes_as_utf32(start: bytes) -> bool:
     try:
-        start[: len(start) // 4 * 4].decode("utf-32")
+        start[: len(start) // 4 * 4].decode("utf-32", "surrogatepass")
     except UnicodeDecodeError:
         return False
     return True
