@@ -315,7 +315,7 @@ def test_hostile_corpus_ingests_beside_good_documents_which_are_all_stored(tmp_p
     done = subprocess.run(
         [sys.executable, "-m", "chronicle.cli", "ingest", "--db", str(db), "--workers", "2",
          str(tmp_path / "good"), str(hostile)],
-        capture_output=True, text=True, timeout=1500, cwd=REPO)
+        capture_output=True, text=True, timeout=2400, cwd=REPO)
     assert done.returncode == 1, done.stderr[-3000:]  # some inputs failed, the rest went on
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     con = duckdb.connect(str(db), read_only=True)

@@ -805,7 +805,7 @@ def _name_run(doc, last, floor: int):
 PART_CHARS = 100_000
 
 
-def split_for_parsing(text: str, limit: int = PART_CHARS) -> list[str]:
+def split_for_parsing(text: str, limit: int) -> list[str]:
     """Consecutive parts of `text`, each at most `limit` characters, that join back to it."""
     parts, start = [], 0
     while len(text) - start > limit:
@@ -826,14 +826,15 @@ def split_for_parsing(text: str, limit: int = PART_CHARS) -> list[str]:
 
 def parse_texts(nlp, texts: list[str], batch_size: int) -> Iterator:
     """`nlp.pipe` over `texts`, one Doc per text, texts over `PART_CHARS` parsed in parts."""
-    if all(len(text) <= PART_CHARS for text in texts):
+    limit = min(PART_CHARS, nlp.max_length)
+    if all(len(text) <= limit for text in texts):
         yield from nlp.pipe(texts, batch_size=batch_size)
         return
     from spacy.tokens import Doc
 
     owners, pieces = [], []
     for i, text in enumerate(texts):
-        for part in split_for_parsing(text):
+        for part in split_for_parsing(text, limit):
             owners.append(i)
             pieces.append(part)
     current, parts = 0, []
