@@ -197,3 +197,51 @@ def test_missing_database_for_listing_is_a_clear_error(tmp_path):
     result = run("documents", "--db", tmp_path / "nope" / "x.duckdb")
     assert result.exit_code == 2
     assert "cannot open database" in result.stderr
+
+
+def test_issue_19_repro_a_surrogate_title_and_a_good_file_are_both_stored(tmp_path):
+    bad = tmp_path / "s.jsonl"
+    bad.write_text('{"id":"a","title":"T\\udfff","text":"Police arrested 40."}\n', encoding="ascii")
+    good = tmp_path / "good.txt"
+    good.write_text("Troops land in Almaty\n\nRussian paratroopers landed in Almaty on Friday.\n",
+                    encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    result = run("ingest", "--db", db, "--workers", "1", bad, good)
+    assert result.exit_code == 0, result.output
+    assert stored_paths(db) == {"s.jsonl", "good.txt"}
+
+
+def test_extract_from_stdin_loses_no_good_line_beside_a_surrogate():
+    lines = ['{"id":"bad","title":"T\\udfff","text":"Police arrested 40."}'] + [
+        json.dumps({"id": f"g{i}", "text": f"Police arrested {i} protesters in Almaty."})
+        for i in range(39)]
+    result = run("extract", "-", "--workers", "1", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["bad"] + [f"g{i}" for i in range(39)]
+    assert records[0]["title"] == "T\ufffd"
+
+
+def test_ingest_into_a_database_another_process_holds_waits_or_says_what_to_run(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "served.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True);"
+         " print('held', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(cli, ["ingest", "--db", str(db), str(EXAMPLES)])
+        assert result.exit_code == 2
+        message = result.stderr.strip()
+        assert message.count("\n") == 0 and f"is in use by process {holder.pid}" in message
+        assert f"chronicle serve --db {db} --watch PATH..." in message and "--wait SECONDS" in message
+        result = CliRunner().invoke(cli, ["ingest", "--db", str(db), "--wait", "1.5", str(EXAMPLES)])
+        assert result.exit_code == 2
+        assert "waiting up to 1.5 s" in result.stderr and "after waiting 1.5 s" in result.stderr
+    finally:
+        holder.stdin.close()
+        holder.wait(10)

@@ -447,3 +447,144 @@ def test_documents_match_the_record_schema(tmp_path):
     schema = record_schema()
     for doc in docs:
         jsonschema.validate(json.loads(to_json(doc)), schema)
+
+
+# --- hostile text (issue #19) ---------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_is_replaced_and_the_repair_recorded(tmp_path):
+    bad = tmp_path / "s.jsonl"
+    bad.write_text('{"id":"a\\udfff","title":"T\\udfff","url":"http://x/\\ud800","text":"Police '
+                   'arrested 40.\\udfff"}\n', encoding="ascii")
+    results = read_between_good_files(tmp_path, str(bad))
+    assert not errors(results)
+    _, doc, _ = documents(results)
+    assert (doc.id, doc.title, doc.source.url) == ("a\ufffd", "T\ufffd", "http://x/\ufffd")
+    assert doc.text == "Police arrested 40.\ufffd"
+    reasons = [r.reason for r in doc.flags.repaired]
+    assert reasons == [
+        f"invalid-character: 1 lone surrogate ({code}) in the {field} replaced by U+FFFD"
+        for code, field in (("\\udfff", "id"), ("\\udfff", "text"), ("\\udfff", "title"),
+                            ("\\ud800", "url"))]
+    assert doc.flags.repaired[2].text == "T\\udfff"  # the note itself is valid text
+    to_json(doc)
+
+
+def test_a_valid_surrogate_pair_written_as_two_escapes_is_one_character(tmp_path):
+    path = tmp_path / "pair.jsonl"
+    path.write_text('{"id":"p","text":"Smile \\ud83d\\ude00 please"}\n', encoding="ascii")
+    (doc,) = documents(list(read([str(path)])))
+    assert doc.text == "Smile 😀 please" and not doc.flags.repaired
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-le"])
+def test_json_lines_in_utf16_or_utf32_are_read_by_their_byte_order_mark(tmp_path, encoding):
+    lines = "".join(json.dumps({"id": f"n{i}", "text": f"Report {i} from Almaty."}) + "\n"
+                    for i in range(3))
+    data = lines.encode(encoding)
+    if not encoding.endswith(("16", "32")):  # the -le/-be codecs write no mark of their own
+        data = "\ufeff".encode(encoding) + data
+    path = tmp_path / "wide.jsonl"
+    path.write_bytes(data)
+    assert [d.id for d in documents(list(read([str(path)])))] == ["n0", "n1", "n2"]
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace")
+    assert [d.id for d in documents(list(read(["-"], stdin=stream)))] == ["n0", "n1", "n2"]
+
+
+def test_a_feed_item_with_an_impossible_date_keeps_its_text_and_loses_the_date(tmp_path):
+    feed = tmp_path / "f.rss"
+    feed.write_text("""<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>
+<item><title>One</title><pubDate>0000-00-00T00:00:00Z</pubDate>
+<description>Police arrested 40 protesters in Almaty.</description></item>
+<item><title>Two</title><pubDate>Wed, 31 Jan 2018 07:26:05 GMT</pubDate>
+<description>Troops were sent.</description></item></channel></rss>""", encoding="utf-8")
+    one, two = documents(list(read([str(feed)])))
+    assert (one.title, one.published, two.published) == ("One", None, "2018-01-31")
+    assert one.errors == ["ignored the entry's date '0000-00-00T00:00:00Z': not a real date"]
+
+
+def test_a_tag_with_40000_attributes_is_read_without_them(tmp_path):
+    attrs = " ".join(f'a{i}="x"' for i in range(40_000))
+    page = tmp_path / "attrs.html"
+    page.write_text(f"<html><body><div {attrs}><p>Police arrested 40 protesters in Almaty on "
+                    "Friday, officials said.</p></div></body></html>", encoding="utf-8")
+    (doc,) = documents(read_between_good_files(tmp_path, str(page)))[1:2]
+    assert doc.text == "Police arrested 40 protesters in Almaty on Friday, officials said."
+    assert doc.errors == ["a <div> tag with 40,000 attributes was read without them (more than 1,000)"]
+
+
+def _warc(n: int, *, gz: bool = False, body: bytes | None = None, encoding: str | None = None):
+    from hostile import warc_record
+
+    return warc_record(f"http://w/{n}", n, gz=gz, body=body, encoding=encoding)
+
+
+def test_warc_keeps_good_records_on_both_sides_of_garbage(tmp_path):
+    bad = tmp_path / "x.warc"
+    bad.write_bytes(_warc(1) + b"\x00\xffgarbage" * 1000 + b"\r\n" + _warc(2))
+    results = list(read([str(bad)]))
+    assert [d.source.url for d in documents(results)] == ["http://w/1", "http://w/2"]
+    (error,) = errors(results)
+    assert error.reason == ("damaged WARC: 9,002 bytes of unreadable data after record 1; kept the "
+                            "2 readable records before and after")
+
+
+def test_warc_gz_keeps_good_members_after_a_corrupt_first_member(tmp_path):
+    first = bytearray(_warc(1, gz=True))
+    first[30:200] = bytes(b ^ 0x55 for b in first[30:200])
+    bad = tmp_path / "x.warc.gz"
+    bad.write_bytes(bytes(first) + _warc(2, gz=True) + _warc(3, gz=True))
+    results = list(read([str(bad)]))
+    assert [d.source.url for d in documents(results)] == ["http://w/2", "http://w/3"]
+    (error,) = errors(results)
+    assert error.reason.startswith("damaged WARC: corrupt gzip member (")
+    assert "at the start" in error.reason
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"WARC/1.0\r\n", "not a readable WARC file: no record could be read (record 1 has unreadable "
+                      "headers)"),
+    (b"WARC/1.0\r\n" + b"\x13\x37 garbage " * 500, "not a readable WARC file: no record could be "
+                                                   "read (record 1 has unreadable headers)"),
+])
+def test_warc_of_only_a_version_line_or_garbage_after_it_is_an_error(tmp_path, content, reason):
+    bad = tmp_path / "x.warc"
+    bad.write_bytes(content)
+    error = assert_one_error_and_both_good_documents(read_between_good_files(tmp_path, str(bad)),
+                                                     str(bad))
+    assert error.reason == reason
+
+
+def test_warc_content_length_of_thirty_nines_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "x.warc"
+    bad.write_bytes(_warc(1).replace(b"Content-Length: ", b"Content-Length: " + b"9" * 30, 1)
+                    + _warc(2))
+    results = list(read([str(bad)]))
+    assert [d.source.url for d in documents(results)] == ["http://w/2"]
+    (error,) = errors(results)
+    assert "record 1 declares an impossible Content-Length (33 digits)" in error.reason
+
+
+def test_an_http_gzip_body_is_inflated_no_further_than_max_bytes(tmp_path):
+    import zlib
+
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(squeeze.compress(b"a" * (1 << 20)) for _ in range(200)) + squeeze.flush()
+    assert len(bomb) < 300_000
+    bad = tmp_path / "x.warc"
+    bad.write_bytes(_warc(1, body=bomb, encoding="gzip") + _warc(2))
+    results = list(read([str(bad)], max_bytes=1_000_000))
+    assert [d.source.url for d in documents(results)] == ["http://w/2"]
+    (error,) = errors(results)
+    assert error.reason == "page is over the 1 MB limit (--max-bytes) once its gzip encoding is undone"
+    assert error.item == "http://w/1"
+
+
+def test_utf16_json_lines_whose_first_character_is_nul_are_not_taken_for_utf32(tmp_path):
+    # found by the fuzz suite: FF FE 00 00 opens both UTF-32 LE and UTF-16 LE + NUL
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(("\x00\n" + json.dumps({"id": "good", "text": "Police arrested 40."}) + "\n")
+                     .encode("utf-16"))
+    results = list(read([str(path)]))
+    assert [d.id for d in documents(results)] == ["good"]
+    assert [e.item for e in errors(results)] == ["line 1"]

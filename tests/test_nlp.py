@@ -213,3 +213,26 @@ def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
     last = ours[-1]
     assert [t.lemma_ for t in last if t.text in ("gon", "na", "ai")] == ["go", "to", "be"]
     assert next(t for t in last if t.text == "are").pos_ == "VERB"
+
+
+def test_a_text_over_the_parsers_limit_is_parsed_in_parts_joined_into_one_doc(monkeypatch):
+    from chronicle import nlp
+    from chronicle.pipeline import analyse
+    from chronicle.record import Document
+
+    paragraph = "Police arrested 40 protesters in Almaty on Friday, officials said."
+    text = "\n\n".join(f"{paragraph} Troops reached Bishkek on day {i}." for i in range(40))
+    parts = nlp.split_for_parsing(text, limit=500)
+    assert "".join(parts) == text and max(map(len, parts)) <= 500 and len(parts) > 5
+    word = "a" * 2_000
+    assert "".join(nlp.split_for_parsing(word, limit=300)) == word
+    whole = analyse([Document(id="w", text=text, language="en")])[0]
+    pipeline = nlp.load_pipeline()
+    monkeypatch.setattr(nlp, "PART_CHARS", 400)
+    monkeypatch.setattr(pipeline, "max_length", 1_000)  # the text is now over spaCy's limit
+    split = analyse([Document(id="w", text=text, language="en")])[0]
+    assert len(split.entities) >= 40  # Almaty in every paragraph at least
+    for entity in split.entities:
+        assert split.text[entity.start:entity.end] == entity.text
+    # parts are cut at paragraph breaks, which sentences never cross: the same analysis
+    assert split.entities == whole.entities and split.events == whole.events

@@ -20,3 +20,60 @@ def test_two_workers_give_the_same_records_in_the_same_order_as_one():
     one = records(1)
     assert len(one) >= 7 and any(b'"events":[{' in r for r in one)
     assert records(2) == one
+
+
+# --- budgets: a document that costs too much costs only itself -----------------------------------
+
+from chronicle.pipeline import _Engine  # noqa: E402
+from chronicle.record import Document  # noqa: E402
+from chronicle.workers import Budget  # noqa: E402
+
+SHORT = "Police arrested 40 protesters in Almaty on Friday, officials said."
+
+
+def english(doc_id: str, text: str) -> Document:
+    return Document(id=doc_id, text=text, language="en")
+
+
+def analysed(batches: list[list[Document]], budget: Budget, workers: int = 1):
+    engine = _Engine(workers, budget)
+    results = []
+    try:
+        for batch in batches:
+            results.extend(engine.submit(batch))
+        results.extend(engine.drain())
+    finally:
+        engine.close()
+    done = [doc.id for part, _ in results for doc in part]
+    errors = [err for _, part in results for err in part]
+    return done, errors
+
+
+def test_a_document_over_its_time_budget_is_an_error_and_the_rest_of_its_batch_goes_on():
+    # ~3 s of CPU to parse; the budget gives every document 2 s whatever its length
+    long_text = " ".join([SHORT] * 1500)
+    batches = [[english("a", SHORT), english("slow", long_text), english("b", SHORT)],
+               [english("c", SHORT)]]
+    done, errors = analysed(batches, Budget(seconds=2, seconds_per_char=0))
+    assert done == ["a", "b", "c"]  # in input order, the worker replaced
+    (error,) = errors
+    assert error.item == "id slow"
+    assert error.reason.startswith("analysis stopped: over its time budget (2 s of CPU for ")
+
+
+def test_a_document_over_its_memory_budget_is_an_error_and_the_rest_goes_on():
+    # parsing 300,000 characters at once needs far more than 40 MB above the loaded models
+    big = "\n\n".join([SHORT] * 4500)
+    batches = [[english("a", SHORT)], [english("big", big)], [english("b", SHORT)]]
+    done, errors = analysed(batches, Budget(memory_mb=40))
+    assert done == ["a", "b"]
+    (error,) = errors
+    assert error.item == "id big" and "over its memory budget (40 MB)" in error.reason
+
+
+def test_output_is_the_same_whatever_the_workers_when_a_document_breaks_its_budget():
+    long_text = " ".join([SHORT] * 1500)
+    batches = [[english("a", SHORT), english("slow", long_text)], [english("b", SHORT)],
+               [english("c", SHORT)]]
+    budget = Budget(seconds=2, seconds_per_char=0)
+    assert analysed(batches, budget, workers=1) == analysed(batches, budget, workers=2)

@@ -175,7 +175,8 @@ def _read_fraction(hit: _JunkHit) -> float | None:
 # --------------------------------------------------------------------------------------------------
 # Repeated headline and trailing brand line
 
-_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+")
+# (?<!\s): tried once per run of spaces, not from each space of a long run (quadratic).
+_TITLE_SUFFIX = re.compile(r"(?<!\s)\s+[|–—-]\s+")
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -434,7 +435,9 @@ _FRENCH_SPACING = re.compile(r"(?<=\S) [;:?!»”](?=[\s,.;:]|$)|[«“] (?=\w)"
 _GUILLEMETS = re.compile(r"[«»]")
 # A full stop left floating after a sentence ("demonstrators. . Of"); a spaced ellipsis ". . ." is
 # a style, not an artefact, and is left alone.
-_DOUBLED_PERIOD = re.compile(r"(?P<word>\w+[.!?]) \.(?=\s|$)(?! \.)")
+# The word starts where a word starts: without the look-behind, a search tries \w+ from every letter
+# of a long word in turn (quadratic: a minute on one 65,537-letter "word"); with it, once per word.
+_DOUBLED_PERIOD = re.compile(r"(?<!\w)(?P<word>\w+[.!?]) \.(?=\s|$)(?! \.)")
 _PERIOD_THEN_LOWERCASE = re.compile(r"\b(?P<word>[a-z]{4,})\. (?=[a-z]{2,}\b)")
 _ABBREVIATIONS = frozenset({"approx", "incl", "excl", "dept", "govt", "corp", "univ", "resp",
                             "misc", "cont", "ibid", "vols", "nos", "esp", "est", "eds"})

@@ -157,13 +157,44 @@ def extract(paths, date, max_bytes, workers):
     sys.exit(1 if report.failed else 0)
 
 
-def _open_store(db, read_only=False):
+def _open_store(db, read_only=False, wait=None):
     from .store import Store, StoreError
 
+    if wait is not None:
+        return _open_store_waiting(db, wait)
     try:
         return Store(db, read_only=read_only)
     except StoreError as err:
         _fatal(str(err))
+
+
+def _open_store_waiting(db, wait: float):
+    """Open `db` for writing. While another process holds it (`chronicle serve`, another ingest),
+    wait up to `wait` seconds, saying so once; then say what to run instead."""
+    import re
+    import time
+
+    from .store import Store, StoreError
+
+    deadline, told = time.monotonic() + wait, False
+    while True:
+        try:
+            return Store(db)
+        except StoreError as err:
+            held = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(err))
+            if not held:
+                _fatal(str(err))
+            holder = f"process {held.group(2)} ({held.group(1).rsplit('/', 1)[-1]})"
+            if time.monotonic() >= deadline:
+                waited = f" after waiting {wait:g} s" if wait else ""
+                _fatal(f"{db} is in use by {holder}{waited}, e.g. `chronicle serve`; to serve and "
+                       f"ingest at once run `chronicle serve --db {db} --watch PATH...`, or stop "
+                       f"that process, or pass `--wait SECONDS` to wait for it")
+            if not told:
+                click.echo(f"chronicle: {db} is in use by {holder}; waiting up to {wait:g} s for "
+                           "it (Ctrl-C to stop)", err=True)
+                told = True
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
 
 @cli.command()
@@ -173,6 +204,9 @@ def _open_store(db, read_only=False):
 @_max_bytes_option
 @click.option("--force", is_flag=True, help="Re-analyse documents that are already stored.")
 @_workers_option
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="While another process (e.g. `chronicle serve`) holds the database, wait this "
+                   "long for it.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: worker processes on this machine; ray: shards coded on a Ray cluster, "
                    "same records (docs/SCALING.md).")
@@ -184,7 +218,8 @@ def _open_store(db, read_only=False):
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N",
               help="--engine ray: documents per shard (lines of a JSON Lines file, files of a folder; "
                    "a WARC file is one shard) [default: 200].")
-def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_dir, shard_size):
+def ingest(paths, db, date, max_bytes, force, workers, wait, engine, address, shards_dir,
+           shard_size):
     """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
     from .resolve import resolve_store
 
@@ -195,7 +230,7 @@ def ingest(paths, db, date, max_bytes, force, workers, engine, address, shards_d
     if engine == "ray" and address and click.get_current_context().get_parameter_source(
             "workers") == click.core.ParameterSource.DEFAULT:
         workers = None  # on a cluster: all of its CPUs, not this machine's
-    store = _open_store(db)
+    store = _open_store(db, wait=wait)
     with store:
         written: list[str] = []
 

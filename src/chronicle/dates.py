@@ -365,7 +365,8 @@ _LEADING = re.compile(
 _BOUNDING = re.compile(
     r"^(?:before|after|until|till|by|prior to|ahead of|up to|no later than|no earlier than"
     r"|to|between|within|over|for)\b")
-_PART_OF_DAY = re.compile(r"(?:'s)?\s+(?:morning|afternoon|evening|night|overnight)$")
+# (?<!\s): tried once per run of spaces, not from each space of a long run (quadratic).
+_PART_OF_DAY = re.compile(r"(?:'s)?(?<!\s)\s+(?:morning|afternoon|evening|night|overnight)$")
 _SEASON_YEAR = re.compile(r"(?:the\s+)?(?:spring|summer|autumn|fall|winter|first half|second half"
                           r"|first quarter|last quarter)\s+(?:of\s+)?" + _YEAR)
 _BARE_YEAR = re.compile(r"(?:the\s+)?(?:year\s+)?" + _YEAR)

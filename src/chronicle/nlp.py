@@ -798,6 +798,55 @@ def _name_run(doc, last, floor: int):
     return doc[lo:last.i + 1]
 
 
+# spaCy refuses texts over `nlp.max_length` (1,000,000 characters, error E088), and its parser's
+# memory grows with the length of what it parses at once. A longer text is parsed in parts cut at
+# paragraph breaks (sentences never cross one: see `_line_breaks_end_sentences`), or failing that
+# at a line break or a space, and the parts are joined back into one Doc over the whole text.
+PART_CHARS = 100_000
+
+
+def split_for_parsing(text: str, limit: int) -> list[str]:
+    """Consecutive parts of `text`, each at most `limit` characters, that join back to it."""
+    parts, start = [], 0
+    while len(text) - start > limit:
+        end = start + limit
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = text.rfind(separator, start + limit // 2, end)
+            if cut >= 0:
+                cut += len(separator)
+                break
+        if cut < 0:
+            cut = end  # one 50,000-character "word": no better place
+        parts.append(text[start:cut])
+        start = cut
+    parts.append(text[start:])
+    return parts
+
+
+def parse_texts(nlp, texts: list[str], batch_size: int) -> Iterator:
+    """`nlp.pipe` over `texts`, one Doc per text, texts over `PART_CHARS` parsed in parts."""
+    limit = min(PART_CHARS, nlp.max_length)
+    if all(len(text) <= limit for text in texts):
+        yield from nlp.pipe(texts, batch_size=batch_size)
+        return
+    from spacy.tokens import Doc
+
+    owners, pieces = [], []
+    for i, text in enumerate(texts):
+        for part in split_for_parsing(text, limit):
+            owners.append(i)
+            pieces.append(part)
+    current, parts = 0, []
+    for owner, parsed in zip(owners, nlp.pipe(pieces, batch_size=batch_size)):
+        if owner != current:
+            yield parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
+            current, parts = owner, []
+        parts.append(parsed)
+    if parts:
+        yield parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
+
+
 def annotate_with_parses(docs: Sequence[Document], batch_size: int = 32) -> Iterator[tuple[Document, object]]:
     """Parse a batch; yields each document (entities, quantities, quotes filled) with its spaCy Doc
     (None for documents in a language we do not parse)."""
@@ -805,7 +854,7 @@ def annotate_with_parses(docs: Sequence[Document], batch_size: int = 32) -> Iter
     parses = {}
     if todo:
         nlp = load_pipeline()
-        for d, parsed in zip(todo, nlp.pipe((d.text for d in todo), batch_size=batch_size)):
+        for d, parsed in zip(todo, parse_texts(nlp, [d.text for d in todo], batch_size)):
             parses[id(d)] = parsed
     for d in docs:
         parsed = parses.get(id(d))

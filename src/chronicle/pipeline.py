@@ -19,6 +19,7 @@ from .extract import extract_events
 from .extract.classifier import ClassifierMissingError
 from .nlp import ModelMissingError, annotate_with_parses
 from .record import Document, IngestError, text_id
+from .workers import Budget, Pool
 
 BATCH_SIZE = 32
 # Documents spaCy parses at once inside a batch. The parser's working arrays grow with the tokens
@@ -184,31 +185,38 @@ def _worker_start(parent: int) -> None:
     _worker_init()
 
 
-class _Engine:
-    """Runs `analyse_safely` on batches, in this process or a pool of worker processes, and hands
-    results back in submission order — so output is the same whatever the number of workers."""
 
-    def __init__(self, workers: int):
+# A run of one batch this small is analysed in this process: starting worker processes (each
+# loads the models) would cost more than the analysis. Anything larger, or any run of several
+# batches, goes to the workers, where each document is held to the budget.
+IN_PROCESS_MAX_CHARS = 200_000
+
+
+class _Engine:
+    """Runs `analyse_safely` on batches, in this process or a pool of worker processes
+    (`chronicle.workers`: each document under a `Budget`), and hands results back in submission
+    order — so output is the same whatever the number of workers."""
+
+    def __init__(self, workers: int, budget: Budget | None = None):
         self.workers = workers
-        self.pool = None
+        self.budget = budget or Budget()
+        self.pool: Pool | None = None
         self.first: list[Document] | None = None  # held back until we know the run is not tiny
-        self.pending: deque = deque()
 
     def _start_pool(self) -> None:
-        import multiprocessing
+        import functools
         import os
-        from concurrent.futures import ProcessPoolExecutor
 
-        # spawn, not fork: the parent may hold DuckDB and onnxruntime threads
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
-                                        initargs=(os.getpid(),),
-                                        mp_context=multiprocessing.get_context("spawn"))
+        # the workers end with this process however it ends (`_worker_start`)
+        self.pool = Pool(self.workers, functools.partial(_worker_start, os.getpid()), self.budget,
+                         fatal_errors=SETUP_ERRORS)
+
+    def _submit(self, docs: list[Document]) -> None:
+        # looked up at each call, so that `make bench` can wrap it (`bench.instrumented`)
+        self.pool.submit(analyse_safely, docs)
 
     def submit(self, docs: list[Document]) -> Iterator[tuple[list[Document], list[IngestError]]]:
         """Queue a batch; yield the results that are ready to hand on, oldest first."""
-        if self.workers == 1:
-            yield analyse_safely(docs)
-            return
         if self.pool is None:
             if self.first is None:
                 # one batch is not worth starting processes for (a cold `chronicle extract` of a
@@ -216,22 +224,26 @@ class _Engine:
                 self.first = docs
                 return
             self._start_pool()
-            self.pending.append(self.pool.submit(analyse_safely, self.first))
+            self._submit(self.first)
             self.first = None
-        self.pending.append(self.pool.submit(analyse_safely, docs))
-        while len(self.pending) > 2 * self.workers:  # bounded: memory stays flat on long runs
-            yield self.pending.popleft().result()
+        self._submit(docs)
+        # bounded: memory stays flat on long runs
+        yield from self.pool.results(keep=2 * self.workers)
 
     def drain(self) -> Iterator[tuple[list[Document], list[IngestError]]]:
         if self.first is not None:
             first, self.first = self.first, None
-            yield analyse_safely(first)
-        while self.pending:
-            yield self.pending.popleft().result()
+            if sum(len(d.text) for d in first) <= IN_PROCESS_MAX_CHARS:
+                yield analyse_safely(first)
+                return
+            self._start_pool()
+            self._submit(first)
+        if self.pool is not None:
+            yield from self.pool.results()
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
 
 
 def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | None = None,
@@ -239,7 +251,8 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
         on_progress: Callable[[RunReport], None] | None = None, max_bytes: int = 10_000_000,
         batch_size: int = BATCH_SIZE, workers: int = 1, sink_batches: bool = False,
         items: Iterable[Document | IngestError] | None = None,
-        admission: Admission | None = None) -> RunReport:
+        admission: Admission | None = None,
+        budget: Budget | None = None) -> RunReport:
     """Read, clean, analyse and hand every document to `sink`; report errors as they happen.
 
     Reading, cleaning and the cross-document state (duplicates, what is stored) stay in this
@@ -247,7 +260,8 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
     already stored (same id and source) are skipped unless `force`, and the near-duplicate index
     is seeded from the stored documents. With `sink_batches`, `sink` is called once per analysed
     batch with its documents (a list, in input order) instead of once per document — so a store
-    can write a batch in one transaction (`Store.write_documents`).
+    can write a batch in one transaction (`Store.write_documents`). `budget` is what analysing one
+    document may cost in a worker (`chronicle.workers.Budget`; the default is generous).
 
     `items` replaces reading `paths` with documents (and errors) a caller has read itself — the
     watcher's fetched feeds. An `admission` kept by the caller carries the cross-document state
@@ -282,7 +296,7 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
                 on_progress(report)
 
     stats: dict = {}
-    engine = _Engine(workers)
+    engine = _Engine(workers, budget)
     try:
         if items is None:
             items = read(paths, date=date, max_bytes=max_bytes, stats=stats)

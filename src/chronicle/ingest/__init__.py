@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from chronicle.ingest.common import STDIN_NAME, Skips, UnreadableInput, crash_reason
+from chronicle.ingest.common import STDIN_NAME, Skips, UnreadableInput, crash_reason, make_valid
 from chronicle.record import Document, IngestError
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ def _read_all(
         else:
             results = _read_path(str(given), max_bytes, skips)
         for result in results:
+            result = make_valid(result)  # before it goes anywhere: the store, JSON, the analysis
             if isinstance(result, Document) and result.published is None:
                 result.published = fallback_date
             yield result

@@ -68,6 +68,71 @@ def read_limited(path: str, max_bytes: int, *, noun: str) -> bytes:
     return data
 
 
+# --- valid text -----------------------------------------------------------------------------------
+
+# A lone surrogate (U+D800-U+DFFF) cannot be written as UTF-8: JSON escapes such as "\\udfff" and
+# file names with undecodable bytes (os.fsdecode) let one into a str, and then the store, the JSON
+# encoder or the API fails on it far from where it came in. Valid pairs are joined, lone ones replaced.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def valid_text(value: str) -> tuple[str, list[str]]:
+    """(the text with every lone surrogate replaced by U+FFFD, what was replaced, escaped)."""
+    if not _SURROGATE.search(value):
+        return value, []
+    found = [m.group(0).encode("unicode_escape").decode("ascii") for m in _SURROGATE.finditer(value)]
+    joined = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return joined, found
+
+
+def _escaped_excerpt(value: str, limit: int = 60) -> str:
+    """Where the bad characters are, written with escapes so that the note is valid text itself."""
+    first = _SURROGATE.search(value).start()
+    excerpt = value[max(0, first - limit // 2):first + limit // 2]
+    return "".join(ch.encode("unicode_escape").decode("ascii") if _SURROGATE.match(ch) else ch
+                   for ch in excerpt)
+
+
+def make_valid(result):
+    """A Document or IngestError whose every string can be encoded (UTF-8, JSON, the store).
+
+    Each repair in a Document is listed in ``flags.repaired`` as
+    ``invalid-character: <n> lone surrogate(s) in the <field> replaced by U+FFFD``.
+    """
+    from chronicle.record import Document, IngestError, Removed
+
+    if isinstance(result, IngestError):
+        for name in ("path", "reason", "item"):
+            value = getattr(result, name)
+            if value is not None:
+                setattr(result, name, valid_text(value)[0])
+        return result
+    doc: Document = result
+    repairs = []
+
+    def fix(owner, name: str, label: str) -> None:
+        value = getattr(owner, name)
+        if not isinstance(value, str):
+            return
+        fixed, found = valid_text(value)
+        if found:
+            repairs.append(Removed(
+                _escaped_excerpt(value),
+                f"invalid-character: {len(found)} lone surrogate{'s' if len(found) > 1 else ''} "
+                f"({', '.join(sorted(set(found))[:3])}) in the {label} replaced by U+FFFD"))
+            setattr(owner, name, fixed)
+
+    for name in ("id", "text", "title", "author", "site", "published", "language"):
+        fix(doc, name, name)
+    fix(doc.source, "path", "file name")
+    fix(doc.source, "url", "url")
+    doc.errors = [valid_text(e)[0] for e in doc.errors]
+    if repairs:
+        doc.flags.repaired = [*doc.flags.repaired, *repairs]
+    return doc
+
+
 # --- bytes -> text --------------------------------------------------------------------------------
 
 _BOMS = (
@@ -119,7 +184,7 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError:
-                break
+                continue  # UTF-16 LE text opening with NUL looks like UTF-32 LE's mark
     if b"\x00" in data[:65536]:
         raise UnreadableInput("not text: it holds binary data (NUL bytes)")
     try:

@@ -6,8 +6,8 @@ be HTML. feedparser is handed the file's content, never a URL, so it cannot reac
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import time
 from collections.abc import Iterator
 from xml.sax import SAXParseException
 
@@ -72,15 +72,40 @@ def _entry_to_document(entry, number: int, path: str, feed_language: str | None)
     text = _to_text(body) if body else ""
     if not text:
         raise UnreadableInput(f"feed entry {number} has no text")
-    title = _to_text(entry["title_detail"], plain=True) if "title_detail" in entry else None
+    # Only the text is needed: a bad optional field costs that field (noted), never the entry.
+    notes: list[str] = []
+    link = _field(notes, "link", lambda: _link(entry))
+    title = _field(notes, "title", lambda: _entry_title(entry))
+    language = _field(notes, "language", lambda: iso639_1(body.get("language")))
     return Document(
         id="",
         text=text,
-        source=Source(path=path, url=entry.get("link"), format="rss"),
-        title=" ".join(title.split()) if title else None,
-        published=_entry_day(entry),
-        language=iso639_1(body.get("language")) or feed_language or "und",
+        source=Source(path=path, url=link, format="rss"),
+        title=title,
+        published=_field(notes, "date", lambda: _entry_day(entry, notes)),
+        language=language or feed_language or "und",
+        errors=notes,
     )
+
+
+def _field(notes: list[str], name: str, get):
+    try:
+        return get()
+    except Exception as exc:  # noqa: BLE001 - whatever breaks on one field, the entry is kept
+        notes.append(f"ignored the entry's {name}: {crash_reason(exc)}")
+        return None
+
+
+def _link(entry) -> str | None:
+    link = entry.get("link")
+    return link if isinstance(link, str) and link.strip() else None
+
+
+def _entry_title(entry) -> str | None:
+    if "title_detail" not in entry:
+        return None
+    title = _to_text(entry["title_detail"], plain=True)
+    return " ".join(title.split()) or None
 
 
 def _entry_body(entry) -> dict | None:
@@ -101,14 +126,24 @@ def _to_text(detail, *, plain: bool = False) -> str:
     return "\n\n".join(" ".join(line.split()) for line in value.splitlines() if line.strip())
 
 
-def _entry_day(entry) -> str | None:
-    """The entry's date in the publisher's own time zone (feedparser's *_parsed are in UTC)."""
+def _entry_day(entry, notes: list[str]) -> str | None:
+    """The entry's date in the publisher's own time zone (feedparser's *_parsed are in UTC).
+    A date that is no real day ("0000-00-00T00:00:00Z") is dropped and noted."""
+    unreadable = None
     for key in ("published", "updated", "created"):
-        day = iso_day(entry.get(key))
+        value = entry.get(key)
+        day = iso_day(value)
         if day:
             return day
+        if value and unreadable is None:
+            unreadable = value
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
-            return time.strftime("%Y-%m-%d", parsed)
+            try:
+                return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday).isoformat()
+            except (AttributeError, TypeError, ValueError):
+                continue  # feedparser's tuple for a date such as 0000-00-00 (year -1)
+    if unreadable is not None:
+        notes.append(f"ignored the entry's date {str(unreadable)[:80]!r}: not a real date")
     return None

@@ -75,6 +75,7 @@ def html_to_document(
         html = decode_text(html, declared=declared_html_charset(html))
     if not html.strip():
         raise UnreadableInput("the page is empty")
+    html, notes = defuse_tags(html)
     if not _WHOLE_PAGE.search(html):
         # A fragment ("<p>…</p>", as JSON Lines callers often send) is all content; trafilatura
         # wants a page, so wrap it, and convert it plainly if trafilatura finds nothing.
@@ -85,7 +86,34 @@ def html_to_document(
         document = _page_to_document(html, url, path, fmt)
     if not document.text:
         raise UnreadableInput("no article text found in the page")
+    document.errors.extend(notes)
     return document
+
+
+# libxml2 checks each new attribute against all the tag's others: a tag with n attributes costs
+# n² (40,000 attributes took 40 s, 100,000 over two minutes). No real page comes near this many on
+# one tag; past it the tag keeps its name and loses its attributes. Only tags longer than any
+# ordinary one are looked at, so that a page costs one linear scan.
+MAX_ATTRIBUTES = 1000
+# possessive (*+, {,}+): a long tag name never hands characters back to the attributes part
+_LONG_TAG = re.compile(r"<([A-Za-z][^\s<>/]*+)([^<>]{4000,}+)>")
+_ATTRIBUTE = re.compile(r"[^\s=<>\"'/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>]+))?")
+
+
+def defuse_tags(html: str) -> tuple[str, list[str]]:
+    """The page with the attributes of any tag holding more than `MAX_ATTRIBUTES` removed, and a
+    note for each such tag."""
+    notes: list[str] = []
+
+    def strip(m: re.Match[str]) -> str:
+        count = sum(1 for _ in _ATTRIBUTE.finditer(m.group(2)))
+        if count <= MAX_ATTRIBUTES:
+            return m.group(0)
+        notes.append(f"a <{m.group(1)[:40]}> tag with {count:,} attributes was read without them "
+                     f"(more than {MAX_ATTRIBUTES:,})")
+        return f"<{m.group(1)}>"
+
+    return _LONG_TAG.sub(strip, html), notes
 
 
 _WHOLE_PAGE = re.compile(r"<(?:html|body|head)[\s>]|<!doctype\s", re.IGNORECASE)
@@ -164,6 +192,7 @@ def fragment_to_text(fragment: str) -> str:
     trafilatura expects whole pages and may throw away a short fragment as boilerplate, so when it
     returns less than half of the fragment's words we use a plain conversion instead.
     """
+    fragment = defuse_tags(fragment)[0]
     plain = fragment_to_plain_text(fragment)
     if not plain:
         return ""
@@ -186,6 +215,7 @@ def fragment_to_plain_text(fragment: str) -> str:
     """Every piece of text in an HTML fragment, one paragraph per block element."""
     if "<" not in fragment:
         return _paragraphs(fragment)
+    fragment = defuse_tags(fragment)[0]
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):

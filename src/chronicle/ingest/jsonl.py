@@ -7,6 +7,8 @@ lines are still read.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -35,7 +37,7 @@ def read_jsonl(path: str, *, max_bytes: int) -> Iterator[Document | IngestError]
     if os.stat(path).st_size == 0:
         raise UnreadableInput("the file is empty")
     with open(path, "rb") as fh:
-        yield from _read_lines(_binary_lines(fh, max_bytes), path, max_bytes)
+        yield from _read_lines(_lines(fh, max_bytes), path, max_bytes)
 
 
 def read_jsonl_stream(stream: TextIO, *, max_bytes: int) -> Iterator[Document | IngestError]:
@@ -43,7 +45,7 @@ def read_jsonl_stream(stream: TextIO, *, max_bytes: int) -> Iterator[Document | 
     # breaking the text layer's iteration for the rest of the stream.
     binary = getattr(stream, "buffer", None)
     if binary is not None:
-        lines = _binary_lines(binary, max_bytes)
+        lines = _lines(binary, max_bytes)
     else:
         lines = _text_lines(stream, max_bytes)
     yield from _read_lines(lines, STDIN_NAME, max_bytes)
@@ -136,6 +138,44 @@ def _string(obj: dict, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
+    """Lines of a byte stream. UTF-16 and UTF-32 (known by their byte-order mark) cannot be split
+    on the byte b"\\n", so such a stream is decoded as a whole and split as text."""
+    start = _peek(fh, 4096)
+    for bom, encoding in _WIDE_BOMS:
+        if start.startswith(bom):
+            if encoding == "utf-32" and not _decodes_as_utf32(start):
+                continue  # UTF-16 whose first character is NUL starts with the same four bytes
+            text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=None)
+            return _text_lines(text, max_bytes)
+    return _binary_lines(fh, max_bytes)
+
+
+def _decodes_as_utf32(start: bytes) -> bool:
+    try:
+        start[: len(start) // 4 * 4].decode("utf-32", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _peek(fh: BinaryIO, size: int) -> bytes:
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        return peek(size)[:size]
+    if fh.seekable():
+        here = fh.tell()
+        data = fh.read(size)
+        fh.seek(here)
+        return data
+    return b""  # an unbuffered pipe: read as UTF-8, the JSON Lines default
+
+
 def _binary_lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
     number = 0
     while True:
@@ -157,6 +197,20 @@ def _binary_lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
 
 
 def _text_lines(stream: TextIO, max_bytes: int) -> Iterator[_Line]:
-    for number, line in enumerate(stream, start=1):
+    number = 0
+    while True:
+        # a limit in characters: an enormous line is never held whole
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        number += 1
         size = len(line.encode("utf-8", errors="replace"))
-        yield (number, None, size) if size > max_bytes else (number, line, size)
+        if size > max_bytes:
+            while not line.endswith("\n"):
+                line = stream.readline(_CHUNK)
+                if not line:
+                    break
+                size += len(line.encode("utf-8", errors="replace"))
+            yield number, None, size
+        else:
+            yield number, line.lstrip("\ufeff") if number == 1 else line, size

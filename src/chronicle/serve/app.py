@@ -25,6 +25,8 @@ from ..query import EVENT_ORDERS, Chronicle
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_LIMIT = 500
+# DuckDB's OFFSET is a signed 64-bit integer (2**63 and over was a 500); no store is this large.
+MAX_OFFSET = 10**12
 
 # The page loads nothing from elsewhere; this also keeps a stray script in a stored text inert.
 SECURITY_HEADERS = {
@@ -72,7 +74,7 @@ def event_filters(
 
 Filters = Annotated[dict, Depends(event_filters)]
 Limit = Annotated[int, Query(ge=1, description=f"page size, at most {MAX_LIMIT}")]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def create_app(db_path: str | Path, connection=None, background=None) -> FastAPI:
