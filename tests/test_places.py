@@ -508,3 +508,14 @@ def test_own_toponym_test_set_is_mostly_right():
     assert rows["all"]["found"] >= 0.9 and rows["all"]["right"] >= 0.85
     assert rows["county"]["right"] >= 0.9 and rows["inside"]["right"] >= 0.75
     assert "not right:" in format_table(result) or rows["all"]["right"] == 1.0
+
+
+def test_a_street_the_gazetteer_does_not_know_is_put_at_the_town_before_it(nlp):
+    text = ("Police in Dayton closed several roads on Saturday. Marchers walked along Brown Street "
+            "to the Wright Brothers Memorial Bridge.\n\nIn a separate story, the Easter Vigil drew crowds.")
+    _, entities = places_in(nlp, text)
+    placed = {e.text: e.place for e in entities if e.place is not None}
+    street = next(p for t, p in placed.items() if "Street" in t)
+    assert (street.feature, street.admin1) == ("site", "Ohio") and "Dayton" in street.reason
+    # a name that is no kind of place ("the Easter Vigil") is not placed
+    assert not any("Vigil" in t for t in placed)

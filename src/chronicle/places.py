@@ -1396,12 +1396,37 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                             admin1=town.admin1, geonameid=None, feature="site",
                             reason=f"in {town.name}, written after it")
+    # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
+    # Mountains"): at the town the paragraph names last before them, as a site that says so.
+    for pos, i in enumerate(order):
+        ent = entities[i]
+        if ent.label not in ("FAC", "LOC") or resolved.get(i) is not None or not _capitalised(ent.text) \
+                or ent.text.split()[-1].lower().strip(".,") not in _KINDS_OF_PLACE:
+            continue
+        paragraph_start = text.rfind("\n", 0, ent.start) + 1
+        town = next((resolved[j] for j in reversed(order[:pos]) if entities[j].start >= paragraph_start
+                     and entities[j].label in GEOCODED_LABELS and resolved.get(j) is not None
+                     and resolved[j].feature in ("city", "site") and resolved[j].country), None)
+        if town is not None:
+            resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
+                                admin1=town.admin1, geonameid=None, feature="site",
+                                reason=f"not in the gazetteer: at {town.name}, named before it in the paragraph")
     for i, ent in enumerate(entities):
         if ent.label in GEOCODED_LABELS or ent.label in _ASSOCIATED_LABELS:
             ent.place = resolved.get(i)
     return entities
 
 
+# Words that end the name of a street, a building or a feature: "Royal Street", "Jamsil Stadium",
+# "the Pilanesburg Mountains" are places; "the Easter Vigil", "the NC Dinos" are not.
+_KINDS_OF_PLACE = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane",
+                   "way", "highway", "square", "plaza", "park", "bridge", "lake", "river", "creek", "mountains",
+                   "mountain", "hill", "hills", "bay", "beach", "canal", "church", "chapel", "cathedral",
+                   "mosque", "temple", "hospital", "school", "college", "university", "stadium", "arena",
+                   "airport", "station", "centre", "center", "hall", "market", "mall", "estate", "island",
+                   "islands", "port", "harbour", "harbor", "prison", "jail", "courthouse", "museum", "library",
+                   "camp", "base", "field", "forest", "valley", "falls", "dam", "reservoir", "lagoon",
+                   "point", "heights", "gardens", "quarter", "district", "neighborhood", "neighbourhood"}
 # An entity that is not a place but has one: an organisation's, a demonym's country.
 _ASSOCIATED_LABELS = {"ORG", "NORP"}
 def _capitalised(text: str) -> bool:
