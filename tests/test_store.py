@@ -1,5 +1,6 @@
 """The DuckDB store: round trips, idempotence, one transaction per batch of documents."""
 
+import msgspec
 import pytest
 
 from chronicle.record import IngestError
@@ -93,8 +94,7 @@ def test_a_batch_writes_the_same_rows_as_one_document_at_a_time(tmp_path):
 def test_a_retelling_keeps_the_id_of_the_event_it_tells_again(store):
     doc = full_document()
     first = doc.events[0]
-    again = first.__class__(**{f: getattr(first, f) for f in first.__struct_fields__})
-    again.id, again.mention_of = first.id + "-again", first.id
+    again = msgspec.structs.replace(first, id=first.id + "-again", mention_of=first.id)
     doc.events = [first, again]
     store.write_document(doc)
     loaded = store.get_document(doc.id)

@@ -64,7 +64,7 @@ def _remember_predictions() -> None:
     def remembered(items):
         keys = [item if isinstance(item, str) else tuple(item) for item in items]
         missing = [k for k in dict.fromkeys(keys) if k not in memo]
-        for k, p in zip(missing, predict([k if isinstance(k, str) else k for k in missing])):
+        for k, p in zip(missing, predict(missing)):
             memo[k] = p
         return [replace(memo[k]) for k in keys]
 

@@ -15,7 +15,6 @@ all it does at run time, and numpy already holds the weights.
 
 from __future__ import annotations
 
-import json
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -89,7 +88,3 @@ class Gate:
 def gate() -> Gate:
     return Gate()
 
-
-def card() -> dict:
-    path = MODEL_DIR / "gate.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

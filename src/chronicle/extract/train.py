@@ -172,7 +172,7 @@ def source_items(labelled, nlp, negatives: int, seed: int) -> tuple[list[Item], 
         sents = list(doc.sents)
         if not row.types:
             for sent in sents:
-                cands = [t for t in candidates(sent, gated=False) if _known_negative(row, t)]
+                cands = candidates(sent, gated=False)
                 if cands:
                     out[row.split].append(Item(sent.text, [
                         (t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), "NONE")
@@ -195,22 +195,6 @@ def source_items(labelled, nlp, negatives: int, seed: int) -> tuple[list[Item], 
             if spans:
                 out[row.split].append(Item(sent.text, spans))
     return out["train"], out["dev"]
-
-
-# What a police sentence without a label says is not there: a police act (ARREST, KILL, FORCE,
-# ANY_ACTION cover those). Its other acts — an accusation, a demand, a mob's killing — are
-# unlabelled, not absent.
-_POLICE_ACT_TYPES = {"COERCE"}
-
-
-def _known_negative(row, tok) -> bool:
-    """Whether a candidate of a sentence with no label is known to be no event: any candidate
-    of our own no-event sentences; of an unlabelled police sentence only a word the lexicon
-    lists for no act at all ("said", "reached") or only for a police act ("arrested")."""
-    if row.source != "police":
-        return True
-    types = {t.type for t in triggers_for(tok)}
-    return not types or types <= _POLICE_ACT_TYPES
 
 
 def gate_examples(items: list[Item], nlp) -> tuple[list[list[str]], list[int]]:
