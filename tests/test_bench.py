@@ -132,13 +132,14 @@ def test_timers_pass_values_through_and_count_items():
 
 
 def test_instrumenting_the_pipeline_puts_every_stage_function_back(tmp_path):
-    from chronicle import extract, nlp, pipeline
+    from chronicle import nlp, pipeline
+    from chronicle.extract import context
     from chronicle.clean import Deduplicator
     from chronicle.extract.classifier import EventClassifier
 
     def stage_functions():
         return (pipeline.read, pipeline.clean, pipeline.annotate_with_parses, pipeline.extract_events,
-                pipeline.analyse_safely, extract._prepare, Deduplicator.check, EventClassifier.predict,
+                pipeline.analyse_safely, context.prepare, Deduplicator.check, EventClassifier.predict,
                 nlp.load_pipeline)
 
     before = stage_functions()

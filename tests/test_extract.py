@@ -155,7 +155,7 @@ def test_list_items_and_bare_phrases_are_not_events():
 
 
 def test_a_second_act_in_a_clause_of_its_own_needs_less_certainty_than_one_in_the_same_clause():
-    from chronicle.extract import OTHER_CLAUSE_CONFIDENCE, _clause_of, _one_per_sentence_and_type
+    from chronicle.extract.document import OTHER_CLAUSE_CONFIDENCE, Found, clause_of as _clause_of, one_per_sentence_and_type
     from chronicle.nlp import load_pipeline
     from chronicle.record import Event, Evidence
 
@@ -169,14 +169,14 @@ def test_a_second_act_in_a_clause_of_its_own_needs_less_certainty_than_one_in_th
         return Event(id="", type=kind, confidence=confidence, evidence=evidence)
     first, second = event("COERCE", 0.75), event("PROTEST", OTHER_CLAUSE_CONFIDENCE + 0.05)
     apart = {id(first): tok["reopened"].i, id(second): tok["spread"].i}
-    assert {e.type for e in _one_per_sentence_and_type([first, second], apart)} == {"COERCE", "PROTEST"}
+    assert {e.type for e in one_per_sentence_and_type(Found(None, parsed, [first, second], clauses=apart))} == {"COERCE", "PROTEST"}
     together = {id(first): tok["reopened"].i, id(second): tok["reopened"].i}
-    assert [e.type for e in _one_per_sentence_and_type([first, second], together)] == ["COERCE"]
+    assert [e.type for e in one_per_sentence_and_type(Found(None, parsed, [first, second], clauses=together))] == ["COERCE"]
 
 
 def test_a_possessive_names_its_owner_as_the_actor():
     from chronicle.actors import DocumentActors
-    from chronicle.extract import _actor_at
+    from chronicle.extract.context import actor_at as _actor_at
     from chronicle.nlp import load_pipeline
 
     parsed = load_pipeline()("Serbian officials said their forces had completed their withdrawal "
@@ -250,7 +250,7 @@ def test_an_event_word_that_only_says_what_kind_of_people_they_are_is_no_event()
 
 
 def test_a_demand_made_by_protesting_is_the_protest():
-    from chronicle.extract import _protest_demands
+    from chronicle.extract.document import Found, protest_demands
     from chronicle.nlp import load_pipeline
     from chronicle.record import Event, Evidence
 
@@ -264,7 +264,7 @@ def test_a_demand_made_by_protesting_is_the_protest():
             ev = Event(id=word, type=kind, evidence=evidence)
             triggers[id(ev)] = next(t.i for t in parsed if t.text == word)
             events.append(ev)
-        return _protest_demands(events, triggers, parsed)
+        return protest_demands(Found(None, parsed, events, triggers))
 
     # the demand hangs from the protest: one PROTEST, not a protest and a request
     kept = events_at("About 200 farmers blocked roads near Nakuru, demanding that the minister resign.",
@@ -291,7 +291,7 @@ def test_the_condition_of_a_threat_is_part_of_the_threat():
 
 
 def test_the_trigger_lexicon_is_a_prior_over_the_types_the_classifier_weighs():
-    from chronicle.extract import _confidence_needed, _with_lexicon_prior
+    from chronicle.extract.reading import confidence_needed as _confidence_needed, with_lexicon_prior as _with_lexicon_prior
     from chronicle.extract.classifier import Prediction
     from chronicle.nlp import load_pipeline
 
@@ -319,7 +319,7 @@ def test_a_background_event_noun_is_not_given_the_sentence_topic():
     # "protests" in the background is no concession: the act told is the resignation
     doc = code("After months of protests, the minister stepped down on Friday.")
     assert [(e.type, e.source.sector) for e in doc.events] == [("RETREAT", "GOV")]
-    from chronicle.extract import _topic_not_noun
+    from chronicle.extract.reading import topic_not_noun as _topic_not_noun
     from chronicle.nlp import load_pipeline
 
     parsed = load_pipeline()("The ministers met in Geneva a day after clashes on the border, and "
@@ -445,14 +445,14 @@ def test_an_act_is_never_aimed_at_its_own_doer():
 
 
 def test_an_act_told_again_in_passing_is_kept_as_a_mention_of_its_first_telling():
-    from chronicle.extract import _retellings
+    from chronicle.extract.document import Found, retellings
     from chronicle.record import Event, Evidence
 
     ev = Evidence(text="x", start=0, end=1)
     told = Event(id="", type="PROTEST", date="2022-01-01", evidence=ev)
     again = Event(id="", type="PROTEST", date="2022-01-01", evidence=ev)
     other_day = Event(id="", type="PROTEST", date="2022-01-03", evidence=ev)
-    first_told: dict = {}
-    kept = _retellings([told, again, other_day], {id(again), id(other_day)}, first_told)
+    found = Found(None, None, [told, again, other_day], in_passing={id(again), id(other_day)})
+    kept, first_told = retellings(found), found.first_told
     assert kept == [told, again, other_day]  # nothing is dropped
     assert first_told == {id(again): told}   # only the same act on the same day is a retelling

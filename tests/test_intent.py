@@ -199,7 +199,7 @@ def test_police_ending_a_protest_is_not_the_protesters_conceding():
 
 
 def test_types_coded_alike_once_announced_pool_their_probability(nlp):
-    from chronicle.extract import _stated_act
+    from chronicle.extract.reading import stated_act as _stated_act
     from chronicle.extract.classifier import Prediction
 
     split = {"THREATEN": 0.40, "ASSAULT": 0.30, "AGREE": 0.20, "AID": 0.05}
@@ -217,7 +217,7 @@ def test_types_coded_alike_once_announced_pool_their_probability(nlp):
 
 
 def test_a_refusal_said_with_not_is_an_asserted_rejection_and_pools_the_acts_refused(nlp):
-    from chronicle.extract import _stated_act
+    from chronicle.extract.reading import stated_act as _stated_act
     from chronicle.extract.classifier import Prediction
 
     found = events("The French government said it would not meet the kidnappers' demands to "

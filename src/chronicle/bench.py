@@ -242,7 +242,7 @@ def instrumented(clock: StageClock, stage_dir: Path | None = None):
 
     With `stage_dir`, batches the pipeline sends to worker processes are timed there too: each
     worker writes its own timers to `stage_dir/<pid>.json` (see `_analyse_with_stage_timers`)."""
-    from . import extract as extract_module
+    from .extract import context as extract_context
     from . import nlp as nlp_module
     from . import pipeline
     from .clean import Deduplicator
@@ -264,7 +264,7 @@ def instrumented(clock: StageClock, stage_dir: Path | None = None):
     patch(Deduplicator, "check", lambda f: clock.timed("dedup", f))
     patch(pipeline, "annotate_with_parses", lambda f: clock.timed_iterator("nlp", f))
     patch(pipeline, "extract_events", lambda f: clock.timed("extract", f))
-    patch(extract_module, "_prepare", lambda f: clock.timed("context", f))
+    patch(extract_context, "prepare", lambda f: clock.timed("context", f))
     patch(EventClassifier, "predict", lambda f: clock.timed("classifier", f, items=lambda a: len(a[1])))
 
     # spaCy's pipe, on the pipeline's own cached instance, but only once something loads it: a

@@ -19,37 +19,10 @@ from . import scoring, suite
 # the module, not the function `extract.candidates` that the package re-exports under its name
 candidates = importlib.import_module("chronicle.extract.candidates")
 
-
-def _identity_events(events, *args, **kwargs):
-    return events
-
-
-def _no_retarget(doc, parsed, events, triggers):
-    return None
-
-
-def _keep_prediction(tok, pred):
-    return pred
-
-
-# name → (module, attribute, what stands in for it when switched off)
-STEPS = {
-    # not a step but a mode: the candidates of every verb the gate passes, beside the lexicon's
-    "lexicon-only candidates": (candidates, "MODE", "union"),
-    "lexicon prior": (extract, "_with_lexicon_prior", _keep_prediction),
-    "agreeing-verb bar": (extract, "_confidence_needed", lambda tok, label: extract.MIN_CONFIDENCE),
-    "noun names only its acts": (extract, "_topic_not_noun", lambda tok, label: False),
-    "not an act": (extract, "_not_an_act", lambda tok, label: False),
-    "stated act recoding": (
-        extract, "_stated_act", lambda tok, pred: (pred.label, pred.confidence)),
-    "second reading": (extract, "_second_reading", lambda model, preds, work: (preds, set())),
-    "announced acts dropped": (extract, "_without_announced_acts", _identity_events),
-    "protest demands": (extract, "_protest_demands", _identity_events),
-    "conditions dropped": (extract, "_without_conditions", _identity_events),
-    "targets where the sentence places the act": (extract, "_targets_where", _no_retarget),
-    "retellings linked": (extract, "_retellings", _identity_events),
-    "dated by first telling": (extract, "_dated_by_first_telling", _identity_events),
-}
+# Not a step but a mode: the candidates of every verb the gate passes, beside the lexicon's.
+LEXICON_ONLY = "lexicon-only candidates"
+# Every step of the extractor (`extract.STEP_NAMES`), switched off by name; and the mode above.
+STEPS = (LEXICON_ONLY, *extract.STEP_NAMES)
 
 
 def _remember_predictions() -> None:
@@ -76,14 +49,16 @@ def run(sets: list[str], steps: list[str], limit: int | None = None) -> list[tup
     scoring.PARSE_CACHE = {}
     _remember_predictions()
     rows = [("full pipeline", {name: suite.load(name).evaluate(limit=limit) for name in sets})]
+    mode = candidates.MODE
     for step in steps:
-        module, attr, stand_in = STEPS[step]
-        original = getattr(module, attr)
-        setattr(module, attr, stand_in)
         try:
+            if step == LEXICON_ONLY:
+                candidates.MODE = "union"
+            else:
+                scoring.DISABLED_STEPS = frozenset({step})
             rows.append((f"without {step}", {name: suite.load(name).evaluate(limit=limit) for name in sets}))
         finally:
-            setattr(module, attr, original)
+            candidates.MODE, scoring.DISABLED_STEPS = mode, frozenset()
         print(format_rows(rows[:1] + rows[-1:]), file=sys.stderr, flush=True)
     return rows
 

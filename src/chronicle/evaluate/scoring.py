@@ -110,6 +110,8 @@ def ratio(numerator: float, denominator: float) -> float:
 # again from a copy on the next call: `evaluate/ablate.py` scores every set many times with one
 # extraction step switched off, and the parse does not change between those runs.
 PARSE_CACHE: dict | None = None
+# The extraction steps switched off while the cache above is used (`extract.STEP_NAMES`).
+DISABLED_STEPS: frozenset = frozenset()
 
 
 def analyse_texts(items: list[tuple[str, str, str | None]], batch_size: int = 64) -> list:
@@ -141,7 +143,7 @@ def _analyse_cached(batch: list) -> list:
         PARSE_CACHE[(d.id, d.text)] = (copy.deepcopy(d), parsed)
     pairs = [(copy.deepcopy(PARSE_CACHE[(d.id, d.text)][0]), PARSE_CACHE[(d.id, d.text)][1])
              for d in batch]
-    return extract_events(pairs)
+    return extract_events(pairs, disable=DISABLED_STEPS)
 
 
 _CARD_FIELDS = ("base_model", "corpus_sha1", "examples", "trained_on_full_corpus", "epochs", "seed", "temperature")

@@ -5,7 +5,7 @@ lexicon (`data/event_triggers.tsv`), or, in the whole-sentence modes (`MODE` bel
 the sentence ("torched", "nabbed": acts the lexicon never listed) that a learned gate (`gate.py`)
 lets through. None decides that there is an event: the classifier decides whether each is an
 event at all ("no event" is its default class) and of which type, and the lexicon's types for the
-word weigh in as a prior on the type (`extract._with_lexicon_prior`).
+word weigh in as a prior on the type (`reading.with_lexicon_prior`).
 """
 
 from __future__ import annotations

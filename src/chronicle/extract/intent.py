@@ -24,7 +24,7 @@ The same holds for what a verb does to the event a noun names: stopping it (`rev
 cancelled is SANCTION, a strike called off CONCEDE, a curfew lifted RETREAT), keeping a protest
 from happening (`prevention`: COERCE), defying a ban or a truce (`defiance`) and giving in to a
 demand (`concession`). `roles.halted`, `prevented`, `defied` and `granted` find the verb; the
-extractor (`extract._code_act`) applies these tables.
+extractor (`build.code_act`) applies these tables.
 """
 
 from __future__ import annotations
@@ -144,6 +144,8 @@ def defiance(event_type: str, mode: str | None) -> tuple[str, str | None, str] |
 THREAT_TYPES = frozenset(_THREAT)
 REFUSABLE_TYPES = frozenset(_REFUSAL)
 PROMISE_TYPES = frozenset(_PROMISE_CAMEO)
+# Types an act is recoded to when it is only announced, demanded or refused.
+STATEMENT_TYPES = frozenset({"AGREE", "THREATEN", "REQUEST", "REJECT"})
 
 
 def recode(event_type: str, mode: str | None, cameo: str | None, mood: str,

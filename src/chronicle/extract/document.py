@@ -1,0 +1,279 @@
+"""Steps over one document's events, once each accepted candidate is an event: drop what another
+event already codes (an announced act's content, a condition, a protest's demand), keep one event
+per sentence and type, give implicit targets, link retellings to the event first told and date
+them by it. Each takes the document's `Found` and is a named step of the extractor
+(`extract.DOCUMENT_STEPS`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..record import Actor, Document, Event
+from .candidates import lexicon_defaults, triggers_for
+from .context import same_party
+from .intent import STATEMENT_TYPES
+
+
+@dataclass
+class Found:
+    """A document's events while the steps work on them, with what each step needs to know of
+    an event beyond its record (keyed by `id(event)`)."""
+    doc: Document
+    parsed: object
+    events: list[Event] = field(default_factory=list)
+    triggers: dict[int, int] = field(default_factory=dict)  # → its trigger token's index
+    clauses: dict[int, int] = field(default_factory=dict)  # → the token heading its trigger's clause
+    # → (the tokens of the act it announces, its whole phrase, the act's type)
+    statements: dict[int, tuple[set[int], set[int], str]] = field(default_factory=dict)
+    in_passing: set[int] = field(default_factory=set)  # read from their dated phrase
+    first_told: dict[int, Event] = field(default_factory=dict)  # → the event it tells again
+
+    def add(self, event: Event, tok, label: str, told_in_passing: bool = False) -> None:
+        """An event built from the candidate `tok`, which the classifier read as `label`."""
+        self.events.append(event)
+        self.triggers[id(event)] = tok.i
+        self.clauses[id(event)] = clause_of(tok).i
+        if told_in_passing:
+            self.in_passing.add(id(event))
+        if event.type != label and event.type in STATEMENT_TYPES:
+            self.statements[id(event)] = (act_tokens(tok), {t.i for t in tok.subtree}, label)
+        elif event.type == "REQUEST":
+            # the clause a request asks for is its content, not an act done: "demanded that its
+            # partners refuse to recognise …", "its demand that Israel ease restrictions"
+            asked = {t.i for c in tok.children if c.dep_ in ("ccomp", "xcomp", "acl")
+                     for t in c.subtree}
+            self.statements[id(event)] = (asked, asked, label)
+
+    def numbered(self) -> list[Event]:
+        """The events with their ids, each retelling pointing at the event first told."""
+        for n, ev in enumerate(self.events, start=1):
+            ev.id = f"{self.doc.id}-e{n}"
+        for ev in self.events:
+            if id(ev) in self.first_told:
+                ev.mention_of = self.first_told[id(ev)].id
+        return self.events
+
+
+SECOND_EVENT_CONFIDENCE = 0.9
+OTHER_CLAUSE_CONFIDENCE = 0.6
+
+def retellings(found: Found) -> list[Event]:
+    """An event told in passing (`dated_phrase`) that the report also tells as an act of its
+    own — the same type on the same date — is that act named again: kept as a mention of it
+    (`Event.mention_of`, see docs/CODING.md), not counted as a second event."""
+    events, told_in_passing, first_told = found.events, found.in_passing, found.first_told
+    told = {}
+    for ev in events:
+        if id(ev) not in told_in_passing:
+            told.setdefault((ev.type, ev.date), ev)
+    for ev in events:
+        if id(ev) in told_in_passing and (ev.type, ev.date) in told:
+            first_told[id(ev)] = told[(ev.type, ev.date)]
+    return events
+
+
+_DEFINITE = {"the", "this", "that", "these", "those", "its", "their", "his", "her"}
+
+
+def dated_by_first_telling(found: Found) -> list[Event]:
+    """An undated event told again as a definite noun takes the date of its first telling.
+
+    "Twelve Russian military transport planes landed on Friday, January 7 … The massive
+    deployment of Russian troops is out of step with …": "the deployment" points back at an act
+    already told (that is what the definite article says), here the landing, which has a date.
+    So an event noun with a definite or possessive determiner and no date of its own takes the
+    date of the nearest earlier event of the same type in the document whose source is of the
+    same country; with no such event, or sources of different countries, it stays `unknown`. The
+    noun is then a mention of that event (`first_told`)."""
+    events, triggers, parsed, first_told = found.events, found.triggers, found.parsed, found.first_told
+    for k, ev in enumerate(events):
+        if ev.date is not None or id(ev) not in triggers or ev.source is None \
+                or ev.source.country is None:
+            continue
+        tok = parsed[triggers[id(ev)]]
+        if tok.pos_ != "NOUN" or not any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE
+                                         for c in tok.children):
+            continue
+        earlier = [e for e in events[:k] if e.type == ev.type and e.date is not None
+                   and e.source is not None and e.source.country == ev.source.country]
+        if earlier:
+            ev.date, ev.date_precision = earlier[-1].date, earlier[-1].date_precision
+            first_told.setdefault(id(ev), first_told.get(id(earlier[-1]), earlier[-1]))
+    return events
+
+
+def act_tokens(tok) -> set[int]:
+    """The tokens that describe an announced act: its predicate's phrase, without the clauses
+    that tell of something else ("aid to refugees [who fled the fighting]")."""
+    inside = set()
+    stack = [tok]
+    while stack:
+        t = stack.pop()
+        inside.add(t.i)
+        stack.extend(c for c in t.children if c.dep_ not in ("relcl", "acl", "advcl", "parataxis"))
+    return inside
+
+
+def without_announced_acts(found: Found) -> list[Event]:
+    """Drop the events found inside an act that another event codes as announced: "will provide
+    [food aid]" is one promise, not a promise and an aid delivery; "must [reach an agreement
+    that ends the fighting]" is one demand. Within the act's own words any event goes; in a
+    clause inside it ("aid to refugees [who fled the fighting]") only one of the same type as
+    the act, which is the act told again."""
+    events, triggers, statements = found.events, found.triggers, found.statements
+    absorbed = set()
+    for ev in events:
+        if id(ev) not in statements:
+            continue
+        own, whole, act_type = statements[id(ev)]
+        for other in events:
+            if other is ev or id(other) in statements or other.evidence.start != ev.evidence.start:
+                continue
+            at = triggers[id(other)]
+            if at in own or (at in whole and other.type in (act_type, ev.type)):
+                absorbed.add(id(other))
+    return [ev for ev in events if id(ev) not in absorbed]
+
+
+_CONDITION_MARKS = {"if", "unless", "provided"}
+
+
+def without_conditions(found: Found) -> list[Event]:
+    """Drop the events that are only another event's condition: "threatened to launch an
+    offensive [unless Baghdad accepted its conditions]", "will boycott the elections [if the
+    president does not agree]" are one threat each; what the other side would have to do is
+    not an act of its own."""
+    events, triggers, parsed = found.events, found.triggers, found.parsed
+    types_at: dict[int, set[str]] = {}
+    for ev in events:
+        types_at.setdefault(triggers[id(ev)], set()).add(ev.type)
+    kept = []
+    for ev in events:
+        tok = parsed[triggers[id(ev)]]
+        clause = next((a for a in [tok, *tok.ancestors] if a.dep_ == "advcl"
+                       and any(c.dep_ == "mark" and c.lower_ in _CONDITION_MARKS for c in a.children)),
+                      None)
+        governing = next((types_at[a.i] for a in clause.ancestors if a.i in types_at), None) \
+            if clause is not None else None
+        # one of the same type is the threat told again, and merges with it (bringing its target)
+        if governing is not None and ev.type not in governing:
+            continue
+        kept.append(ev)
+    return kept
+
+
+def protest_demands(found: Found) -> list[Event]:
+    """A demand made by protesting is the protest: "thousands demonstrated, calling for
+    independence", "blocked roads demanding that he be reinstated", "continued their hunger
+    strike to demand his resignation" are each one PROTEST (CAMEO 14x codes the protest by what it
+    demands), not a protest and a request. The demand is a clause hanging from the protest's verb;
+    when the classifier found no protest there but the verb or its object is a protest word, the
+    event becomes that protest."""
+    events, triggers, parsed = found.events, found.triggers, found.parsed
+    protests = {triggers[id(ev)] for ev in events if ev.type == "PROTEST"}
+    kept = []
+    for ev in events:
+        tok = parsed[triggers[id(ev)]] if ev.type == "REQUEST" else None
+        if tok is not None and tok.dep_ in ("advcl", "xcomp") and tok.head.pos_ in ("VERB", "AUX"):
+            near = [tok.head] + [c for c in tok.head.children if c.dep_ in ("dobj", "nsubj", "attr")]
+            if any(t.i in protests for t in near):
+                continue
+            word = next((t for t in near if t.i != tok.i
+                         and any(tr.type == "PROTEST" for tr in triggers_for(t))), None)
+            if word is not None:
+                trig = lexicon_defaults(word, "PROTEST")
+                ev.type, ev.mode, ev.cameo = "PROTEST", trig.mode, trig.cameo
+        kept.append(ev)
+    return kept
+
+
+# dissent is aimed at the government where it takes place ("thousands demonstrated in Kirkuk":
+# Iraq's), and force or restrictions used at a place fall on that country ("imposed a curfew in
+# Abidjan", "shelled Juba"). This is the coding convention of PLOVER and its predecessors for
+# domestic events, which name no target because the text's readers know it.
+_TARGET_BY_PLACE = {"PROTEST": "GOV", "COERCE": None, "ASSAULT": None, "SANCTION": None,
+                    "THREATEN": None}
+
+
+def targets_where(found: Found) -> list[Event]:
+    """Give each event still without a target, once the triggers of a sentence are merged (a
+    named target found by one of them wins), its implicit target (`target_where`)."""
+    from ..places import locate
+
+    doc, parsed, events, triggers = found.doc, found.parsed, found.events, found.triggers
+    for ev in events:
+        if ev.target is None and ev.type in _TARGET_BY_PLACE and id(ev) in triggers:
+            ev.target = target_where(ev.type, ev.source, locate(parsed[triggers[id(ev)]], doc.entities))
+    return events
+
+
+def target_where(event_type: str, source: Actor | None, place) -> Actor | None:
+    """The implicit target of an act with no named target: the state at the place the sentence
+    itself gives (`places.locate`, never the document's dominant place), as an actor whose text
+    is the place's name. None for types not in `_TARGET_BY_PLACE` (a deployment is not aimed at
+    where it goes), for places without a country, and for a state's own protest at home."""
+    if event_type not in _TARGET_BY_PLACE or place is None or not place.country:
+        return None
+    if source is not None and source.kind == "state" and source.country == place.country \
+            and event_type == "PROTEST":
+        return None  # a state's own protest at home is no dissent against itself
+    return Actor(text=place.text, name=None, country=place.country,
+                 sector=_TARGET_BY_PLACE[event_type], kind="state")
+
+
+_FILLABLE = ("source", "target", "date", "location", "quantity")
+_ROLE_OTHER = {"source": "target", "target": "source"}
+
+
+def one_per_sentence_and_type(found: Found) -> list[Event]:
+    """Two triggers of one type in one sentence ("agreed … to cooperate") are one event: the more
+    confident one, completed with what the other knows. A second event type in a sentence must be
+    more certain than the first: wire sentences mostly report one act, with the rest background —
+    unless it is told in a clause of its own ("Despite the shutdown, which came as the movement
+    spread, …"), where it needs only `OTHER_CLAUSE_CONFIDENCE`."""
+    events, clauses = found.events, found.clauses
+    groups: dict[tuple, list[Event]] = {}
+    for ev in events:
+        groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
+    merged = []
+    for group in groups.values():
+        group.sort(key=lambda e: -e.confidence)
+        best = group[0]
+        for other in group[1:]:
+            for name in _FILLABLE:
+                if getattr(best, name) is None and getattr(other, name) is not None:
+                    if name in _ROLE_OTHER and same_party(getattr(other, name),
+                                                           getattr(best, _ROLE_OTHER[name])):
+                        continue  # the doer of one trigger is not the target of the other
+                    setattr(best, name, getattr(other, name))
+                    if name == "date":
+                        best.date_precision = other.date_precision
+        merged.append(best)
+    kept = []
+    by_sentence: dict[int, list[Event]] = {}
+    for ev in merged:
+        by_sentence.setdefault(ev.evidence.start, []).append(ev)
+    for evs in by_sentence.values():
+        evs.sort(key=lambda e: -e.confidence)
+        first = evs[0]
+        kept.append(first)
+        taken = {clauses.get(id(first))}
+        for e in evs[1:]:
+            own_clause = id(e) in clauses and clauses[id(e)] not in taken
+            if e.confidence >= SECOND_EVENT_CONFIDENCE or (own_clause and e.confidence >= OTHER_CLAUSE_CONFIDENCE):
+                kept.append(e)
+                taken.add(clauses.get(id(e)))
+    return sorted(kept, key=lambda e: (e.evidence.start, e.type))
+
+
+_CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "parataxis", "csubj"}
+
+
+def clause_of(tok):
+    """The verb heading the clause a trigger stands in (the trigger itself for a clause's verb)."""
+    cur = tok
+    for _ in range(12):
+        if cur.pos_ in ("VERB", "AUX") and cur.dep_ in _CLAUSE_DEPS or cur.head.i == cur.i:
+            return cur
+        cur = cur.head
+    return cur
