@@ -456,3 +456,16 @@ def test_an_act_told_again_in_passing_is_kept_as_a_mention_of_its_first_telling(
     kept, first_told = retellings(found), found.first_told
     assert kept == [told, again, other_day]  # nothing is dropped
     assert first_told == {id(again): told}   # only the same act on the same day is a retelling
+
+
+def test_a_definite_event_noun_after_the_act_is_told_is_a_mention_of_it():
+    # the classifier reads "the attack" in the second sentence as no event (it reports what
+    # residents said); it names again the attack told before it
+    told = "Gunmen attacked a police station in Kano on Monday, killing four officers. "
+    doc = code(told + "Residents said the attack lasted two hours.")
+    assert [(e.type, e.mention_of) for e in doc.events] == [("ASSAULT", None), ("ASSAULT", doc.events[0].id)]
+    # a bare noun names a kind of thing, not the act told
+    doc = code(told + "Residents said drones had been seen over the town for weeks.")
+    assert [e.type for e in doc.events] == ["ASSAULT"]
+    # with nothing told before it, a noun in the background is not enough for an event
+    assert code("Residents in Kano said the attack lasted two hours.").events == []

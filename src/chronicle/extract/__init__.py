@@ -53,6 +53,7 @@ DOCUMENT_STEPS = (
     Step("protest demands", document.protest_demands),
     Step("conditions dropped", document.without_conditions),
     Step("one event per sentence and type", document.one_per_sentence_and_type),
+    Step("background mentions", document.background_mentions),
     Step("targets where the sentence places the act", document.targets_where),
     Step("retellings linked", document.retellings),
     Step("dated by first telling", document.dated_by_first_telling),
@@ -91,6 +92,8 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
     if "second reading" not in off:
         predictions, in_passing = reading.second_reading(model, predictions, work)
     for k, (cand, pred) in enumerate(zip(work, predictions)):
+        if pred.label == "NONE" and cand.tok.pos_ == "NOUN":
+            found[id(cand.doc)].unread.append((cand.sent, cand.tok, cand.registry, pred))
         if pred.label == "NONE" or (answer := reading.accepted(cand.tok, pred, off)) is None:
             continue
         label, confidence = answer

@@ -234,7 +234,9 @@ class EventClassifier:
         preds = []
         for row in probs:
             if row[none] >= self.none_threshold:
-                preds.append(Prediction("NONE", float(row[none]), float(row[none])))
+                preds.append(Prediction("NONE", float(row[none]), float(row[none]),
+                                        {label: float(p) for label, p in zip(self.labels, row)
+                                         if label != "NONE"}))
                 continue
             events = row.copy()
             events[none] = -1.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..record import Actor, Document, Event
+from . import build
 from .candidates import lexicon_defaults, triggers_for
 from .context import same_party
 from .intent import STATEMENT_TYPES
@@ -27,6 +28,9 @@ class Found:
     statements: dict[int, tuple[set[int], set[int], str]] = field(default_factory=dict)
     in_passing: set[int] = field(default_factory=set)  # read from their dated phrase
     first_told: dict[int, Event] = field(default_factory=dict)  # → the event it tells again
+    # event nouns the classifier read as no event (`background_mentions`): (sentence, token,
+    # the parse's actor registry)
+    unread: list[tuple] = field(default_factory=list)
 
     def add(self, event: Event, tok, label: str, told_in_passing: bool = False) -> None:
         """An event built from the candidate `tok`, which the classifier read as `label`."""
@@ -73,6 +77,63 @@ def retellings(found: Found) -> list[Event]:
 
 
 _DEFINITE = {"the", "this", "that", "these", "those", "its", "their", "his", "her"}
+
+
+# How much of the event mass the classifier gives a background noun's type (it reads the noun as
+# no event, but says which act it would be): "the law protected me" is no martial law, "with the
+# aid of Russia" no aid delivery, "the drone" no strike (WikiEvents dev, session 8).
+MENTION_SHARE = 0.4
+
+
+def background_mentions(found: Found) -> list[Event]:
+    """An event noun in the background of a later sentence ("the bombing killed 12", "after the
+    attack, the army closed the road") names again an act the report has told: kept as a mention
+    of that act (`Event.mention_of`, docs/CODING.md), not dropped and not a new event.
+
+    The classifier, which reads a sentence for the act it reports, calls such a noun no event.
+    A noun with a definite or possessive determiner (which says the act is one already known,
+    as in `dated_by_first_telling`) that the trigger lexicon lists for the type of an event told
+    in an earlier sentence of the document, asserted (not feared, denied or planned), with no
+    date of its own or the same date, and no doer of another country, is a mention of the
+    nearest such event whose type the classifier leans to (`MENTION_SHARE`); it takes that
+    event's confidence, since whether the act took place was decided there. A bare or
+    indefinite noun ("drones", "a missile", "social unrest") names a kind of thing, not that
+    act; and a noun with nothing told before it stays no event: a report's first mention of an
+    act in passing is not enough to say it took place (that is the classifier's and the second
+    reading's question)."""
+    from .roles import modality
+
+    events = found.events
+    told = [e for e in events if id(e) not in found.in_passing]
+    typed_at = {(e.evidence.start, e.type) for e in events}
+    for sent, tok, registry, pred in found.unread:
+        if not any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE for c in tok.children):
+            continue
+        named = {t.type for t in triggers_for(tok)}
+        earlier = {}  # type → the nearest earlier event of that type told in a sentence before
+        for e in told:
+            if e.type in named and e.evidence.start < sent.start_char \
+                    and (sent.start_char, e.type) not in typed_at:
+                earlier[e.type] = e
+        if not earlier or not pred.probabilities:
+            continue
+        events_mass = max(1.0 - pred.none_probability, 1e-9)
+        kind = max(sorted(earlier), key=lambda t: pred.probabilities.get(t, 0.0))
+        if pred.probabilities.get(kind, 0.0) / events_mass < MENTION_SHARE \
+                or modality(tok, kind) != "asserted":
+            continue
+        first = earlier[kind]
+        ev = build.build_event(found.doc, found.parsed, sent, tok, kind, first.confidence, registry)
+        if ev.type != kind or (ev.date is not None and ev.date != first.date) or (
+                ev.source is not None and first.source is not None and ev.source.country
+                and first.source.country and ev.source.country != first.source.country):
+            continue
+        ev.modality = first.modality
+        found.first_told[id(ev)] = found.first_told.get(id(first), first)
+        found.triggers[id(ev)] = tok.i
+        typed_at.add((sent.start_char, ev.type))
+        events.append(ev)
+    return sorted(events, key=lambda e: (e.evidence.start, e.type))
 
 
 def dated_by_first_telling(found: Found) -> list[Event]:
