@@ -469,3 +469,11 @@ def test_a_definite_event_noun_after_the_act_is_told_is_a_mention_of_it():
     assert [e.type for e in doc.events] == ["ASSAULT"]
     # with nothing told before it, a noun in the background is not enough for an event
     assert code("Residents in Kano said the attack lasted two hours.").events == []
+
+
+def test_a_group_the_coder_cannot_place_takes_the_one_country_its_sentence_names():
+    doc = code("Village elders from a Ghanaian farming district blocked the main road on Monday.")
+    assert [(e.type, e.source.kind, e.source.country) for e in doc.events] == [("PROTEST", "group", "GHA")]
+    # not when that country is the other party's: the elders are not the government they ask
+    doc = code("Village elders demanded that the Nigerian government release the detained farmers.")
+    assert [(e.type, e.source.country) for e in doc.events] == [("REQUEST", None)]
