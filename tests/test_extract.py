@@ -477,3 +477,16 @@ def test_a_group_the_coder_cannot_place_takes_the_one_country_its_sentence_names
     # not when that country is the other party's: the elders are not the government they ask
     doc = code("Village elders demanded that the Nigerian government release the detained farmers.")
     assert [(e.type, e.source.country) for e in doc.events] == [("REQUEST", None)]
+
+
+def test_doers_of_two_countries_coordinated_as_the_source_are_each_coded():
+    # a reciprocal act: each party's act towards the other
+    doc = code("Chile and Argentina agreed on Monday to reopen the border crossing at Los Libertadores.")
+    assert sorted((e.type, e.source.country, e.target.country if e.target else None)
+                  for e in doc.events) == [("AGREE", "ARG", "CHL"), ("AGREE", "CHL", "ARG")]
+    # coordinated nationalities on one noun
+    doc = code("Finnish and Estonian officials met in Tallinn on Tuesday to discuss the ferry dispute.")
+    assert sorted(e.source.country for e in doc.events if e.type == "CONSULT") == ["EST", "FIN"]
+    # arms of one state acting together are one event
+    doc = code("Police and soldiers fired tear gas at protesters in Nairobi on Monday.")
+    assert len([e for e in doc.events if e.type == "ASSAULT"]) == 1

@@ -97,9 +97,12 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
         if pred.label == "NONE" or (answer := reading.accepted(cand.tok, pred, off)) is None:
             continue
         label, confidence = answer
-        event = build.build_event(cand.doc, cand.parsed, cand.sent, cand.tok, label, confidence,
-                                  cand.registry)
+        event, *co_sourced = build.build_event(cand.doc, cand.parsed, cand.sent, cand.tok, label,
+                                               confidence, cand.registry)
         found[id(cand.doc)].add(event, cand.tok, label, told_in_passing=k in in_passing)
+        for other in co_sourced:
+            found[id(cand.doc)].add(other, cand.tok, label, told_in_passing=k in in_passing,
+                                    co_source_of=event)
     for f in found.values():
         for step in DOCUMENT_STEPS:
             if step.name not in off:

@@ -44,7 +44,9 @@ def own_date(parsed, tok, ref) -> tuple[str | None, str]:
     return date, precision
 
 
-def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Event:
+def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> list[Event]:
+    """The event a candidate names, and one more for each doer of another country coordinated
+    with its source (`co_sources`)."""
     from ..dates import date_for_span
     from ..places import event_location
 
@@ -52,6 +54,7 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Eve
     src_tok, tgt_tok = source_and_target(
         tok, event_type, is_party=lambda t: is_actor(actor_at(parsed, t, registry)))
     source = first_person_speaker(doc, src_tok) or actor_at(parsed, src_tok, registry)
+    named_source = source
     target = first_person_speaker(doc, tgt_tok) or actor_at(parsed, tgt_tok, registry)
     if source is not None and not is_actor(source):
         source = source if source.kind != "unknown" else None
@@ -84,12 +87,53 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> Eve
         # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
         # dissent in the street: "Serbia lodged an official protest with Albania"
         coded_type, mode, cameo = "ACCUSE", "allege", "114"
-    return Event(
+    event = Event(
         id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,
         date=date, date_precision=precision if date else "unknown", location=location,
         quantity=quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
+    if src_tok is None or source is None or source is not named_source or source.country is None:
+        return [event]  # the source is not the phrase's own (a demander, a stopper, the state)
+    events = [event]
+    for other in co_sources(parsed, src_tok, source, registry):
+        partner = event.target
+        if coded_type in RECIPROCAL_TYPES and event.target is None:
+            event.target, partner = other, source  # "X and Y agreed": each agreed with the other
+        events.append(msgspec.structs.replace(event, source=other, target=partner))
+    return events
+
+
+# Acts two parties do with each other: "Israel and Lebanon renewed negotiations" is each one's
+# talks with the other (CAMEO codes the dyad both ways).
+RECIPROCAL_TYPES = {"AGREE", "CONSULT", "COOPERATE"}
+
+
+def co_sources(parsed, src_tok, source: Actor, registry) -> list[Actor]:
+    """The doers of another country coordinated with the source: "The United States and Jordan
+    have agreed", "Senior Hungarian and Romanian officials agreed", "U.S. and Russian negotiators
+    return to Geneva". CAMEO and PLOVER code one event per doer; the text says each did the act.
+    Doers of the source's own country ("police and soldiers fired") stay one event: one state's
+    act, however many arms of it took part."""
+    found: list[Actor] = []
+    seen = {source.country}
+    for conj in src_tok.conjuncts:
+        actor = actor_at(parsed, conj, registry)
+        if actor is not None and is_actor(actor) and actor.country and actor.country not in seen:
+            seen.add(actor.country)
+            found.append(actor)
+    # coordinated nationalities on one noun: "Hungarian and Romanian officials"
+    for mod in src_tok.children:
+        if mod.dep_ not in ("amod", "compound", "nmod"):
+            continue
+        for conj in mod.conjuncts:
+            if conj.head is src_tok or conj.i > src_tok.i:
+                continue
+            actor = actor_at(parsed, conj, registry)
+            if actor is not None and actor.country and actor.country not in seen:
+                seen.add(actor.country)
+                found.append(msgspec.structs.replace(source, country=actor.country))
+    return found
 
 
 

@@ -31,10 +31,16 @@ class Found:
     # event nouns the classifier read as no event (`background_mentions`): (sentence, token,
     # the parse's actor registry)
     unread: list[tuple] = field(default_factory=list)
+    # → the event whose act it is, done by a doer coordinated with that event's source
+    co_sourced: dict[int, Event] = field(default_factory=dict)
 
-    def add(self, event: Event, tok, label: str, told_in_passing: bool = False) -> None:
-        """An event built from the candidate `tok`, which the classifier read as `label`."""
+    def add(self, event: Event, tok, label: str, told_in_passing: bool = False,
+            co_source_of: Event | None = None) -> None:
+        """An event built from the candidate `tok`, which the classifier read as `label`; with
+        `co_source_of`, the same act by a doer coordinated with that event's source."""
         self.events.append(event)
+        if co_source_of is not None:
+            self.co_sourced[id(event)] = co_source_of
         self.triggers[id(event)] = tok.i
         self.clauses[id(event)] = clause_of(tok).i
         if told_in_passing:
@@ -123,7 +129,7 @@ def background_mentions(found: Found) -> list[Event]:
                 or modality(tok, kind) != "asserted":
             continue
         first = earlier[kind]
-        ev = build.build_event(found.doc, found.parsed, sent, tok, kind, first.confidence, registry)
+        ev = build.build_event(found.doc, found.parsed, sent, tok, kind, first.confidence, registry)[0]
         if ev.type != kind or (ev.date is not None and ev.date != first.date) or (
                 ev.source is not None and first.source is not None and ev.source.country
                 and first.source.country and ev.source.country != first.source.country):
@@ -291,16 +297,20 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
     confident one, completed with what the other knows. A second event type in a sentence must be
     more certain than the first: wire sentences mostly report one act, with the rest background —
     unless it is told in a clause of its own ("Despite the shutdown, which came as the movement
-    spread, …"), where it needs only `OTHER_CLAUSE_CONFIDENCE`."""
+    spread, …"), where it needs only `OTHER_CLAUSE_CONFIDENCE`. The same act by a doer coordinated
+    with an event's source (`build.co_sources`) is kept with that event."""
     events, clauses = found.events, found.clauses
     groups: dict[tuple, list[Event]] = {}
     for ev in events:
-        groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
+        if id(ev) not in found.co_sourced:
+            groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
     merged = []
+    into: dict[int, Event] = {}  # id(event) → the event it was merged into
     for group in groups.values():
         group.sort(key=lambda e: -e.confidence)
         best = group[0]
         for other in group[1:]:
+            into[id(other)] = best
             for name in _FILLABLE:
                 if getattr(best, name) is None and getattr(other, name) is not None:
                     if name in _ROLE_OTHER and same_party(getattr(other, name),
@@ -324,6 +334,16 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
             if e.confidence >= SECOND_EVENT_CONFIDENCE or (own_clause and e.confidence >= OTHER_CLAUSE_CONFIDENCE):
                 kept.append(e)
                 taken.add(clauses.get(id(e)))
+    # the same act by a coordinated doer stands or falls with the event it was read with
+    kept_ids = {id(e) for e in kept}
+    doers: set[tuple] = set()  # (the kept event, a coordinated doer's country): one event each
+    for ev in events:
+        if id(ev) in found.co_sourced:
+            main = found.co_sourced[id(ev)]
+            main = into.get(id(main), main)
+            if id(main) in kept_ids and (id(main), ev.source.country) not in doers:
+                doers.add((id(main), ev.source.country))
+                kept.append(ev)
     return sorted(kept, key=lambda e: (e.evidence.start, e.type))
 
 
