@@ -490,3 +490,12 @@ def test_doers_of_two_countries_coordinated_as_the_source_are_each_coded():
     # arms of one state acting together are one event
     doc = code("Police and soldiers fired tear gas at protesters in Nairobi on Monday.")
     assert len([e for e in doc.events if e.type == "ASSAULT"]) == 1
+
+
+def test_a_group_a_state_acts_on_at_home_is_of_that_state_unless_the_act_is_an_attack():
+    doc = code("Kenyan police arrested dozens of student demonstrators outside the university on Monday.")
+    assert [(e.type, e.target.text, e.target.country) for e in doc.events] == [
+        ("COERCE", "student demonstrators", "KEN")]
+    # an attack says nothing of whose fighters were hit
+    doc = code("Israeli troops killed three militants in a raid on Tuesday.")
+    assert [(e.type, e.target.country) for e in doc.events] == [("ASSAULT", None)]

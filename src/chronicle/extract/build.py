@@ -74,6 +74,7 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
     source = _placed_by_sentence(source, target, sent, doc, location)
+    target = _placed_by_its_state(target, source, coded_type, location)
     if source is None and (implied := implied_state_agent(coded_type, mode, tok, location)) is not None:
         # an arrest or a shutdown with no doer named is the act of the state where it happened
         source = Actor(text=location.text, name=_country_name(implied[0]), country=implied[0],
@@ -347,6 +348,26 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
         if len(named) == 1 and (target is None or target.country not in named):
             return msgspec.structs.replace(source, country=named.pop())
     return source
+
+
+# The state's own organs, which act at home on their own people when nothing says otherwise.
+_STATE_SECTORS = {"GOV", "COP", "MIL", "JUD", "LEG", "SPY"}
+
+
+def _placed_by_its_state(target: Actor | None, source: Actor | None, event_type: str,
+                         location) -> Actor | None:
+    """A target the actor coder could not place, acted on by a state's own organ at home, is of
+    that state: "Egyptian police opened fire to disperse Moslem fundamentalist demonstrators",
+    "the Mozambique government accepted demands from Shona rebels", "the interior minister allowed
+    the opposition leader to hold his rally". Not for attacks and deployments, which cross borders
+    ("troops killed three militants" says nothing of whose militants), nor when the act's place
+    is in another country (a copy: other events of the actor keep their own reading)."""
+    if target is None or target.country is not None or target.kind == "igo" or source is None \
+            or not source.country or not (source.kind == "state" or source.sector in _STATE_SECTORS) \
+            or event_type in ("ASSAULT", "MOBILIZE") \
+            or (location is not None and location.country and location.country != source.country):
+        return target
+    return msgspec.structs.replace(target, country=source.country)
 
 
 def _security_subject(parsed, verb, registry, sectors=("COP", "MIL", "SPY")) -> bool:
