@@ -345,6 +345,13 @@ def test_an_aside_about_something_else_is_left_out_of_the_second_reading():
     # asides that hold the candidate are kept: here every aside does, so there is no second view
     clashes = next(t for t in parsed if t.text == "clashes")
     assert without_asides(sent, clashes) is None
+    # an adverbial clause about another act is an aside too
+    parsed = load_pipeline()("To justify the curfew, the governor blamed the looting on criminal "
+                             "gangs in Enugu.")
+    blamed = next(t for t in parsed if t.text == "blamed")
+    text, a, b = without_asides(next(parsed.sents), blamed)
+    assert text[a:b] == "blamed" and text == "the governor blamed the looting on criminal gangs in Enugu."
+    assert "curfew" not in text
     # a noun phrase read alone: no determiner, no commas that set its modifiers off
     parsed = load_pipeline()("Days after the strike, called by dock workers on 3 May, the port reopened.")
     strike = next(t for t in parsed if t.text == "strike")
