@@ -300,12 +300,13 @@ def test_two_subjects_who_act_on_each_other_are_source_and_target():
         return [(e.type, e.source and e.source.country, e.target and e.target.country)
                 for e in events_of(text)]
 
-    # talks take two sides; a date is never the other side ("negotiations on Monday")
+    # talks take two sides, each the other's partner; a date is never the other side
+    # ("negotiations on Monday")
     assert pairs("Chad and Sudan resumed negotiations on Monday over their disputed border.") == [
-        ("CONSULT", "TCD", "SDN")]
+        ("CONSULT", "TCD", "SDN"), ("CONSULT", "SDN", "TCD")]
     # "their ties" are both countries' ties, not a target of their own
     assert pairs("Kenya and Somalia upgraded their diplomatic ties to ambassadorial level on Monday.") == [
-        ("SUPPORT", "KEN", "SOM")]
+        ("SUPPORT", "KEN", "SOM"), ("SUPPORT", "SOM", "KEN")]
     # a joint act on a third thing has no partner as target
     assert all(t is None for _, _, t in pairs("Russia and China vetoed the resolution on Tuesday."))
 

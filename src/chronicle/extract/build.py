@@ -99,7 +99,9 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
     events = [event]
     for other in co_sources(parsed, src_tok, source, registry):
         partner = event.target
-        if coded_type in RECIPROCAL_TYPES and event.target is None:
+        if event.target is not None and event.target.country == other.country:
+            partner = source  # the roles already made the other doer the partner: the converse
+        elif coded_type in RECIPROCAL_TYPES and event.target is None:
             event.target, partner = other, source  # "X and Y agreed": each agreed with the other
         events.append(msgspec.structs.replace(event, source=other, target=partner))
     return events
