@@ -377,3 +377,13 @@ def test_seed_arrests_and_shutdown_get_the_kazakh_state_and_serdyukov_is_russian
     assert (by_mode["censor"].source.country, by_mode["censor"].source.kind) == ("KAZ", "state")
     serdyukov = next(e.actor for e in doc.entities if "Serdyukov" in e.text)
     assert (serdyukov.country, serdyukov.sector) == ("RUS", "MIL")
+
+
+def test_who_issued_a_statement_makes_the_demand_it_carries_and_who_stays_on_alert_is_mobilized():
+    def sources(text):
+        return [(e.type, e.source and e.source.text) for e in events_of(text)]
+
+    found = sources("The miners' union issued a statement demanding that the government reopen the pits.")
+    assert ("REQUEST", "The miners' union") in found
+    found = sources("Peruvian troops remained on alert along the border with Ecuador on Sunday.")
+    assert ("MOBILIZE", "Peruvian troops") in found

@@ -46,8 +46,9 @@ def _inherited_subject(tok):
     for _ in range(4):
         if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "acomp") and cur.head is not cur:
             head = cur.head
-            if cur.dep_ == "acl" and head.lemma_.lower() in _COMMITMENT_NOUNS:
-                # "Egypt and Sudan reached a consensus to exchange data": who reached it
+            if cur.dep_ == "acl" and head.lemma_.lower() in _COMMITMENT_NOUNS | _STATEMENT_NOUNS:
+                # "Egypt and Sudan reached a consensus to exchange data": who reached it; "the
+                # party issued a declaration demanding …": who issued it
                 return _support_verb_subject(head)
             if cur.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
                 # "students protesting fee increases": the noun does it; "the protests sparked
@@ -82,6 +83,13 @@ _MOTION_VERBS = {"arrive", "come", "go", "travel", "return", "fly", "head", "lea
                  # and of gathering: "converged on the capital for a rally"
                  "converge", "gather", "assemble", "march", "turn"}
 
+# Verbs of being in a state an event noun names: "remained on alert", "are on strike".
+_STATE_VERBS = {"remain", "stay", "be", "stand"}
+# Nouns for what someone issues to say something: a participle on one is its issuer's act ("issued
+# a declaration demanding …", "released a statement calling for …").
+_STATEMENT_NOUNS = {"statement", "declaration", "communique", "communiqué", "letter", "resolution",
+                    "decree", "message", "note", "memorandum", "ultimatum", "appeal", "petition"}
+
 
 def _is_verb(tok, lemmas: set[str]) -> bool:
     """Whether a verb is one of `lemmas`. The small model's lemmatizer misses some regular forms
@@ -98,8 +106,9 @@ def _support_verb_subject(noun):
     head = noun.head
     if noun.dep_ in ("dobj", "conj") and head.pos_ == "VERB" and _is_verb(head, _SUPPORT_VERBS):
         verb = head
-    elif noun.dep_ == "pobj" and head.lower_ in ("on", "for") and head.head.pos_ == "VERB" \
-            and _is_verb(head.head, _MOTION_VERBS):
+    elif noun.dep_ == "pobj" and head.lower_ in ("on", "for") and head.head.pos_ in ("VERB", "AUX") \
+            and (_is_verb(head.head, _MOTION_VERBS)
+                 or (head.lower_ == "on" and _is_verb(head.head, _STATE_VERBS))):
         verb = head.head
     else:
         return None
