@@ -494,6 +494,11 @@ def test_doers_of_two_countries_coordinated_as_the_source_are_each_coded():
     # coordinated nationalities on one noun
     doc = code("Finnish and Estonian officials met in Tallinn on Tuesday to discuss the ferry dispute.")
     assert sorted(e.source.country for e in doc.events if e.type == "CONSULT") == ["EST", "FIN"]
+    # an act aimed at two countries is aimed at each
+    doc = code("Venezuela threatened to cut diplomatic ties with Colombia and Panama over their support "
+               "for the opposition.")
+    assert [(e.type, e.source.country, e.target.country) for e in doc.events] == [
+        ("THREATEN", "VEN", "COL"), ("THREATEN", "VEN", "PAN")]
     # arms of one state acting together are one event
     doc = code("Police and soldiers fired tear gas at protesters in Nairobi on Monday.")
     assert len([e for e in doc.events if e.type == "ASSAULT"]) == 1

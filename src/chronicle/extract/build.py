@@ -45,8 +45,8 @@ def own_date(parsed, tok, ref) -> tuple[str | None, str]:
 
 
 def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> list[Event]:
-    """The event a candidate names, and one more for each doer of another country coordinated
-    with its source (`co_sources`)."""
+    """The event a candidate names, and one more for each party of another country coordinated
+    with its target or its source (`co_sources`)."""
     from ..dates import date_for_span
     from ..places import event_location
 
@@ -54,8 +54,8 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
     src_tok, tgt_tok = source_and_target(
         tok, event_type, is_party=lambda t: is_actor(actor_at(parsed, t, registry)))
     source = first_person_speaker(doc, src_tok) or actor_at(parsed, src_tok, registry)
-    named_source = source
     target = first_person_speaker(doc, tgt_tok) or actor_at(parsed, tgt_tok, registry)
+    named_source, named_target = source, target
     if source is not None and not is_actor(source):
         source = source if source.kind != "unknown" else None
     if target is not None and not is_actor(target):
@@ -94,9 +94,17 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
         quantity=quantity_for(doc, parsed, sent, tok, event_type), modality=mood,
         confidence=round(confidence, 4),
         evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char))
-    if src_tok is None or source is None or source is not named_source or source.country is None:
-        return [event]  # the source is not the phrase's own (a demander, a stopper, the state)
     events = [event]
+    # (only when the role is the phrase's own: not a demander, a stopper or the state put there)
+    if tgt_tok is not None and target is not None and target is named_target and target.country:
+        # "threatened to break off relations with Congo and Costa Rica": the act aimed at each
+        # (not when the target is the source's own partner: "Chad and Sudan resumed talks")
+        if src_tok is None or tgt_tok not in src_tok.conjuncts:
+            events += [msgspec.structs.replace(event, target=other)
+                       for other in co_sources(parsed, tgt_tok, target, registry)
+                       if source is None or other.country != source.country]
+    if src_tok is None or source is None or source is not named_source or source.country is None:
+        return events
     for other in co_sources(parsed, src_tok, source, registry):
         partner = event.target
         if event.target is not None and event.target.country == other.country:

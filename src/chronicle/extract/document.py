@@ -336,13 +336,15 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
                 taken.add(clauses.get(id(e)))
     # the same act by a coordinated doer stands or falls with the event it was read with
     kept_ids = {id(e) for e in kept}
-    doers: set[tuple] = set()  # (the kept event, a coordinated doer's country): one event each
+    # (the kept event, a coordinated party's dyad): one event each
+    doers: set[tuple] = set()
     for ev in events:
         if id(ev) in found.co_sourced:
             main = found.co_sourced[id(ev)]
             main = into.get(id(main), main)
-            if id(main) in kept_ids and (id(main), ev.source.country) not in doers:
-                doers.add((id(main), ev.source.country))
+            dyad = (id(main), ev.source and ev.source.country, ev.target and ev.target.country)
+            if id(main) in kept_ids and dyad not in doers:
+                doers.add(dyad)
                 kept.append(ev)
     return sorted(kept, key=lambda e: (e.evidence.start, e.type))
 
