@@ -16,6 +16,7 @@ Usage: python scripts/fuzz.py [--examples N] [--kills N] [--seed N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -31,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 CLI = [sys.executable, "-m", "chronicle.cli"]
+BULK_REPORTS = 150
 
 
 def machine() -> str:
@@ -47,28 +49,59 @@ def machine() -> str:
             f"{memory:.0f} GB, Python {platform.python_version()}, load average {load} at start")
 
 
-def hypothesis_part(examples: int) -> list[str]:
+STRATEGIES = {  # test in tests/test_fuzz.py -> what its inputs are
+    "test_any_text_file_is_read_or_refused_in_one_line": "plain text files (7 encodings)",
+    "test_any_html_page_is_read_or_refused_in_one_line": "HTML pages (7 encodings)",
+    "test_any_json_lines_are_read_line_by_line": "JSON Lines files (7 encodings) + a good last line",
+    "test_any_feed_is_read_and_a_bad_field_costs_only_that_field": "RSS feeds + a good item with a bad date",
+    "test_any_damaged_warc_keeps_what_is_readable": "damaged WARC files (plain and gzip)",
+    "test_cleaning_any_text_gives_valid_text": "texts and titles through the clean stage",
+    "test_any_numeric_parameter_gives_an_answer_or_a_4xx_with_a_json_reason":
+        "HTTP API numeric parameters",
+}
+
+
+def hypothesis_part(examples: int) -> tuple[list[str], int, bool]:
+    """Each strategy with `examples` examples; the inputs counted are those hypothesis reports
+    as run (its statistics), not the number asked for."""
+    import xml.etree.ElementTree as ET
+
     env = dict(os.environ, FUZZ_EXAMPLES=str(examples))
-    started = time.monotonic()
+    report = Path(tempfile.mkdtemp(prefix="chronicle-fuzz-junit-")) / "junit.xml"
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/test_fuzz.py", "-k", "any_ or cleaning_any", "-W", "ignore"],
+                           "tests/test_fuzz.py", "-k", " or ".join(STRATEGIES), "-W", "ignore",
+                           "--hypothesis-show-statistics", f"--junitxml={report}"],
                           cwd=REPO, env=env, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    tests = re.findall(r"^tests/test_fuzz.py::(\S+) (PASSED|FAILED)", done.stdout, re.M)
-    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
-    passed = re.search(r"(\d+) passed", summary)
-    n = int(passed.group(1)) if passed else 0
-    failed = re.search(r"(\d+) failed", summary)
-    rows = ["| strategy run | inputs | result | seconds |", "|---|---:|---|---:|",
-            f"| 6 hypothesis tests (txt, HTML, JSON Lines, RSS, WARC, clean) | {6 * examples:,} | "
-            f"{n} passed, {int(failed.group(1)) if failed else 0} failed | {seconds:.0f} |"]
-    if done.returncode != 0:
-        rows.append("")
-        rows.append("```")
-        rows.extend(done.stdout.strip().splitlines()[-40:])
-        rows.append("```")
-    del tests
-    return rows
+    outcome: dict[str, tuple[str, float]] = {}
+    if report.exists():
+        for case in ET.parse(report).iter("testcase"):
+            failed = case.find("failure") is not None or case.find("error") is not None
+            outcome[case.get("name")] = ("failed" if failed else "passed", float(case.get("time")))
+    # "tests/test_fuzz.py::NAME:" then per phase "- N passing, M failing, and K invalid test cases"
+    counts: dict[str, list[int]] = {}
+    current = None
+    for line in done.stdout.splitlines():
+        head = re.match(r"^tests/test_fuzz.py::(\w+):$", line)
+        if head:
+            current = head.group(1)
+            counts[current] = [0, 0, 0]
+            continue
+        phase = re.search(r"(\d+) passing, (\d+) failing, and (\d+) invalid", line)
+        if phase and current:
+            counts[current] = [a + int(b) for a, b in zip(counts[current], phase.groups())]
+    rows = ["| hypothesis strategy | inputs run | failing | result | seconds |",
+            "|---|---:|---:|---|---:|"]
+    total, ok = 0, done.returncode == 0
+    for name, what in STRATEGIES.items():
+        passing, failing, _ = counts.get(name, [0, 0, 0])
+        result, seconds = outcome.get(name, ("not run", float("nan")))
+        ok = ok and result == "passed"
+        total += passing + failing
+        rows.append(f"| {what} | {passing + failing:,} | {failing} | {result} | {seconds:.0f} |")
+    rows.append(f"| **all** | **{total:,}** | | | |")
+    if not ok:
+        rows += ["", "```", *done.stdout.strip().splitlines()[-60:], "```"]
+    return rows, total, ok
 
 
 READ_ONE = r"""
@@ -99,7 +132,7 @@ print(json.dumps({"outcome": outcome, "docs": docs, "errors": errors,
 """
 
 
-def corpus_part(work: Path) -> tuple[list[str], bool]:
+def corpus_part(work: Path) -> tuple[list[str], int, bool]:
     import json
 
     import duckdb
@@ -107,46 +140,68 @@ def corpus_part(work: Path) -> tuple[list[str], bool]:
 
     hostile = work / "hostile"
     notes = hostile_files(hostile, scale=2)
-    rows = ["| hostile file | what it is | read + clean (CPU s) | peak memory (MB) | outcome |",
-            "|---|---|---:|---:|---|"]
-    ok = True
+    read_results = {}
     for name in sorted(notes):
-        done = subprocess.run([sys.executable, "-c", READ_ONE, str(hostile / name), "120"],
-                              cwd=REPO, capture_output=True, text=True, timeout=900)
         try:
+            done = subprocess.run([sys.executable, "-c", READ_ONE, str(hostile / name), "120"],
+                                  cwd=REPO, capture_output=True, text=True, timeout=900)
             result = json.loads(done.stdout.strip().splitlines()[-1])
-        except (IndexError, ValueError):
-            result = {"outcome": f"crashed ({done.stderr.strip()[-120:]})", "docs": 0, "errors": [],
+        except (IndexError, ValueError, subprocess.TimeoutExpired) as err:
+            stderr = getattr(err, "stderr", None) or (done.stderr if "done" in locals() else "")
+            result = {"outcome": f"crashed ({str(stderr).strip()[-120:]})", "docs": 0, "errors": [],
                       "cpu": float("nan"), "rss": float("nan")}
-        first_error = result["errors"][0][:90].replace("|", "/") if result["errors"] else ""
-        got = f"{result['docs']} documents" + (f"; {len(result['errors'])} errors: '{first_error}'"
-                                               if result["errors"] else "")
-        if result["outcome"] != "ok":
-            ok = False
-            got = f"**{result['outcome']}**"
-        rows.append(f"| {name} | {notes[name]} | {result['cpu']:.2f} | {result['rss']:.0f} | {got} |")
+        read_results[name] = result
     good = good_documents(work / "good")
     db = work / "corpus.duckdb"
     started = time.monotonic()
-    done = subprocess.run([*CLI, "ingest", "--db", str(db), str(work / "good"), str(hostile)],
-                          cwd=REPO, capture_output=True, text=True, timeout=3600)
+    try:
+        done = subprocess.run([*CLI, "ingest", "--db", str(db), str(work / "good"), str(hostile)],
+                              cwd=REPO, capture_output=True, text=True, timeout=3600)
+        returncode, stderr = done.returncode, done.stderr
+    except subprocess.TimeoutExpired:
+        returncode, stderr = "over 3,600 s", ""
     seconds = time.monotonic() - started
     con = duckdb.connect(str(db), read_only=True)
     stored = {r[0] for r in con.execute("SELECT id FROM documents").fetchall()}
-    paths = {r[0] for r in con.execute("SELECT source_path FROM documents").fetchall()}
-    (errors,) = con.execute("SELECT count(*) FROM ingest_errors").fetchone()
+    by_path = dict(con.execute("SELECT source_path, count(*) FROM documents GROUP BY 1").fetchall())
+    error_rows = con.execute("SELECT path, reason FROM ingest_errors ORDER BY reason").fetchall()
     (documents,) = con.execute("SELECT count(*) FROM documents").fetchone()
     con.close()
-    missing = [k for k in good if k not in stored and k not in paths]
-    traceback = "Traceback" in done.stderr
-    ok = ok and not missing and not traceback and done.returncode == 1
+    errors_by_path: dict[str, list[str]] = {}
+    for path, reason in error_rows:
+        errors_by_path.setdefault(path, []).append(reason)
+
+    def cell(text: str) -> str:
+        return text[:80].replace("|", "/").replace("\n", " ")
+
+    rows = ["| hostile file | what it is | read + clean: CPU s | peak MB | read + clean gave | "
+            "ingest stored | ingest errors (first) |", "|---|---|---:|---:|---|---:|---|"]
+    ok = True
+    for name in sorted(notes):
+        result = read_results[name]
+        got = f"{result['docs']} docs, {len(result['errors'])} errors"
+        if result["outcome"] != "ok":
+            ok = False
+            got = f"**{result['outcome']}**"
+        path = str(hostile / name)
+        mine = errors_by_path.get(path, [])
+        if not by_path.get(path) and not mine:
+            ok = False  # neither a document nor an error: the file was lost silently
+        first = f"{len(mine)}: {cell(mine[0])}" if mine else "0"
+        rows.append(f"| {name} | {notes[name]} | {result['cpu']:.2f} | {result['rss']:.0f} | {got} "
+                    f"| {by_path.get(path, 0)} | {first} |")
+    missing = [k for k in good if k not in stored and k not in by_path]
+    traceback = "Traceback" in stderr
+    multiline = [r for _, r in error_rows if "\n" in r]
+    ok = ok and not missing and not traceback and not multiline and returncode == 1
     rows += ["", "| whole corpus + good documents, one `chronicle ingest` | result |", "|---|---|",
-             f"| exit status | {done.returncode} (1: some inputs failed, the rest stored) |",
+             f"| exit status | {returncode} (1: some inputs failed, the rest stored) |",
              f"| wall time | {seconds:.0f} s |",
-             f"| documents stored / ingest errors | {documents} / {errors} |",
+             f"| documents stored / ingest errors | {documents} / {len(error_rows)} |",
              f"| good documents stored | {len(good) - len(missing)} of {len(good)} |",
-             f"| tracebacks on stderr | {'yes' if traceback else 'none'} |"]
-    return rows, ok
+             f"| errors of more than one line / tracebacks on stderr | {len(multiline)} / "
+             f"{'yes' if traceback else 'none'} |"]
+    return rows, len(notes), ok
 
 
 def _snapshot(db: Path) -> dict:
@@ -169,57 +224,96 @@ def _snapshot(db: Path) -> dict:
     return snapshot
 
 
-def kill_part(work: Path, kills: int, seed: int) -> tuple[list[str], bool]:
-    from hostile import good_documents
+def _stored(db: Path) -> str:
+    """Documents in `db` as a reader sees it just after a kill (read-only: the next run finds the
+    file as the kill left it)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return str(con.execute("SELECT count(*) FROM documents").fetchone()[0])
+        finally:
+            con.close()
+    except duckdb.Error:
+        return "-"  # not created yet, or no table yet
+
+
+def kill_part(work: Path, kills: int, seed: int) -> tuple[list[str], int, bool]:
+    from hostile import GOOD_REPORTS, good_documents
 
     corpus = work / "kill-corpus"
     good_documents(corpus / "good")
     shutil.copytree(REPO / "examples", corpus / "examples")
-    # sixty short reports, so a run lasts long enough to be cut in many places
-    lines = []
-    from hostile import GOOD_REPORTS
-    for i in range(60):
-        title, text = GOOD_REPORTS[i % len(GOOD_REPORTS)]
-        lines.append(f'{{"id": "bulk-{i}", "title": "{title} {i}", "text": "{text} It was report {i}."}}')
-    (corpus / "bulk.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # short reports in several batches, so that a run lasts long enough to be cut in many places
+    # and the kills fall before, during and after the writes of the batches
+    with (corpus / "bulk.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(BULK_REPORTS):
+            title, text = GOOD_REPORTS[i % len(GOOD_REPORTS)]
+            fh.write(json.dumps({"id": f"bulk-{i}", "title": f"{title} {i}",
+                                 "text": f"{text} It was report {i}."}) + "\n")
     command = ["ingest", str(corpus), "--workers", "2"]
 
     clean_db = work / "clean.duckdb"
     started = time.monotonic()
-    subprocess.run([*CLI, *command, "--db", str(clean_db)], cwd=REPO, capture_output=True,
-                   timeout=3600)
+    clean = subprocess.run([*CLI, *command, "--db", str(clean_db)], cwd=REPO, capture_output=True,
+                           text=True, timeout=3600)
     clean_seconds = time.monotonic() - started
     expected = _snapshot(clean_db)
 
+    # Each run is cut at a random point of the time a whole run took last (the clean run at
+    # first; later runs have less left to do and end sooner). A run that ended before its cut
+    # does not count: the loop goes on until `kills` runs were really killed.
     rng = random.Random(seed)
     db = work / "killed.duckdb"
-    cut_at = []
-    for _ in range(kills):
-        at = rng.uniform(0.05, 1.0) * clean_seconds
+    cuts: list[tuple[float, str]] = []  # (seconds, documents stored after the kill)
+    ended = 0
+    reference = clean_seconds
+    while len(cuts) < kills and ended < 3 * kills:
+        at = rng.uniform(0.02, 1.0) * reference
+        started = time.monotonic()
         process = subprocess.Popen([*CLI, *command, "--db", str(db)], cwd=REPO,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
         try:
             process.wait(timeout=at)
-            cut_at.append(f"{at:.1f} s (had ended)")
+            ended += 1
+            reference = time.monotonic() - started
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the ingest and its worker processes
             process.wait()
-            cut_at.append(f"{at:.1f} s")
-    subprocess.run([*CLI, *command, "--db", str(db)], cwd=REPO, capture_output=True, timeout=3600)
+            cuts.append((at, _stored(db)))
+    final = subprocess.run([*CLI, *command, "--db", str(db)], cwd=REPO, capture_output=True,
+                           text=True, timeout=3600)
     got = _snapshot(db)
     same = {name: got[name] == expected[name] for name in expected}
-    killed = sum(1 for c in cut_at if "ended" not in c)
+    counts = ", ".join(f"{n} {len(expected[n])}" for n in ("documents", "entities", "events",
+                                                          "clusters", "ingest_errors"))
     rows = ["| kill -9 loop | result |", "|---|---|",
-            f"| corpus | examples/, 10 good reports, 60 JSON Lines reports |",
-            f"| clean run | {clean_seconds:.0f} s, {len(expected['documents'])} documents, "
-            f"{len(expected['events'])} events, {len(expected['clusters'])} clusters |",
-            f"| SIGKILLs during `chronicle ingest` (process group) | {killed} of {kills} runs cut "
-            f"(the others had ended), at {', '.join(cut_at[:8])}{' …' if len(cut_at) > 8 else ''} |",
-            "| re-run after the kills equals the clean run | " + (
+            f"| corpus | examples/, {len(GOOD_REPORTS) * 2 + 1} good reports in three formats, "
+            f"{BULK_REPORTS} JSON Lines reports |",
+            f"| clean run (`chronicle {' '.join(command[:1] + ['CORPUS'] + command[2:])}`) | "
+            f"exit {clean.returncode}, {clean_seconds:.0f} s; {counts} |",
+            f"| runs killed with SIGKILL (process group: the ingest and its workers) | {len(cuts)} "
+            f"(and {ended} runs that ended before their cut) |",
+            "| cut after (s) → documents stored just after | "
+            + ", ".join(f"{at:.1f} → {n}" for at, n in cuts) + " |",
+            f"| run to the end after the kills | exit {final.returncode} |",
+            "| its database equals the clean run's (ids, rows and counts of every table) | " + (
                 "yes, every table" if all(same.values()) else
                 "NO: " + ", ".join(n for n, s in same.items() if not s)) + " |"]
-    return rows, all(same.values()) and killed >= min(kills, 20)
+    return rows, len(cuts), all(same.values()) and len(cuts) >= kills
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{' (with uncommitted changes)' if dirty else ''}" or "unknown"
 
 
 def main() -> int:
@@ -230,22 +324,23 @@ def main() -> int:
     parser.add_argument("--skip", choices=["hypothesis", "corpus", "kill"], action="append",
                         default=[])
     args = parser.parse_args()
-    print(f"machine: {machine()}\n", flush=True)
+    print(f"machine: {machine()}\ncommit: {_commit()}\n", flush=True)
+    parts = {"hypothesis": ("generated inputs", lambda work: hypothesis_part(args.examples)),
+             "corpus": ("hostile files", corpus_part),
+             "kill": ("kill -9s", lambda work: kill_part(work, args.kills, args.seed))}
+    summary = ["| part | count | passed | seconds |", "|---|---:|---|---:|"]
     ok = True
     with tempfile.TemporaryDirectory(prefix="chronicle-fuzz-") as tmp:
-        work = Path(tmp)
-        if "hypothesis" not in args.skip:
-            rows = hypothesis_part(args.examples)
-            ok = ok and "0 failed" in rows[2]
-            print("\n".join(rows) + "\n", flush=True)
-        if "corpus" not in args.skip:
-            rows, part_ok = corpus_part(work)
+        for name, (what, part) in parts.items():
+            if name in args.skip:
+                continue
+            started = time.monotonic()
+            rows, count, part_ok = part(Path(tmp))
             ok = ok and part_ok
             print("\n".join(rows) + "\n", flush=True)
-        if "kill" not in args.skip:
-            rows, part_ok = kill_part(work, args.kills, args.seed)
-            ok = ok and part_ok
-            print("\n".join(rows) + "\n", flush=True)
+            summary.append(f"| {name} | {count:,} {what} | {'yes' if part_ok else '**NO**'} | "
+                           f"{time.monotonic() - started:.0f} |")
+    print("\n".join(summary) + "\n")
     print("fuzz: all parts passed" if ok else "fuzz: FAILURES above")
     return 0 if ok else 1
 

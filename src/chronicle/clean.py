@@ -621,9 +621,12 @@ class Deduplicator:
         self._by_exact_key: dict[str, str] = {}
         self._original_of: dict[str, str] = {}
 
-    def seed(self, doc_id: str, text: str) -> None:
-        """Register a document already known (e.g. in the store) without checking it."""
-        self._register(doc_id, text, original=None)
+    def seed(self, doc_id: str, text: str, original: str | None = None) -> None:
+        """Register a document already known (e.g. in the store) without checking it; `original`
+        is the ``duplicate_of`` it was stored with, so that a copy of it points to the same first
+        document as in a run that had checked them all (a run resumed after a kill must write what
+        one uninterrupted run writes)."""
+        self._register(doc_id, text, original=original or None)
 
     def check(self, doc: Document) -> Document:
         """Set ``doc.flags.duplicate_of`` when `doc` duplicates a document seen before, then register

@@ -95,8 +95,8 @@ class Admission:
         self.dedup = Deduplicator()
         self.seen_sources: dict[str, tuple] = {}
         if store is not None:
-            for doc_id, text in store.iter_texts():
-                self.dedup.seed(doc_id, text)
+            for doc_id, text, original in store.iter_texts():
+                self.dedup.seed(doc_id, text, original)
 
     def is_taken(self, doc_id: str):
         if doc_id in self.seen_sources:

@@ -224,9 +224,9 @@ class Store:
                                [doc_id]).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def iter_texts(self) -> Iterator[tuple[str, str]]:
-        """(id, text) of every stored document, for seeding the near-duplicate index."""
-        cur = self.con.execute("SELECT id, text FROM documents ORDER BY id")
+    def iter_texts(self) -> Iterator[tuple[str, str, str | None]]:
+        """(id, text, duplicate_of) of every stored document, for seeding the near-duplicate index."""
+        cur = self.con.execute("SELECT id, text, duplicate_of FROM documents ORDER BY id")
         while rows := cur.fetchmany(1000):
             yield from rows
 
