@@ -5,9 +5,10 @@
 2. The hostile corpus (tests/hostile.py, at twice the CI sizes, with the text over spaCy's limit):
    each file read and cleaned under an alarm, then all of them ingested by the CLI beside good
    documents, every good one checked in the store.
-3. `chronicle ingest` of a corpus killed with SIGKILL at random points (KILLS times, default 20),
-   each time into the same database, then run to the end; the database must equal one made by a
-   single clean run (documents, entities, events, clusters, errors; not the timestamps).
+3. `chronicle ingest` of a corpus killed with SIGKILL at random points (--kills, default 20), in
+   cycles of four cuts into one database, each cycle then run to the end; every cycle's database
+   must equal one made by a single clean run (documents with their flags, entities, events,
+   quotes, quantities, clusters, errors; not the timestamps).
 
 Prints one Markdown table per part (what docs/RELIABILITY.md shows). Needs only the repository.
 Usage: python scripts/fuzz.py [--examples N] [--kills N] [--seed N]
@@ -32,7 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 CLI = [sys.executable, "-m", "chronicle.cli"]
-BULK_REPORTS = 150
+BULK_REPORTS = 100
+KILLS_PER_CYCLE = 4
 
 
 def machine() -> str:
@@ -261,32 +263,39 @@ def kill_part(work: Path, kills: int, seed: int) -> tuple[list[str], int, bool]:
     clean_seconds = time.monotonic() - started
     expected = _snapshot(clean_db)
 
-    # Each run is cut at a random point of the time a whole run took last (the clean run at
-    # first; later runs have less left to do and end sooner). A run that ended before its cut
-    # does not count: the loop goes on until `kills` runs were really killed.
+    # Cycles of KILLS_PER_CYCLE cuts, each into a new database, then a run to the end compared
+    # with the clean run. A run is cut at a random point of the time a whole run took last (the
+    # clean run at first; a run has less left to do after each cut); one that ended before its
+    # cut does not count. Several short cycles put the cuts at every stage (start-up, reading,
+    # analysis, the writes of each batch, clustering, compaction), which one long series would
+    # not: after a few cuts there would be nothing left to write.
     rng = random.Random(seed)
-    db = work / "killed.duckdb"
     cuts: list[tuple[float, str]] = []  # (seconds, documents stored after the kill)
-    ended = 0
-    reference = clean_seconds
+    ended, cycles, unequal, finals = 0, 0, [], []
     while len(cuts) < kills and ended < 3 * kills:
-        at = rng.uniform(0.02, 1.0) * reference
-        started = time.monotonic()
-        process = subprocess.Popen([*CLI, *command, "--db", str(db)], cwd=REPO,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
-        try:
-            process.wait(timeout=at)
-            ended += 1
-            reference = time.monotonic() - started
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the ingest and its worker processes
-            process.wait()
-            cuts.append((at, _stored(db)))
-    final = subprocess.run([*CLI, *command, "--db", str(db)], cwd=REPO, capture_output=True,
-                           text=True, timeout=3600)
-    got = _snapshot(db)
-    same = {name: got[name] == expected[name] for name in expected}
+        cycles += 1
+        db = work / f"killed-{cycles}.duckdb"
+        reference, in_cycle = clean_seconds, 0
+        while in_cycle < min(KILLS_PER_CYCLE, kills - len(cuts)) and ended < 3 * kills:
+            at = rng.uniform(0.02, 1.0) * reference
+            started = time.monotonic()
+            process = subprocess.Popen([*CLI, *command, "--db", str(db)], cwd=REPO,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+            try:
+                process.wait(timeout=at)
+                ended += 1
+                reference = time.monotonic() - started
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the ingest and its worker processes
+                process.wait()
+                cuts.append((at, _stored(db)))
+                in_cycle += 1
+        final = subprocess.run([*CLI, *command, "--db", str(db)], cwd=REPO, capture_output=True,
+                               text=True, timeout=3600)
+        finals.append(final.returncode)
+        got = _snapshot(db)
+        unequal += [name for name in expected if got[name] != expected[name]]
     counts = ", ".join(f"{n} {len(expected[n])}" for n in ("documents", "entities", "events",
                                                           "clusters", "ingest_errors"))
     rows = ["| kill -9 loop | result |", "|---|---|",
@@ -295,17 +304,20 @@ def kill_part(work: Path, kills: int, seed: int) -> tuple[list[str], int, bool]:
             f"| clean run (`chronicle {' '.join(command[:1] + ['CORPUS'] + command[2:])}`) | "
             f"exit {clean.returncode}, {clean_seconds:.0f} s; {counts} |",
             f"| runs killed with SIGKILL (process group: the ingest and its workers) | {len(cuts)} "
-            f"(and {ended} runs that ended before their cut) |",
+            f"in {cycles} cycles of up to {KILLS_PER_CYCLE}, each into a new database (and {ended} "
+            "runs that ended before their cut) |",
             "| cut after (s) → documents stored just after | "
             + ", ".join(f"{at:.1f} → {n}" for at, n in cuts) + " |",
-            f"| run to the end after the kills | exit {final.returncode} |",
-            "| its database equals the clean run's (ids, rows and counts of every table) | " + (
-                "yes, every table" if all(same.values()) else
-                "NO: " + ", ".join(n for n, s in same.items() if not s)) + " |"]
-    return rows, len(cuts), all(same.values()) and len(cuts) >= kills
+            f"| each cycle's run to the end after its kills | exit {', '.join(map(str, finals))} |",
+            f"| its database equals the clean run's (rows of every table: ids, counts, flags, "
+            f"clusters) | " + ("yes, every table, every cycle" if not unequal else
+                              "NO: " + ", ".join(sorted(set(unequal)))) + " |"]
+    return rows, len(cuts), not unequal and len(cuts) >= kills
 
 
 def _commit() -> str:
+    if os.environ.get("FUZZ_COMMIT"):  # a copy of the repository without .git
+        return os.environ["FUZZ_COMMIT"]
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                               text=True).stdout.strip()

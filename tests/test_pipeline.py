@@ -79,6 +79,24 @@ def test_output_is_the_same_whatever_the_workers_when_a_document_breaks_its_budg
     assert analysed(batches, budget, workers=1) == analysed(batches, budget, workers=2)
 
 
+
+def test_one_small_batch_analysed_in_this_process_is_held_to_the_same_time_budget(monkeypatch):
+    # one batch this small is analysed without starting a worker; a document over its CPU time
+    # costs only itself there too, with the error a worker run gives
+    import chronicle.pipeline as pipeline
+
+    long_text = " ".join([SHORT] * 1500)
+    batch = [english("a", SHORT), english("slow", long_text), english("b", SHORT)]
+    assert sum(len(d.text) for d in batch) <= pipeline.IN_PROCESS_MAX_CHARS
+    budget = Budget(seconds=2, seconds_per_char=0)
+    in_process = analysed([batch], budget)
+    assert in_process[0] == ["a", "b"]
+    (error,) = in_process[1]
+    assert error.item == "id slow"
+    assert error.reason.startswith("analysis stopped: over its time budget (2 s of CPU for ")
+    monkeypatch.setattr(pipeline, "IN_PROCESS_MAX_CHARS", 0)  # the same batch in a worker
+    assert analysed([batch], budget) == in_process
+
 # --- a run stopped midway (kill -9) and run again writes what one run writes ----------------------
 
 BASE = ("Police in Bishkek detained 23 activists on Saturday after a rally outside the parliament "

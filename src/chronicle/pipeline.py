@@ -19,7 +19,7 @@ from .extract import extract_events
 from .extract.classifier import ClassifierMissingError
 from .nlp import ModelMissingError, annotate_with_parses
 from .record import Document, IngestError, text_id
-from .workers import Budget, Pool
+from .workers import Budget, Pool, alarm_available, analyse_in_process
 
 BATCH_SIZE = 32
 # Documents spaCy parses at once inside a batch. The parser's working arrays grow with the tokens
@@ -167,6 +167,15 @@ def _worker_init() -> None:
     classifier_module.classifier()
 
 
+def _load_models() -> None:
+    """The models the analysis needs, loaded in this process (cached: once per process)."""
+    from .extract.classifier import classifier
+    from .nlp import load_pipeline
+
+    load_pipeline()
+    classifier()
+
+
 def _worker_start(parent: int) -> None:
     """A worker ends with its parent however the parent ends (SIGTERM, SIGKILL): on Linux the
     kernel sends it SIGTERM then (PR_SET_PDEATHSIG); a parent already gone is seen at once."""
@@ -187,8 +196,10 @@ def _worker_start(parent: int) -> None:
 
 
 # A run of one batch this small is analysed in this process: starting worker processes (each
-# loads the models) would cost more than the analysis. Anything larger, or any run of several
-# batches, goes to the workers, where each document is held to the budget.
+# loads the models) would cost more than the analysis. It is held to the same CPU-time budget by
+# a signal (`workers.analyse_in_process`; memory is bounded by the batch's size). Anything larger,
+# any run of several batches, or a run outside the main thread goes to the workers, where each
+# document is held to the whole budget.
 IN_PROCESS_MAX_CHARS = 200_000
 
 
@@ -233,8 +244,9 @@ class _Engine:
     def drain(self) -> Iterator[tuple[list[Document], list[IngestError]]]:
         if self.first is not None:
             first, self.first = self.first, None
-            if sum(len(d.text) for d in first) <= IN_PROCESS_MAX_CHARS:
-                yield analyse_safely(first)
+            if sum(len(d.text) for d in first) <= IN_PROCESS_MAX_CHARS and alarm_available():
+                _load_models()  # once per process, before the alarm: not any document's cost
+                yield analyse_in_process(analyse_safely, first, self.budget)
                 return
             self._start_pool()
             self._submit(first)

@@ -108,6 +108,73 @@ def worker_main(conn, init: Callable[[], None], fatal_errors: tuple) -> None:
         conn.send((task_id, *reply))
 
 
+class OverBudget(BaseException):
+    """The CPU-time alarm of `analyse_in_process` went off. A BaseException, so that the
+    analysis' own `except Exception` (retry one by one, report a failure) does not swallow it."""
+
+
+def alarm_available() -> bool:
+    """Whether this thread can hold an analysis to its CPU time with a signal (`analyse_in_process`):
+    only the main thread of a process may set signal handlers, and only where there is setitimer."""
+    import threading
+
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _under_alarm(function: Callable[[list[Document]], _Result], docs: list[Document],
+                 cpu_seconds: float) -> _Result:
+    """`function(docs)`, stopped by OverBudget once this process has spent `cpu_seconds` of CPU
+    (ITIMER_PROF counts every thread's, like RLIMIT_CPU in a worker)."""
+
+    def alarm(signum, frame):
+        raise OverBudget()
+
+    previous = signal.signal(signal.SIGPROF, alarm)
+    signal.setitimer(signal.ITIMER_PROF, max(cpu_seconds, 0.001))
+    try:
+        return function(docs)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def time_budget_reason(budget: Budget, docs: list[Document]) -> str:
+    chars = sum(len(d.text) for d in docs)
+    return f"over its time budget ({budget.cpu_seconds(docs):.0f} s of CPU for {chars:,} characters)"
+
+
+def stopped_error(doc: Document, reason: str) -> IngestError:
+    """What a document that broke its budget becomes, whichever process analysed it."""
+    return IngestError(path=doc.source.path or "-", item=doc.source.url or f"id {doc.id}",
+                       reason=f"analysis stopped: {reason}; the rest of the batch went on")
+
+
+def analyse_in_process(function: Callable[[list[Document]], _Result], docs: list[Document],
+                       budget: Budget) -> _Result:
+    """`function(docs)` in this process, each document held to `budget`'s CPU time as in a worker:
+    a batch over its allowance is analysed again one document at a time, and a document over its
+    own allowance becomes an IngestError; the rest go on. Used where starting a worker costs more
+    than the analysis (one small batch) and inside a Ray actor. The alarm is a signal, so it
+    stops Python code (Chronicle's extraction, regular expressions) but not a single call into C
+    that never returns, and memory is not watched here: the worker pool (`Pool`) does both.
+    Needs the main thread (`alarm_available`)."""
+    try:
+        return _under_alarm(function, docs, budget.cpu_seconds(docs))
+    except OverBudget:
+        if len(docs) == 1:
+            return [], [stopped_error(docs[0], time_budget_reason(budget, docs))]
+    done: list[Document] = []
+    errors: list[IngestError] = []
+    for doc in docs:
+        try:
+            part_done, part_errors = _under_alarm(function, [doc], budget.cpu_seconds([doc]))
+        except OverBudget:
+            part_done, part_errors = [], [stopped_error(doc, time_budget_reason(budget, [doc]))]
+        done.extend(part_done)
+        errors.extend(part_errors)
+    return done, errors
+
+
 @dataclass
 class _Task:
     job: int
@@ -323,9 +390,7 @@ class Pool:
     def _death_reason(self, worker: _Worker, task: _Task | None) -> str:
         code = worker.process.exitcode
         if code == -signal.SIGXCPU and task is not None:
-            seconds = self.budget.cpu_seconds(task.docs)
-            chars = sum(len(d.text) for d in task.docs)
-            return f"over its time budget ({seconds:.0f} s of CPU for {chars:,} characters)"
+            return time_budget_reason(self.budget, task.docs)
         if code is not None and code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -353,7 +418,4 @@ class Pool:
                 self._queue(single, front=True)
             return
         (doc,) = task.docs
-        error = IngestError(path=doc.source.path or "-", item=doc.source.url or f"id {doc.id}",
-                            reason=f"analysis stopped: {reason}; the worker was replaced and the "
-                                   "rest of the batch went on")
-        self._finish(task, ([], [error]))
+        self._finish(task, ([], [stopped_error(doc, reason)]))  # its worker was replaced

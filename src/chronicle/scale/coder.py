@@ -2,7 +2,8 @@
 
 This is what a Ray worker runs (`ray_engine.ShardCoder`), and it has no Ray in it: the same
 function codes a shard in a test or a notebook. It does the per-document half of
-`pipeline.run` — read, clean, then the pipeline's own batch function `analyse_safely` — and leaves
+`pipeline.run` — read, clean, then the pipeline's own batch function `analyse_safely`, each
+document held to the CPU-time budget of a local run (`workers.analyse_in_process`) — and leaves
 the cross-document half (final ids, near-duplicates, skipping what is stored) to the driver that
 loads the shards in input order (`load`). Each document gets a provisional id here (the caller's
 id or the hash of its cleaned text, as `pipeline._assign_id` gives it when nothing clashes), so
@@ -14,9 +15,10 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..record import Document, IngestError, to_json
+from ..workers import Budget, alarm_available, analyse_in_process
 from .parquet import ShardFolder
 from .shards import Shard, read_shard
 
@@ -26,6 +28,7 @@ class CodingOptions:
     date: str | None = None
     max_bytes: int = 10_000_000
     batch_size: int = 32
+    budget: Budget = field(default_factory=Budget)  # what analysing one document may cost
 
 
 def _error_json(err: IngestError) -> bytes:
@@ -61,7 +64,10 @@ def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
 
     def analyse_waiting() -> None:
         docs = [doc for _, doc, _ in waiting]
-        done, errors = analyse_safely(docs)
+        if alarm_available():  # each document held to its CPU-time budget, as in a local worker
+            done, errors = analyse_in_process(analyse_safely, docs, options.budget)
+        else:
+            done, errors = analyse_safely(docs)
         analysed = {id(doc) for doc in done}  # analysed in place, in this process
         failures = iter(errors)
         for slot, doc, caller_id in waiting:
