@@ -529,6 +529,18 @@ def test_warc_keeps_good_records_on_both_sides_of_garbage(tmp_path):
                             "2 readable records before and after")
 
 
+
+def test_warc_with_an_impossible_first_length_keeps_the_record_after_it_and_says_so(tmp_path):
+    bad = tmp_path / "x.warc"
+    bad.write_bytes(_warc(1).replace(b"Content-Length: ", b"Content-Length: " + b"9" * 30, 1)
+                    + _warc(2))
+    results = list(read([str(bad)]))
+    assert [d.source.url for d in documents(results)] == ["http://w/2"]
+    (error,) = errors(results)
+    assert re.fullmatch(r"damaged WARC: record 1 declares an impossible Content-Length \(33 digits\); "
+                        r"[\d,]+ bytes of unreadable data before the first record; kept the 1 "
+                        r"readable record before and after", error.reason), error.reason
+
 def test_warc_gz_keeps_good_members_after_a_corrupt_first_member(tmp_path):
     first = bytearray(_warc(1, gz=True))
     first[30:200] = bytes(b ^ 0x55 for b in first[30:200])

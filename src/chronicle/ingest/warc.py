@@ -291,7 +291,8 @@ def _read_records(framer: _Framer, source, path: str, max_bytes: int, skips: Ski
             break
         if not framer.starts_record():
             skipped = framer.skip_to_record()
-            damaged.append(f"{skipped:,} bytes of unreadable data after record {complete}")
+            damaged.append(f"{skipped:,} bytes of unreadable data "
+                           + (f"after record {complete}" if complete else "before the first record"))
             continue
         headers = framer.headers()
         if headers is None:
@@ -318,7 +319,7 @@ def _read_records(framer: _Framer, source, path: str, max_bytes: int, skips: Ski
                      else f"{source.damage or 'damage'}")
             kind = "truncated gzip" if gzipped and source.eof else "truncated WARC file"
             if source.eof and not source.damage:
-                reason = (f"{kind}: the file breaks off after {complete} complete records; "
+                reason = (f"{kind}: the file breaks off after {_records(complete, 'complete')}; "
                           "kept what was readable")
                 if cut_off:
                     reason += f", including the cut-off page {cut_off} (marked truncated)"
@@ -334,9 +335,13 @@ def _read_records(framer: _Framer, source, path: str, max_bytes: int, skips: Ski
         more = f" (and {len(damaged) - 3} more)" if len(damaged) > 3 else ""
         yield IngestError(
             path=path,
-            reason=f"damaged WARC: {'; '.join(damaged[:3])}{more}; kept the {complete} "
-                   "readable records before and after",
+            reason=f"damaged WARC: {'; '.join(damaged[:3])}{more}; kept the "
+                   f"{_records(complete, 'readable')} before and after",
         )
+
+
+def _records(n: int, kind: str) -> str:
+    return f"{n:,} {kind} record" + ("" if n == 1 else "s")
 
 
 def _declared_length(headers: bytes) -> int:
