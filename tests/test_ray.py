@@ -191,6 +191,29 @@ def test_a_damaged_shard_file_is_reported_and_removed_to_be_coded_again(tmp_path
     assert not (shards_dir / f"{shard.id}.parquet").exists()
 
 
+
+def test_a_ray_worker_holds_each_document_to_its_time_budget(tmp_path):
+    # what a Ray actor runs, without Ray: a document over its CPU time is its shard's error, the
+    # rest of the shard is coded
+    import msgspec
+
+    from chronicle.scale.coder import CodingOptions, code_shard
+    from chronicle.workers import Budget
+
+    short = "Police arrested 40 protesters in Almaty on Friday, officials said."
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t, "language": "en"}) + "\n" for i, t in
+                              (("a", short), ("slow", " ".join([short] * 1500)), ("b", short))))
+    (shard,) = plan([str(source)]).shards
+    folder = ShardFolder(tmp_path / "shards")
+    folder.ensure()
+    summary = code_shard(shard, folder, CodingOptions(budget=Budget(seconds=2, seconds_per_char=0)))
+    assert (summary["documents"], summary["errors"]) == (2, 1)
+    rows = list(folder.open(shard.id).rows())
+    assert [r["kind"] for r in rows] == ["document", "analysis_failed", "document"]
+    reason = msgspec.json.decode(rows[1]["error"])["reason"]
+    assert reason.startswith("analysis stopped: over its time budget (2 s of CPU for ")
+
 def test_a_salted_id_renames_the_events_with_it():
     doc = Document(id="abc", text="t", events=[
         Event(id=f"abc-e{n}", type="PROTEST", evidence=Evidence(text="t", start=0, end=1))

@@ -176,7 +176,7 @@ def _open_store_waiting(db, wait: float):
 
     from .store import Store, StoreError
 
-    deadline, told = time.monotonic() + wait, False
+    deadline, told = None, False
     while True:
         try:
             return Store(db)
@@ -184,10 +184,12 @@ def _open_store_waiting(db, wait: float):
             held = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(err))
             if not held:
                 _fatal(str(err))
-            holder = f"process {held.group(2)} ({held.group(1).rsplit('/', 1)[-1]})"
+            # the wait starts at the first refusal: opening the first time may itself take seconds
+            deadline = deadline or time.monotonic() + wait
+            holder = f"process {held.group(2)} ({held.group(1).rsplit('/', 1)[-1]}, e.g. `chronicle serve`)"
             if time.monotonic() >= deadline:
                 waited = f" after waiting {wait:g} s" if wait else ""
-                _fatal(f"{db} is in use by {holder}{waited}, e.g. `chronicle serve`; to serve and "
+                _fatal(f"{db} is in use by {holder}{waited}; to serve and "
                        f"ingest at once run `chronicle serve --db {db} --watch PATH...`, or stop "
                        f"that process, or pass `--wait SECONDS` to wait for it")
             if not told:
