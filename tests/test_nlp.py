@@ -230,7 +230,17 @@ def test_a_text_over_the_parsers_limit_is_parsed_in_parts_joined_into_one_doc(mo
     pipeline = nlp.load_pipeline()
     monkeypatch.setattr(nlp, "PART_CHARS", 400)
     monkeypatch.setattr(pipeline, "max_length", 1_000)  # the text is now over spaCy's limit
+    batch_sizes, pipe = [], pipeline.pipe
+
+    def recorded_pipe(texts, batch_size=128, **kwargs):
+        batch_sizes.append(batch_size)
+        return pipe(texts, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(pipeline, "pipe", recorded_pipe)
     split = analyse([Document(id="w", text=text, language="en")])[0]
+    # the parts one at a time: the parser's memory is that of one part, not of the whole text
+    # (parsed together, a 1,000,000-character text's parts took a worker past 3,000 MB)
+    assert batch_sizes == [1]
     assert len(split.entities) >= 40  # Almaty in every paragraph at least
     for entity in split.entities:
         assert split.text[entity.start:entity.end] == entity.text

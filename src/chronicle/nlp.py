@@ -802,6 +802,7 @@ def _name_run(doc, last, floor: int):
 # memory grows with the length of what it parses at once. A longer text is parsed in parts cut at
 # paragraph breaks (sentences never cross one: see `_line_breaks_end_sentences`), or failing that
 # at a line break or a space, and the parts are joined back into one Doc over the whole text.
+# The parts are parsed one at a time, so the parser's memory is that of one part.
 PART_CHARS = 100_000
 
 
@@ -838,7 +839,9 @@ def parse_texts(nlp, texts: list[str], batch_size: int) -> Iterator:
             owners.append(i)
             pieces.append(part)
     current, parts = 0, []
-    for owner, parsed in zip(owners, nlp.pipe(pieces, batch_size=batch_size)):
+    # one piece at a time: parsed together, the pieces of a 1,000,000-character text took a worker
+    # past its 3,000 MB budget (`make fuzz`); alone, each needs what one PART_CHARS text needs
+    for owner, parsed in zip(owners, nlp.pipe(pieces, batch_size=1)):
         if owner != current:
             yield parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
             current, parts = owner, []
