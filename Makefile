@@ -73,7 +73,8 @@ bench-ray: $(STAMP)
 
 # Reliability (docs/RELIABILITY.md): the fuzz suite's strategies with 1,700 examples each (over
 # 10,000 inputs), the hostile corpus file by file and beside good documents, and a kill -9 loop of
-# 20 cuts during `chronicle ingest`, then a re-run compared with a clean run. Prints the tables.
-# Needs only the repository; about 20 minutes on a quiet 2-core machine. `ARGS=--examples 100`.
+# 20 cuts during `chronicle ingest` (cycles of 4), each cycle re-run and compared with a clean run.
+# Prints the tables. Needs only the repository; the hypothesis part alone took 42 min on a shared
+# 2-core machine (load 10). `ARGS="--examples 100 --kills 4"` for a short run, `--skip kill` etc.
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py $(ARGS)
