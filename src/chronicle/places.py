@@ -1381,12 +1381,13 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 place.reason = f"demonym of {place.name}"
                 resolved[i] = place
     # Sites the text puts in a town: "Collins Avenue in Miami Beach", "the Convention Centre, Dublin"
-    # (not organisations: "the 3rd Battalion in Colchester" is based there, "Rainbow Kitten
-    # Surprise, St. Paul & the Broken Bones" is a list).
+    # (not organisations, unless named as a building: "the 3rd Battalion in Colchester" is based
+    # there, "Rainbow Kitten Surprise, St. Paul & the Broken Bones" is a list; "the New Bilibid
+    # Prison in Muntinlupa" is there).
     for pos, i in enumerate(order):
         ent = entities[i]
-        if ent.label not in ("FAC", "GPE", "LOC") or resolved.get(i) is not None or pos + 1 >= len(order) \
-                or not _capitalised(ent.text):
+        if (ent.label not in ("FAC", "GPE", "LOC") and not _names_a_site(ent)) or resolved.get(i) is not None \
+                or pos + 1 >= len(order) or not _capitalised(ent.text):
             continue
         nxt = order[pos + 1]
         town = resolved.get(nxt) if entities[nxt].label in GEOCODED_LABELS else None
@@ -1397,20 +1398,23 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                             admin1=town.admin1, geonameid=None, feature="site",
                             reason=f"in {town.name}, written after it")
     # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
-    # Mountains"): at the town the paragraph names last before them, as a site that says so.
+    # Mountains", "the Central Mental Hospital"): at the town the paragraph names last before them,
+    # else the town the document names last before them, as a site that says so.
     for pos, i in enumerate(order):
         ent = entities[i]
-        if ent.label not in ("FAC", "LOC") or resolved.get(i) is not None or not _capitalised(ent.text) \
-                or ent.text.split()[-1].lower().strip(".,") not in _KINDS_OF_PLACE:
+        if resolved.get(i) is not None or not _capitalised(ent.text) or not _names_a_site(ent):
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
-        town = next((resolved[j] for j in reversed(order[:pos]) if entities[j].start >= paragraph_start
-                     and entities[j].label in GEOCODED_LABELS and resolved.get(j) is not None
-                     and resolved[j].feature in ("city", "site") and resolved[j].country), None)
+        earlier = [j for j in reversed(order[:pos]) if entities[j].label in GEOCODED_LABELS
+                   and resolved.get(j) is not None and resolved[j].feature in ("city", "site") and resolved[j].country]
+        town = next((resolved[j] for j in earlier if entities[j].start >= paragraph_start), None)
+        where = "named before it in the paragraph"
+        if town is None and _SITE_FALLBACK == "document" and earlier:
+            town, where = resolved[earlier[0]], "the town the document names last before it"
         if town is not None:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                                 admin1=town.admin1, geonameid=None, feature="site",
-                                reason=f"not in the gazetteer: at {town.name}, named before it in the paragraph")
+                                reason=f"not in the gazetteer: at {town.name}, {where}")
     for i, ent in enumerate(entities):
         if ent.label in GEOCODED_LABELS or ent.label in _ASSOCIATED_LABELS:
             ent.place = resolved.get(i)
@@ -1419,7 +1423,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
 
 # Words that end the name of a street, a building or a feature: "Royal Street", "Jamsil Stadium",
 # "the Pilanesburg Mountains" are places; "the Easter Vigil", "the NC Dinos" are not.
-_KINDS_OF_PLACE = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane",
+_KINDS_OF_PLACE = {"hotel", "inn", "castle", "palace", "theatre", "theater", "basilica", "racecourse",
+                   "plantation", "farm", "farms", "street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane",
                    "way", "highway", "square", "plaza", "park", "bridge", "lake", "river", "creek", "mountains",
                    "mountain", "hill", "hills", "bay", "beach", "canal", "church", "chapel", "cathedral",
                    "mosque", "temple", "hospital", "school", "college", "university", "stadium", "arena",
@@ -1427,6 +1432,28 @@ _KINDS_OF_PLACE = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr",
                    "islands", "port", "harbour", "harbor", "prison", "jail", "courthouse", "museum", "library",
                    "camp", "base", "field", "forest", "valley", "falls", "dam", "reservoir", "lagoon",
                    "point", "heights", "gardens", "quarter", "district", "neighborhood", "neighbourhood"}
+# … and the subset that ends the name of a building or a street, not of an institution: an
+# organisation so named ("the Central Mental Hospital", "Barclays Center") is at a place.
+_KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", "square", "plaza", "park",
+                      "bridge", "lake", "lagoon", "church", "chapel", "cathedral", "basilica", "mosque", "temple",
+                      "hospital", "stadium", "arena", "airport", "station", "centre", "center", "hall", "market",
+                      "mall", "estate", "prison", "jail", "courthouse", "museum", "library", "theatre", "theater",
+                      "hotel", "inn", "castle", "palace", "farm", "farms", "racecourse", "plantation"}
+_SITE_FALLBACK = "document"
+
+
+def _names_a_site(ent: Entity) -> bool:
+    """Whether an entity's name ends in a kind of place ("Royal Street", "Jamsil Stadium"); for an
+    organisation, a kind of building ("the Central Mental Hospital")."""
+    words = ent.text.split()
+    if len(words) < 2:
+        return False
+    last = re.sub(r"(?:'s|’s)$", "", words[-1]).lower().strip(".,")
+    if ent.label in ("FAC", "GPE", "LOC"):
+        return last in _KINDS_OF_PLACE
+    return ent.label == "ORG" and last in _KINDS_OF_BUILDING
+
+
 # An entity that is not a place but has one: an organisation's, a demonym's country.
 _ASSOCIATED_LABELS = {"ORG", "NORP"}
 def _capitalised(text: str) -> bool:
