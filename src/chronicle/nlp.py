@@ -638,6 +638,15 @@ def _places_misread(doc, entities: list[Entity]) -> list[Entity]:
             # "Orleans Parish prosecutors": a county, not a people
             out.append(Entity(text=ent.text, label="GPE", start=ent.start, end=ent.end))
             continue
+        if ent.label == "NORP" and not gaz.demonym_place(ent.text) \
+                and gaz.known_place(ent.text, _MISREAD_ORG_MIN_POPULATION) is not None:
+            # "a visit to Tunis", "the Essex and Herts Air Ambulance": no people is called so
+            out.append(Entity(text=ent.text, label="GPE", start=ent.start, end=ent.end))
+            continue
+        if ent.label in ("GPE", "LOC") and gaz.demonym_place(ent.text) and not gaz.lookup(ent.text):
+            # "the English city of Salisbury" as GPE: an adjective, whose place is its region's
+            out.append(Entity(text=ent.text, label="NORP", start=ent.start, end=ent.end))
+            continue
         if ent.label in ("ORG", "PERSON"):
             span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
             words = [t for t in span if not (t.i == span.start and t.lower_ == "the") and t.tag_ != "POS"]

@@ -364,6 +364,7 @@ class Gazetteer:
         self._region_points: dict[tuple, list[tuple[float, float, int]]] = defaultdict(list)
         self._country_entry: dict[str, int] = {}  # alpha-3 -> entry
         self._continent_demonyms: dict[str, int] = {}
+        self._region_demonyms: dict[str, int] = {}  # "Sicilian" -> Sicily, "English" -> England
         self._abbreviations: dict[str, dict[int, int]] = defaultdict(dict)  # dotted short forms
         self._centres: dict[tuple, tuple[float, float]] = {}  # region -> centre, computed on demand
 
@@ -388,6 +389,7 @@ class Gazetteer:
         self._add_country_table(capitals)
         self._add_regions()
         self._add_place_aliases()
+        self._add_region_demonyms()
 
     # -- building --------------------------------------------------------------------------
 
@@ -683,6 +685,18 @@ class Gazetteer:
                 if normalise(alias) == normalise(name):
                     self._entries[target].pinned = True
 
+    def _add_region_demonyms(self) -> None:
+        """region_demonyms.tsv: the adjectives of regions ("Sicilian", "Texan", "English"), each read as
+        the region it names when the gazetteer has it (in that country) as a region."""
+        for row in _data_rows("region_demonyms.tsv"):
+            alpha3 = row.get("country") or None
+            idx = next((idx for idx, kind in self._matches(row.get("region", "")) if kind != ALTERNATE
+                        and self._entries[idx].feature == "admin" and self._entries[idx].country == alpha3), None)
+            if idx is None:
+                continue
+            for demonym in _split(row.get("demonyms")):
+                self._region_demonyms[normalise(demonym)] = idx
+
     # -- querying --------------------------------------------------------------------------
 
     def _matches(self, name: str) -> list[tuple[int, int]]:
@@ -724,6 +738,10 @@ class Gazetteer:
     def demonym_place(self, word: str) -> Place | None:
         """The country or continent a demonym refers to, as a Place ("Russian" → Russia,
         "European" → Europe), for callers that read adjectives as places; else None."""
+        # a region's own adjective is more precise than its country's: "Sicilian" is Sicily
+        idx = self._region_demonyms.get(normalise(word))
+        if idx is not None:
+            return self._place(idx, word)
         alpha3 = self.demonym(word)
         if alpha3:
             return self.country_place(alpha3, word)
@@ -761,7 +779,8 @@ class Gazetteer:
             if kind_of_region:
                 found = [(idx, kind) for idx, kind in self._matches(kind_of_region["name"])
                          if self._entries[idx].feature == "admin" and self._entries[idx].country]
-        if normalise(name) in self._demonyms or normalise(name) in self._continent_demonyms:
+        if normalise(name) in self._demonyms or normalise(name) in self._continent_demonyms \
+                or normalise(name) in self._region_demonyms:
             # "Russian", "Georgians": only a country or region actually called so is a place
             found = [(idx, kind) for idx, kind in found
                      if kind != ALTERNATE and self._entries[idx].feature in ("country", "admin")]
@@ -1134,6 +1153,7 @@ def write_gazetteer(gaz: Gazetteer, path: Path) -> None:
     meta = {"kind": _FILE_KIND, "version": _FILE_VERSION, "strings": list(strings),
             "regions": [list(r) for r in regions], "demonyms": gaz._demonyms,
             "country_entry": gaz._country_entry, "continent_demonyms": gaz._continent_demonyms,
+            "region_demonyms": gaz._region_demonyms,
             "alpha3": gaz._alpha3}
     from . import cache
 
@@ -1161,6 +1181,7 @@ def open_gazetteer(path: Path) -> Gazetteer:
     gaz._demonyms = header["demonyms"]
     gaz._country_entry = header["country_entry"]
     gaz._continent_demonyms = header["continent_demonyms"]
+    gaz._region_demonyms = header["region_demonyms"]
     gaz._alpha3 = header["alpha3"]
     gaz._centres = {}
     return gaz
@@ -1175,7 +1196,7 @@ def _cache_file() -> Path | None:
 
     key = hashlib.sha1(Path(__file__).read_bytes())
     data = Path(__file__).resolve().parent / "data"
-    for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv"):
+    for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv", "region_demonyms.tsv"):
         if (data / name).exists():
             key.update((data / name).read_bytes())
     try:
@@ -1230,8 +1251,11 @@ class _DocumentContext:
         self.by_name: dict[str, tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
         for i, ent in enumerate(entities):
             place = first.get(i)
-            country = place.country if place is not None else (
-                gaz.demonym(ent.text) if ent.label == "NORP" else None)
+            if place is None and ent.label == "NORP":
+                place_of_people = gaz.demonym_place(ent.text)  # "Kazakh", and "Sicilian" for Italy
+                country = place_of_people.country if place_of_people is not None else None
+            else:
+                country = place.country if place is not None else None
             if not country:
                 continue
             own_countries, own_admins = self.by_name[normalise(ent.text)]
