@@ -796,8 +796,9 @@ class Gazetteer:
         entry = self._entries[idx]
         parts = {"population": math.log10(entry.population + 10), "name": _MATCH_BONUS[kind],
                  "feature": _FEATURE_BONUS[entry.feature]}
-        if entry.capital and kind != ALTERNATE:
-            parts["capital"] = _CAPITAL_BONUS  # not by a former name: "Salisbury" is in England, not Harare
+        if entry.capital and kind == EXACT:
+            # by its own name only, not a former one, curated or not: "Salisbury" is in England, not Harare
+            parts["capital"] = _CAPITAL_BONUS
         if entry.pinned:
             parts["pinned"] = _PINNED_BONUS
         if entry.country in context:
@@ -977,7 +978,10 @@ class Gazetteer:
                 part = " ".join(words[start:start + size])
                 if not part[:1].isupper() or normalise(part) in _GENERIC_WORDS:
                     continue
-                ranked = self._ranked(part, context_countries, context_admin1)
+                # a word is a place by its own name only: "Federal" in "US Federal Reserve" is not
+                # Brazil's Federal District (so called in GeoNames' alternate names)
+                ranked = self._ranked_with_kinds(part, context_countries, context_admin1,
+                                                 exact_only=part.lower() in _ordinary_words())[0]
                 if not ranked:
                     continue
                 entry = self._entries[ranked[0]]
@@ -1396,6 +1400,13 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         if ent.label == "ORG":
             context, admins = document.without("")
             place = _named_after(gaz, ent.text, context, admins, all_mentioned)
+            if place is None:
+                # an organisation called by a region's name, which no country is: "the EU"
+                place = gaz.known_place(names[i], 10**9)
+                if place is not None and not (place.feature == "admin" and place.country is None):
+                    place = None
+                elif place is not None:
+                    place.reason = f"the organisation of {place.name}"
             if place is not None:
                 resolved[i] = place
         elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text) and _modifies_a_noun(ent, text):
@@ -1421,6 +1432,13 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                             admin1=town.admin1, geonameid=None, feature="site",
                             reason=f"in {town.name}, written after it")
+    # Names the gazetteer does not know that end in one it does ("north west London", "Nazi Germany").
+    for pos, i in geocoded:
+        if resolved.get(i) is None:
+            context, admins = document.without(entities[i].text)
+            place = _qualified_head(gaz, entities[i].text, context, admins, mentioned)
+            if place is not None:
+                resolved[i] = place
     # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
     # Mountains", "the Central Mental Hospital"): at the town the paragraph names last before them,
     # else the town the document names last before them, as a site that says so.
@@ -1596,6 +1614,32 @@ def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins
         if place is not None:
             place.text = part
             place.reason = f"{name.strip()!r} is named after it; {place.reason}"
+            return place
+    return None
+
+
+# Words before a place's name that only qualify it: "north west London", "South Venezuela", "Nazi
+# Germany". A town after them must be one the document names on its own or one of this size.
+_QUALIFIED_HEAD_MIN_POPULATION = 100_000
+
+
+def _qualified_head(gaz: Gazetteer, name: str, context: Mapping[str, float], admins: set,
+                    mentioned: set[int]) -> Place | None:
+    """The place a toponym the gazetteer does not know ends in, when the words before it qualify
+    it: in English the head of a name comes last. A country or region, a town the document names,
+    or a town of 100,000; None otherwise."""
+    words = name.split()
+    for start in range(1, len(words)):
+        part = re.sub(r"(?:'s|’s)$", "", " ".join(words[start:]))
+        if not part[:1].isupper() or normalise(part) in _GENERIC_WORDS or gaz.demonym(part):
+            continue
+        place = gaz.geocode(part, context_countries=context, context_admin1=admins, exact_only=True)
+        if place is None or place.feature == "site":
+            continue
+        if place.feature in ("country", "admin") or place.geonameid in mentioned \
+                or gaz.population(place) >= _QUALIFIED_HEAD_MIN_POPULATION:
+            place.text = name
+            place.reason = f"{part}, qualified by {' '.join(words[:start])!r}; {place.reason}"
             return place
     return None
 
