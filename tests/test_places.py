@@ -519,3 +519,72 @@ def test_a_street_the_gazetteer_does_not_know_is_put_at_the_town_before_it(nlp):
     assert (street.feature, street.admin1) == ("site", "Ohio") and "Dayton" in street.reason
     # a name that is no kind of place ("the Easter Vigil") is not placed
     assert not any("Vigil" in t for t in placed)
+
+
+def test_a_hospital_named_as_an_organisation_is_at_the_town_the_document_names_before_it(nlp):
+    text = ("A man was arrested in Dundrum, Dublin, on Monday after a fire at a house.\n\n"
+            "He is receiving care at the Central Mental Hospital, where he could stay for months.")
+    doc = nlp(text)
+    entities = geocode_entities(
+        [Entity(text="Dundrum", label="GPE", start=text.index("Dundrum"), end=text.index("Dundrum") + 7),
+         Entity(text="Dublin", label="GPE", start=text.index("Dublin"), end=text.index("Dublin") + 6),
+         Entity(text="the Central Mental Hospital", label="ORG", start=text.index("the Central"),
+                end=text.index("Hospital") + len("Hospital"))], text)
+    hospital = entities[-1].place
+    assert hospital is not None and hospital.feature == "site" and hospital.country == "IRL"
+    assert "document names last before it" in hospital.reason
+    assert doc is not None
+
+
+def test_an_unknown_name_after_a_place_preposition_is_placed_near_the_town_before_it(gaz):
+    text = ("Flooding hit Cape Town on Sunday. Hundreds of families in Qwxzzyville lost their homes, "
+            "and Olaopa said help was slow.")
+    qwx = Entity(text="Qwxzzyville", label="GPE", start=text.index("Qwxzzyville"),
+                 end=text.index("Qwxzzyville") + len("Qwxzzyville"))
+    olaopa = Entity(text="Olaopa", label="GPE", start=text.index("Olaopa"), end=text.index("Olaopa") + 6)
+    cape = Entity(text="Cape Town", label="GPE", start=text.index("Cape Town"), end=text.index("Cape Town") + 9)
+    geocode_entities([cape, qwx, olaopa], text)
+    assert qwx.place is not None and qwx.place.country == "ZAF" and "Cape Town" in qwx.place.reason
+    # no place preposition before it: a name the model took for a place is not placed by its neighbours
+    assert olaopa.place is None
+
+
+def test_a_name_ending_in_a_known_place_is_that_place(gaz):
+    text = "Protests spread across north west London and South Venezuela, unlike in Nazi Germany."
+    ents = [Entity(text=t, label="GPE", start=text.index(t), end=text.index(t) + len(t))
+            for t in ("north west London", "South Venezuela", "Nazi Germany")]
+    geocode_entities(ents, text)
+    assert [e.place.name for e in ents] == ["London", "Venezuela", "Germany"]
+    assert "qualified by" in ents[0].place.reason
+
+
+def test_regions_own_adjectives_are_the_region_not_the_country(gaz):
+    assert gaz.demonym_place("English").name == "England"
+    assert gaz.demonym_place("Sicilian").name == "Sicily"
+    assert gaz.demonym_place("Texan").admin1 == "Texas"
+    assert gaz.demonym_place("Russian").name == "Russia"  # a country's own stays the country
+    assert gaz.lookup("English") == []  # an adjective is no town (English, Indiana)
+
+
+def test_a_capital_is_not_favoured_under_a_former_name(gaz):
+    assert gaz.geocode("Salisbury", context_countries=["GBR"]).country == "GBR"
+    assert gaz.geocode("Harare").country == "ZWE"
+
+
+def test_the_eu_as_an_organisation_is_associated_with_the_union(nlp):
+    _, entities = places_in(nlp, "The EU said on Monday it would fund the project.")
+    eu = next(e for e in entities if e.text == "EU")
+    assert eu.place is not None and eu.place.name == "European Union"
+    assert eu.label == "ORG"  # an associated place: not where anything happened
+
+
+def test_a_city_that_no_people_is_called_is_a_place_even_when_the_model_says_norp(nlp):
+    from chronicle.nlp import _places_misread
+
+    text = "Macron criticised the intervention during a visit to Tunis on Thursday."
+    doc = nlp(text)
+    start = text.index("Tunis")
+    out = _places_misread(doc, [Entity(text="Tunis", label="NORP", start=start, end=start + 5)])
+    assert out[0].label == "GPE"
+    kazakh = _places_misread(doc, [Entity(text="Kazakh", label="NORP", start=0, end=6)])
+    assert kazakh[0].label == "NORP"

@@ -1433,25 +1433,29 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                             admin1=town.admin1, geonameid=None, feature="site",
                             reason=f"in {town.name}, written after it")
     # Names the gazetteer does not know that end in one it does ("north west London", "Nazi Germany").
-    for pos, i in geocoded:
-        if resolved.get(i) is None:
+    # (the qualifier may be in lower case: "north west London")
+    for i in order:
+        if entities[i].label in GEOCODED_LABELS and resolved.get(i) is None \
+                and entities[i].text.split()[-1][:1].isupper():
             context, admins = document.without(entities[i].text)
             place = _qualified_head(gaz, entities[i].text, context, admins, mentioned)
             if place is not None:
                 resolved[i] = place
+    people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
     # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
     # Mountains", "the Central Mental Hospital"): at the town the paragraph names last before them,
     # else the town the document names last before them, as a site that says so.
     for pos, i in enumerate(order):
         ent = entities[i]
-        if resolved.get(i) is not None or not _capitalised(ent.text) or not _names_a_site(ent):
+        if resolved.get(i) is not None or not _capitalised(ent.text) or not (
+                _names_a_site(ent) or _unknown_toponym(ent, text, people)):
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
         earlier = [j for j in reversed(order[:pos]) if entities[j].label in GEOCODED_LABELS
                    and resolved.get(j) is not None and resolved[j].feature in ("city", "site") and resolved[j].country]
         town = next((resolved[j] for j in earlier if entities[j].start >= paragraph_start), None)
         where = "named before it in the paragraph"
-        if town is None and _SITE_FALLBACK == "document" and earlier:
+        if town is None and earlier:
             town, where = resolved[earlier[0]], "the town the document names last before it"
         if town is not None:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
@@ -1481,7 +1485,24 @@ _KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", 
                       "hospital", "stadium", "arena", "airport", "station", "centre", "center", "hall", "market",
                       "mall", "estate", "prison", "jail", "courthouse", "museum", "library", "theatre", "theater",
                       "hotel", "inn", "castle", "palace", "farm", "farms", "racecourse", "plantation"}
-_SITE_FALLBACK = "document"
+# A place preposition right before a name ("moved back to Khayelitsha", "arrived at Schiphol").
+_PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|to|into|across|through|throughout|toward|"
+                               r"towards|via|between)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _unknown_toponym(ent: Entity, text: str, people: set[str]) -> bool:
+    """Whether an entity the model calls a place, which the gazetteer does not know, is still one
+    worth placing near its neighbours: a proper name after a place preposition ("moved back to
+    Khayelitsha", "from the Air Balloon"), not a word, nor a name the document gives a person (the
+    model calls many a person a place: "bring Yulia back")."""
+    words = ent.text.split()
+    if ent.label not in GEOCODED_LABELS or not _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start]):
+        return False
+    if ent.text.endswith(("'s", "’s")) or (ent.text.isalpha() and ent.text.isupper()):
+        return False  # "at Scott Pruitt's", "SURGE IN MURALS"
+    if all(w.lower() in _ordinary_words() or w.lower() == "the" for w in words):
+        return False  # "at The Good Old Days"
+    return not any(w in people for w in words)
 
 
 def _names_a_site(ent: Entity) -> bool:
