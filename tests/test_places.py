@@ -588,3 +588,18 @@ def test_a_city_that_no_people_is_called_is_a_place_even_when_the_model_says_nor
     assert out[0].label == "GPE"
     kazakh = _places_misread(doc, [Entity(text="Kazakh", label="NORP", start=0, end=6)])
     assert kazakh[0].label == "NORP"
+
+
+def test_usual_short_forms_of_countries_and_a_county_by_its_bare_compound_name(gaz):
+    assert gaz.geocode("T&T").name == "Trinidad and Tobago"
+    assert gaz.geocode("the Islamic Republic").country == "IRN"
+    county = gaz.geocode("Miami-Dade")
+    assert county.name == "Miami-Dade County" and county.admin1 == "Florida"
+    assert gaz.geocode("Iron") is None or gaz.geocode("Iron").name != "Iron County"  # a word stays a word
+
+
+def test_a_dateline_run_into_the_previous_line_is_a_place(nlp):
+    _, entities = places_in(nlp, "Teachers walked out over pay. OKLAHOMA CITY (AP) — Thousands of teachers "
+                                 "rallied at the state Capitol on Monday.")
+    place = next(e.place for e in entities if e.text == "OKLAHOMA CITY")
+    assert place is not None and place.admin1 == "Oklahoma"

@@ -775,6 +775,12 @@ _DATELINE = re.compile(r"(?:^|\n)[ \t]*(?P<name>[A-Z][A-Z.'’-]*(?:[ ][A-Z][A-Z
                        r"(?=\s*(?:,|—|–|-{1,2}\s|\(|:))")
 
 
+# … or one after a sentence, before a dash or a news agency ("… the Guard. WASHINGTON (AP) - President"):
+# how a dateline reads when an article's lines were run together.
+_INLINE_DATELINE = re.compile(r"(?<=[.!?”\"] )(?P<name>[A-Z][A-Z.'’-]*(?:[ ][A-Z][A-Z.'’-]*){0,3})"
+                              r"(?=\s*(?:—|–|-{1,2}\s|\((?:AP|AFP|Reuters|UPI|CNN|IANS|PTI|dpa|Xinhua|APP)\)))")
+
+
 def _datelines(doc) -> list[Entity]:
     """Places in datelines, which the model reads as organisations or not at all: a name in capitals
     the gazetteer knows (in its usual case) as a country, a region or a town of 15,000 people."""
@@ -782,7 +788,7 @@ def _datelines(doc) -> list[Entity]:
 
     gaz = gazetteer()
     found = []
-    for match in _DATELINE.finditer(doc.text):
+    for match in [*_DATELINE.finditer(doc.text), *_INLINE_DATELINE.finditer(doc.text)]:
         raw = match["name"]
         if len(raw.replace(".", "")) < 3:
             continue

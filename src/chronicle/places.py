@@ -774,6 +774,11 @@ class Gazetteer:
         found = self._matches(name)
         if not found and name.endswith(" City"):
             found = self._matches(name[: -len(" City")])  # "Birmingham City", "Suffolk City"
+        if not found and name[:1].isupper() and re.search(r"\w[- ]\w", name.strip()):
+            # a county by its bare name when nothing else is called so: "southwest Miami-Dade" (a
+            # compound name: single words are too often words, "Park", "Iron", "Dixie")
+            found = [(idx, kind) for suffix in (" County", " Parish") for idx, kind in self._matches(name + suffix)
+                     if _is_county(self._entries[idx])]
         if not found:
             kind_of_region = _REGION_KIND.match(name.strip())
             if kind_of_region:
