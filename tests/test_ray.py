@@ -203,7 +203,10 @@ def test_a_ray_worker_holds_each_document_to_its_time_budget(tmp_path):
     short = "Police arrested 40 protesters in Almaty on Friday, officials said."
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": t, "language": "en"}) + "\n" for i, t in
-                              (("a", short), ("slow", " ".join([short] * 1500)), ("b", short))))
+                              # every sentence its own: no stage may shorten the slow text as repeats
+                              (("a", short), ("slow", " ".join(f"Police arrested {n} protesters in "
+                                                               f"Almaty on day {n}, officials said."
+                                                               for n in range(3000))), ("b", short))))
     (shard,) = plan([str(source)]).shards
     folder = ShardFolder(tmp_path / "shards")
     folder.ensure()
