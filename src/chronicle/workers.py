@@ -121,6 +121,9 @@ def alarm_available() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+_ALARM_REPEAT = 0.1  # CPU seconds between repeats of an alarm that went off
+
+
 def _under_alarm(function: Callable[[list[Document]], _Result], docs: list[Document],
                  cpu_seconds: float) -> _Result:
     """`function(docs)`, stopped by OverBudget once this process has spent `cpu_seconds` of CPU
@@ -130,7 +133,10 @@ def _under_alarm(function: Callable[[list[Document]], _Result], docs: list[Docum
         raise OverBudget()
 
     previous = signal.signal(signal.SIGPROF, alarm)
-    signal.setitimer(signal.ITIMER_PROF, max(cpu_seconds, 0.001))
+    # and again every tenth of a CPU second after that: an exception raised while C code calls
+    # back into Python (a Cython callback that cannot raise) is printed and dropped, and a
+    # one-shot alarm that lands there would let the document run on unbounded
+    signal.setitimer(signal.ITIMER_PROF, max(cpu_seconds, 0.001), _ALARM_REPEAT)
     try:
         return function(docs)
     finally:
