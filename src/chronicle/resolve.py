@@ -177,6 +177,7 @@ class _Founders:
         self.day: dict[int, list[_Cluster]] = defaultdict(list)
         self.dated: dict[str, list[_Cluster]] = defaultdict(list)  # a date but no day
         self.ids: set[str] = set()
+        self.dead: set[str] = set()  # founders an incremental resolve has since decided to join another
 
     def add(self, cl: _Cluster) -> None:
         ev = cl.founder
@@ -216,8 +217,8 @@ class _Founders:
         best, best_reason = None, None
         seen = set()
         for cl in self.candidates(ev):
-            if cl.key >= key or id(cl) in seen:  # only clusters founded before it in the order
-                continue
+            if cl.key >= key or id(cl) in seen or cl.founder.id in self.dead:
+                continue  # only clusters founded before it in the order, and still founded
             seen.add(id(cl))
             reason = match(cl.founder, ev)
             if reason and (best is None or _score(reason) > _score(best_reason)):
@@ -330,34 +331,18 @@ def _columns(rows: list[list]) -> list[list]:
 
 
 def _write(con, cluster_rows: list[list], member_rows: list[list], *, drop_clusters: list[str],
-           drop_members: list[str], everything: bool = False) -> None:
+           drop_members: list[str]) -> None:
     """Replace clusters and memberships in one transaction, with a handful of statements whatever
     the number of rows (row-by-row `executemany` cost 10 of 10.6 s at 1,600 documents)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        if everything:
-            con.execute("DELETE FROM cluster_members")
-            con.execute("DELETE FROM clusters")
-        else:
-            if drop_members:
-                con.execute("DELETE FROM cluster_members WHERE event_id IN "
-                            "(SELECT unnest(?::VARCHAR[]))", [drop_members])
-            if drop_clusters:
-                con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                            [drop_clusters])
-        if cluster_rows:
-            con.execute(
-                f"""INSERT INTO clusters
-                   SELECT n.id, e.type, e.mode, e.cameo, e.source, e.target, e.source_country,
-                          e.target_country, e.date, e.date_precision, e.location, e.location_name,
-                          e.lat, e.lon, n.quantity, e.modality, e.confidence, n.num_sources,
-                          n.num_articles, n.first_report, n.last_report, n.rep
-                   FROM (SELECT {_unnest(_CLUSTER_ROW_TYPES)}) AS n(id, rep, num_sources,
-                         num_articles, first_report, last_report, quantity)
-                   JOIN events e ON e.id = n.rep""", _columns(cluster_rows))
-        if member_rows:
-            con.execute(f"INSERT INTO cluster_members SELECT {_unnest(_MEMBER_TYPES)}",
-                        _columns(member_rows))
+        if drop_members:
+            con.execute("DELETE FROM cluster_members WHERE event_id IN "
+                        "(SELECT unnest(?::VARCHAR[]))", [drop_members])
+        if drop_clusters:
+            con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                        [drop_clusters])
+        _insert(con, cluster_rows, member_rows)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -369,65 +354,78 @@ def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
 
     With `doc_ids` (the documents an ingest just wrote), only what those documents can change is
     visited (`_Incremental`); without, every cluster is recomputed. Both give the clusters a
-    full recomputation gives. Returns counts: events visited, clusters written. Runs in one
-    transaction, so readers see the old clusters or the new ones, never half.
+    full recomputation gives. Returns counts: events decided, clusters written, and (incremental)
+    the event rows read from the store. Runs in one transaction, so readers see the old clusters
+    or the new ones, never half.
     """
     if doc_ids is not None:
         return _Incremental(store.con, list(doc_ids)).run()
     con = store.con
-    by_type: dict[str, list[_Event]] = defaultdict(list)
-    events = _events(con)
-    for ev in events:
-        by_type[ev.type].append(ev)
-    cluster_rows, member_rows = [], []
-    for typ in sorted(by_type):
-        for cl in cluster_events(by_type[typ]):
-            cid = _cluster_id(cl.founder.id)
-            cluster_rows.append(_cluster_row(cid, [ev for ev, _ in cl.members]))
-            member_rows += [[ev.id, cid, ev.doc_id, reason] for ev, reason in cl.members]
-    _write(con, cluster_rows, member_rows, drop_clusters=[], drop_members=[], everything=True)
-    return {"events": len(events), "clusters": len(cluster_rows)}
-
-
-INITIAL_SPAN_DAYS = 2  # a sweep's first chunk: the trigger's day and the next, which its founders reach
-MAX_SPAN_DAYS = 256
-
-
-def _first_day(date: str) -> Date | None:
-    """The first day a YYYY[-MM[-DD]] date covers."""
+    types = [t for (t,) in con.execute("SELECT DISTINCT type FROM events ORDER BY type").fetchall()]
+    n_events = n_clusters = 0
+    con.execute("BEGIN TRANSACTION")
     try:
-        if len(date) == 4:
-            return Date(int(date), 1, 1)
-        if len(date) == 7:
-            return Date(int(date[:4]), int(date[5:7]), 1)
-        return Date.fromisoformat(date)
-    except ValueError:
+        con.execute("DELETE FROM cluster_members")
+        con.execute("DELETE FROM clusters")
+        for typ in types:  # one type at a time: memory holds one type's events, not the store's
+            events = _events(con, "WHERE e.type = ?", [typ])
+            cluster_rows, member_rows = [], []
+            for cl in cluster_events(events):
+                cid = _cluster_id(cl.founder.id)
+                cluster_rows.append(_cluster_row(cid, [ev for ev, _ in cl.members]))
+                member_rows += [[ev.id, cid, ev.doc_id, reason] for ev, reason in cl.members]
+            _insert(con, cluster_rows, member_rows)
+            n_events += len(events)
+            n_clusters += len(cluster_rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"events": n_events, "clusters": n_clusters}
+
+
+def _next_day(day: Date, offset: int) -> str | None:
+    try:
+        return (day + timedelta(days=offset)).isoformat()
+    except OverflowError:
         return None
+
+
+# How far apart (degrees of latitude) two places within PLACE_KM can be, with room for rounding
+_LAT_DEGREES = PLACE_KM / 111.0 + 0.01
 
 
 class _Incremental:
     """Resolve after an ingest, visiting only what the new documents can change.
 
-    The greedy clustering is causal: an event's decision depends only on the clusters founded
-    before it in the visiting order, and only on those whose founder it can match — same type,
-    and a date in its day window or a less precise date containing it, or a near-duplicate of its
-    report. So the events that must be decided again are the *triggers* (events of the documents
-    just written, events no cluster holds, and the members of clusters that lost an event) and,
-    after each trigger, the events its changes reach: a sweep forward in dates from the trigger,
-    chunk by chunk, that stops once no founder whose status changed can be matched by a later
-    event (for a day-precise founder, after the next day; for a month or year, at its end), and
-    family members of such founders wherever they are. Events before a trigger, and between the
-    sweeps, keep their stored decisions. The result is what `resolve_store(store)` computes from
-    scratch (tests/test_resolve.py checks it on random stores), at a cost that depends on what an
-    ingest adds and on how densely its dates are reported, not on the store's size.
+    The greedy clustering is causal: an event's decision depends only on the founders visited
+    before it that it can match. So the events to decide again are the *triggers* (events of the
+    documents just written, events no cluster holds, members of clusters that lost an event) and,
+    whenever a decided event starts or stops founding a cluster (or founds one with new fields),
+    the later events that can match it — found in SQL by blocking on what `match` needs: the same
+    type, a date in its day window or inside its month or year (or a copy of its report), and the
+    same source or target country or a place nearby or in the same country — of which only those
+    that could now choose differently are queued. Events are decided in the visiting order, each
+    against the stored founders of its own dates (and its report's copies), loaded once per date.
+    Everything else keeps its stored decision. The result is what `resolve_store(store)`
+    computes from scratch (tests/test_resolve.py checks it on random stores), and what is read
+    depends on what an ingest adds and on how many stored events share its types, dates and
+    places, not on the store's size (tests/test_resolve.py counts the rows).
     """
 
     def __init__(self, con, doc_ids: list[str]):
         self.con, self.doc_ids = con, doc_ids
         self.decided: dict[str, tuple[_Event, str, str]] = {}  # id -> (event, cluster id, reason)
         self.changed: set[str] = set()  # events whose own fields are new (or newly stored)
-        self.chunks = 0
         self.copied: set[str] = set()  # families of more than one report: what `duplicate_of` names
+        self.rows_read = 0  # event rows read from the store (for tests and the bench)
+        self.queries = 0
+
+    def _read(self, where: str, params: list) -> list[_Event]:
+        rows = _events(self.con, where, params)
+        self.rows_read += len(rows)
+        self.queries += 1
+        return rows
 
     def run(self) -> dict[str, int]:
         con = self.con
@@ -450,124 +448,20 @@ class _Incremental:
         triggers = {ev.id: ev for ev in self._by_ids(new_ids)}
         self.changed = set(triggers)
         if touched:
-            for ev in _events(con, "WHERE m.cluster_id IN (SELECT unnest(?::VARCHAR[]))",
-                              [sorted(touched)]):
+            for ev in self._read("WHERE m.cluster_id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [sorted(touched)]):
                 triggers.setdefault(ev.id, ev)
         by_type: dict[str, list[_Event]] = defaultdict(list)
         for ev in triggers.values():
             by_type[ev.type].append(ev)
         for typ in sorted(by_type):
-            self._sweep_type(typ, by_type[typ])
+            _TypeResolve(self, typ).run(by_type[typ])
         return self._write(stale, touched)
 
     def _by_ids(self, ids: list[str]) -> list[_Event]:
         if not ids:
             return []
-        return _events(self.con, "WHERE e.id IN (SELECT unnest(?::VARCHAR[]))", [ids])
-
-    def _context(self, founders: _Founders, events: list[_Event]) -> None:
-        """Stored founders that keep their decision, added as they are."""
-        for ev in events:
-            if ev.old and ev.old[1] == "first report" and ev.id not in self.decided:
-                founders.add(_Cluster(founder=ev, members=[]))
-
-    def _decide(self, founders: _Founders, ev: _Event) -> bool:
-        """Decide `ev` again; whether this changes what later events can join."""
-        cl, reason = founders.decide(ev)
-        self.decided[ev.id] = (ev, _cluster_id(cl.founder.id), reason)
-        was = bool(ev.old) and ev.old[1] == "first report"
-        now = reason == "first report"
-        return (was or now) and (was != now or ev.id in self.changed)
-
-    def _sweep_type(self, typ: str, triggers: list[_Event]) -> None:
-        import heapq
-
-        founders = _Founders()
-        heap = [(_key(ev), n, ev) for n, ev in enumerate(triggers) if ev.date]
-        heapq.heapify(heap)
-        counter = len(triggers)
-        undated = [ev for ev in triggers if not ev.date]
-        undated_families = {ev.family for ev in undated} & self.copied
-        swept_until = ""  # dates below it are decided
-        while heap:
-            start_key, _, trigger = heapq.heappop(heap)
-            if trigger.date < swept_until:
-                continue
-            lo, span = trigger.date, INITIAL_SPAN_DAYS
-            live: list[_Event] = []  # founders that appeared or vanished and can still be joined
-            first = _first_day(lo)
-            # the first chunk brings what its events may join from before it: the previous
-            # day's founders, and less precise dates containing the chunk's start
-            before = (first - timedelta(days=DAY_WINDOW)).isoformat() if first else lo
-            prefixes = sorted({lo[:4], lo[:7]} - {lo})
-            while True:
-                first = _first_day(lo)
-                hi = (first + timedelta(days=span)).isoformat() if first else "\U0010ffff"
-                if prefixes is not None:
-                    rows = _events(self.con, """WHERE e.type = ? AND ((e.date >= ? AND e.date < ?)
-                                                OR e.date IN (SELECT unnest(?::VARCHAR[])))""",
-                                   [typ, before, hi, prefixes])
-                    prefixes = None
-                else:
-                    rows = _events(self.con, "WHERE e.type = ? AND e.date >= ? AND e.date < ?",
-                                   [typ, lo, hi])
-                self.chunks += 1
-                rows.sort(key=_key)
-                todo = [ev for ev in rows if _key(ev) >= start_key]
-                self._context(founders, [ev for ev in rows if _key(ev) < start_key])
-                self._family_context(founders, typ, todo, start_key)
-                changed = [ev for ev in todo if self._decide(founders, ev)]
-                swept_until = hi
-                # (a date we cannot read made this chunk run to the end of the type)
-                live = [ev for ev in live + changed if self._reaches(ev, hi)] if first else []
-                # copies of a changed founder's report may join or leave it, at any date
-                families = {ev.family for ev in changed} & self.copied
-                if families:
-                    undated_families |= families
-                    for later in _events(self.con, """WHERE e.type = ? AND e.date >= ? AND
-                                         coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[]))""",
-                                         [typ, hi, sorted(families)]):
-                        heapq.heappush(heap, (_key(later), counter, later))
-                        counter += 1
-                while heap and heap[0][2].date < hi:
-                    heapq.heappop(heap)  # decided in this chunk
-                # a trigger close ahead: sweeping on to it costs less than a new start
-                near = first and heap and heap[0][2].date < (
-                    _first_day(hi) + timedelta(days=span)).isoformat()
-                if not live and not near:
-                    break
-                lo, span = hi, min(span * 2, MAX_SPAN_DAYS)
-        # undated events match only other copies of their report, after every dated event
-        if undated_families:
-            undated += _events(self.con, """WHERE e.type = ? AND (e.date IS NULL OR e.date = '')
-                                            AND coalesce(d.duplicate_of, d.id) IN
-                                                (SELECT unnest(?::VARCHAR[]))""",
-                               [typ, sorted(undated_families)])
-        if undated:
-            undated = sorted({ev.id: ev for ev in undated}.values(), key=_key)
-            self._family_context(founders, typ, undated, ("9999",))
-            for ev in undated:
-                self._decide(founders, ev)
-
-    @staticmethod
-    def _reaches(ev: _Event, hi: str) -> bool:
-        """Whether an event dated `hi` or later can match founder `ev`."""
-        day, hi_day = ev.day, _first_day(hi)
-        if day is not None:
-            return day.toordinal() + DAY_WINDOW >= hi_day.toordinal()
-        return hi.startswith(ev.date)
-
-    def _family_context(self, founders: _Founders, typ: str, todo: list[_Event],
-                        before: tuple) -> None:
-        """Founders among other copies of the reports in `todo` (the same sentence joins them
-        whatever their dates) that keep their decision: those visited before `before`."""
-        families = sorted({ev.family for ev in todo} & self.copied)
-        if not families:
-            return
-        self._context(founders, [ev for ev in _events(
-            self.con, """WHERE e.type = ? AND m.reason = 'first report'
-                         AND coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[]))""",
-            [typ, families]) if _key(ev) < before])
+        return self._read("WHERE e.id IN (SELECT unnest(?::VARCHAR[]))", [ids])
 
     def _write(self, stale: dict[str, str], touched: set[str]) -> dict[str, int]:
         con = self.con
@@ -597,4 +491,184 @@ class _Incremental:
         _write(con, cluster_rows, member_rows, drop_clusters=sorted(affected),
                drop_members=drop_members)
         con.execute("DROP TABLE IF EXISTS _resolve_docs")
-        return {"events": len(self.decided), "clusters": len(cluster_rows), "chunks": self.chunks}
+        return {"events": len(self.decided), "clusters": len(cluster_rows),
+                "rows_read": self.rows_read, "queries": self.queries}
+
+
+class _TypeResolve:
+    """The incremental resolve of one event type (see `_Incremental`)."""
+
+    def __init__(self, job: _Incremental, typ: str):
+        self.job, self.typ = job, typ
+        self.founders = _Founders()
+        self.loaded_dates: set[str] = set()  # dates whose stored founders are in `founders`
+        self.loaded_families: set[str] = set()
+        self.neighbours: dict[str, list[_Event]] = {}  # event id -> later events that can match it
+        self.heap: list = []
+        self.queued: set[str] = set()
+
+    def run(self, triggers: list[_Event]) -> None:
+        import heapq
+
+        self._load_founders(triggers)
+        self._load_neighbours([ev for ev in triggers if self._may_found(ev)])
+        for ev in triggers:
+            self._push(ev)
+        decided = self.job.decided
+        while self.heap:
+            _, _, ev = heapq.heappop(self.heap)
+            if ev.id in decided:
+                continue
+            self._load_founders([ev])
+            cl, reason = self.founders.decide(ev)
+            decided[ev.id] = (ev, _cluster_id(cl.founder.id), reason)
+            was = bool(ev.old) and ev.old[1] == "first report"
+            now = reason == "first report"
+            if was and not now:
+                self.founders.dead.add(ev.id)
+            if was != now or (now and ev.id in self.job.changed):
+                self._propagate(ev, was, now)
+
+    def _may_found(self, ev: _Event) -> bool:
+        return bool(ev.date) or ev.family in self.job.copied
+
+    def _push(self, ev: _Event) -> None:
+        import heapq
+
+        if ev.id not in self.queued and ev.id not in self.job.decided:
+            self.queued.add(ev.id)
+            heapq.heappush(self.heap, (_key(ev), ev.id, ev))
+
+    def _propagate(self, ev: _Event, was: bool, now: bool) -> None:
+        """`ev` started or stopped founding (or founds with new fields): queue the later events
+        that may now decide differently."""
+        key, cid = _key(ev), _cluster_id(ev.id)
+        if ev.id not in self.neighbours:
+            self._load_neighbours([ev])
+        for later in self.neighbours.get(ev.id, ()):
+            if _key(later) <= key or later.id in self.job.decided:
+                continue
+            if was and not now and later.old and later.old[0] == cid:
+                self._push(later)  # its founder is gone
+                continue
+            if now:
+                reason = match(ev, later)
+                # it may prefer the new founder: anything unclustered or founding, or at least as
+                # good a match as it has (ties go by the order of candidates: decide again)
+                if reason and (not later.old or later.old[1] == "first report"
+                               or _score(reason) >= _score(later.old[1])):
+                    self._push(later)
+
+    def _load_founders(self, events: list[_Event]) -> None:
+        """Bring into `founders` the stored founders `events` may join: those of the dates their
+        candidate lists read (`_Founders.candidates`) and of their report's copies."""
+        dates, families = set(), set()
+        for ev in events:
+            if ev.family in self.job.copied and ev.family not in self.loaded_families:
+                families.add(ev.family)
+            if not ev.date:
+                continue
+            day = ev.day
+            if day:
+                wanted = {_next_day(day, k) for k in range(-DAY_WINDOW, DAY_WINDOW + 1)}
+            else:
+                wanted = {ev.date}
+            wanted |= {ev.date[:n] for n in range(1, len(ev.date))}
+            dates |= {d for d in wanted if d and d not in self.loaded_dates}
+        if not dates and not families:
+            return
+        self.loaded_dates |= dates
+        self.loaded_families |= families
+        rows = self.job._read(
+            """WHERE e.type = ? AND m.reason = 'first report'
+               AND (e.date IN (SELECT unnest(?::VARCHAR[]))
+                    OR coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[])))""",
+            [self.typ, sorted(dates), sorted(families)])
+        decided = self.job.decided
+        for ev in rows:
+            if ev.id not in decided:  # a decided event's standing is its new decision
+                self.founders.add(_Cluster(founder=ev, members=[]))
+
+    def _load_neighbours(self, founders: list[_Event]) -> None:
+        """For each of `founders`, the stored events that can match it (a superset: `match`
+        decides), in a few joins whatever their number: by exact date within the day window, by
+        the month or year a less precise date names, and by copies of the report."""
+        for ev in founders:
+            self.neighbours.setdefault(ev.id, [])
+        if not founders:
+            return
+        probes = []  # (id, date key, key length, source, target, igo, place country, place is a
+        #              country, lat, lon, lon degrees, family)
+        for ev in founders:
+            src, tgt = _actor_key(ev.source), _actor_key(ev.target)
+            igo = any(k and k.startswith("igo:") for k in (src, tgt))
+            src = src if src and not src.startswith("igo:") else None
+            tgt = tgt if tgt and not tgt.startswith("igo:") else None
+            loc = ev.location or {}
+            lat, lon = loc.get("lat"), loc.get("lon")
+            is_country = loc.get("feature") == "country"
+            dlon = None
+            if lat is not None and lon is not None and abs(lat) < 80:
+                dlon = _LAT_DEGREES / math.cos(math.radians(abs(lat) + _LAT_DEGREES))
+                if abs(lon) + dlon >= 180:
+                    dlon = None  # across the antimeridian: no box on longitude
+            family = ev.family if ev.family in self.job.copied else None
+            base = [ev.id, None, None, src, tgt, igo, loc.get("country"), is_country,
+                    lat, lon, dlon if dlon is not None else 360.0, family]
+            if not ev.date:
+                probes.append(base)
+                continue
+            day = ev.day
+            if day:
+                for k in range(-DAY_WINDOW, DAY_WINDOW + 1):
+                    probes.append(base[:1] + [_next_day(day, k), 0] + base[3:])
+            else:
+                probes.append(base[:1] + [ev.date, len(ev.date)] + base[3:])
+        con = self.job.con
+        types = ("VARCHAR", "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR",
+                 "BOOLEAN", "DOUBLE", "DOUBLE", "DOUBLE", "VARCHAR")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _resolve_probe AS SELECT * FROM
+                        (SELECT {_unnest(types)}) AS p(pid, dkey, dlen, src, tgt, igo, pcountry,
+                        pis_country, lat, lon, dlon, family)""", _columns(probes))
+        # something positive besides type and date (see `match`), as a filter that keeps every
+        # event `match` could accept
+        positive = f"""(e.source_country = p.src OR e.target_country = p.tgt
+            OR (p.igo AND (e.source->>'$.kind' = 'igo' OR e.target->>'$.kind' = 'igo'))
+            OR (e.location IS NOT NULL AND p.lat IS NOT NULL AND (
+                (p.pcountry IS NOT NULL AND (p.pis_country OR e.location->>'$.feature' = 'country')
+                 AND e.location->>'$.country' = p.pcountry)
+                OR (NOT p.pis_country AND e.lat BETWEEN p.lat - {_LAT_DEGREES} AND p.lat + {_LAT_DEGREES}
+                    AND abs(e.lon - p.lon) <= p.dlon))))"""
+        joins = ["JOIN _resolve_probe p ON p.dlen = 0 AND e.date = p.dkey"]
+        for n in sorted({p[2] for p in probes if p[2]}):
+            joins.append(f"JOIN _resolve_probe p ON p.dlen = {n} AND left(e.date, {n}) = p.dkey")
+        selects = [f"SELECT p.pid, e.id FROM events e {j} WHERE e.type = ? AND {positive}" for j in joins]
+        if any(p[11] for p in probes):
+            selects.append("""SELECT p.pid, e.id FROM events e JOIN documents d ON d.id = e.doc_id
+                              JOIN _resolve_probe p ON coalesce(d.duplicate_of, d.id) = p.family
+                              WHERE e.type = ?""")
+        pairs = con.execute(" UNION ".join(selects), [self.typ] * len(selects)).fetchall()
+        self.job.queries += 1
+        ids = sorted({eid for _, eid in pairs})
+        by_id = {ev.id: ev for ev in self.job._by_ids(ids)}
+        for pid, eid in pairs:
+            if eid != pid and eid in by_id:
+                self.neighbours[pid].append(by_id[eid])
+        con.execute("DROP TABLE IF EXISTS _resolve_probe")
+
+
+def _insert(con, cluster_rows: list[list], member_rows: list[list]) -> None:
+    """Insert cluster rows (their event fields taken from the representative) and memberships."""
+    if cluster_rows:
+        con.execute(
+            f"""INSERT INTO clusters
+               SELECT n.id, e.type, e.mode, e.cameo, e.source, e.target, e.source_country,
+                      e.target_country, e.date, e.date_precision, e.location, e.location_name,
+                      e.lat, e.lon, n.quantity, e.modality, e.confidence, n.num_sources,
+                      n.num_articles, n.first_report, n.last_report, n.rep
+               FROM (SELECT {_unnest(_CLUSTER_ROW_TYPES)}) AS n(id, rep, num_sources,
+                     num_articles, first_report, last_report, quantity)
+               JOIN events e ON e.id = n.rep""", _columns(cluster_rows))
+    if member_rows:
+        con.execute(f"INSERT INTO cluster_members SELECT {_unnest(_MEMBER_TYPES)}",
+                    _columns(member_rows))

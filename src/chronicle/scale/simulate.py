@@ -44,21 +44,45 @@ WORDS = ("minister police protest talks border army rally court election strike 
          "leaders meeting parliament vote crisis fighting ceasefire region province").split()
 
 
+# Countries in roughly the order news reports them (the k-th is drawn about 1/k as often as the
+# first): real ISO alpha-3 codes, so that real articles ingested into a simulated store meet
+# simulated events of their own countries and places, as they would in a real store.
+NEWS_COUNTRIES = (
+    "USA RUS UKR CHN ISR GBR FRA IND PSE DEU SYR IRN TUR AFG IRQ PAK NGA JPN KOR PRK BRA MEX YEM "
+    "SAU EGY LBN SDN SOM ETH KEN ZAF LBY MLI VEN COL PHL MMR BGD IDN AUS CAN ITA ESP POL BLR KAZ "
+    "GEO ARM AZE TWN VNM THA COD CAF SSD NER BFA HTI CUB LKA").split()
+
+
+def _country_centres() -> dict[str, tuple[float, float]]:
+    """Each country's centre point, from the package's countries table."""
+    from importlib import resources
+
+    centres = {}
+    with resources.files("chronicle").joinpath("data/countries.tsv").open(encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
+    header = rows[0]
+    a3, lat, lon = header.index("alpha3"), header.index("lat"), header.index("lon")
+    for row in rows[1:]:
+        if len(row) > max(lat, lon) and row[lat] and row[lon]:
+            centres[row[a3]] = (float(row[lat]), float(row[lon]))
+    return centres
+
+
 class _World:
-    """Countries (with weights), their cities, outlets: fixed by the seed."""
+    """Countries (with weights), their cities, outlets: fixed by the seed. Cities are made-up
+    points within a few hundred km of the country's real centre."""
 
     def __init__(self, rng: random.Random, countries: int = 60, cities: int = 10, outlets: int = 500):
-        # three letters, as ISO alpha-3 codes are (the query API checks): CAA, CAB …
-        self.countries = ["C" + "".join("ABCDEFGHIJ"[int(d)] for d in f"{n:02d}")
-                          for n in range(countries)]
+        centres = _country_centres()
+        self.countries = [c for c in NEWS_COUNTRIES if c in centres][:countries]
         # Zipf-like: the k-th country is reported about 1/k as often as the first
-        self.weights = [1.0 / (k + 1) for k in range(countries)]
-        self.centre = {c: (rng.uniform(-50, 60), rng.uniform(-120, 150)) for c in self.countries}
+        self.weights = [1.0 / (k + 1) for k in range(len(self.countries))]
+        self.centre = {c: centres[c] for c in self.countries}
         self.cities = {}
         for c in self.countries:
             lat, lon = self.centre[c]
             self.cities[c] = [Place(text=f"{c}-city{k}", name=f"{c} City {k}",
-                                    lat=round(lat + rng.uniform(-3, 3), 4),
+                                    lat=round(max(-89.0, min(89.0, lat + rng.uniform(-3, 3))), 4),
                                     lon=round(lon + rng.uniform(-3, 3), 4), country=c,
                                     feature="city")
                               for k in range(cities)]
