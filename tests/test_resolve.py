@@ -232,3 +232,37 @@ def test_the_seeds_two_almaty_deployments_merge_with_the_count_one_of_them_gives
         merged = [r for r in rows if len(chron.event(r["id"])["sources"]) > 1]
     assert merged, "the two deployments are one event"
     assert merged[0]["quantity_value"] == 3000 and merged[0]["quantity_unit"] == "soldier"
+
+
+def test_what_an_incremental_resolve_reads_depends_on_what_is_added_not_on_the_store_size(tmp_path):
+    """Six years of generated reports at one density; a small store holds the first year of them,
+    a large one all six. The same 40 new reports, dated in the first year, are ingested into
+    both: resolving them reads about as many stored events from the large store as from the
+    small one (counted, not timed: the timing is `python -m chronicle.scale.store_bench`), and
+    gives what a full resolve gives."""
+    from chronicle.scale.simulate import documents
+
+    docs = list(documents(4800, seed=5, days=6 * 365))
+    small = [d for d in docs if d.published < "2015-01-01"]
+    new = list(documents(40, seed=11, world_seed=5, start="2014-06-01", days=10, id_prefix="new"))
+    read, decided, sizes = {}, {}, {}
+    for name, base in (("small", small), ("large", docs)):
+        store = Store(tmp_path / f"{name}.duckdb")
+        store.write_documents(base)
+        resolve_store(store)
+        store.write_documents(new)
+        counts = resolve_store(store, doc_ids=[d.id for d in new])
+        read[name], decided[name] = counts["rows_read"], counts["events"]
+        sizes[name] = store.query("SELECT count(*) FROM events")[1][0][0]
+        incremental = _snapshot(store)
+        resolve_store(store)
+        assert _snapshot(store) == incremental
+        store.close()
+    assert sizes["large"] > 5 * sizes["small"]
+    n_new = sum(len(d.events) for d in new)
+    assert decided["small"] >= n_new and read["small"] >= n_new
+    # the five later years are never read; what differs is the few reports of early year two
+    # that tell of the first year's last days
+    assert read["large"] <= 1.1 * read["small"] + 20, (read, decided, sizes)
+    assert decided["large"] <= 1.1 * decided["small"] + 5, (read, decided, sizes)
+    assert read["large"] < sizes["small"] / 2  # a small share of even the small store

@@ -94,11 +94,16 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 
 def documents(n_docs: int, seed: int = 1, start: str = "2014-01-01", days: int = 3650,
-              id_prefix: str = "sim", countries: int = 60) -> Iterator[Document]:
+              id_prefix: str = "sim", countries: int = 60,
+              world_seed: int | None = None) -> Iterator[Document]:
     """`n_docs` generated reports (see the module docstring), in publication order. Fewer
-    `countries` or `days` make a denser store: more reports of the same happenings."""
+    `countries` or `days` make a denser store: more reports of the same happenings. The world
+    (cities, outlets) comes from `world_seed` (default `seed`): other reports of the same world
+    are another `seed` with the same `world_seed`."""
+    world = _World(random.Random(seed if world_seed is None else world_seed), countries=countries)
     rng = random.Random(seed)
-    world = _World(rng, countries=countries)
+    if world_seed is None:
+        _World(rng, countries=countries)  # the stream a seed gave before worlds had their own
     first = Date.fromisoformat(start)
     types, type_weights = zip(*TYPES)
     earlier: list[Document] = []  # a window of recent reports that copies are made of
