@@ -593,6 +593,10 @@ def _normalise_for_dedup(text: str) -> str:
     return " ".join(text.split())
 
 
+def _key32(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little", signed=True)
+
+
 class Deduplicator:
     """Finds exact and near duplicates among the documents it has seen.
 
@@ -620,6 +624,7 @@ class Deduplicator:
         self._minhashes: dict[str, tuple[MinHash, int]] = {}
         self._by_exact_key: dict[str, str] = {}
         self._original_of: dict[str, str] = {}
+        self._pending: dict[str, tuple[MinHash, int]] = {}  # signatures `index_keys` computed
 
     def seed(self, doc_id: str, text: str, original: str | None = None) -> None:
         """Register a document already known (e.g. in the store) without checking it; `original`
@@ -638,11 +643,31 @@ class Deduplicator:
         self._register(doc_id, doc.text, original)
         return doc
 
+    def index_keys(self, text: str, keep: bool = False) -> list[int]:
+        """What a store keeps so that a later run can find this text's possible duplicates
+        without registering every stored text (`chronicle.dedup_index`): a key for its exact form
+        and one per LSH band, as 32-bit ints. Two texts the index would pair share a key; a
+        collision only adds a candidate that `check` then measures. With `keep`, the MinHash is
+        kept for this text's own `check`, which would otherwise compute it again."""
+        if not text.strip():
+            return []
+        keys = [_key32(b"exact:" + self._exact_key(text).encode())]
+        signature = self._minhash(text)
+        if signature is not None:
+            if keep:
+                self._pending[text] = signature
+            values = signature[0].hashvalues
+            keys += [_key32(b"%d:" % n + values[start:end].tobytes())
+                     for n, (start, end) in enumerate(self._lsh.hashranges)]
+        return keys
+
     def _exact_key(self, text: str) -> str:
         return hashlib.sha1(_normalise_for_dedup(text).encode("utf-8")).hexdigest()
 
     def _minhash(self, text: str) -> tuple[MinHash, int] | None:
         """MinHash of the text's word 3-gram set, and the size of that set."""
+        if text in self._pending:  # computed for `index_keys` just before
+            return self._pending.pop(text)
         from datasketch import MinHash
 
         tokens = _TOKEN.findall(_normalise_for_dedup(text))

@@ -223,6 +223,7 @@ def _open_store_waiting(db, wait: float):
 def ingest(paths, db, date, max_bytes, force, workers, wait, engine, address, shards_dir,
            shard_size):
     """Read PATHS into the database (idempotent: re-running adds nothing twice)."""
+    from . import dedup_index
     from .resolve import resolve_store
 
     ray_only = {"--address": address, "--shards-dir": shards_dir, "--shard-size": shard_size}
@@ -250,6 +251,7 @@ def ingest(paths, db, date, max_bytes, force, workers, wait, engine, address, sh
                                             max_bytes=max_bytes, workers=workers, sink_batches=True)
         # cross-document events: recompute the clusters of the event types the new documents touch
         resolve_store(store, doc_ids=written)
+        dedup_index.sync(store)  # the new texts' near-duplicate keys, for the next run
         store.compact_if_sparse()  # a large ingest leaves a third of the file free blocks
         _summary(console, report, store.counts())
         if engine == "ray":

@@ -94,9 +94,25 @@ class Admission:
         self.store, self.force = store, force
         self.dedup = Deduplicator()
         self.seen_sources: dict[str, tuple] = {}
-        if store is not None:
-            for doc_id, text, original in store.iter_texts():
-                self.dedup.seed(doc_id, text, original)
+        self.stored = None
+        if store is not None:  # stored texts are registered when a text may duplicate them
+            from .dedup_index import StoredCandidates
+
+            self.stored = StoredCandidates(store, self.dedup)
+
+    def prepare(self, docs: list[tuple[Document, str]]) -> None:
+        """Look up, for a batch of cleaned documents (with their callers' ids) about to be
+        admitted, the stored documents they may duplicate: one query instead of one per text.
+        Documents already stored under the id they will get are skipped (not `force`)."""
+        if self.stored is None or self.stored.empty or not docs:
+            return
+        wanted = {(caller_id or text_id(doc.text)): doc.text for doc, caller_id in docs}
+        if not self.force:
+            for (doc_id,) in self.store.con.execute(
+                    "SELECT id FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(wanted)]).fetchall():
+                wanted.pop(doc_id, None)
+        self.stored.prepare(wanted.values())
 
     def is_taken(self, doc_id: str):
         if doc_id in self.seen_sources:
@@ -115,6 +131,8 @@ class Admission:
         self.seen_sources[doc.id] = (doc.source.path, doc.source.url)
         if self.store is not None and not self.force and self.store.has_document(doc.id):
             return "unchanged"
+        if self.stored is not None and not self.stored.is_prepared(doc.text):
+            self.stored.prepare([doc.text])
         self.dedup.check(doc)
         return "new"
 
@@ -315,6 +333,7 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
         position = None
         for batch in _batched(items, batch_size):
             ready: list[Document] = []
+            cleaned: list[tuple[Document, str]] = []
             for item in batch:
                 position = item.path if isinstance(item, IngestError) else item.source.path
                 if isinstance(item, IngestError):
@@ -323,16 +342,23 @@ def run(paths: Iterable[str], sink: Callable[[Document], None], *, date: str | N
                 report.read += 1
                 report.by_format[item.source.format] += 1
                 try:
-                    doc = clean(item)
-                    admission.assign_id(doc, item.id)
+                    cleaned.append((clean(item), item.id))
                 except Exception as err:  # one bad document must not stop the batch
                     fail(IngestError(path=item.source.path or item.source.url or "-",
                                      item=item.source.url, reason=f"cleaning failed: {err}"))
                     continue
-                if admission.take(doc, report):
-                    ready.append(doc)
                 if on_progress and not report.read % 8:  # reading may be slow: show it moving
                     on_progress(report)
+            admission.prepare(cleaned)  # the stored texts they may copy, in one look-up
+            for doc, caller_id in cleaned:
+                try:
+                    admission.assign_id(doc, caller_id)
+                except Exception as err:
+                    fail(IngestError(path=doc.source.path or doc.source.url or "-",
+                                     item=doc.source.url, reason=f"cleaning failed: {err}"))
+                    continue
+                if admission.take(doc, report):
+                    ready.append(doc)
             if ready:
                 marks.append(position)
                 if on_progress:  # what is read shows before the batch is analysed

@@ -61,6 +61,8 @@ _DDL = [
         representative VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS cluster_members (
         event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR, doc_id VARCHAR, reason VARCHAR)""",
+    # the near-duplicate index's keys of each stored text (`dedup_index.py`)
+    """CREATE TABLE IF NOT EXISTS near_duplicate_keys (key INTEGER, doc_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS ingest_errors (
         path VARCHAR, item VARCHAR, reason VARCHAR, first_seen TIMESTAMP, last_seen TIMESTAMP,
         PRIMARY KEY (path, item, reason))""",
