@@ -96,6 +96,42 @@ def measure_queries(path: str, repeat: int = 5, log=print) -> dict:
     return out
 
 
+def measure_resolve(big: str, workdir: Path, reports: int = 100, repeat: int = 3,
+                    starts: tuple[str, ...] = ("2019-06-01", "2023-12-20"), log=print) -> dict:
+    """Write `reports` generated reports of the large store's world, published over ten days from
+    each of `starts`, into a copy of the large store and into an empty one, and time the
+    incremental resolve that follows (CPU seconds of this process, DuckDB's threads included;
+    median of `repeat`, each on a fresh copy), with the stored event rows it read."""
+    from ..resolve import resolve_store
+    from ..store import Store
+    from .simulate import documents
+
+    out = {}
+    for start in starts:
+        new = list(documents(reports, seed=777, world_seed=1, start=start, days=10, id_prefix="new"))
+        for name in ("empty store", "large store"):
+            runs = []
+            for _ in range(repeat):
+                path = workdir / "resolve.duckdb"
+                path.unlink(missing_ok=True)
+                if name == "large store":
+                    shutil.copyfile(big, path)
+                with Store(path) as store:
+                    store.write_documents(new)
+                    cpu, wall = time.process_time(), time.perf_counter()
+                    counts = resolve_store(store, doc_ids=[d.id for d in new])
+                    runs.append({"cpu_s": time.process_time() - cpu,
+                                 "wall_s": time.perf_counter() - wall, **counts})
+                path.unlink()
+            out[f"{start} {name}"] = {
+                "cpu_s": statistics.median(r["cpu_s"] for r in runs), "runs": runs,
+                "events": runs[0]["events"], "rows_read": runs[0]["rows_read"],
+                "queries": runs[0]["queries"]}
+            log(f"  resolve of {reports} reports from {start} into the {name}: "
+                f"{out[f'{start} {name}']['cpu_s']:.2f} CPU s, {runs[0]['rows_read']} rows read")
+    return out
+
+
 def _children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -138,17 +174,25 @@ def write_articles(out: Path, n: int, shared: Path | None = None) -> None:
 
 
 def format_table(result: dict) -> str:
-    q = result["queries"]
-    lines = [f"store: {q['events']:,} events, {q['clusters']:,} clusters, {q['documents']:,} documents "
-             f"({result['db_bytes'] / 1e6:.0f} MB); load average {result['load_average']:.2f} at the start",
-             f"queries (median of {result['repeat']} after a warm-up; target < {QUERY_TARGET_MS:.0f} ms "
-             "per call; CPU includes DuckDB's threads)",
-             f"  {'overview':<24}{q['overview']['wall_ms']:>8.0f} ms wall {q['overview']['cpu_ms']:>6.0f} ms CPU"]
-    for name, view in q["views"].items():
+    q = result.get("queries")
+    lines = [f"store: {result['db_bytes'] / 1e6:.0f} MB; load average {result['load_average']:.2f} at the start"]
+    if q:
+        lines += [f"store: {q['events']:,} events, {q['clusters']:,} clusters, {q['documents']:,} documents",
+                  f"queries (median of {result['repeat']} after a warm-up; target < {QUERY_TARGET_MS:.0f} ms "
+                  "per call; CPU includes DuckDB's threads)",
+                  f"  {'overview':<24}{q['overview']['wall_ms']:>8.0f} ms wall {q['overview']['cpu_ms']:>6.0f} ms CPU"]
+    for name, view in (q["views"].items() if q else ()):
         for call, t in view["calls"].items():
             flag = "" if t["wall_ms"] < QUERY_TARGET_MS else "  over"
             lines.append(f"  {name:<24}{call:<14}{t['wall_ms']:>8.0f} ms wall (max {t['wall_ms_max']:.0f})"
                          f" {t['cpu_ms']:>6.0f} ms CPU{flag}")
+    res = result.get("resolve")
+    if res:
+        lines += ["", "incremental resolve of 100 generated reports (this process; median CPU s, "
+                      "stored event rows read, events decided again)"]
+        for name, r in res.items():
+            lines.append(f"  {name:<32}{r['cpu_s']:7.2f} CPU s {r['rows_read']:>8,} rows read "
+                         f"{r['events']:>6,} decided {r['queries']:>5} queries")
     ing = result.get("ingest")
     if ing:
         m = ing["median"]
@@ -166,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", required=True, help="a large store (chronicle.scale.simulate --resolve)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--ingest", action="store_true", help="also time an ingest into a copy of it")
+    ap.add_argument("--resolve", action="store_true",
+                    help="also time the incremental resolve of 100 generated reports into a copy of it")
+    ap.add_argument("--no-queries", action="store_true", help="skip the query timings")
     ap.add_argument("--articles", type=int, default=100)
     ap.add_argument("--articles-from", metavar="JSONL", help="the articles to ingest (default: GeoWebNews)")
     ap.add_argument("--ingest-repeat", type=int, default=1)
@@ -179,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = {"db_bytes": Path(args.db).stat().st_size, "load_average": os.getloadavg()[0],
               "repeat": args.repeat, "articles": args.articles}
-    log("queries …")
-    result["queries"] = measure_queries(args.db, args.repeat, log)
+    if not args.no_queries:
+        log("queries …")
+        result["queries"] = measure_queries(args.db, args.repeat, log)
+    if args.resolve:
+        with tempfile.TemporaryDirectory(prefix="chronicle-store-bench-") as tmp:
+            log("resolve …")
+            result["resolve"] = measure_resolve(args.db, Path(tmp), log=log)
     if args.ingest:
         with tempfile.TemporaryDirectory(prefix="chronicle-store-bench-") as tmp:
             inputs = args.articles_from
