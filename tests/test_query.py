@@ -441,3 +441,32 @@ def test_cli_documents_and_errors_print_whole_columns_when_piped(tmp_path):
     errors = run("errors", "--db", db)
     row = next(line for line in errors.stdout.splitlines() if "record 7" in line)
     assert path in row and reason in row
+
+
+def test_the_unfiltered_views_are_kept_after_resolve_and_equal_what_is_computed_live(tmp_path):
+    """The page's default view at a million events aggregates every cluster: resolve keeps the
+    results (`refresh_summaries`), readers use them while nothing was written since, and they
+    are what the live queries give."""
+    import chronicle
+    from chronicle.resolve import resolve_store
+    from chronicle.scale.simulate import documents
+    from chronicle.store import Store
+
+    path = tmp_path / "s.duckdb"
+    docs = list(documents(300, seed=6, days=60))
+    with Store(path) as store:
+        store.write_documents(docs[:200])
+        resolve_store(store, doc_ids=[d.id for d in docs[:200]])
+    with chronicle.open(path) as db:
+        assert db._summary("overview") is not None
+        assert db.overview() == db._overview()
+        assert db.timeline() == db._timeline()
+        assert db.place_records(limit=5, offset=2) == db._place_records(limit=5, offset=2)
+        assert db.place_records() == db._place_records()
+        assert db.timeline(type="PROTEST") == db._timeline(type="PROTEST")  # filtered: live
+        before = db.overview()["documents"]
+    with Store(path) as store:  # written, not yet resolved: the kept views no longer hold
+        store.write_documents(docs[200:])
+    with chronicle.open(path) as db:
+        assert db._summary("overview") is None
+        assert db.overview()["documents"] == before + 100

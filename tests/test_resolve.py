@@ -266,3 +266,22 @@ def test_what_an_incremental_resolve_reads_depends_on_what_is_added_not_on_the_s
     assert read["large"] <= 1.1 * read["small"] + 20, (read, decided, sizes)
     assert decided["large"] <= 1.1 * decided["small"] + 5, (read, decided, sizes)
     assert read["large"] < sizes["small"] / 2  # a small share of even the small store
+
+
+def test_the_quick_refusal_only_refuses_pairs_that_match_refuses(tmp_path):
+    """`_cannot_match` skips founders before `match` looks at them; it must never skip one that
+    `match` would accept, or the clusters would change."""
+    from chronicle.resolve import _cannot_match, _events
+    from chronicle.scale.simulate import documents
+
+    store = Store(tmp_path / "q.duckdb")
+    store.write_documents(list(documents(120, seed=9, days=6, countries=3)))
+    events = _events(store.con)
+    store.close()
+    refused = 0
+    for a in events:
+        for b in events:
+            if a is not b and _cannot_match(a, b):
+                refused += 1
+                assert match(a, b) is None, (a.id, b.id)
+    assert refused > len(events)  # it does refuse: most pairs differ in actors or modality

@@ -111,6 +111,7 @@ class Chronicle:
         self._all_clustered = self._with_clusters and not self._con.execute(
             "SELECT 1 FROM events e ANTI JOIN cluster_members m ON m.event_id = e.id LIMIT 1").fetchone()
         self._ctes = self._build_ctes()
+        self._with_summaries = "summaries" in tables and "meta" in tables
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -325,8 +326,24 @@ class Chronicle:
         cluster["sources"] = [_source(_decode(s)) for s in sources]
         return cluster
 
+    def _summary(self, name: str):
+        """The stored result of an unfiltered view (`refresh_summaries`), when it was computed at
+        the store's current generation; else None."""
+        if not self._with_summaries or not self._all_clustered:
+            return None
+        rows = self._rows("SELECT s.value FROM summaries s JOIN meta m ON m.key = 'generation' "
+                          "AND m.value = s.generation WHERE s.name = ?", [name])[1]
+        return json.loads(rows[0][0]) if rows else None
+
     def timeline(self, **filters) -> list[dict[str, Any]]:
         """Events per day and type (day-precision dates only), for the same filters as events()."""
+        if not any(v is not None for v in filters.values()):
+            cached = self._summary("timeline")
+            if cached is not None:
+                return cached
+        return self._timeline(**filters)
+
+    def _timeline(self, **filters) -> list[dict[str, Any]]:
         where, params = self._where(**filters)
         where += (" AND " if where else " WHERE ") + "length(c.date) = 10"
         return self._dicts(f"{self._ctes} SELECT c.date, c.type, count(*) AS events FROM clus c"
@@ -361,6 +378,15 @@ class Chronicle:
             columns=["name", "country", "sector", "kind", "events", "as_source", "as_target"])
 
     def place_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
+        if not any(v is not None for v in filters.values()):
+            _page(limit, offset)  # the same checks of limit and offset
+            cached = self._summary("places")
+            if cached is not None:
+                start = offset or 0
+                return cached[start:start + limit] if limit is not None else cached[start:]
+        return self._place_records(limit, offset, **filters)
+
+    def _place_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
         where, params = self._where(**filters)
         where += (" AND " if where else " WHERE ") + "c.lat IS NOT NULL AND c.lon IS NOT NULL"
         page, page_params = _page(limit, offset)
@@ -489,6 +515,10 @@ class Chronicle:
     def overview(self) -> dict[str, Any]:
         """Counts and the values present, for pickers: types, countries (any role), the
         countries where events happened, date range."""
+        cached = self._summary("overview")
+        return cached if cached is not None else self._overview()
+
+    def _overview(self) -> dict[str, Any]:
         ctes = self._ctes
         (docs, events, articles, first, last), = self._rows(
             f"""{ctes} SELECT (SELECT count(*) FROM documents), count(*),
@@ -511,6 +541,35 @@ class Chronicle:
         return {"documents": docs, "events": events, "reporting_documents": articles,
                 "first_date": first, "last_date": last, "types": types, "countries": countries,
                 "event_countries": event_countries}
+
+
+def refresh_summaries(con) -> None:
+    """Compute the page's unfiltered views (overview, timeline, places) on the writer's
+    connection and keep them in table `summaries` for the store's current generation: at a
+    million events each aggregates every cluster (hundreds of milliseconds), and the page asks
+    for them on every visit. Any later write changes the generation, and readers compute live
+    until the next resolve refreshes them."""
+    db = Chronicle("", connection=con.cursor())
+    try:
+        if not db._with_summaries or not db._all_clustered:
+            return
+        (generation,), = db._rows("SELECT value FROM meta WHERE key = 'generation'")[1] or [(None,)]
+        if generation is None:
+            return
+        values = {"overview": db._overview(), "timeline": db._timeline(),
+                  "places": db._place_records()}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM summaries")
+            con.execute("INSERT INTO summaries SELECT unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
+                        [list(values), generation,
+                         [json.dumps(v, default=str) for v in values.values()]])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        db.close()
 
 
 # --- input checks ------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ near-duplicate documents count once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -37,6 +38,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date as Date, timedelta
 from urllib.parse import urlsplit
+
+from .store import new_generation
 
 DAY_WINDOW = 1
 PLACE_KM = 50.0
@@ -63,6 +66,12 @@ class _Event:
     evidence: str = ""
     quantity: dict | None = None
     old: tuple[str, str] | None = None  # (cluster id, reason) stored before this resolve
+
+    @functools.cached_property
+    def keys(self) -> tuple:
+        """(modality class, source key, target key): what `match` compares first."""
+        return (_COMPATIBLE_MODALITY.get(self.modality), _actor_key(self.source),
+                _actor_key(self.target))
 
     @property
     def day(self) -> Date | None:
@@ -155,6 +164,17 @@ def match(a: _Event, b: _Event) -> str | None:
     return "; ".join(reasons)
 
 
+def _cannot_match(a: _Event, b: _Event) -> bool:
+    """A quick no for most pairs `match` would refuse (other modality, other actors), before it
+    computes distances and reasons: at a million events a new event meets hundreds of founders."""
+    ka, kb = a.keys, b.keys
+    if ka[0] != kb[0]:
+        return True
+    if a.family == b.family and a.doc_id != b.doc_id:
+        return False  # copies of one report: the same sentence joins them whatever the actors
+    return bool((ka[1] and kb[1] and ka[1] != kb[1]) or (ka[2] and kb[2] and ka[2] != kb[2]))
+
+
 def _score(reason: str) -> int:
     """How much two events agree on: the same sentence beats any number of matching fields."""
     return 10 if "same sentence" in reason else reason.count(";")
@@ -220,6 +240,8 @@ class _Founders:
             if cl.key >= key or id(cl) in seen or cl.founder.id in self.dead:
                 continue  # only clusters founded before it in the order, and still founded
             seen.add(id(cl))
+            if _cannot_match(cl.founder, ev):
+                continue
             reason = match(cl.founder, ev)
             if reason and (best is None or _score(reason) > _score(best_reason)):
                 best, best_reason = cl, reason
@@ -343,6 +365,7 @@ def _write(con, cluster_rows: list[list], member_rows: list[list], *, drop_clust
             con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                         [drop_clusters])
         _insert(con, cluster_rows, member_rows)
+        new_generation(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -359,8 +382,17 @@ def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
     or the new ones, never half.
     """
     if doc_ids is not None:
-        return _Incremental(store.con, list(doc_ids)).run()
-    con = store.con
+        counts = _Incremental(store.con, list(doc_ids)).run()
+    else:
+        counts = _resolve_all(store.con)
+    from .query import refresh_summaries
+
+    refresh_summaries(store.con)  # the page's unfiltered views, computed once here
+    return counts
+
+
+def _resolve_all(con) -> dict[str, int]:
+    """Every cluster recomputed."""
     types = [t for (t,) in con.execute("SELECT DISTINCT type FROM events ORDER BY type").fetchall()]
     n_events = n_clusters = 0
     con.execute("BEGIN TRANSACTION")
@@ -377,6 +409,7 @@ def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
             _insert(con, cluster_rows, member_rows)
             n_events += len(events)
             n_clusters += len(cluster_rows)
+        new_generation(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -61,6 +61,9 @@ _DDL = [
         representative VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS cluster_members (
         event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR, doc_id VARCHAR, reason VARCHAR)""",
+    # the page's unfiltered views computed after each resolve (`query.refresh_summaries`), valid
+    # while meta's `generation` (changed by every write) is the one they were computed at
+    """CREATE TABLE IF NOT EXISTS summaries (name VARCHAR PRIMARY KEY, generation VARCHAR, value VARCHAR)""",
     # the near-duplicate index's keys of each stored text (`dedup_index.py`)
     """CREATE TABLE IF NOT EXISTS near_duplicate_keys (key INTEGER, doc_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS ingest_errors (
@@ -186,6 +189,7 @@ class Store:
             for table in CHILD_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             con.execute("DELETE FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+            new_generation(con)
             for table, table_rows in rows.items():
                 if table_rows:
                     columns = ", ".join(f"unnest(?::{sql_type}[])" for sql_type in self._column_types(table))
@@ -310,6 +314,14 @@ def _add_rows(rows: dict[str, list[tuple]], doc: Document, now: datetime) -> Non
     rows["quantities"].extend(
         (doc.id, n, q.value, q.approx, q.unit, q.what, q.start, q.end)
         for n, q in enumerate(doc.quantities))
+
+
+def new_generation(con) -> None:
+    """Mark the store changed (inside the writer's transaction): summaries computed before no
+    longer hold."""
+    import uuid
+
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [uuid.uuid4().hex])
 
 
 def _sql_text(value: str) -> str:
