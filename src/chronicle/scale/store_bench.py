@@ -9,6 +9,12 @@
   `chronicle.open(...)` as the HTTP API calls it; median and worst of `--repeat` runs after one
   warm-up (wall and CPU milliseconds; DuckDB's threads count in the CPU figure);
 
+with `--resolve`:
+
+- **resolve**: 100 generated reports of the store's world (`simulate.documents`, world seed 1)
+  written into a copy of the store and into an empty one, and the incremental resolve after it:
+  CPU seconds (median of 3, each on a fresh copy), stored event rows read, events decided again;
+
 and with `--ingest` (needs ../shared, or `--articles-from FILE.jsonl`):
 
 - **an ingest into it**: `chronicle ingest` of `--articles` real articles (GeoWebNews texts) into
