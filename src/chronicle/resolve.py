@@ -688,6 +688,8 @@ class _TypeResolve:
             if eid != pid and eid in by_id:
                 self.neighbours[pid].append(by_id[eid])
         con.execute("DROP TABLE IF EXISTS _resolve_probe")
+        # the founders those events would meet if queued: one query now instead of one per event
+        self._load_founders(list(by_id.values()))
 
 
 def _insert(con, cluster_rows: list[list], member_rows: list[list]) -> None:
