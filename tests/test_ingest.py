@@ -567,16 +567,6 @@ def test_warc_of_only_a_version_line_or_garbage_after_it_is_an_error(tmp_path, c
     assert error.reason == reason
 
 
-def test_warc_content_length_of_thirty_nines_is_a_one_line_error(tmp_path):
-    bad = tmp_path / "x.warc"
-    bad.write_bytes(_warc(1).replace(b"Content-Length: ", b"Content-Length: " + b"9" * 30, 1)
-                    + _warc(2))
-    results = list(read([str(bad)]))
-    assert [d.source.url for d in documents(results)] == ["http://w/2"]
-    (error,) = errors(results)
-    assert "record 1 declares an impossible Content-Length (33 digits)" in error.reason
-
-
 def test_an_http_gzip_body_is_inflated_no_further_than_max_bytes(tmp_path):
     import zlib
 

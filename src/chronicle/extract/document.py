@@ -13,6 +13,7 @@ from . import build
 from .candidates import lexicon_defaults, triggers_for
 from .context import same_party
 from .intent import STATEMENT_TYPES
+from .roles import modality
 
 
 @dataclass
@@ -107,8 +108,6 @@ def background_mentions(found: Found) -> list[Event]:
     act; and a noun with nothing told before it stays no event: a report's first mention of an
     act in passing is not enough to say it took place (that is the classifier's and the second
     reading's question)."""
-    from .roles import modality
-
     events = found.events
     told = [e for e in events if id(e) not in found.in_passing]
     typed_at = {(e.evidence.start, e.type) for e in events}
