@@ -103,6 +103,35 @@ def test_one_small_batch_analysed_in_this_process_is_held_to_the_same_time_budge
     monkeypatch.setattr(pipeline, "IN_PROCESS_MAX_CHARS", 0)  # the same batch in a worker
     assert analysed([batch], budget) == in_process
 
+def test_an_alarm_that_lands_in_a_finaliser_is_no_error_and_still_stops_the_document(monkeypatch):
+    # an exception cannot leave a finaliser (__del__, a C callback): Python hands it to
+    # sys.unraisablehook and goes on. The budget's alarm repeats until it lands where it can stop
+    # the analysis, and its landings in a finaliser are not reported as errors
+    import sys
+
+    from chronicle.workers import analyse_in_process
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+
+    class Costly:
+        def __del__(self):
+            for _ in range(20_000):  # four fifths of the work's time is spent here
+                pass
+
+    def work(docs):
+        while True:
+            Costly()
+            for _ in range(5_000):
+                pass
+
+    done, errors = analyse_in_process(work, [english("slow", SHORT)],
+                                      Budget(seconds=0.3, seconds_per_char=0))
+    assert done == [] and [e.item for e in errors] == ["id slow"]
+    assert reported == []
+    assert sys.unraisablehook == reported.append  # the caller's hook is back
+
+
 # --- a run stopped midway (kill -9) and run again writes what one run writes ----------------------
 
 BASE = ("Police in Bishkek detained 23 activists on Saturday after a rally outside the parliament "

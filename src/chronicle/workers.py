@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -133,15 +134,37 @@ def _under_alarm(function: Callable[[list[Document]], _Result], docs: list[Docum
         raise OverBudget()
 
     previous = signal.signal(signal.SIGPROF, alarm)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable_hook(previous_hook)
     # and again every tenth of a CPU second after that: an exception raised while C code calls
-    # back into Python (a Cython callback that cannot raise) is printed and dropped, and a
-    # one-shot alarm that lands there would let the document run on unbounded
+    # back into Python (a Cython callback, a finaliser) cannot propagate, it goes to
+    # sys.unraisablehook and is dropped, and a one-shot alarm that lands there would let the
+    # document run on unbounded
     signal.setitimer(signal.ITIMER_PROF, max(cpu_seconds, 0.001), _ALARM_REPEAT)
     try:
         return function(docs)
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+        sys.unraisablehook = previous_hook
+
+
+def _unraisable_hook(previous_hook):
+    """While an alarm is armed: our own OverBudget landing where Python cannot raise is no error to
+    report (the alarm repeats until it lands where it can), and any other unraisable exception is
+    handed on with the alarm paused, so that it cannot go off again inside the hook itself."""
+
+    def hook(unraisable):
+        if isinstance(unraisable.exc_value, OverBudget):
+            return
+        remaining = signal.setitimer(signal.ITIMER_PROF, 0)
+        try:
+            previous_hook(unraisable)
+        finally:
+            if remaining[0] > 0:
+                signal.setitimer(signal.ITIMER_PROF, *remaining)
+
+    return hook
 
 
 def time_budget_reason(budget: Budget, docs: list[Document]) -> str:
