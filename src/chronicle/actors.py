@@ -311,6 +311,16 @@ def _force_vehicle(head, role) -> bool:
     return head.lemma_.lower() in VEHICLES and role.value[0] in ("MIL", "COP")
 
 
+# Where a force or an institution is housed: "a police station", "an army base", "a government
+# compound" stand for those in it, as whom an attack or a raid is aimed at.
+FACILITIES = {"headquarters", "base", "airbase", "camp", "barracks", "garrison", "station", "post",
+              "outpost", "checkpoint", "compound", "academy", "office", "building", "installation"}
+
+
+def _housed_force(head, role) -> bool:
+    return head.lemma_.lower() in FACILITIES and role.value[0] in ("MIL", "COP", "GOV")
+
+
 def _aligned_with(doc, i: int) -> bool:
     """Whether the country word at token i is "pro-Iranian" or "anti-Western": a stance, not
     whose the actor is."""
@@ -332,6 +342,8 @@ def core_tokens(head) -> list[int]:
                 continue  # hyphens stay: "Secretary-General" is one role, not "General"
             if child.dep_ == "prep" and child.lower_ != "of":
                 continue
+            if child.dep_ == "case" and tok is head:
+                continue  # a possessor named alone is "Russia", not "Russia's"
             stack.append(child)
     return sorted(keep)
 
@@ -417,9 +429,11 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
     role = next((m for m in roles if m.start <= head.i < m.end), None)
     if role is None and roles and (not (head.pos_ == "NOUN" and not head.ent_type_)
                                    or head.lemma_.lower() in _BODY_NOUNS
-                                   or _force_vehicle(head, roles[-1])):
+                                   or _force_vehicle(head, roles[-1])
+                                   or _housed_force(head, roles[-1])):
         # "President Tokayev": the role word names the person. But a role word modifying some
-        # other common noun ("regime change", "police stations") does not make it an actor.
+        # other common noun ("regime change", "police powers") does not make it an actor, except
+        # the vehicles a force moves in and the buildings it is housed in.
         role = roles[-1]
     if role is not None:
         sector, kind, country = role.value

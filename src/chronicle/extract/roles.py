@@ -201,13 +201,16 @@ _AGENT_PREPS = {"by", "from"}
 
 
 def _agent_of_object_act(tok, is_party):
-    """When what is acted on is another act, whoever did that act: "denounced Serbia's
+    """When what is acted on is another act or a thing someone made, whoever did or made it: "denounced Serbia's
     suppression of the unrest", "rejected calls by Belarus's rulers", "violated a ban by General
     Aoun", "demanded an admission by Moscow" — the act's possessor, or its "by"/"from" agent."""
     from .candidates import triggers_for
 
     for obj in (c for c in tok.children if c.dep_ == "dobj"):
-        if not triggers_for(obj):
+        if not triggers_for(obj) and is_party(obj):
+            # an object that is someone is the target itself; one that is an act or a thing
+            # someone did or made ("rejected a motion by Mubarak", "defended Brazil's
+            # policies") points to its author
             continue
         for child in obj.children:
             agent = child if child.dep_ == "poss" else None
@@ -224,6 +227,15 @@ _POSSESSIVE_PRONOUNS = POSSESSIVE_PRONOUNS | {"our", "my", "your"}
 
 # Types whose passive subject, when it is an armed or police force, is the one acting.
 _MOVES_FORCES = {"MOBILIZE", "AID"}
+
+
+def _are_people(tok) -> bool:
+    """Whether a phrase names people (a person, or a group the coder gives a sector), not just
+    a thing of some country ("Iraqi artefacts")."""
+    from ..actors import code_span
+
+    actor = code_span(tok.doc, tok)
+    return actor.kind == "person" or actor.sector is not None
 
 
 def _is_force(tok) -> bool:
@@ -281,10 +293,15 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             source = _support_verb_subject(tok)
         if target is None and tok.dep_ == "dobj" and _is_verb(tok.head, _SUPPORT_VERBS):
             target = _indirect_object(tok.head, is_party)  # "will give Tanzania a grant"
+            if target is None:
+                # the parser hangs the phrase on the verb that carries the act: "filed charges
+                # against the president", "opened investigations against banks"
+                target = _aimed_at(tok.head, event_type, is_party)
         if target is None and event_type == "CONSULT":
             target = _destination(tok)
         # "the protests began": no agent inside the phrase, so the source stays unknown
-        return source, _reciprocal_partner(source, target, event_type) or target
+        target = _reciprocal_partner(source, target, event_type) or target
+        return source, _owner_of_thing(target, is_party) or target
 
     passive = any(c.dep_ in _PASSIVE_SUBJ for c in tok.children)
     # "Vietnam is committed to opening up", "Turkey is determined to": a stance, not something
@@ -301,7 +318,12 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         elif child.dep_ == "agent":  # "were arrested by police"
             source = next((c for c in child.children if c.dep_ == "pobj"), source)
         elif child.dep_ == "dobj" and target is None and is_party(child):
-            if event_type not in _OBJECT_IS_MATERIAL or child.ent_type_ in ("GPE", "NORP", "PERSON"):
+            if event_type not in _OBJECT_IS_MATERIAL or child.ent_type_ in ("GPE", "NORP", "PERSON") \
+                    or (event_type == "RETREAT" and _are_people(child) and not _is_force(child)):
+                # what is moved or given is no target ("sent troops", "delivered aid"); but
+                # people freed are whom a release is for ("freed 37 prisoners"), unlike forces
+                # withdrawn ("pulled out 500 soldiers") or things returned ("returned six
+                # Iraqi artefacts to Iraq")
                 target = child
     if source is None and not passive:
         source = _inherited_subject(tok)
@@ -332,6 +354,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             break
     if target is None:
         target = _bare_dative(tok, is_party) or _agent_of_object_act(tok, is_party)
+    if target is None and event_type == "MOBILIZE":
+        target = _purpose_target(tok, is_party)
     if target is None and event_type == "REQUEST":
         # "demanded that the US cancel the sale": who is asked is the subject of what is asked
         for child in tok.children:
@@ -345,10 +369,11 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         target = partner
     if target is None and event_type == "RETREAT" and tok.pos_ == "VERB":
         target = _country_moved_between(tok, event_type)  # "withdrew from Chad": Chad's concern
-    if target is not None and _own_forces(target):
+    if target is not None and (_own_forces(target) or _forces_withdrawn(target, source, event_type)):
         # "withdraw its troops from Lebanon", "offered its troops to Lebanon": the forces are
         # what is moved; whom it concerns is the country they leave or are sent to
         target = _country_moved_between(tok, event_type)
+    target = _owner_of_thing(target, is_party) or target
     source, target = (_counted(t) or t if t is not None else None for t in (source, target))
     if source is not None and (not _can_be_party(source) or _only_a_place(source)):
         source = None
@@ -356,6 +381,72 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
 
 
 _OWN = {"its", "their", "his", "her", "our"}
+
+
+def _aimed_at(verb, event_type: str, is_party):
+    """The party a verb's "against", "on" or "with" phrase names ("filed charges against X",
+    "imposed sanctions on X", "held talks with X"); not a place an act moving something goes to."""
+    for child in verb.children:
+        if child.dep_ != "prep" or child.lower_ not in ("against", "on", "with"):
+            continue
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if obj is not None and _can_be_party(obj) and is_party(obj) \
+                and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
+            return obj
+    return None
+
+
+def _purpose_target(verb, is_party):
+    """Forces mobilised for an act against someone are aimed at them: "mobilised troops for a
+    ground assault against Gaza", "put the army on alert for a war with Iraq"."""
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("for", "on")):
+        act = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if act is not None and act.pos_ == "NOUN":
+            found = _aimed_at(act, "ASSAULT", is_party)
+            if found is not None:
+                return found
+    return None
+
+
+def _owner_of_thing(tok, is_party):
+    """The owner of a thing named as a target: "defended Germany's decision" is aimed at Germany,
+    "condemned China's expansion of the reefs" at China. Not people or forces of someone
+    ("Nigeria's president", "Russia's troops"), who are the target themselves."""
+    if tok is None or tok.pos_ != "NOUN" or tok.ent_type_:
+        return None
+    owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+    if owner is None or owner.lower_ in _POSSESSIVE_PRONOUNS or not _can_be_party(owner) \
+            or not is_party(owner):
+        return None
+    if _names_people(tok):
+        return None
+    return owner
+
+
+def _names_people(tok) -> bool:
+    """Whether a common noun by itself names people: a role ("president", "troops") or an
+    agent noun of the knowledge base ("smugglers")."""
+    from ..actorbase import lookup
+    from ..actors import lexicon
+
+    roles = lexicon().roles
+    if tok.lower_ in roles or tok.lemma_.lower() in roles:
+        return True
+    fact = lookup(tok.text, kinds={"agent"}) or lookup(tok.lemma_, kinds={"agent"})
+    return fact is not None and bool(fact.sector)
+
+
+def _forces_withdrawn(target, source, event_type: str) -> bool:
+    """Forces of the doer's own, or of no one named, withdrawn: "the UN withdrew peacekeepers
+    from Rwanda" is about Rwanda. Foreign forces expelled stay the target ("expelled Russian
+    soldiers")."""
+    if event_type not in ("RETREAT", "SANCTION") or target.dep_ != "dobj" or not _is_force(target):
+        return False
+    from ..actors import code_span
+
+    country = code_span(target.doc, target).country
+    own = code_span(source.doc, source).country if source is not None else None
+    return country is None or country == own
 
 
 def _own_forces(tok) -> bool:
