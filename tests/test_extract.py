@@ -211,6 +211,9 @@ def test_a_source_the_actor_coder_cannot_place_is_placed_by_the_sentence():
                "schools in their language.")
     assert any(e.source and e.source.country == "ROU" for e in doc.events)
     assert all(ent.actor.country == "HUN" for ent in doc.entities if ent.actor and ent.text == "Hungarians")
+    # a state's organ acting on people of the one country named is of that country (at home)
+    doc = code("Judge Maria Okafor ordered the arrest of 14 Nigerian customs officers on Friday.")
+    assert any(e.source and e.source.country == "NGA" for e in doc.events)
 
 
 def test_a_state_protesting_complains_officially_and_its_neighbour_is_not_itself():

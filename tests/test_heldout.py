@@ -76,3 +76,9 @@ def test_every_ablation_step_is_a_step_the_extractor_switches_off_by_name():
     assert found(text, disable={"one event per sentence and type"}) == ["COERCE", "COERCE"]
     with pytest.raises(ValueError, match="no such extraction step: retelling"):
         found(text, disable={"retelling"})
+
+def test_an_actor_overlaps_a_marked_span_by_a_content_word_whatever_its_possessive_ending():
+    assert heldout._overlaps("Netanyahu", "Netanyahu's hardline policies")
+    assert heldout._overlaps("Cuba's", "Cuba")
+    assert not heldout._overlaps("the government", "the opposition")
+    assert not heldout._overlaps(None, "Cuba")

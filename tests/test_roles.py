@@ -355,6 +355,9 @@ def test_people_freed_are_the_target_of_a_release_and_forces_withdrawn_are_not(n
     assert tgt is None
     _, tgt, _ = roles(nlp, "The museum returned six Nigerian bronzes to Nigeria.", "returned", "RETREAT")
     assert tgt is None or tgt.text == "Nigeria"
+    # property of a country released, with no one it is returned to, is that country's
+    _, tgt, _ = roles(nlp, "Gibraltar released the Iranian tanker on Thursday.", "released", "RETREAT")
+    assert tgt is not None and tgt.country == "IRN"
 
 
 def test_a_facility_attacked_stands_for_the_force_housed_in_it(nlp):

@@ -22,12 +22,19 @@ PLV_TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETR
              "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT")
 
 
+def _word(w: str) -> str:
+    """A word as compared: lower case, without surrounding punctuation or a possessive ending
+    ("Netanyahu's" is Netanyahu)."""
+    w = w.strip(".,'\"").lower()
+    return w[:-2] if w.endswith(("'s", "’s")) else w
+
+
 def _overlaps(actor_text: str | None, span: str) -> bool:
     """Our actor's words and the marked span share a content word."""
     if not actor_text or not span:
         return False
-    ours = {w.strip(".,'\"").lower() for w in actor_text.split()}
-    gold = {w.strip(".,'\"").lower() for w in span.split()}
+    ours = {_word(w) for w in actor_text.split()}
+    gold = {_word(w) for w in span.split()}
     ours -= {"the", "a", "an", "of", "'s", ""}
     return bool(ours & gold)
 

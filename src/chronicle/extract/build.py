@@ -343,7 +343,7 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
       group of people — whose country the text gives only elsewhere in the sentence ("Lt. Gen. X
       resigned to allow Haiti's first democratic elections", "Islamic fundamentalists demanded
       the resignation of the Algerian President"): the one country the sentence names, unless
-      that is the other party's. (Session 8 widened this from officials and persons to groups:
+      that is the other party's and the source is no organ of a state. (Session 8 widened this from officials and persons to groups:
       PLOVER GSR type+source 0.701 → 0.705, PLV source overlap unchanged.)"""
     if source is None:
         return None
@@ -355,7 +355,10 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
         named = {c for e in doc.entities if sent.start_char <= e.start < sent.end_char
                  for c in ((e.actor.country if e.actor else None), (e.place.country if e.place else None))
                  if c}
-        if len(named) == 1 and (target is None or target.country not in named):
+        # (a state's own organ may share it with the target: a judge, police or a ministry
+        # act at home on their own people, the mirror of `_placed_by_its_state`)
+        if len(named) == 1 and (target is None or target.country not in named
+                                or source.sector in _STATE_SECTORS):
             return msgspec.structs.replace(source, country=named.pop())
     return source
 

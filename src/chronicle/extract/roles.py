@@ -229,6 +229,11 @@ _POSSESSIVE_PRONOUNS = POSSESSIVE_PRONOUNS | {"our", "my", "your"}
 _MOVES_FORCES = {"MOBILIZE", "AID"}
 
 
+def _has_recipient(verb) -> bool:
+    """Whether a verb names to whom something goes ("returned the paintings to the museum")."""
+    return any(c.dep_ in ("prep", "dative") and c.lower_ == "to" for c in verb.children)
+
+
 def _are_people(tok) -> bool:
     """Whether a phrase names people (a person, or a group the coder gives a sector), not just
     a thing of some country ("Iraqi artefacts")."""
@@ -319,11 +324,12 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             source = next((c for c in child.children if c.dep_ == "pobj"), source)
         elif child.dep_ == "dobj" and target is None and is_party(child):
             if event_type not in _OBJECT_IS_MATERIAL or child.ent_type_ in ("GPE", "NORP", "PERSON") \
-                    or (event_type == "RETREAT" and _are_people(child) and not _is_force(child)):
+                    or (event_type == "RETREAT" and not _is_force(child)
+                        and (_are_people(child) or not _has_recipient(tok))):
                 # what is moved or given is no target ("sent troops", "delivered aid"); but
-                # people freed are whom a release is for ("freed 37 prisoners"), unlike forces
-                # withdrawn ("pulled out 500 soldiers") or things returned ("returned six
-                # Iraqi artefacts to Iraq")
+                # people or property freed are whom a release is for ("freed 37 prisoners",
+                # "released the Iranian tanker"), unlike forces withdrawn ("pulled out 500
+                # soldiers") or things returned to someone ("returned six artefacts to Iraq")
                 target = child
     if source is None and not passive:
         source = _inherited_subject(tok)
@@ -430,8 +436,11 @@ def _names_people(tok) -> bool:
     from ..actors import lexicon
 
     roles = lexicon().roles
-    if tok.lower_ in roles or tok.lemma_.lower() in roles:
-        return True
+    compounds = [c for c in tok.children if c.dep_ in ("compound", "amod") and c.i == tok.i - 1]
+    words = [tok.lower_, tok.lemma_.lower()] + [f"{c.lower_} {w}" for c in compounds
+                                                for w in (tok.lower_, tok.lemma_.lower())]
+    if any(w in roles for w in words):
+        return True  # "president", "troops", "peacekeeping force"
     fact = lookup(tok.text, kinds={"agent"}) or lookup(tok.lemma_, kinds={"agent"})
     return fact is not None and bool(fact.sector)
 
