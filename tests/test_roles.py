@@ -396,6 +396,18 @@ def test_own_or_unnamed_forces_withdrawn_concern_the_country_left_and_foreign_fo
     assert tgt is not None and (tgt.country, tgt.sector) == ("FRA", "MIL")
 
 
+def test_a_threat_or_an_offer_is_aimed_at_whom_its_act_or_its_condition_names(nlp):
+    _, tgt, _ = roles(nlp, "Ethiopia threatened to bomb Eritrean border posts.", "threatened", "THREATEN")
+    assert tgt is not None and tgt.country == "ERI"
+    _, tgt, _ = roles(nlp, "The unions threatened to strike unless Ghana raised wages.", "threatened", "THREATEN")
+    assert tgt is not None and tgt.country == "GHA"
+    _, tgt, _ = roles(nlp, "Jordan agreed to open its border to Syrian refugees.", "agreed", "AGREE")
+    assert tgt is not None and tgt.country == "SYR"
+    # a threat to do something to no one names no target
+    _, tgt, _ = roles(nlp, "The minister threatened to resign.", "threatened", "THREATEN")
+    assert tgt is None
+
+
 def test_a_city_is_never_the_doer(nlp):
     doc = nlp("Kirkuk saw new protests on Monday.")
     tok = next(t for t in doc if t.text == "saw")

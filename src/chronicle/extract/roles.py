@@ -362,6 +362,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         target = _bare_dative(tok, is_party) or _agent_of_object_act(tok, is_party)
     if target is None and event_type == "MOBILIZE":
         target = _purpose_target(tok, is_party)
+    if target is None and event_type in _STATED_ACT_TYPES:
+        target = _target_of_stated_act(tok, is_party)
     if target is None and event_type == "REQUEST":
         # "demanded that the US cancel the sale": who is asked is the subject of what is asked
         for child in tok.children:
@@ -387,6 +389,41 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
 
 
 _OWN = {"its", "their", "his", "her", "our"}
+
+
+# Acts told by the act they promise, threaten or refuse: "threatened to shell Iraqi towns",
+# "agreed to open its borders to refugees", "refused to lift the embargo on Cuba".
+_STATED_ACT_TYPES = {"THREATEN", "AGREE", "REJECT"}
+
+
+def _target_of_stated_act(verb, is_party, depth: int = 0):
+    """Whom a threat, an offer or a refusal is aimed at: whom the act it names is aimed at, or
+    whoever must meet its condition ("threatened to hold a general strike unless Israel
+    rescinded the annexation")."""
+    from .candidates import triggers_for
+
+    if verb.pos_ not in ("VERB", "AUX", "ADJ") or depth > 2:
+        return None
+    for act in (c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"):
+        kinds = [t.type for t in triggers_for(act)]
+        _, target = source_and_target(act, kinds[0] if kinds else "ASSAULT", is_party)
+        if target is not None:
+            return target
+        condition = _condition_subject(act, is_party) or _target_of_stated_act(act, is_party, depth + 1)
+        if condition is not None:
+            return condition
+    return _condition_subject(verb, is_party)
+
+
+def _condition_subject(verb, is_party):
+    """The subject of an "if" or "unless" clause on a verb: who must act for the threat to be
+    carried out or lifted."""
+    for clause in (c for c in verb.children if c.dep_ == "advcl"):
+        if any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in clause.children):
+            subj = _subject_of(clause)
+            if subj is not None and _can_be_party(subj) and is_party(subj):
+                return subj
+    return None
 
 
 def _aimed_at(verb, event_type: str, is_party):
