@@ -201,9 +201,10 @@ _AGENT_PREPS = {"by", "from"}
 
 
 def _agent_of_object_act(tok, is_party):
-    """When what is acted on is another act or a thing someone made, whoever did or made it: "denounced Serbia's
-    suppression of the unrest", "rejected calls by Belarus's rulers", "violated a ban by General
-    Aoun", "demanded an admission by Moscow" — the act's possessor, or its "by"/"from" agent."""
+    """When what is acted on is another act or a thing someone made, whoever did or made it:
+    "denounced Serbia's suppression of the unrest", "rejected calls by Belarus's rulers",
+    "violated a ban by General Aoun", "rejected a motion by Mubarak" — the act's possessor, or
+    its "by"/"from" agent."""
     from .candidates import triggers_for
 
     for obj in (c for c in tok.children if c.dep_ == "dobj"):
