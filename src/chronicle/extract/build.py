@@ -343,8 +343,9 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
       group of people — whose country the text gives only elsewhere in the sentence ("Lt. Gen. X
       resigned to allow Haiti's first democratic elections", "Islamic fundamentalists demanded
       the resignation of the Algerian President"): the one country the sentence names, unless
-      that is the other party's and the source is no organ of a state. (Session 8 widened this from officials and persons to groups:
-      PLOVER GSR type+source 0.701 → 0.705, PLV source overlap unchanged.)"""
+      that is the other party's and the source is no organ of a state. (Session 8 widened this
+      from officials and persons to groups: PLOVER GSR type+source 0.701 → 0.705, PLV source
+      overlap unchanged.)"""
     if source is None:
         return None
     words = source.text.lower().split()
