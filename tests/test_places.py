@@ -603,3 +603,65 @@ def test_a_dateline_run_into_the_previous_line_is_a_place(nlp):
                                  "rallied at the state Capitol on Monday.")
     place = next(e.place for e in entities if e.text == "OKLAHOMA CITY")
     assert place is not None and place.admin1 == "Oklahoma"
+
+
+# --- towns the text reads otherwise ---------------------------------------------------------------
+
+
+def _entities(text, *spans):
+    """Entities as a model might give them: (text, label) in order of appearance."""
+    found, start = [], 0
+    for name, label in spans:
+        start = text.index(name, start)
+        found.append(Entity(text=name, label=label, start=start, end=start + len(name)))
+        start += len(name)
+    return found
+
+
+def test_a_small_town_named_like_one_of_the_documents_people_is_the_person():
+    text = ("Chrystia Freeland met the negotiators in Washington on Monday. "
+            "Freeland, the foreign minister, said the talks had gone well.")
+    entities = geocode_entities(_entities(text, ("Chrystia Freeland", "PERSON"), ("Washington", "GPE"),
+                                          ("Freeland", "GPE")), text)
+    assert entities[1].place is not None
+    assert entities[2].place is None  # not Freeland, Michigan (7,000 people)
+    # the same town after a place preposition is a place
+    text = "Chrystia Freeland grew up in Peace River. The farm near Freeland was sold in Michigan."
+    entities = geocode_entities(_entities(text, ("Chrystia Freeland", "PERSON"), ("Freeland", "GPE"),
+                                          ("Michigan", "GPE")), text)
+    assert (entities[1].place.name, entities[1].place.admin1) == ("Freeland", "Michigan")
+
+
+def test_a_town_in_a_list_of_peoples_names_is_a_person():
+    text = "Relatives of Tyler, Somerville and Mary Jones gathered outside the court in Boston."
+    entities = geocode_entities(_entities(text, ("Tyler", "GPE"), ("Somerville", "GPE"),
+                                          ("Mary Jones", "PERSON"), ("Boston", "GPE")), text)
+    tyler, somerville, _, boston = (e.place for e in entities)
+    assert somerville is None  # Somerville, Massachusetts has 80,000 people: a name here
+    assert tyler is not None  # Tyler, Texas has over 100,000: too large to set aside
+    assert boston.name == "Boston"
+
+
+def test_a_small_town_abroad_that_nothing_else_in_the_document_is_near_is_not_read():
+    text = ("The new homes in Gainesville, Virginia, come in four floor plans: Jamison, Norbury and Granville. "
+            "Buyers from Manassas and Fairfax have toured them.")
+    entities = geocode_entities(_entities(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
+                                          ("Manassas", "GPE"), ("Fairfax", "GPE")), text)
+    assert entities[2].place is None  # Norbury in London (16,000 people): no other place is in Britain
+    assert all(e.place.country == "USA" for e in entities if e.text != "Norbury")
+    # with its country named elsewhere, or its region beside it, it stands
+    text = "The new homes in Gainesville, Virginia, were built by a family from Norbury in London and Manassas."
+    entities = geocode_entities(_entities(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
+                                          ("London", "GPE"), ("Manassas", "GPE")), text)
+    assert entities[2].place.country == "GBR"
+    text = "Buyers from Manassas and Fairfax and one from Norbury, England, toured them."
+    entities = geocode_entities(_entities(text, ("Manassas", "GPE"), ("Fairfax", "GPE"), ("Norbury", "GPE"),
+                                          ("England", "GPE")), text)
+    assert entities[2].place.country == "GBR"
+
+
+def test_a_small_town_is_read_when_the_document_names_one_other_place_only():
+    # one other name is no evidence of where the story is ("WA" may be Washington or Western Australia)
+    text = "The outlet off Rockingham was tested again, the WA agency said."
+    entities = geocode_entities(_entities(text, ("Rockingham", "GPE"), ("WA", "GPE")), text)
+    assert entities[0].place is not None

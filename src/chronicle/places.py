@@ -1344,6 +1344,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                                                                               qualifier)
                 if within is not qualifier:
                     qualifiers[order[pos + 1]] = within
+                written_beside.add(i)
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
@@ -1357,6 +1358,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                                     within=region)
                 if place is not None and not gaz.inside(place, region):
                     place = None
+                written_beside.add(i)
         if place is None:
             inner = gaz.sub_place(ent.text, context_countries=context, context_admin1=admins,
                                   mentioned=mentioned)
@@ -1371,6 +1373,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
 
     # Second pass: each toponym in the context of the others.
     qualifiers: dict[int, Place] = {}  # a qualifier read otherwise than alone ("Athens, Georgia")
+    written_beside: set[int] = set()  # toponyms with their region written beside them
     # a name in lower case ("the bush") is a word the model took for a place
     geocoded = [(pos, i) for pos, i in enumerate(order) if entities[i].label in GEOCODED_LABELS
                 and _capitalised(entities[i].text)]
@@ -1398,6 +1401,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                     resolved[i] = place
     for i, reading in qualifiers.items():
         resolved[i] = reading
+    for i in _unlikely_towns(gaz, entities, order, resolved, written_beside, text):
+        del resolved[i]
     # Places that are not the entity itself: organisations named after a place, demonyms.
     all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
     for i in order:
@@ -1470,6 +1475,61 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         if ent.label in GEOCODED_LABELS or ent.label in _ASSOCIATED_LABELS:
             ent.place = resolved.get(i)
     return entities
+
+
+# A town read from its name alone is dropped where the text gives that name another reading: a town
+# of fewer than `_PERSON_TOWN_POPULATION` people named like one of the document's people ("Freeland,
+# U.S. Trade Representative Robert Lighthizer …" after "Chrystia Freeland"; "Helen, Clarence, Irene,
+# Marie and Randy Kunz"), or one of fewer than `_FOREIGN_TOWN_POPULATION` in a country none of the
+# document's other places is in (a story about Virginia homes whose floor plans are "Jamison,
+# Norbury, Granville": not the Norbury in London). A larger town, or one with its region written
+# beside it, stands.
+_PERSON_TOWN_POPULATION = 100_000
+_FOREIGN_TOWN_POPULATION = 30_000
+# what joins the names of a list: "Harvey, Irma and Maria", "Rainbow Kitten Surprise, St. Paul & …"
+_LIST_GAP = re.compile(r"\s*(?:,|and|&|,\s*and)\s*")
+
+
+def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
+                    resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
+    """The entities whose town reading (see `_PERSON_TOWN_POPULATION`) the text contradicts."""
+    people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
+    listed_with_people: set[int] = set()
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and _LIST_GAP.fullmatch(text[entities[order[end - 1]].end:entities[order[end]].start]):
+            end += 1
+        run = order[start:end]
+        if len(run) > 1 and any(entities[j].label == "PERSON" for j in run):
+            listed_with_people.update(run)
+        start = end
+    # the countries of the document's places, each with the names that put it there
+    named_in: dict[str, set[str]] = defaultdict(set)
+    for i, place in resolved.items():
+        if place.country:
+            named_in[place.country].add(normalise(entities[i].text))
+    for ent in entities:
+        if ent.label == "NORP":
+            country = gaz.demonym(ent.text)
+            if country:
+                named_in[country].add(normalise(ent.text))
+    unlikely = []
+    for i, place in resolved.items():
+        ent = entities[i]
+        if place.feature != "city" or i in written_beside:
+            continue
+        population = gaz.population(place)
+        key = normalise(ent.text)
+        person = (ent.text in people or i in listed_with_people) and population < _PERSON_TOWN_POPULATION \
+            and not _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start])
+        others = {country for country, names in named_in.items() if names - {key}}
+        # the document must be about somewhere: two other names, none of them in the town's country
+        other_names = {name for names in named_in.values() for name in names} - {key}
+        foreign = population < _FOREIGN_TOWN_POPULATION and len(other_names) >= 2 and place.country not in others
+        if person or foreign:
+            unlikely.append(i)
+    return unlikely
 
 
 # Words that end the name of a street, a building or a feature: "Royal Street", "Jamsil Stadium",
