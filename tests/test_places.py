@@ -665,3 +665,25 @@ def test_a_small_town_is_read_when_the_document_names_one_other_place_only():
     text = "The outlet off Rockingham was tested again, the WA agency said."
     entities = geocode_entities(_entities(text, ("Rockingham", "GPE"), ("WA", "GPE")), text)
     assert entities[0].place is not None
+
+
+def test_capitals_are_the_initials_of_the_country_or_region_the_document_is_in():
+    text = "Mining towns near Rustenburg and Polokwane are growing. SA holds most of the world's platinum."
+    entities = geocode_entities(_entities(text, ("Rustenburg", "GPE"), ("Polokwane", "GPE"), ("SA", "GPE")), text)
+    assert (entities[2].place.name, entities[2].place.feature) == ("South Africa", "country")
+    assert entities[2].place.reason.startswith("the initials of South Africa")
+    text = "Water off Rockingham and Fremantle was tested again, the WA health department said."
+    entities = geocode_entities(_entities(text, ("Rockingham", "GPE"), ("Fremantle", "GPE"), ("WA", "GPE")), text)
+    assert (entities[2].place.name, entities[2].place.country) == ("Western Australia", "AUS")
+    # where the code's own reading is in the document's country, it stands
+    text = "Officers in Tacoma and Spokane said WA roads were closed."
+    entities = geocode_entities(_entities(text, ("Tacoma", "GPE"), ("Spokane", "GPE"), ("WA", "GPE")), text)
+    assert (entities[2].place.name, entities[2].place.country) == ("Washington", "USA")
+
+
+def test_county_short_forms_and_a_region_name_two_countries_share(gaz):
+    assert gaz.geocode("Herts").name == "Hertfordshire" and gaz.geocode("Lancs").name == "Lancashire"
+    # "the North West": England's region, unless the document is about South Africa
+    assert gaz.geocode("North West").name == "North West England"
+    assert gaz.geocode("North West", context_countries=["GBR"]).name == "North West England"
+    assert gaz.geocode("North West", context_countries=["ZAF"]).name == "North West Province"

@@ -1403,6 +1403,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = reading
     for i in _unlikely_towns(gaz, entities, order, resolved, written_beside, text):
         del resolved[i]
+    resolved.update(_initials(gaz, entities, resolved))
     # Places that are not the entity itself: organisations named after a place, demonyms.
     all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
     for i in order:
@@ -1530,6 +1531,46 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if person or foreign:
             unlikely.append(i)
     return unlikely
+
+
+# "SA" in a story about South Africa, "WA" in one about Rockingham and Perth: capitals that are the
+# initials of a country or region the document's other places are in are that place, whatever the
+# code means elsewhere ("WA", Washington, the code's US reading).
+_INITIALS = re.compile(r"[A-Z]{2,4}|(?:[A-Z]\.){2,4}")
+
+
+def _initials_of(name: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper())
+
+
+def _initials(gaz: Gazetteer, entities: Sequence[Entity], resolved: Mapping[int, Place]) -> dict[int, Place]:
+    """Readings of capitals as the initials of the country or region the document's places are in."""
+    regions: dict[str, dict[tuple, Place]] = defaultdict(dict)  # initials -> places, by key
+    countries = set()
+    for i, place in resolved.items():
+        if not place.country or _INITIALS.fullmatch(entities[i].text):
+            continue
+        countries.add(place.country)
+        country = gaz.country_place(place.country)
+        if country is not None:
+            regions[_initials_of(country.name)][_place_key(country)] = country
+        if place.admin1 and (place.feature != "admin" or place.admin1 != place.name):
+            region = gaz.geocode(place.admin1, context_countries=[place.country])
+            if region is not None and region.feature == "admin" and region.country == place.country:
+                regions[_initials_of(region.name)][_place_key(region)] = region
+    found = {}
+    for i, ent in enumerate(entities):
+        code = ent.text.replace(".", "")
+        if ent.label not in GEOCODED_LABELS or not _INITIALS.fullmatch(ent.text) or len(regions.get(code, ())) != 1:
+            continue
+        current = resolved.get(i)
+        if current is not None and current.country in countries:
+            continue  # the code's own reading is in the document's countries: "PA" in Pennsylvania
+        (meant,) = regions[code].values()
+        found[i] = Place(text=ent.text, name=meant.name, lat=meant.lat, lon=meant.lon, country=meant.country,
+                         admin1=meant.admin1, geonameid=meant.geonameid, feature=meant.feature,
+                         reason=f"the initials of {meant.name}, where the document's other places are")
+    return found
 
 
 # Words that end the name of a street, a building or a feature: "Royal Street", "Jamsil Stadium",
