@@ -687,3 +687,11 @@ def test_county_short_forms_and_a_region_name_two_countries_share(gaz):
     assert gaz.geocode("North West").name == "North West England"
     assert gaz.geocode("North West", context_countries=["GBR"]).name == "North West England"
     assert gaz.geocode("North West", context_countries=["ZAF"]).name == "North West Province"
+
+
+def test_a_village_the_model_calls_a_location_is_read_with_its_region_beside_it():
+    text = "Lifeboats from New Quay, Ceredigion, searched the bay. The Pacific was calm."
+    entities = geocode_entities(_entities(text, ("New Quay", "LOC"), ("Ceredigion", "GPE"), ("Pacific", "LOC")), text)
+    quay, _, pacific = (e.place for e in entities)
+    assert (quay.name, quay.feature, quay.country) == ("New Quay", "city", "GBR")
+    assert pacific.feature == "admin" and pacific.country is None  # the ocean, not a village of that name

@@ -1345,8 +1345,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 if within is not qualifier:
                     qualifiers[order[pos + 1]] = within
                 written_beside.add(i)
-        # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific".
-        smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" else 0
+        # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific";
+        # not when the region is written beside it ("New Quay, Ceredigion": the village)
+        smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
         if place is None and "," in names[i]:
@@ -1487,8 +1488,13 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
 # beside it, stands.
 _PERSON_TOWN_POPULATION = 100_000
 _FOREIGN_TOWN_POPULATION = 30_000
-# what joins the names of a list: "Harvey, Irma and Maria", "Rainbow Kitten Surprise, St. Paul & …"
-_LIST_GAP = re.compile(r"\s*(?:,|and|&|,\s*and)\s*")
+
+
+def _joins_a_list(gap: str) -> bool:
+    """Whether the text between two names joins them in a list: "Harvey, Irma and Maria", "A & B".
+    (Not a regular expression: one with optional spaces on both sides is quadratic on long gaps.)"""
+    gap = gap.strip()
+    return gap in (",", "and", "&") or (gap.startswith(",") and gap[1:].strip() == "and")
 
 
 def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
@@ -1499,7 +1505,7 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
     start = 0
     while start < len(order):
         end = start + 1
-        while end < len(order) and _LIST_GAP.fullmatch(text[entities[order[end - 1]].end:entities[order[end]].start]):
+        while end < len(order) and _joins_a_list(text[entities[order[end - 1]].end:entities[order[end]].start]):
             end += 1
         run = order[start:end]
         if len(run) > 1 and any(entities[j].label == "PERSON" for j in run):
