@@ -408,19 +408,6 @@ def test_a_threat_or_an_offer_is_aimed_at_whom_its_act_or_its_condition_names(nl
     assert tgt is None
 
 
-def test_a_gerund_after_a_preposition_shares_the_subject_of_its_verb(nlp):
-    src, _, _ = roles(nlp, "Bolivian miners were arrested for blocking the highway.", "blocking", "PROTEST")
-    assert src is not None and src.country == "BOL"
-    src, _, _ = roles(nlp, "Kenyan police responded by firing tear gas.", "firing", "ASSAULT")
-    assert src is not None and (src.country, src.sector) == ("KEN", "COP")
-
-
-def test_an_act_carried_on_as_its_own_is_its_carriers(nlp):
-    # "their" says whose the strike is: the subject of the verb that carries it on
-    src, _, _ = roles(nlp, "Nigerian doctors continued their strike on Monday.", "strike", "PROTEST")
-    assert src is not None and src.country == "NGA"
-
-
 def test_a_city_is_never_the_doer(nlp):
     doc = nlp("Kirkuk saw new protests on Monday.")
     tok = next(t for t in doc if t.text == "saw")

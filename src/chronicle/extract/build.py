@@ -73,7 +73,7 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
         if actor is not None and actor.country is None and actor.sector in DOMESTIC_SECTORS \
                 and actor.kind != "igo" and location is not None and location.country:
             actor.country = location.country  # "the police" in Almaty are Kazakh police
-    source = _placed_by_sentence(source, target, sent, doc, location, coded_type)
+    source = _placed_by_sentence(source, target, sent, doc, location)
     target = _placed_by_its_state(target, source, coded_type, location)
     if source is None and (implied := implied_state_agent(coded_type, mode, tok, location)) is not None:
         # an arrest or a shutdown with no doer named is the act of the state where it happened
@@ -333,7 +333,7 @@ _MISSION_OWNERS = {"un", "u.n.", "nato", "au", "ecowas", "osce", "eu", "sadc", "
 
 
 def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: Document,
-                        location, event_type: str = "") -> Actor | None:
+                        location) -> Actor | None:
     """A source the actor coder could not place, placed by the sentence (a copy: other events of
     the same actor keep their own reading).
 
@@ -357,11 +357,9 @@ def _placed_by_sentence(source: Actor | None, target: Actor | None, sent, doc: D
                  for c in ((e.actor.country if e.actor else None), (e.place.country if e.place else None))
                  if c}
         # (a state's own organ may share it with the target: a judge, police or a ministry
-        # act at home on their own people, the mirror of `_placed_by_its_state`; and dissent is
-        # domestic: protesters demanding the Algerian president's resignation are Algeria's, as
-        # `document.targets_where` aims a protest at the government where it happens)
+        # act at home on their own people, the mirror of `_placed_by_its_state`)
         if len(named) == 1 and (target is None or target.country not in named
-                                or source.sector in _STATE_SECTORS or event_type == "PROTEST"):
+                                or source.sector in _STATE_SECTORS):
             return msgspec.structs.replace(source, country=named.pop())
     return source
 

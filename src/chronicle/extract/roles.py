@@ -64,15 +64,6 @@ def _inherited_subject(tok):
             cur = head
         elif cur.dep_ == "relcl":
             return cur.head
-        elif cur.dep_ == "pcomp" and cur.tag_ == "VBG" and cur.head.dep_ == "prep" \
-                and cur.head.head.pos_ in ("VERB", "AUX"):
-            # a gerund after a preposition on a verb shares its subject: "youths resorted to
-            # throwing stones", "police responded by firing", "was arrested for burning a flag"
-            head = cur.head.head
-            subj = _subject_of(head) or next((c for c in head.children if c.dep_ in _PASSIVE_SUBJ), None)
-            if subj is not None:
-                return subj
-            cur = head
         else:
             return None
     return None
@@ -304,9 +295,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             for child in tok.children:
                 if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG"):
                     source = child
-        if source is None or source.lower_ in _POSSESSIVE_PRONOUNS:
-            # "continued their hunger strike": whose it is, is who carries it on
-            source = _support_verb_subject(tok) or source
+        if source is None:
+            source = _support_verb_subject(tok)
         if target is None and tok.dep_ == "dobj" and _is_verb(tok.head, _SUPPORT_VERBS):
             target = _indirect_object(tok.head, is_party)  # "will give Tanzania a grant"
             if target is None:
