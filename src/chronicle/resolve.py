@@ -284,16 +284,18 @@ def _outlet(site: str | None, url: str | None, doc_id: str) -> str:
 _EVENT_SQL = """SELECT e.id, e.doc_id, e.type, e.mode, e.source, e.target, e.date, e.date_precision,
                        e.location, e.modality, e.confidence, d.published, d.site, d.source_url,
                        d.duplicate_of, e.evidence_text, m.cluster_id, m.reason, e.quantity
-                FROM events e JOIN documents d ON d.id = e.doc_id
-                LEFT JOIN cluster_members m ON m.event_id = e.id"""
+                FROM (SELECT * FROM events e {where}) e JOIN documents d ON d.id = e.doc_id
+                LEFT JOIN cluster_members m ON m.event_id = e.id {outer}"""
 
 
-def _events(con, where: str = "", params: list | None = None) -> list[_Event]:
-    """Events (with their report's fields and their current cluster) matching a WHERE clause."""
+def _events(con, where: str = "", params: list | None = None, outer: str = "") -> list[_Event]:
+    """Events (with their report's fields and their current cluster) matching a WHERE clause on
+    `events e` (applied before the joins, so that they read only its rows) and one on the joined
+    rows (`outer`, e.g. on the membership `m`)."""
     out = []
     for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, published, site, url,
          dup, evidence, cluster_id, reason, quantity) in con.execute(
-            f"{_EVENT_SQL} {where}", params or []).fetchall():
+            _EVENT_SQL.format(where=where, outer=outer), params or []).fetchall():
         ev = _Event(
             id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
             target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
@@ -454,8 +456,8 @@ class _Incremental:
         self.rows_read = 0  # event rows read from the store (for tests and the bench)
         self.queries = 0
 
-    def _read(self, where: str, params: list) -> list[_Event]:
-        rows = _events(self.con, where, params)
+    def _read(self, where: str, params: list, outer: str = "") -> list[_Event]:
+        rows = _events(self.con, where, params, outer)
         self.rows_read += len(rows)
         self.queries += 1
         return rows
@@ -481,15 +483,88 @@ class _Incremental:
         triggers = {ev.id: ev for ev in self._by_ids(new_ids)}
         self.changed = set(triggers)
         if touched:
-            for ev in self._read("WHERE m.cluster_id IN (SELECT unnest(?::VARCHAR[]))",
+            for ev in self._read("WHERE e.id IN (SELECT event_id FROM cluster_members "
+                                 "WHERE cluster_id IN (SELECT unnest(?::VARCHAR[])))",
                                  [sorted(touched)]):
                 triggers.setdefault(ev.id, ev)
         by_type: dict[str, list[_Event]] = defaultdict(list)
         for ev in triggers.values():
             by_type[ev.type].append(ev)
-        for typ in sorted(by_type):
-            _TypeResolve(self, typ).run(by_type[typ])
+        resolvers = [_TypeResolve(self, typ, by_type[typ]) for typ in sorted(by_type)]
+        while resolvers:  # waves: every type decides what it can, then one read per kind for all
+            for r in resolvers:
+                r.advance()
+            self._read_neighbours([r for r in resolvers if r.want_neighbours])
+            self._read_founders([r for r in resolvers if r.want_dates or r.want_families])
+            resolvers = [r for r in resolvers if not r.done]
         return self._write(stale, touched)
+
+    def _read_founders(self, resolvers: list[_TypeResolve]) -> None:
+        """The stored founders every type asked for (`_TypeResolve.want_dates`, `want_families`),
+        in one query."""
+        if not resolvers:
+            return
+        by_date = [f"{r.typ}|{d}" for r in resolvers for d in r.want_dates]
+        by_family = [f"{r.typ}|{f}" for r in resolvers for f in r.want_families]
+        where = "WHERE e.type || '|' || e.date IN (SELECT unnest(?::VARCHAR[]))"
+        params = [by_date]
+        if by_family:
+            where += """ OR e.type || '|' || e.doc_id IN (
+                SELECT k.typ || '|' || d.id FROM documents d JOIN
+                (SELECT split_part(k, '|', 1) AS typ, split_part(k, '|', 2) AS family
+                 FROM unnest(?::VARCHAR[]) AS u(k)) k ON coalesce(d.duplicate_of, d.id) = k.family)"""
+            params.append(by_family)
+        rows = self._read(where, params, outer="WHERE m.reason = 'first report'")
+        by_type = defaultdict(list)
+        for ev in rows:
+            by_type[ev.type].append(ev)
+        for r in resolvers:
+            r.take_founders(by_type.get(r.typ, []))
+
+    def _read_neighbours(self, resolvers: list[_TypeResolve]) -> None:
+        """For each event in every type's `want_neighbours`, the stored events that can match it
+        (a superset: `match` decides), in two queries whatever their number: the pairs, by exact
+        date within the day window, by the month or year a less precise date names, and by copies
+        of the report; then the events."""
+        probes = [p for r in resolvers for p in r.probes()]
+        if not probes:
+            for r in resolvers:
+                r.take_neighbours([])
+            return
+        con = self.con
+        types = ("VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "BOOLEAN",
+                 "VARCHAR", "BOOLEAN", "DOUBLE", "DOUBLE", "DOUBLE", "VARCHAR")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _resolve_probe AS SELECT * FROM
+                        (SELECT {_unnest(types)}) AS p(typ, pid, dkey, dlen, src, tgt, igo, pcountry,
+                        pis_country, lat, lon, dlon, family)""", _columns(probes))
+        # something positive besides type and date (see `match`), as a filter that keeps every
+        # event `match` could accept
+        positive = f"""(e.source_country = p.src OR e.target_country = p.tgt
+            OR (p.igo AND (e.source->>'$.kind' = 'igo' OR e.target->>'$.kind' = 'igo'))
+            OR (e.location IS NOT NULL AND p.lat IS NOT NULL AND (
+                (p.pcountry IS NOT NULL AND (p.pis_country OR e.location->>'$.feature' = 'country')
+                 AND e.location->>'$.country' = p.pcountry)
+                OR (NOT p.pis_country AND e.lat BETWEEN p.lat - {_LAT_DEGREES} AND p.lat + {_LAT_DEGREES}
+                    AND abs(e.lon - p.lon) <= p.dlon))))"""
+        joins = ["JOIN _resolve_probe p ON p.dlen = 0 AND e.type = p.typ AND e.date = p.dkey"]
+        for n in sorted({p[3] for p in probes if p[3]}):
+            joins.append(f"JOIN _resolve_probe p ON p.dlen = {n} AND e.type = p.typ "
+                         f"AND left(e.date, {n}) = p.dkey")
+        selects = [f"SELECT p.pid, e.id FROM events e {j} WHERE {positive}" for j in joins]
+        if any(p[12] for p in probes):
+            selects.append("""SELECT p.pid, e.id FROM events e JOIN documents d ON d.id = e.doc_id
+                              JOIN _resolve_probe p ON coalesce(d.duplicate_of, d.id) = p.family
+                              AND e.type = p.typ""")
+        pairs = con.execute(" UNION ".join(selects)).fetchall()
+        self.queries += 1
+        con.execute("DROP TABLE IF EXISTS _resolve_probe")
+        by_id = {ev.id: ev for ev in self._by_ids(sorted({eid for _, eid in pairs}))}
+        by_pid = defaultdict(list)
+        for pid, eid in pairs:
+            if eid in by_id:
+                by_pid[pid].append((pid, by_id[eid]))
+        for r in resolvers:
+            r.take_neighbours([pair for pid in r.want_neighbours for pair in by_pid.get(pid, ())])
 
     def _by_ids(self, ids: list[str]) -> list[_Event]:
         if not ids:
@@ -529,9 +604,13 @@ class _Incremental:
 
 
 class _TypeResolve:
-    """The incremental resolve of one event type (see `_Incremental`)."""
+    """The incremental resolve of one event type (see `_Incremental`). It decides events in the
+    visiting order until it needs rows it has not read (the stored founders of the dates of an
+    event it will decide, or the later events that can match an event whose founding changed);
+    then it says so (`wants`) and stops, and `_Incremental` reads what every type wants in one
+    query per kind before resuming them all."""
 
-    def __init__(self, job: _Incremental, typ: str):
+    def __init__(self, job: _Incremental, typ: str, triggers: list[_Event]):
         self.job, self.typ = job, typ
         self.founders = _Founders()
         self.loaded_dates: set[str] = set()  # dates whose stored founders are in `founders`
@@ -539,20 +618,39 @@ class _TypeResolve:
         self.neighbours: dict[str, list[_Event]] = {}  # event id -> later events that can match it
         self.heap: list = []
         self.queued: set[str] = set()
-
-    def run(self, triggers: list[_Event]) -> None:
-        import heapq
-
-        self._load_founders(triggers)
-        self._load_neighbours([ev for ev in triggers if self._may_found(ev)])
+        self.want_dates: set[str] = set()  # founders to read before deciding anything more
+        self.want_families: set[str] = set()
+        self.want_neighbours: dict[str, _Event] = {}  # events whose neighbours to read
+        self.waiting: list[tuple[_Event, bool, bool]] = []  # decided; propagate once neighbours are read
+        self.done = False
         for ev in triggers:
             self._push(ev)
+        # an event that may found may change what later events choose: read its neighbours with
+        # the first wave rather than one wave per event
+        self.want_neighbours = {ev.id: ev for ev in triggers if self._may_found(ev)}
+
+    def wants(self) -> bool:
+        return bool(self.want_dates or self.want_families or self.want_neighbours)
+
+    def advance(self) -> None:
+        """Decide events in order until something must be read first (`wants`) or none is left."""
+        import heapq
+
+        if self.wants():
+            return
+        while self.waiting:
+            self._propagate(*self.waiting.pop(0))
+        if self.wants():
+            return
         decided = self.job.decided
         while self.heap:
-            _, _, ev = heapq.heappop(self.heap)
+            ev = self.heap[0][2]
             if ev.id in decided:
+                heapq.heappop(self.heap)
                 continue
-            self._load_founders([ev])
+            if self.want_dates or self.want_families:
+                return
+            heapq.heappop(self.heap)
             cl, reason = self.founders.decide(ev)
             decided[ev.id] = (ev, _cluster_id(cl.founder.id), reason)
             was = bool(ev.old) and ev.old[1] == "first report"
@@ -560,24 +658,31 @@ class _TypeResolve:
             if was and not now:
                 self.founders.dead.add(ev.id)
             if was != now or (now and ev.id in self.job.changed):
+                if ev.id not in self.neighbours:
+                    self.want_neighbours[ev.id] = ev
+                    self.waiting.append((ev, was, now))
+                    return
                 self._propagate(ev, was, now)
+                if self.wants():
+                    return
+        self.done = True
 
     def _may_found(self, ev: _Event) -> bool:
         return bool(ev.date) or ev.family in self.job.copied
 
     def _push(self, ev: _Event) -> None:
+        """Queue `ev` to be decided again, and ask for the stored founders it will meet."""
         import heapq
 
         if ev.id not in self.queued and ev.id not in self.job.decided:
             self.queued.add(ev.id)
             heapq.heappush(self.heap, (_key(ev), ev.id, ev))
+            self._want_founders([ev])
 
     def _propagate(self, ev: _Event, was: bool, now: bool) -> None:
         """`ev` started or stopped founding (or founds with new fields): queue the later events
         that may now decide differently."""
         key, cid = _key(ev), _cluster_id(ev.id)
-        if ev.id not in self.neighbours:
-            self._load_neighbours([ev])
         for later in self.neighbours.get(ev.id, ()):
             if _key(later) <= key or later.id in self.job.decided:
                 continue
@@ -592,13 +697,12 @@ class _TypeResolve:
                                or _score(reason) >= _score(later.old[1])):
                     self._push(later)
 
-    def _load_founders(self, events: list[_Event]) -> None:
-        """Bring into `founders` the stored founders `events` may join: those of the dates their
-        candidate lists read (`_Founders.candidates`) and of their report's copies."""
-        dates, families = set(), set()
+    def _want_founders(self, events: list[_Event]) -> None:
+        """Ask for the stored founders `events` may join: those of the dates their candidate
+        lists read (`_Founders.candidates`) and of their report's copies."""
         for ev in events:
             if ev.family in self.job.copied and ev.family not in self.loaded_families:
-                families.add(ev.family)
+                self.want_families.add(ev.family)
             if not ev.date:
                 continue
             day = ev.day
@@ -607,32 +711,23 @@ class _TypeResolve:
             else:
                 wanted = {ev.date}
             wanted |= {ev.date[:n] for n in range(1, len(ev.date))}
-            dates |= {d for d in wanted if d and d not in self.loaded_dates}
-        if not dates and not families:
-            return
-        self.loaded_dates |= dates
-        self.loaded_families |= families
-        rows = self.job._read(
-            """WHERE e.type = ? AND m.reason = 'first report'
-               AND (e.date IN (SELECT unnest(?::VARCHAR[]))
-                    OR coalesce(d.duplicate_of, d.id) IN (SELECT unnest(?::VARCHAR[])))""",
-            [self.typ, sorted(dates), sorted(families)])
+            self.want_dates |= {d for d in wanted if d and d not in self.loaded_dates}
+
+    def take_founders(self, rows: list[_Event]) -> None:
+        """The stored founders asked for (`want_dates`, `want_families`) have been read."""
+        self.loaded_dates |= self.want_dates
+        self.loaded_families |= self.want_families
+        self.want_dates, self.want_families = set(), set()
         decided = self.job.decided
         for ev in rows:
             if ev.id not in decided:  # a decided event's standing is its new decision
                 self.founders.add(_Cluster(founder=ev, members=[]))
 
-    def _load_neighbours(self, founders: list[_Event]) -> None:
-        """For each of `founders`, the stored events that can match it (a superset: `match`
-        decides), in a few joins whatever their number: by exact date within the day window, by
-        the month or year a less precise date names, and by copies of the report."""
-        for ev in founders:
-            self.neighbours.setdefault(ev.id, [])
-        if not founders:
-            return
-        probes = []  # (id, date key, key length, source, target, igo, place country, place is a
-        #              country, lat, lon, lon degrees, family)
-        for ev in founders:
+    def probes(self) -> list[list]:
+        """One row per date key of each event in `want_neighbours` (see `_Incremental._neighbours`)."""
+        probes = []  # (type, id, date key, key length, source, target, igo, place country,
+        #              place is a country, lat, lon, lon degrees, family)
+        for ev in self.want_neighbours.values():
             src, tgt = _actor_key(ev.source), _actor_key(ev.target)
             igo = any(k and k.startswith("igo:") for k in (src, tgt))
             src = src if src and not src.startswith("igo:") else None
@@ -646,7 +741,7 @@ class _TypeResolve:
                 if abs(lon) + dlon >= 180:
                     dlon = None  # across the antimeridian: no box on longitude
             family = ev.family if ev.family in self.job.copied else None
-            base = [ev.id, None, None, src, tgt, igo, loc.get("country"), is_country,
+            base = [self.typ, ev.id, None, None, src, tgt, igo, loc.get("country"), is_country,
                     lat, lon, dlon if dlon is not None else 360.0, family]
             if not ev.date:
                 probes.append(base)
@@ -654,42 +749,19 @@ class _TypeResolve:
             day = ev.day
             if day:
                 for k in range(-DAY_WINDOW, DAY_WINDOW + 1):
-                    probes.append(base[:1] + [_next_day(day, k), 0] + base[3:])
+                    probes.append(base[:2] + [_next_day(day, k), 0] + base[4:])
             else:
-                probes.append(base[:1] + [ev.date, len(ev.date)] + base[3:])
-        con = self.job.con
-        types = ("VARCHAR", "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR",
-                 "BOOLEAN", "DOUBLE", "DOUBLE", "DOUBLE", "VARCHAR")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _resolve_probe AS SELECT * FROM
-                        (SELECT {_unnest(types)}) AS p(pid, dkey, dlen, src, tgt, igo, pcountry,
-                        pis_country, lat, lon, dlon, family)""", _columns(probes))
-        # something positive besides type and date (see `match`), as a filter that keeps every
-        # event `match` could accept
-        positive = f"""(e.source_country = p.src OR e.target_country = p.tgt
-            OR (p.igo AND (e.source->>'$.kind' = 'igo' OR e.target->>'$.kind' = 'igo'))
-            OR (e.location IS NOT NULL AND p.lat IS NOT NULL AND (
-                (p.pcountry IS NOT NULL AND (p.pis_country OR e.location->>'$.feature' = 'country')
-                 AND e.location->>'$.country' = p.pcountry)
-                OR (NOT p.pis_country AND e.lat BETWEEN p.lat - {_LAT_DEGREES} AND p.lat + {_LAT_DEGREES}
-                    AND abs(e.lon - p.lon) <= p.dlon))))"""
-        joins = ["JOIN _resolve_probe p ON p.dlen = 0 AND e.date = p.dkey"]
-        for n in sorted({p[2] for p in probes if p[2]}):
-            joins.append(f"JOIN _resolve_probe p ON p.dlen = {n} AND left(e.date, {n}) = p.dkey")
-        selects = [f"SELECT p.pid, e.id FROM events e {j} WHERE e.type = ? AND {positive}" for j in joins]
-        if any(p[11] for p in probes):
-            selects.append("""SELECT p.pid, e.id FROM events e JOIN documents d ON d.id = e.doc_id
-                              JOIN _resolve_probe p ON coalesce(d.duplicate_of, d.id) = p.family
-                              WHERE e.type = ?""")
-        pairs = con.execute(" UNION ".join(selects), [self.typ] * len(selects)).fetchall()
-        self.job.queries += 1
-        ids = sorted({eid for _, eid in pairs})
-        by_id = {ev.id: ev for ev in self.job._by_ids(ids)}
-        for pid, eid in pairs:
-            if eid != pid and eid in by_id:
-                self.neighbours[pid].append(by_id[eid])
-        con.execute("DROP TABLE IF EXISTS _resolve_probe")
-        # the founders those events would meet if queued: one query now instead of one per event
-        self._load_founders(list(by_id.values()))
+                probes.append(base[:2] + [ev.date, len(ev.date)] + base[4:])
+        return probes
+
+    def take_neighbours(self, pairs: list[tuple[str, _Event]]) -> None:
+        """The later events that can match each event of `want_neighbours` have been read."""
+        for eid in self.want_neighbours:
+            self.neighbours.setdefault(eid, [])
+        for pid, ev in pairs:
+            if ev.id != pid:
+                self.neighbours[pid].append(ev)
+        self.want_neighbours = {}
 
 
 def _insert(con, cluster_rows: list[list], member_rows: list[list]) -> None:
