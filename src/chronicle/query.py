@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
@@ -395,7 +396,8 @@ class Chronicle:
                    json_extract_string(c.location, '$.feature') AS feature, c.lat, c.lon,
                    count(*) AS events, sum(c.num_articles) AS articles
             FROM clus c{where}
-            GROUP BY ALL ORDER BY events DESC, name{page}"""
+            GROUP BY ALL ORDER BY events DESC, name, country NULLS LAST, feature NULLS LAST, c.lat,
+                c.lon{page}"""
         return self._dicts(sql, params + page_params)
 
     def places(self, limit=None, offset=0, **filters):
@@ -543,33 +545,133 @@ class Chronicle:
                 "event_countries": event_countries}
 
 
-def refresh_summaries(con) -> None:
+def refresh_summaries(con, change: ClusterChange | None = None) -> None:
     """Compute the page's unfiltered views (overview, timeline, places) on the writer's
     connection and keep them in table `summaries` for the store's current generation: at a
     million events each aggregates every cluster (hundreds of milliseconds), and the page asks
     for them on every visit. Any later write changes the generation, and readers compute live
-    until the next resolve refreshes them."""
-    db = Chronicle("", connection=con.cursor())
-    try:
-        if not db._with_summaries or not db._all_clustered:
-            return
-        (generation,), = db._rows("SELECT value FROM meta WHERE key = 'generation'")[1] or [(None,)]
-        if generation is None:
-            return
-        values = {"overview": db._overview(), "timeline": db._timeline(),
-                  "places": db._place_records()}
-        con.execute("BEGIN TRANSACTION")
+    until the next resolve refreshes them.
+
+    With `change` (what an incremental resolve replaced), the views kept for the clusters as they
+    were before it are updated by the difference — what a small ingest adds to a large store
+    costs what it changes, not a pass over every cluster — and recomputed when none are kept
+    for that state."""
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    generation = meta.get("generation")
+    if generation is None:
+        return
+    values = None
+    if change is not None and meta.get("summaries_clusters") == change.before:
+        kept = dict(con.execute("SELECT name, value FROM summaries").fetchall())
+        if {"overview", "timeline", "places"} <= set(kept):
+            values = _updated_summaries({k: json.loads(v) for k, v in kept.items()}, con, change)
+    if values is None:
+        db = Chronicle("", connection=con.cursor())
         try:
-            con.execute("DELETE FROM summaries")
-            con.execute("INSERT INTO summaries SELECT unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
-                        [list(values), generation,
-                         [json.dumps(v, default=str) for v in values.values()]])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        db.close()
+            if not db._with_summaries or not db._all_clustered:
+                return
+            values = {"overview": db._overview(), "timeline": db._timeline(),
+                      "places": db._place_records()}
+        finally:
+            db.close()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM summaries")
+        con.execute("INSERT INTO summaries SELECT unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
+                    [list(values), generation,
+                     [json.dumps(v, default=str) for v in values.values()]])
+        # which clusters they describe: the next incremental resolve updates them from there
+        con.execute("INSERT OR REPLACE INTO meta SELECT 'summaries_clusters', value FROM meta "
+                    "WHERE key = 'clusters'")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class ClusterChange:
+    """What an incremental resolve replaced: the clusters' state (meta `clusters`) before it, the
+    summary rows (`cluster_summary_rows`) of the clusters it removed and of those it wrote, and
+    how many documents gained (or, negative, lost) their last clustered event."""
+
+    before: str | None
+    removed: list[tuple]
+    added: list[tuple]
+    reporting: int
+
+
+def cluster_summary_rows(con, ids: list[str]) -> list[tuple]:
+    """What the kept views count of each of these clusters, read by key."""
+    if not ids:
+        return []
+    from .store import sql_list
+
+    return con.execute(
+        f"""SELECT type, date, source_country, target_country,
+                   json_extract_string(location, '$.country'), location_name,
+                   json_extract_string(location, '$.feature'), lat, lon, num_articles
+            FROM clusters WHERE id IN {sql_list(ids)}""").fetchall()
+
+
+def _ranked(counts: dict, key: str) -> list[dict]:
+    """[{key: value, "events": n}] by events, most first, then value (nulls last), as the SQL."""
+    return [{key: k, "events": n} for k, n in sorted(
+        counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or "")) if n]
+
+
+def _updated_summaries(kept: dict, con, change: ClusterChange) -> dict:
+    """The kept views with `change.removed` taken out and `change.added` put in (the same
+    aggregates as `_overview`, `_timeline` and `_place_records`, kept in the same order)."""
+    from collections import Counter
+
+    overview = kept["overview"]
+    types = Counter({t["type"]: t["events"] for t in overview["types"]})
+    countries = Counter({c["country"]: c["events"] for c in overview["countries"]})
+    event_countries = Counter({c["country"]: c["events"] for c in overview["event_countries"]})
+    timeline = Counter({(t["date"], t["type"]): t["events"] for t in kept["timeline"]})
+    places: dict[tuple, list] = {(p["name"], p["country"], p["feature"], p["lat"], p["lon"]):
+                                 [p["events"], p["articles"]] for p in kept["places"]}
+    first, last = overview["first_date"], overview["last_date"]
+    recount_dates = False
+    for sign, rows in ((-1, change.removed), (1, change.added)):
+        for typ, date, src, tgt, country, name, feature, lat, lon, articles in rows:
+            types[typ] += sign
+            for c in {src, tgt, country} - {None}:
+                countries[c] += sign
+            if country is not None:
+                event_countries[country] += sign
+            if date is not None and len(date) == 10:
+                timeline[(date, typ)] += sign
+            if lat is not None and lon is not None:
+                place = places.setdefault((name, country, feature, lat, lon), [0, 0])
+                place[0] += sign
+                place[1] += sign * articles
+            if date is not None:
+                day = date[:10]
+                if sign < 0 and day in (first, last):
+                    recount_dates = True  # it may have been the only one so early or late
+                elif sign > 0:
+                    first = day if first is None or day < first else first
+                    last = day if last is None or day > last else last
+    if recount_dates:
+        first, last = con.execute("SELECT min(left(date, 10)), max(left(date, 10)) FROM clusters").fetchone()
+    (documents,), = con.execute("SELECT count(*) FROM documents").fetchall()
+    (events,), = con.execute("SELECT count(*) FROM clusters").fetchall()
+    return {
+        "overview": dict(overview, documents=documents, events=events,
+                         reporting_documents=overview["reporting_documents"] + change.reporting,
+                         first_date=first, last_date=last, types=_ranked(types, "type"),
+                         countries=_ranked(countries, "country"),
+                         event_countries=_ranked(event_countries, "country")),
+        "timeline": [{"date": d, "type": t, "events": n} for (d, t), n in sorted(
+            timeline.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or "")) if n],
+        "places": [{"name": k[0], "country": k[1], "feature": k[2], "lat": k[3], "lon": k[4],
+                    "events": n, "articles": a} for k, (n, a) in sorted(
+            places.items(), key=lambda kv: (-kv[1][0], kv[0][0] is None, kv[0][0] or "",
+                                            kv[0][1] is None, kv[0][1] or "", kv[0][2] is None,
+                                            kv[0][2] or "", kv[0][3], kv[0][4])) if n],
+    }
 
 
 # --- input checks ------------------------------------------------------------------------------

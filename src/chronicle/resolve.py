@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date, timedelta
 from urllib.parse import urlsplit
 
-from .store import new_generation
+from .store import new_clusters, new_generation, sql_list, sql_literal
 
 DAY_WINDOW = 1
 PLACE_KM = 50.0
@@ -66,6 +66,11 @@ class _Event:
     evidence: str = ""
     quantity: dict | None = None
     old: tuple[str, str] | None = None  # (cluster id, reason) stored before this resolve
+    sentence: int | None = None  # the evidence sentence's key (`_sentence_key`)
+
+    def __post_init__(self):
+        if self.sentence is None:
+            self.sentence = _sentence_key(self.evidence)
 
     @functools.cached_property
     def keys(self) -> tuple:
@@ -94,6 +99,13 @@ def _haversine_km(a: dict, b: dict) -> float:
     la1, lo1, la2, lo2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _sentence_key(text: str) -> int:
+    """A 64-bit key of a sentence with its spacing normalised: copies of a report tell an event
+    in the same sentence (`match`), and `resolve_events` keeps this key rather than the text."""
+    digest = hashlib.blake2b(" ".join(text.split()).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _actor_key(actor: dict | None) -> str | None:
@@ -138,8 +150,7 @@ def match(a: _Event, b: _Event) -> str | None:
         return None
     if _COMPATIBLE_MODALITY.get(a.modality) != _COMPATIBLE_MODALITY.get(b.modality):
         return None
-    if (a.family == b.family and a.doc_id != b.doc_id
-            and " ".join(a.evidence.split()) == " ".join(b.evidence.split())):
+    if a.family == b.family and a.doc_id != b.doc_id and a.sentence == b.sentence:
         return (f"same type {a.type}; same sentence in near-duplicate reports "
                 f"({b.doc_id} repeats {a.family})")
     reasons = [f"same type {a.type}"]
@@ -308,6 +319,82 @@ def _events(con, where: str = "", params: list | None = None, outer: str = "") -
     return out
 
 
+def _fresh_events(con, docs: list[str], old: dict[str, tuple[str, str]]) -> list[_Event]:
+    """The events `docs` hold, with their report's fields and their cluster (`old`: event id ->
+    (cluster id, reason)), read by key: a join would scan documents and memberships whole."""
+    if not docs:
+        return []
+    ids = [i for (i,) in con.execute(f"SELECT id FROM events WHERE doc_id IN {sql_list(docs)}").fetchall()]
+    if not ids:
+        return []
+    reports = {d: row for d, *row in con.execute(
+        f"SELECT id, published, site, source_url, duplicate_of FROM documents WHERE id IN {sql_list(docs)}").fetchall()}
+    out = []
+    for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, evidence,
+         quantity) in con.execute(
+            f"""SELECT id, doc_id, type, mode, source, target, date, date_precision, location, modality,
+                       confidence, evidence_text, quantity FROM events WHERE id IN {sql_list(ids)}""").fetchall():
+        published, site, url, dup = reports[doc_id]
+        ev = _Event(
+            id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
+            target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
+            location=json.loads(loc) if loc else None, modality=modality or "asserted",
+            confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
+            family=dup or doc_id, evidence=evidence or "",
+            quantity=json.loads(quantity) if quantity else None)
+        ev.old = old.get(eid)
+        out.append(ev)
+    return out
+
+
+# `resolve_events` (see store.py): one row per clustered event with what `match`, the visiting
+# order and the cluster rows read, so that an incremental resolve reads one table by type and date
+_SIDE = (("event_id", "VARCHAR"), ("doc_id", "VARCHAR"), ("type", "VARCHAR"), ("date", "VARCHAR"),
+         ("date_precision", "VARCHAR"), ("modality", "VARCHAR"), ("confidence", "DOUBLE"),
+         ("source_key", "VARCHAR"), ("target_key", "VARCHAR"), ("located", "BOOLEAN"),
+         ("location_name", "VARCHAR"), ("location_feature", "VARCHAR"),
+         ("location_country", "VARCHAR"), ("lat", "DOUBLE"), ("lon", "DOUBLE"),
+         ("sentence", "BIGINT"), ("quantity", "VARCHAR"), ("published", "VARCHAR"),
+         ("outlet", "VARCHAR"), ("family", "VARCHAR"), ("cluster_id", "VARCHAR"), ("reason", "VARCHAR"))
+_SIDE_COLUMNS = ", ".join(f"r.{name}" for name, _ in _SIDE)
+
+
+def _side_row(ev: _Event, cluster_id: str, reason: str) -> list:
+    loc = ev.location or {}
+    return [ev.id, ev.doc_id, ev.type, ev.date, ev.precision, ev.modality, ev.confidence,
+            _actor_key(ev.source), _actor_key(ev.target), bool(loc), loc.get("name"),
+            loc.get("feature"), loc.get("country"), loc.get("lat"), loc.get("lon"), ev.sentence,
+            json.dumps(ev.quantity) if ev.quantity else None, ev.published, ev.outlet, ev.family,
+            cluster_id, reason]
+
+
+def _actor_of_key(key: str | None) -> dict | None:
+    """An actor that `_actor_key` gives `key` for: all that `match` reads of it."""
+    if key is None:
+        return None
+    return {"kind": "igo", "name": key[4:]} if key.startswith("igo:") else {"country": key}
+
+
+def _side_event(row: tuple) -> _Event:
+    (eid, doc_id, typ, date, prec, modality, conf, src, tgt, located, name, feature, country, lat,
+     lon, sentence, quantity, published, outlet, family, cluster_id, reason) = row
+    location = ({"name": name, "feature": feature, "country": country, "lat": lat, "lon": lon}
+                if located else None)
+    ev = _Event(id=eid, doc_id=doc_id, type=typ, mode=None, source=_actor_of_key(src),
+                target=_actor_of_key(tgt), date=date, precision=prec, location=location,
+                modality=modality, confidence=conf, published=published, outlet=outlet,
+                family=family, quantity=json.loads(quantity) if quantity else None,
+                sentence=sentence)
+    ev.old = (cluster_id, reason) if cluster_id else None
+    return ev
+
+
+def _insert_side(con, rows: list[list]) -> None:
+    if rows:
+        con.execute(f"INSERT INTO resolve_events SELECT {_unnest(tuple(t for _, t in _SIDE))}",
+                    _columns(rows))
+
+
 def best_quantity(members: list[_Event]) -> dict | None:
     """The count a merged event shows: the one most of its reports give (same value and unit; a
     near-duplicate copy counts once), ties going to the more confident report — so a count one
@@ -355,19 +442,25 @@ def _columns(rows: list[list]) -> list[list]:
 
 
 def _write(con, cluster_rows: list[list], member_rows: list[list], *, drop_clusters: list[str],
-           drop_members: list[str]) -> None:
-    """Replace clusters and memberships in one transaction, with a handful of statements whatever
-    the number of rows (row-by-row `executemany` cost 10 of 10.6 s at 1,600 documents)."""
+           drop_members: list[str], side_rows: list[list], drop_side: list[str],
+           docs: list[str]) -> None:
+    """Replace clusters, memberships and their `resolve_events` rows in one transaction, with a
+    handful of statements whatever the number of rows (row-by-row `executemany` cost 10 of 10.6 s
+    at 1,600 documents), and mark `docs` resolved."""
     con.execute("BEGIN TRANSACTION")
     try:
+        if drop_side:
+            con.execute(f"DELETE FROM resolve_events WHERE event_id IN {sql_list(drop_side)}")
+        _insert_side(con, side_rows)
+        if docs:
+            con.execute(f"DELETE FROM unresolved_documents WHERE id IN {sql_list(docs)}")
         if drop_members:
-            con.execute("DELETE FROM cluster_members WHERE event_id IN "
-                        "(SELECT unnest(?::VARCHAR[]))", [drop_members])
+            con.execute(f"DELETE FROM cluster_members WHERE event_id IN {sql_list(drop_members)}")
         if drop_clusters:
-            con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                        [drop_clusters])
-        _insert(con, cluster_rows, member_rows)
+            con.execute(f"DELETE FROM clusters WHERE id IN {sql_list(drop_clusters)}")
+        _insert(con, cluster_rows, member_rows, by_key=True)
         new_generation(con)
+        new_clusters(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -383,13 +476,16 @@ def resolve_store(store, doc_ids: list[str] | None = None) -> dict[str, int]:
     the event rows read from the store. Runs in one transaction, so readers see the old clusters
     or the new ones, never half.
     """
-    if doc_ids is not None:
-        counts = _Incremental(store.con, list(doc_ids)).run()
-    else:
-        counts = _resolve_all(store.con)
     from .query import refresh_summaries
 
-    refresh_summaries(store.con)  # the page's unfiltered views, computed once here
+    ready = store.con.execute("SELECT 1 FROM meta WHERE key = 'resolve_events'").fetchone()
+    change = None
+    if doc_ids is not None and ready:
+        job = _Incremental(store.con, list(doc_ids))
+        counts, change = job.run(), job.change
+    else:  # or a store of an earlier version, which this fills `resolve_events` of
+        counts = _resolve_all(store.con)
+    refresh_summaries(store.con, change)  # the page's unfiltered views, kept here
     return counts
 
 
@@ -401,17 +497,24 @@ def _resolve_all(con) -> dict[str, int]:
     try:
         con.execute("DELETE FROM cluster_members")
         con.execute("DELETE FROM clusters")
+        con.execute("DELETE FROM resolve_events")
+        con.execute("DELETE FROM unresolved_documents")
         for typ in types:  # one type at a time: memory holds one type's events, not the store's
             events = _events(con, "WHERE e.type = ?", [typ])
-            cluster_rows, member_rows = [], []
+            cluster_rows, member_rows, side = [], [], {}
             for cl in cluster_events(events):
                 cid = _cluster_id(cl.founder.id)
                 cluster_rows.append(_cluster_row(cid, [ev for ev, _ in cl.members]))
                 member_rows += [[ev.id, cid, ev.doc_id, reason] for ev, reason in cl.members]
+                side.update((ev.id, _side_row(ev, cid, reason)) for ev, reason in cl.members)
             _insert(con, cluster_rows, member_rows)
+            # in the visiting order: a read by type and date then touches few row groups
+            _insert_side(con, [side[ev.id] for ev in sorted(events, key=_key)])
             n_events += len(events)
             n_clusters += len(cluster_rows)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('resolve_events', '1')")
         new_generation(con)
+        new_clusters(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -452,40 +555,43 @@ class _Incremental:
         self.con, self.doc_ids = con, doc_ids
         self.decided: dict[str, tuple[_Event, str, str]] = {}  # id -> (event, cluster id, reason)
         self.changed: set[str] = set()  # events whose own fields are new (or newly stored)
+        self.skip: set[str] = set()  # events whose `resolve_events` row is out of date or gone
         self.copied: set[str] = set()  # families of more than one report: what `duplicate_of` names
         self.rows_read = 0  # event rows read from the store (for tests and the bench)
         self.queries = 0
+        self.change = None  # what the summaries must take out and put in (`query.ClusterChange`)
 
-    def _read(self, where: str, params: list, outer: str = "") -> list[_Event]:
-        rows = _events(self.con, where, params, outer)
+    def _side(self, sql: str, params: list | None = None) -> list[_Event]:
+        """Events from `resolve_events r` (`sql` follows the SELECT list), but those whose row is
+        out of date (`skip`)."""
+        rows = self.con.execute(f"SELECT {_SIDE_COLUMNS} {sql}", params or []).fetchall()
         self.rows_read += len(rows)
         self.queries += 1
-        return rows
+        return [_side_event(row) for row in rows if row[0] not in self.skip]
 
     def run(self) -> dict[str, int]:
         con = self.con
-        con.execute("CREATE OR REPLACE TEMP TABLE _resolve_docs AS "
-                    "SELECT DISTINCT unnest(?::VARCHAR[]) AS id", [self.doc_ids])
-        # events of the documents just written, and any a stopped run stored but never clustered
-        new_ids = [i for (i,) in con.execute(
-            """SELECT id FROM events WHERE doc_id IN (SELECT id FROM _resolve_docs)
-               UNION SELECT e.id FROM events e ANTI JOIN cluster_members m ON m.event_id = e.id"""
-        ).fetchall()]
-        # memberships whose event is gone (a re-ingested document lost it) or was rewritten
-        stale = {i: c for i, c in con.execute(
-            "SELECT m.event_id, m.cluster_id FROM cluster_members m ANTI JOIN events e ON e.id = m.event_id"
-        ).fetchall()}
-        touched = set(stale.values()) | {c for (c,) in con.execute(
-            "SELECT cluster_id FROM cluster_members WHERE doc_id IN (SELECT id FROM _resolve_docs)"
-        ).fetchall()}
+        # the documents written since the last resolve: these, and any a stopped run wrote
+        docs = sorted(set(self.doc_ids) | {d for (d,) in con.execute(
+            "SELECT DISTINCT id FROM unresolved_documents").fetchall()})
+        self.docs = docs
+        # what resolve knew of them: the clusters their events were in ...
+        before = con.execute(f"SELECT event_id, cluster_id, reason, doc_id FROM resolve_events "
+                             f"WHERE doc_id IN {sql_list(docs)}").fetchall() if docs else []
+        # ... the events they hold now (new, or rewritten: their fields may have changed) ...
+        triggers = {ev.id: ev for ev in _fresh_events(con, docs, {e: (c, r) for e, c, r, _ in before})}
+        self.rows_read += len(triggers)
+        # ... and the events they no longer hold (a re-ingested document lost them)
+        stale = {eid: cid for eid, cid, _, _ in before if eid not in triggers}
+        self.fresh = list(triggers.values())
+        self.had_events = {doc for _, _, _, doc in before}
+        touched = {cid for _, cid, _, _ in before}
+        self.skip = set(triggers) | set(stale)
+        self.changed = set(triggers)
         self.copied = {f for (f,) in con.execute(
             "SELECT DISTINCT duplicate_of FROM documents WHERE duplicate_of IS NOT NULL").fetchall()}
-        triggers = {ev.id: ev for ev in self._by_ids(new_ids)}
-        self.changed = set(triggers)
-        if touched:
-            for ev in self._read("WHERE e.id IN (SELECT event_id FROM cluster_members "
-                                 "WHERE cluster_id IN (SELECT unnest(?::VARCHAR[])))",
-                                 [sorted(touched)]):
+        if touched:  # members of clusters that lost or may lose an event
+            for ev in self._side(f"FROM resolve_events r WHERE r.cluster_id IN {sql_list(sorted(touched))}"):
                 triggers.setdefault(ev.id, ev)
         by_type: dict[str, list[_Event]] = defaultdict(list)
         for ev in triggers.values():
@@ -504,28 +610,32 @@ class _Incremental:
         in one query."""
         if not resolvers:
             return
-        by_date = [f"{r.typ}|{d}" for r in resolvers for d in r.want_dates]
-        by_family = [f"{r.typ}|{f}" for r in resolvers for f in r.want_families]
-        where = "WHERE e.type || '|' || e.date IN (SELECT unnest(?::VARCHAR[]))"
-        params = [by_date]
+        by_date = [(r.typ, d) for r in resolvers for d in sorted(r.want_dates)]
+        by_family = [(r.typ, f) for r in resolvers for f in sorted(r.want_families)]
+        # joined on plain columns: DuckDB pushes the wanted range of types and dates into the
+        # scan, whose zone maps then skip the row groups of other types and years
+        dates = [d for _, d in by_date] or [""]
+        sql = f"""FROM resolve_events r JOIN (SELECT {_unnest(('VARCHAR', 'VARCHAR'))}) AS p(typ, d)
+                  ON r.type = p.typ AND r.date = p.d WHERE r.reason = 'first report'
+                  AND r.date BETWEEN {sql_literal(min(dates))} AND {sql_literal(max(dates))}"""
+        params = _columns(by_date) if by_date else [[], []]
         if by_family:
-            where += """ OR e.type || '|' || e.doc_id IN (
-                SELECT k.typ || '|' || d.id FROM documents d JOIN
-                (SELECT split_part(k, '|', 1) AS typ, split_part(k, '|', 2) AS family
-                 FROM unnest(?::VARCHAR[]) AS u(k)) k ON coalesce(d.duplicate_of, d.id) = k.family)"""
-            params.append(by_family)
-        rows = self._read(where, params, outer="WHERE m.reason = 'first report'")
+            sql += f""" UNION SELECT {_SIDE_COLUMNS} FROM resolve_events r JOIN
+                        (SELECT {_unnest(('VARCHAR', 'VARCHAR'))}) AS q(typ, family)
+                        ON r.type = q.typ AND r.family = q.family WHERE r.reason = 'first report'
+                        AND r.family IN {sql_list(sorted({f for _, f in by_family}))}"""
+            params += _columns(by_family)
         by_type = defaultdict(list)
-        for ev in rows:
+        for ev in self._side(sql, params):
             by_type[ev.type].append(ev)
         for r in resolvers:
             r.take_founders(by_type.get(r.typ, []))
 
     def _read_neighbours(self, resolvers: list[_TypeResolve]) -> None:
         """For each event in every type's `want_neighbours`, the stored events that can match it
-        (a superset: `match` decides), in two queries whatever their number: the pairs, by exact
-        date within the day window, by the month or year a less precise date names, and by copies
-        of the report; then the events."""
+        (a superset: `match` decides), in one query whatever their number: by exact date within
+        the day window, by the month or year a less precise date names, and by copies of the
+        report."""
         probes = [p for r in resolvers for p in r.probes()]
         if not probes:
             for r in resolvers:
@@ -539,37 +649,43 @@ class _Incremental:
                         pis_country, lat, lon, dlon, family)""", _columns(probes))
         # something positive besides type and date (see `match`), as a filter that keeps every
         # event `match` could accept
-        positive = f"""(e.source_country = p.src OR e.target_country = p.tgt
-            OR (p.igo AND (e.source->>'$.kind' = 'igo' OR e.target->>'$.kind' = 'igo'))
-            OR (e.location IS NOT NULL AND p.lat IS NOT NULL AND (
-                (p.pcountry IS NOT NULL AND (p.pis_country OR e.location->>'$.feature' = 'country')
-                 AND e.location->>'$.country' = p.pcountry)
-                OR (NOT p.pis_country AND e.lat BETWEEN p.lat - {_LAT_DEGREES} AND p.lat + {_LAT_DEGREES}
-                    AND abs(e.lon - p.lon) <= p.dlon))))"""
-        joins = ["JOIN _resolve_probe p ON p.dlen = 0 AND e.type = p.typ AND e.date = p.dkey"]
-        for n in sorted({p[3] for p in probes if p[3]}):
-            joins.append(f"JOIN _resolve_probe p ON p.dlen = {n} AND e.type = p.typ "
-                         f"AND left(e.date, {n}) = p.dkey")
-        selects = [f"SELECT p.pid, e.id FROM events e {j} WHERE {positive}" for j in joins]
-        if any(p[12] for p in probes):
-            selects.append("""SELECT p.pid, e.id FROM events e JOIN documents d ON d.id = e.doc_id
-                              JOIN _resolve_probe p ON coalesce(d.duplicate_of, d.id) = p.family
-                              AND e.type = p.typ""")
-        pairs = con.execute(" UNION ".join(selects)).fetchall()
+        positive = f"""(r.source_key = p.src OR r.target_key = p.tgt
+            OR (p.igo AND (starts_with(r.source_key, 'igo:') OR starts_with(r.target_key, 'igo:')))
+            OR (r.located AND p.lat IS NOT NULL AND (
+                (p.pcountry IS NOT NULL AND (p.pis_country OR r.location_feature = 'country')
+                 AND r.location_country = p.pcountry)
+                OR (NOT p.pis_country AND r.lat BETWEEN p.lat - {_LAT_DEGREES} AND p.lat + {_LAT_DEGREES}
+                    AND abs(r.lon - p.lon) <= p.dlon))))"""
+        # the dates each join can meet, as literals: zone maps skip the row groups outside them
+        # ('~' sorts after every character of a date)
+        selects = []
+        for n in sorted({p[3] for p in probes if p[2] is not None}):
+            keys = [p[2] for p in probes if p[2] is not None and p[3] == n]
+            lo, hi = sql_literal(min(keys)), sql_literal(max(keys) + "~")
+            on = "r.date = p.dkey" if n == 0 else f"left(r.date, {n}) = p.dkey"
+            selects.append(f"""SELECT p.pid, {_SIDE_COLUMNS} FROM resolve_events r JOIN _resolve_probe p
+                               ON p.dlen = {n} AND r.type = p.typ AND {on}
+                               WHERE r.date >= {lo} AND r.date < {hi} AND {positive}""")
+        families = sorted({p[12] for p in probes if p[12]})
+        if families:
+            selects.append(f"""SELECT p.pid, {_SIDE_COLUMNS} FROM resolve_events r
+                               JOIN _resolve_probe p ON r.family = p.family AND r.type = p.typ
+                               WHERE r.family IN {sql_list(families)}""")
+        rows = con.execute(" UNION ".join(selects)).fetchall() if selects else []
         self.queries += 1
         con.execute("DROP TABLE IF EXISTS _resolve_probe")
-        by_id = {ev.id: ev for ev in self._by_ids(sorted({eid for _, eid in pairs}))}
+        events: dict[str, _Event] = {}
         by_pid = defaultdict(list)
-        for pid, eid in pairs:
-            if eid in by_id:
-                by_pid[pid].append((pid, by_id[eid]))
+        for row in rows:
+            eid = row[1]
+            if eid in self.skip:
+                continue
+            if eid not in events:
+                events[eid] = _side_event(row[1:])
+            by_pid[row[0]].append((row[0], events[eid]))
+        self.rows_read += len(events)
         for r in resolvers:
             r.take_neighbours([pair for pid in r.want_neighbours for pair in by_pid.get(pid, ())])
-
-    def _by_ids(self, ids: list[str]) -> list[_Event]:
-        if not ids:
-            return []
-        return self._read("WHERE e.id IN (SELECT unnest(?::VARCHAR[]))", [ids])
 
     def _write(self, stale: dict[str, str], touched: set[str]) -> dict[str, int]:
         con = self.con
@@ -586,19 +702,27 @@ class _Incremental:
                 affected.add(cid)  # same cluster, but its representative's fields may differ
         members: dict[str, list[_Event]] = defaultdict(list)
         if affected:
-            kept = [eid for eid, cid in con.execute(
-                "SELECT event_id, cluster_id FROM cluster_members WHERE cluster_id IN "
-                "(SELECT unnest(?::VARCHAR[]))", [sorted(affected)]).fetchall()
-                if eid not in self.decided and eid not in stale]
-            for ev in self._by_ids(kept):
-                members[ev.old[0]].append(ev)
+            for ev in self._side(f"FROM resolve_events r WHERE r.cluster_id IN {sql_list(sorted(affected))}"):
+                if ev.id not in self.decided:
+                    members[ev.old[0]].append(ev)
         for ev, cid, _ in self.decided.values():
             if cid in affected:
                 members[cid].append(ev)
         cluster_rows = [_cluster_row(cid, sorted(evs, key=_key)) for cid, evs in sorted(members.items())]
+        from .query import ClusterChange, cluster_summary_rows
+
+        before = con.execute("SELECT value FROM meta WHERE key = 'clusters'").fetchone()
+        removed = cluster_summary_rows(con, sorted(affected))
+        side_rows = [_side_row(ev, cid, reason) for ev, cid, reason in self.decided.values()
+                     if ev.old != (cid, reason) or ev.id in self.changed]
         _write(con, cluster_rows, member_rows, drop_clusters=sorted(affected),
-               drop_members=drop_members)
-        con.execute("DROP TABLE IF EXISTS _resolve_docs")
+               drop_members=drop_members, side_rows=side_rows,
+               drop_side=sorted(set(stale) | {row[0] for row in side_rows}), docs=self.docs)
+        # documents that gained their first clustered event, less those that lost their last
+        self.change = ClusterChange(
+            before=before[0] if before else None, removed=removed,
+            added=cluster_summary_rows(con, [row[0] for row in cluster_rows]),
+            reporting=len({ev.doc_id for ev in self.fresh}) - len(self.had_events))
         return {"events": len(self.decided), "clusters": len(cluster_rows),
                 "rows_read": self.rows_read, "queries": self.queries}
 
@@ -764,9 +888,12 @@ class _TypeResolve:
         self.want_neighbours = {}
 
 
-def _insert(con, cluster_rows: list[list], member_rows: list[list]) -> None:
-    """Insert cluster rows (their event fields taken from the representative) and memberships."""
+def _insert(con, cluster_rows: list[list], member_rows: list[list], by_key: bool = False) -> None:
+    """Insert cluster rows (their event fields taken from the representative) and memberships.
+    `by_key`: few rows into a large store — the representatives are read by their keys, not by
+    joining every event."""
     if cluster_rows:
+        events = f"(SELECT * FROM events WHERE id IN {sql_list([r[1] for r in cluster_rows])})" if by_key else "events"
         con.execute(
             f"""INSERT INTO clusters
                SELECT n.id, e.type, e.mode, e.cameo, e.source, e.target, e.source_country,
@@ -775,7 +902,7 @@ def _insert(con, cluster_rows: list[list], member_rows: list[list]) -> None:
                       n.num_articles, n.first_report, n.last_report, n.rep
                FROM (SELECT {_unnest(_CLUSTER_ROW_TYPES)}) AS n(id, rep, num_sources,
                      num_articles, first_report, last_report, quantity)
-               JOIN events e ON e.id = n.rep""", _columns(cluster_rows))
+               JOIN {events} e ON e.id = n.rep""", _columns(cluster_rows))
     if member_rows:
         con.execute(f"INSERT INTO cluster_members SELECT {_unnest(_MEMBER_TYPES)}",
                     _columns(member_rows))
