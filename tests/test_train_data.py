@@ -75,3 +75,14 @@ def test_contrast_file_codes_the_issue_14_conventions():
     kept = {text: kind for text, kind, *_ in table}
     assert any("defused" in t and k == "NONE" for t, k in kept.items())
     assert any(m in ("denied", "hypothetical") for *_, m, _s, _t in table)
+
+
+def test_the_shipped_recipe_reads_only_the_first_corpus_and_the_news_recipe_both():
+    # `make train` retrains the shipped model from events.tsv alone; `make train-news` adds the
+    # contrast sentences (and the real news of ../shared/train)
+    from chronicle.extract import train
+
+    assert train.own_corpora(contrast=False) == [train.CORPUS]
+    assert train.own_corpora() == [train.CORPUS, train.CONTRAST]
+    first = len(train.read_own(contrast=False))
+    assert 3000 < first < len(train.read_own())
