@@ -406,8 +406,10 @@ def best_quantity(members: list[_Event]) -> dict | None:
     support: dict[tuple, set[str]] = defaultdict(set)
     for ev in counted:
         support[(ev.quantity["value"], ev.quantity.get("unit"))].add(ev.family)
-    best = max(counted, key=lambda ev: (len(support[(ev.quantity["value"], ev.quantity.get("unit"))]),
-                                        ev.confidence, -counted.index(ev)))
+    # ties go to the earlier report (positions, not `list.index`: that compares whole events)
+    _, best = max(enumerate(counted), key=lambda pair: (
+        len(support[(pair[1].quantity["value"], pair[1].quantity.get("unit"))]),
+        pair[1].confidence, -pair[0]))
     return dict(best.quantity, event_id=best.id, doc_id=best.doc_id)
 
 
@@ -418,7 +420,9 @@ def _cluster_id(founder_id: str) -> str:
 def _cluster_row(cid: str, members: list[_Event]) -> list:
     """(id, representative, num_sources, num_articles, first and last report) of a cluster whose
     members are given in the visiting order."""
-    rep = max(members, key=lambda e: (e.confidence, -members.index(e)))
+    # the most confident, ties to the first in the visiting order (`list.index` would compare
+    # whole events field by field: quadratic in a cluster of thousands of reports)
+    _, rep = max(enumerate(members), key=lambda pair: (pair[1].confidence, -pair[0]))
     outlets = {}
     for ev in members:  # near-duplicate reports count once, under their family
         outlets.setdefault(ev.family, ev.outlet)
