@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .record import Actor
+from .spans import entities_overlapping
 
 # Sectors whose members act inside their own country: an unqualified "police" in a report about
 # Almaty is Kazakh police. Used to fill a missing country from where the event happened.
@@ -370,7 +371,8 @@ def code_span(doc, head, why: list[str] | None = None) -> Actor:
     # in a way the recogniser took for a name ("Venezeula")
     countries_at = {k for m in matches if m.what == "country" and m.value[1] != "demonyms"
                     for k in range(m.start, m.end)}
-    persons = [e for e in doc.ents if e.label_ == "PERSON"
+    persons = [e for e in entities_overlapping(doc, min(lo, head.i), max(hi, head.i + 1))
+               if e.label_ == "PERSON"
                and ((e.start >= lo and e.end <= hi) or e.start <= head.i < e.end)
                and not any(k in roles_at for k in range(e.start, e.end))
                and not all(k in countries_at for k in range(e.start, e.end))]

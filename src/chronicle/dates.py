@@ -26,6 +26,7 @@ from today's date — exactly the silent error this module exists to prevent.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .record import ReferenceDate
+from .spans import entities_overlapping
 
 __all__ = ["resolve_reference_date", "resolve_date", "date_for_span"]
 
@@ -161,6 +163,24 @@ def _scan(text: str) -> tuple[_Mention, ...]:
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):
             kept.append(mention)
     return tuple(sorted(kept, key=lambda k: k.start))
+
+
+@lru_cache(maxsize=64)
+def _mention_starts(text: str) -> list[int]:
+    return [m.start for m in _scan(text)]
+
+
+def _mentions_within(text: str, start: int, end: int) -> list[_Mention]:
+    """The date mentions of `text` lying inside characters [start, end), found by bisection: a
+    scan of every mention per event made long reports quadratic (`spans.py`)."""
+    mentions = _scan(text)
+    found = []
+    for k in range(bisect.bisect_left(_mention_starts(text), start), len(mentions)):
+        if mentions[k].start > end:
+            break
+        if mentions[k].end <= end:
+            found.append(mentions[k])
+    return found
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -640,8 +660,7 @@ def date_for_span(span, ref: ReferenceDate | None
         if value is None:
             # the parser's entity may run past the date ("on Monday, weeks after …" gives
             # "Monday, weeks"): the date the patterns find inside it
-            inner = [m for m in _scan(text) if start <= m.start and m.end <= end
-                     and (m.start, m.end) != (start, end)]
+            inner = [m for m in _mentions_within(text, start, end) if (m.start, m.end) != (start, end)]
             for m in inner:
                 value, precision = resolve_date(m.text, ref, tense=tense)
                 if value is not None:
@@ -660,10 +679,10 @@ def _date_expressions(span) -> list[tuple[int, int]]:
     """Character ranges of the date expressions in a span: the parser's DATE/TIME entities and
     what the patterns find (the small model misses some, such as "1is January"); where the two
     overlap the longer one is kept."""
-    found = [(e.start_char, e.end_char) for e in span.doc.ents
-             if e.label_ in ("DATE", "TIME") and e.start < span.end and e.end > span.start]
-    found += [(m.start, m.end) for m in _scan(_doc_text(span.doc))
-              if m.start >= span.start_char and m.end <= span.end_char]
+    found = [(e.start_char, e.end_char) for e in entities_overlapping(span.doc, span.start, span.end)
+             if e.label_ in ("DATE", "TIME")]
+    found += [(m.start, m.end) for m in _mentions_within(_doc_text(span.doc), span.start_char,
+                                                         span.end_char)]
     kept: list[tuple[int, int]] = []
     for start, end in sorted(set(found), key=lambda r: (r[0] - r[1], r[0])):
         if all(end <= s or start >= e for s, e in kept):
