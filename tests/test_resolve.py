@@ -362,3 +362,31 @@ def test_an_incremental_resolve_reads_no_large_table_whole(tmp_path):
         resolve_store(store)
         assert _snapshot(store) == incremental
     store.close()
+
+
+def test_one_report_of_thousands_of_undated_events_is_resolved_without_comparing_them_all(
+        tmp_path, monkeypatch):
+    """A report of 16,000 undated "Police arrested 40" events (`make fuzz`): none can join
+    another of the same report (`match` needs a date, or the same sentence in a copy), yet each
+    was compared with every earlier one, and each, founding its own cluster, cost a query for
+    neighbours it cannot have. Now none is compared or queried, and the clusters are unchanged."""
+    import chronicle.resolve as resolve
+    from chronicle.record import Document, Event, Evidence
+
+    calls = []
+    real_match = resolve.match
+    monkeypatch.setattr(resolve, "match", lambda a, b: calls.append(1) or real_match(a, b))
+    text = "Police arrested 40. " * 1_000
+    events = [Event(id=f"d-e{k}", type="COERCE", mode="arrest", confidence=0.9,
+                    evidence=Evidence(text="Police arrested 40.", start=20 * k, end=20 * k + 19))
+              for k in range(1_000)]
+    store = Store(tmp_path / "undated.duckdb")
+    store.write_documents([Document(id="d", text=text, events=events)])
+    counts = resolve_store(store, doc_ids=["d"])
+    assert len(calls) < 1_000  # was 499,500
+    assert counts["queries"] < 20  # was one per event
+    incremental = _snapshot(store)
+    resolve_store(store)
+    assert _snapshot(store) == incremental
+    assert store.query("SELECT count(*) FROM clusters")[1][0][0] == 1_000
+    store.close()
