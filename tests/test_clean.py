@@ -448,6 +448,9 @@ def test_one_short_english_sentence_is_english_not_undetermined():
     assert clean(make_doc("He met John Smith in Paris.")).language == "en"
     # a short sentence in another language is not taken for English
     assert clean(make_doc("Il a rencontré Jean à Paris.")).language == "fr"
+    # py3langid's first guess for this one is Nigerian Pidgin ("pcm"), a language with no two-letter
+    # code: the likeliest language that has one is taken
+    assert clean(make_doc("Police arrested 40 protesters in Nairobi on Monday.")).language == "en"
     assert clean(make_doc("Er traf Johann in Berlin.")).language != "en"
 
 
