@@ -123,3 +123,19 @@ def live_server(db: Path):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def edit_reports(docs, empty_first: bool = False) -> None:
+    """Change stored reports as a re-ingest of their new versions does, under the same event ids
+    (shared by test_query and test_resolve): every third loses its last event, the next has its
+    day-precise dates moved, the next its types swapped; with `empty_first`, the first loses all."""
+    for k, doc in enumerate(docs):
+        if empty_first and k == 0:
+            doc.events = []
+        elif k % 3 == 0:
+            doc.events = doc.events[:-1]
+        for ev in doc.events:
+            if k % 3 == 1 and ev.date and len(ev.date) == 10:
+                ev.date = ev.date[:8] + "%02d" % (int(ev.date[8:]) % 27 + 1)
+            elif k % 3 == 2:
+                ev.type = "PROTEST" if ev.type != "PROTEST" else "ASSAULT"

@@ -490,16 +490,9 @@ def test_the_kept_views_updated_by_each_incremental_resolve_equal_what_is_comput
     batches = [docs[150:200], docs[200:]]
     with Store(path) as store:
         changed = [store.get_document(d.id) for d in docs[10:40:3]]
-    for k, doc in enumerate(changed):
-        if k == 0:
-            doc.events = []
-        elif k % 3 == 0:
-            doc.events = doc.events[:-1]
-        for ev in doc.events:
-            if k % 3 == 1 and ev.date and len(ev.date) == 10:
-                ev.date = ev.date[:8] + "%02d" % (int(ev.date[8:]) % 27 + 1)
-            elif k % 3 == 2:
-                ev.type = "PROTEST" if ev.type != "PROTEST" else "ASSAULT"
+    from demo_db import edit_reports
+
+    edit_reports(changed, empty_first=True)
     batches.append(changed)
     for batch in batches:
         with Store(path) as store:

@@ -314,16 +314,26 @@ def _events(con, where: str = "", params: list | None = None, outer: str = "") -
     for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, published, site, url,
          dup, evidence, cluster_id, reason, quantity) in con.execute(
             _EVENT_SQL.format(where=where, outer=outer), params or []).fetchall():
-        ev = _Event(
-            id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
-            target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
-            location=json.loads(loc) if loc else None, modality=modality or "asserted",
-            confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
-            family=dup or doc_id, evidence=evidence or "",
-            quantity=json.loads(quantity) if quantity else None)
+        ev = _event_of_row((eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf,
+                            evidence, quantity), (published, site, url, dup))
         ev.old = (cluster_id, reason) if cluster_id else None
         out.append(ev)
     return out
+
+
+def _event_of_row(event: tuple, report: tuple) -> _Event:
+    """An `_Event` from an events row (id, doc_id, type, mode, source, target, date,
+    date_precision, location, modality, confidence, evidence_text, quantity) and its report's
+    (published, site, source_url, duplicate_of)."""
+    eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, evidence, quantity = event
+    published, site, url, dup = report
+    return _Event(
+        id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
+        target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
+        location=json.loads(loc) if loc else None, modality=modality or "asserted",
+        confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
+        family=dup or doc_id, evidence=evidence or "",
+        quantity=json.loads(quantity) if quantity else None)
 
 
 def _fresh_events(con, docs: list[str], old: dict[str, tuple[str, str]]) -> list[_Event]:
@@ -337,19 +347,11 @@ def _fresh_events(con, docs: list[str], old: dict[str, tuple[str, str]]) -> list
     reports = {d: row for d, *row in con.execute(
         f"SELECT id, published, site, source_url, duplicate_of FROM documents WHERE id IN {sql_list(docs)}").fetchall()}
     out = []
-    for (eid, doc_id, typ, mode, src, tgt, date, prec, loc, modality, conf, evidence,
-         quantity) in con.execute(
+    for row in con.execute(
             f"""SELECT id, doc_id, type, mode, source, target, date, date_precision, location, modality,
                        confidence, evidence_text, quantity FROM events WHERE id IN {sql_list(ids)}""").fetchall():
-        published, site, url, dup = reports[doc_id]
-        ev = _Event(
-            id=eid, doc_id=doc_id, type=typ, mode=mode, source=json.loads(src) if src else None,
-            target=json.loads(tgt) if tgt else None, date=date, precision=prec or "unknown",
-            location=json.loads(loc) if loc else None, modality=modality or "asserted",
-            confidence=conf or 0.0, published=published, outlet=_outlet(site, url, doc_id),
-            family=dup or doc_id, evidence=evidence or "",
-            quantity=json.loads(quantity) if quantity else None)
-        ev.old = old.get(eid)
+        ev = _event_of_row(row, reports[row[1]])
+        ev.old = old.get(ev.id)
         out.append(ev)
     return out
 
