@@ -695,3 +695,54 @@ def test_a_village_the_model_calls_a_location_is_read_with_its_region_beside_it(
     quay, _, pacific = (e.place for e in entities)
     assert (quay.name, quay.feature, quay.country) == ("New Quay", "city", "GBR")
     assert pacific.feature == "admin" and pacific.country is None  # the ocean, not a village of that name
+
+
+# --- fourth pass (session 10) -----------------------------------------------------------------
+
+
+def test_a_seat_of_government_standing_for_the_government_is_no_place():
+    text = ("The charge was denied by the Kremlin on Monday. White House press secretary Sarah Sanders "
+            "declined to comment, and the State Department said talks in Doha would go on.")
+    entities = geocode_entities(_entities(text, ("Kremlin", "GPE"), ("White House", "GPE"),
+                                          ("Sarah Sanders", "PERSON"), ("State Department", "GPE"),
+                                          ("Doha", "GPE")), text)
+    kremlin, white_house, _, state, doha = (e.place for e in entities)
+    assert kremlin is None and white_house is None and state is None
+    assert doha.country == "QAT"
+
+
+def test_a_seat_of_government_is_a_place_where_the_text_puts_something_at_it():
+    text = "Protesters gathered outside the White House, and Putin received the envoy in the Kremlin."
+    entities = geocode_entities(_entities(text, ("the White House", "FAC"), ("Putin", "PERSON"),
+                                          ("Kremlin", "GPE")), text)
+    white_house, _, kremlin = (e.place for e in entities)
+    assert (white_house.country, white_house.feature) == ("USA", "site")
+    assert (kremlin.country, kremlin.feature) == ("RUS", "site")
+    assert distance_km(kremlin.lat, kremlin.lon, 55.75, 37.62) < 25
+
+
+def test_an_organisation_named_with_a_peoples_adjective_has_that_country():
+    text = ("The Mexican Senate condemned the remarks, Canadian Blood Services asked for donors and "
+            "the European Commission said it would act. Americans for Prosperity paid for the ads.")
+    entities = geocode_entities(_entities(text, ("The Mexican Senate", "ORG"), ("Canadian Blood Services", "ORG"),
+                                          ("the European Commission", "ORG"), ("Americans for Prosperity", "ORG")),
+                                text)
+    senate, blood, commission, prosperity = (e.place for e in entities)
+    assert (senate.name, senate.country, senate.text) == ("Mexico", "MEX", "Mexican")
+    assert blood.country == "CAN"
+    assert commission.name == "Europe" and commission.country is None
+    assert senate.reason.startswith("'The Mexican Senate' is named with the adjective of Mexico")
+    assert prosperity is None  # a plural names people, not the country
+    # an associated place, never where the event happened (the rule for organisations)
+    from chronicle.places import associated
+    assert associated(entities[0])
+
+
+def test_a_place_name_beginning_with_a_peoples_adjective_is_in_that_country_unless_it_is_an_embassy():
+    text = ("Officials in Seattle were told. He heard of it at the Russian Foreign Ministry and then at "
+            "the Russian Embassy.")
+    entities = geocode_entities(_entities(text, ("Seattle", "GPE"), ("the Russian Foreign Ministry", "GPE"),
+                                          ("the Russian Embassy", "FAC")), text)
+    _, ministry, embassy = (e.place for e in entities)
+    assert ministry.country == "RUS"  # not a site near Seattle, the town named before it
+    assert embassy is None or embassy.country != "RUS"  # an embassy stands in another country

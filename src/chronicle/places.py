@@ -1404,6 +1404,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = reading
     for i in _unlikely_towns(gaz, entities, order, resolved, written_beside, text):
         del resolved[i]
+    institutions = _seats_as_institutions(entities, resolved, text)
+    for i in institutions:
+        del resolved[i]
     resolved.update(_initials(gaz, entities, resolved))
     # Places that are not the entity itself: organisations named after a place, demonyms.
     all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
@@ -1419,6 +1422,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                     place = None
                 elif place is not None:
                     place.reason = f"the organisation of {place.name}"
+            if place is None:
+                place = _demonym_led(gaz, ent.text)
             if place is not None:
                 resolved[i] = place
         elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text) and _modifies_a_noun(ent, text):
@@ -1453,6 +1458,17 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             place = _qualified_head(gaz, entities[i].text, context, admins, mentioned)
             if place is not None:
                 resolved[i] = place
+    # Names the gazetteer does not know that begin with a people's name ("the Russian Foreign
+    # Ministry", "the Syrian Desert"): that people's country. Not a building named so, which stands
+    # abroad ("the British Embassy", "the British International School" in Cairo).
+    for i in order:
+        ent = entities[i]
+        if ent.label in GEOCODED_LABELS and resolved.get(i) is None and i not in institutions:
+            last = re.sub(r"(?:'s|’s)$", "", ent.text.split()[-1]).lower().strip(".,")
+            if last not in _KINDS_OF_PLACE and last not in _ABROAD:
+                place = _demonym_led(gaz, ent.text)
+                if place is not None:
+                    resolved[i] = place
     people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
     # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
     # Mountains", "the Central Mental Hospital"): at the town the paragraph names last before them,
@@ -1473,6 +1489,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                                 admin1=town.admin1, geonameid=None, feature="site",
                                 reason=f"not in the gazetteer: at {town.name}, {where}")
+    for i in institutions:  # and no later pass puts them near a town
+        resolved.pop(i, None)
     for i, ent in enumerate(entities):
         if ent.label in GEOCODED_LABELS or ent.label in _ASSOCIATED_LABELS:
             ent.place = resolved.get(i)
@@ -1537,6 +1555,24 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if person or foreign:
             unlikely.append(i)
     return unlikely
+
+
+@lru_cache(maxsize=1)
+def _seats() -> frozenset[str]:
+    """The normalised names of the seats of government countries.tsv lists ("Kremlin", "White House")."""
+    return frozenset(normalise(seat) for row in _data_rows("countries.tsv") for seat in _split(row.get("seats")))
+
+
+def _seats_as_institutions(entities: Sequence[Entity], resolved: Mapping[int, Place], text: str) -> list[int]:
+    """The entities that name a seat of government as the institution it houses: "a charge denied by
+    the Kremlin", "White House press secretary", "the State Department said". A building is a place
+    only where the text puts something at it ("protesters gathered outside the White House", "talks
+    in the Kremlin"); otherwise the name stands for the government, as an organisation's does, and
+    is no place (nor an event's location)."""
+    seats = _seats()
+    return [i for i, place in resolved.items()
+            if place.feature == "site" and normalise(entities[i].text) in seats
+            and not _PLACE_CUE_BEFORE.search(text[max(0, entities[i].start - 20):entities[i].start])]
 
 
 # "SA" in a story about South Africa, "WA" in one about Rockingham and Perth: capitals that are the
@@ -1749,6 +1785,28 @@ def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins
             place.reason = f"{name.strip()!r} is named after it; {place.reason}"
             return place
     return None
+
+
+# Buildings that stand in another country than the one their demonym names.
+_ABROAD = {"embassy", "embassies", "consulate", "consulates", "mission", "legation", "residence"}
+
+
+def _demonym_led(gaz: Gazetteer, name: str) -> Place | None:
+    """The country (or continent, or region) whose people's adjective begins a proper name: "the
+    Mexican Senate", "Canadian Blood Services", "the European Commission", "the Russian Foreign
+    Ministry". The name is that country's as an organisation's name is the place it is named after;
+    None for a plural ("Americans for Prosperity") or a name whose next word is not a proper one."""
+    words = re.sub(r"(?:'s|’s)$", "", name.strip()).split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    if len(words) < 2 or not words[1][:1].isupper() or _PLURAL_DEMONYM.search(words[0]):
+        return None
+    place = gaz.demonym_place(words[0])
+    if place is None:
+        return None
+    place.text = words[0]
+    place.reason = f"{name.strip()!r} is named with the adjective of {place.name}"
+    return place
 
 
 # Words before a place's name that only qualify it: "north west London", "South Venezuela", "Nazi
