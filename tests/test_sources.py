@@ -68,3 +68,32 @@ def test_police_reader_groups_by_article_and_marks_untyped_sentences(tmp_path):
     assert [r.types for r in read] == [["COERCE"], [], []]
     assert [r.extra["untyped"] for r in read] == [False, True, False]
     assert len({r.split for r in read}) == 1  # one article, one side of the split
+
+
+def test_a_sentence_labelled_for_police_acts_only_teaches_no_event_only_for_words_naming_no_act():
+    # the police articles' missing label says "no police act": an accusation, troops deployed or a
+    # protest in such a sentence is not taught as no event; words that name no act still are
+    from chronicle.extract.train import gate_examples, source_items
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    text = ("The opposition blamed the government for the riots and said that troops were "
+            "deployed in the old city.")
+    rows = [sources.Labelled(text, [], "police", "police:1", "train")]
+    train, dev = source_items(rows, nlp, negatives=10, seed=1)
+    assert dev == [] and len(train) == 1
+    taught = {train[0].text[a:b] for a, b, lab in train[0].spans if lab == "NONE"}
+    assert "said" in taught
+    assert not taught & {"blamed", "deployed"}
+    silent = {train[0].text[a:a + 8].split()[0] for a in train[0].silent}
+    assert {"blamed", "deployed"} <= silent
+    # the candidate gate leaves them out too: every example it takes is a no-event word
+    feats, ys = gate_examples(train, nlp)
+    assert ys and set(ys) == {0} and len(ys) == len(taught)
+
+    # the same sentence from a source that labels every act (our own NONE rows go through
+    # build_items, the PLV rows always carry a type) would teach every candidate: the rule is
+    # the source's, not the words'
+    plv = [sources.Labelled(text, [], "plv", "plv:1", "train")]
+    train, _ = source_items(plv, nlp, negatives=10, seed=1)
+    assert {"blamed", "deployed"} <= {train[0].text[a:b] for a, b, _ in train[0].spans}
