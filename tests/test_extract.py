@@ -514,3 +514,30 @@ def test_a_group_a_state_acts_on_at_home_is_of_that_state_unless_the_act_is_an_a
     # an attack says nothing of whose fighters were hit
     doc = code("Israeli troops killed three militants in a raid on Tuesday.")
     assert [(e.type, e.target.country) for e in doc.events] == [("ASSAULT", None)]
+
+
+def test_an_attack_by_no_one_named_is_by_unidentified_attackers_of_the_country_where_it_happened():
+    # CAMEO's convention for unidentified gunmen and forces: the country comes from where they
+    # struck; the actor has no text, since the sentence names nobody
+    for text, country in [
+            ("A bomb went off at a bus stop in Bulawayo on Friday, wounding six people.", "ZWE"),
+            ("Three farmers were killed by a roadside bomb outside Kandahar on Sunday.", "AFG"),
+            ("Two soldiers were killed when their convoy hit a landmine near Gao in northern Mali.", "MLI")]:
+        doc = code(text)
+        attacks = [e for e in doc.events if e.type == "ASSAULT"]
+        assert attacks, text
+        src = attacks[0].source
+        assert (src.country, src.kind, src.text, src.sector) == (country, "unknown", "", None), text
+        assert src.name.startswith("unidentified attackers")
+        assert_fields_point_at_text(doc)
+    # a doer the sentence names keeps its own coding, even one we cannot give a country
+    doc = code("Gunmen shot dead two policemen at a checkpoint outside Peshawar on Tuesday.")
+    assert [e.source.text for e in doc.events if e.type == "ASSAULT"] == ["Gunmen"]
+    doc = code("A group calling itself the Red Hand claimed an attack that killed four guards in Lagos.")
+    assert all(e.source is None or e.source.kind != "unknown" or e.source.text
+               for e in doc.events if e.type == "ASSAULT")
+    # no place with a country, no attacker's country; and other acts are not given one
+    doc = code("A bomb exploded outside the stadium on Friday, wounding six people.")
+    assert all(e.source is None for e in doc.events if e.type == "ASSAULT")
+    doc = code("Thousands marched through Harare on Saturday to protest rising bread prices.")
+    assert all(e.source is None or e.source.kind != "unknown" for e in doc.events)

@@ -54,6 +54,7 @@ DOCUMENT_STEPS = (
     Step("conditions dropped", document.without_conditions),
     Step("one event per sentence and type", document.one_per_sentence_and_type),
     Step("background mentions", document.background_mentions),
+    Step("attackers where the sentence places the act", document.attackers_where),
     Step("targets where the sentence places the act", document.targets_where),
     Step("retellings linked", document.retellings),
     Step("dated by first telling", document.dated_by_first_telling),

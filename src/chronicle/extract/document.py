@@ -13,7 +13,7 @@ from . import build
 from .candidates import lexicon_defaults, triggers_for
 from .context import same_party
 from .intent import STATEMENT_TYPES
-from .roles import modality
+from .roles import modality, unnamed_attacker
 
 
 @dataclass
@@ -273,6 +273,19 @@ def targets_where(found: Found) -> list[Event]:
         if ev.target is None and ev.type in _TARGET_BY_PLACE and id(ev) in triggers:
             ev.target = target_where(ev.type, ev.source, locate(parsed[triggers[id(ev)]], doc.entities))
     return events
+
+
+def attackers_where(found: Found) -> list[Event]:
+    """An attack still without a doer once the triggers of a sentence are merged (a doer named
+    by one of them wins) is the act of unidentified attackers of the country where it happened
+    (`roles.unnamed_attacker`): an actor with no text, since the sentence names nobody."""
+    parsed, triggers = found.parsed, found.triggers
+    for ev in found.events:
+        if ev.source is None and id(ev) in triggers and \
+                (where := unnamed_attacker(ev.type, parsed[triggers[id(ev)]], ev.location)):
+            ev.source = Actor(text="", name=f"unidentified attackers ({build._country_name(where)})",
+                              country=where, sector=None, kind="unknown")
+    return found.events
 
 
 def target_where(event_type: str, source: Actor | None, place) -> Actor | None:

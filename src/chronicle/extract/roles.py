@@ -829,3 +829,43 @@ def implied_state_agent(event_type: str, mode: str | None, tok, location):
         if child.dep_ in ("agent", "poss") or (child.dep_ == "prep" and child.lower_ == "by"):
             return None  # the text names who did it, even if we could not code it
     return location.country, _STATE_ACTS[mode]
+
+
+# Entities and words that name a doer even when the actor coder could not code them.
+_DOER_ENTITIES = {"PERSON", "ORG", "NORP", "GPE"}
+
+
+def _names_a_doer(tok) -> bool:
+    """Whether the act's own subject or "by" phrase names who did it ("gunmen", "the Taliban",
+    "Hamas militants"); a weapon or a blast as the subject ("a roadside bomb killed", "killed by
+    an improvised explosive device") names none."""
+    from ..actors import lexicon
+
+    roles = lexicon().roles
+    verbs = [tok] + ([tok.head] if tok.pos_ == "NOUN" and tok.head.pos_ == "VERB" else [])
+    for verb in verbs:
+        for child in verb.children:
+            heads = [child] if child.dep_ in ("nsubj", "nsubjpass", "csubj", "poss") else []
+            if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
+                heads = [c for c in child.children if c.dep_ == "pobj"]
+            for head in heads:
+                if child.dep_ == "nsubjpass" and verb is tok:
+                    continue  # the one the act was done to
+                if head.ent_type_ in _DOER_ENTITIES or head.pos_ in ("PROPN", "PRON") \
+                        or head.lemma_.lower() in roles or head.lower_ in roles:
+                    return True
+    return False
+
+
+def unnamed_attacker(event_type: str, tok, location):
+    """The country of an attack whose doer the text does not name ("a roadside bombing near
+    Samarra killed one U.S. soldier", "a journalist was killed in a car bomb explosion in
+    Beirut"): the state where it happened, as CAMEO's coders give unidentified attackers the
+    country they operate in (the Phoenix agents table codes UNIDENTIFIED_GUNMEN and
+    UNIDENTIFIED_FORCES by sector alone, the country comes from where they struck). None when the
+    sentence names a doer we could not code, or the place has no country."""
+    if event_type != "ASSAULT" or location is None or not location.country:
+        return None
+    if _names_a_doer(tok):
+        return None
+    return location.country
