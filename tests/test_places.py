@@ -755,3 +755,24 @@ def test_a_union_of_one_continent_takes_that_continents_geonames_point(gaz):
     south_america, latin = gaz.geocode("South America"), gaz.geocode("Latin America")
     assert (latin.lat, latin.lon) == (south_america.lat, south_america.lon)
     assert gaz.geocode("Middle East").lat != europe.lat  # other regions keep their own centres
+
+
+def test_a_name_after_a_kinship_word_is_a_person_whatever_place_is_so_called():
+    text = ("Kim posed with her daughters North and Chicago in the photo. He was with his girlfriend "
+            "Olivia in Texas, and his sons flew to Paris.")
+    entities = geocode_entities(_entities(text, ("North", "LOC"), ("Chicago", "GPE"), ("Olivia", "GPE"),
+                                          ("Texas", "GPE"), ("Paris", "GPE")), text)
+    north, chicago, olivia, texas, paris = (e.place for e in entities)
+    assert north is None and chicago is None and olivia is None  # not put near Texas either
+    assert texas.name == "Texas" and paris.name == "Paris"  # "sons flew to Paris": a place after a verb
+
+
+def test_a_code_after_a_clock_time_or_a_firms_name_is_no_region():
+    text = ("The sale runs until 11:59 p.m. CT on Sunday at the store in Hartford, CT, say 60 US buyers. "
+            "Dimond Kaplan & Rothstein, P.A. is reviewing the claim.")
+    entities = geocode_entities(_entities(text, ("CT", "GPE"), ("Hartford", "GPE"), ("CT", "GPE"), ("US", "GPE"),
+                                          ("Dimond Kaplan & Rothstein", "ORG"), ("P.A.", "GPE")), text)
+    zone, hartford, state, us, _, firm_form = (e.place for e in entities)
+    assert zone is None and firm_form is None
+    assert us.name == "United States"  # after a number that is no clock time
+    assert state.name == "Connecticut" and hartford.admin1 == "Connecticut"

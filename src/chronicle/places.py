@@ -1417,7 +1417,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = reading
     for i in _unlikely_towns(gaz, entities, order, resolved, written_beside, text):
         del resolved[i]
-    institutions = _seats_as_institutions(entities, resolved, text)
+    # names the words around them make no place (kept out of the passes below too)
+    institutions = set(_read_otherwise(entities, order, resolved, text)) \
+        | set(_seats_as_institutions(entities, resolved, text))
     for i in institutions:
         del resolved[i]
     resolved.update(_initials(gaz, entities, resolved))
@@ -1568,6 +1570,38 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if person or foreign:
             unlikely.append(i)
     return unlikely
+
+
+# A kinship word right before a name makes it a person's, whatever place is so called: "girlfriend
+# Olivia", "daughters North and Chicago", "her baby, Chicago". (Not "mother", "father": "Mother Russia".)
+_KIN_BEFORE = re.compile(r"\b(?:daughters?|sons?|wife|husband|girlfriend|boyfriend|fianc[eé]e?|brothers?|"
+                         r"sisters?|baby|grandsons?|granddaughters?|nieces?|nephews?|cousins?|stepsons?|"
+                         r"stepdaughters?|twins)\s*,?\s+"
+                         r"(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s*(?:,\s*and|,|and|&)\s+){0,3}$")
+# A code right after a clock time is a time zone: "11:59 p.m. CT", "10 a.m. ET", "at 14:00 GMT" (not
+# after any number: "60 US diplomats", "the 2016 US operations").
+_CLOCK_BEFORE = re.compile(r"(?:\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|\b\d{1,2}:\d\d)\s*$", re.IGNORECASE)
+
+
+def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: Mapping[int, Place],
+                    text: str) -> list[int]:
+    """The entities whose place reading the words around them rule out: a name after a kinship word
+    (and the names listed with it) is a person's; a code after a clock time is a time zone; a company
+    form after a firm's name ("Dimond Kaplan & Rothstein, P.A.", "Foo Holdings, S.A.") is no region."""
+    dropped: set[int] = set()
+    for pos, i in enumerate(order):
+        ent = entities[i]
+        if i in resolved and _KIN_BEFORE.search(text[max(0, ent.start - 80):ent.start]):
+            dropped.add(i)
+        if i not in resolved or not _is_code(ent.text):
+            continue
+        if _CLOCK_BEFORE.search(text[max(0, ent.start - 8):ent.start]):
+            dropped.add(i)
+        elif pos > 0 and ent.text.replace(".", "") in _COMPANY_FORMS:
+            before = entities[order[pos - 1]]
+            if before.label in ("ORG", "PERSON") and re.fullmatch(r",\s*", text[before.end:ent.start]):
+                dropped.add(i)
+    return [i for i in dropped if i in resolved]
 
 
 @lru_cache(maxsize=1)
