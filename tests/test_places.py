@@ -776,3 +776,10 @@ def test_a_code_after_a_clock_time_or_a_firms_name_is_no_region():
     assert zone is None and firm_form is None
     assert us.name == "United States"  # after a number that is no clock time
     assert state.name == "Connecticut" and hartford.admin1 == "Connecticut"
+
+
+def test_heathrow_is_londons_airport_and_broadway_new_yorks_theatres(gaz):
+    heathrow = gaz.geocode("Heathrow")
+    assert (heathrow.name, heathrow.country) == ("London", "GBR")  # not Heathrow, Florida
+    broadway = gaz.geocode("Broadway", context_countries=["USA"])
+    assert broadway.name == "New York City"  # not the village in Virginia
