@@ -783,3 +783,58 @@ def test_heathrow_is_londons_airport_and_broadway_new_yorks_theatres(gaz):
     assert (heathrow.name, heathrow.country) == ("London", "GBR")  # not Heathrow, Florida
     broadway = gaz.geocode("Broadway", context_countries=["USA"])
     assert broadway.name == "New York City"  # not the village in Virginia
+
+
+# --- fifth pass (session 11) ------------------------------------------------------------------
+
+
+def test_a_name_doing_what_only_people_do_is_a_person_in_every_mention():
+    text = ("Lin-Manuel Miranda thought he had a migraine. Miranda tweeted on Thursday that it was shingles. "
+            "Miranda's son was born in Caracas.")
+    entities = geocode_entities(_entities(text, ("Lin-Manuel Miranda", "PERSON"), ("Miranda", "GPE"),
+                                          ("Miranda", "GPE"), ("Caracas", "GPE")), text)
+    _, tweeted, son, caracas = (e.place for e in entities)
+    assert tweeted is None and son is None  # not Venezuela's Miranda state
+    assert caracas.country == "VEN"
+    # remembering, not calling back; a country so named only when a person of the document bears the name
+    text = ('"Five people are dead," recalled reporter Bill Holland. Holland recalled of the trial that '
+            "it was long. The Netherlands recalled its ambassador, and Moscow told Kyiv to wait.")
+    entities = geocode_entities(_entities(text, ("Bill Holland", "PERSON"), ("Holland", "GPE"),
+                                          ("Netherlands", "GPE"), ("Moscow", "GPE"), ("Kyiv", "GPE")), text)
+    _, holland, netherlands, moscow, kyiv = (e.place for e in entities)
+    assert holland is None
+    assert netherlands.name == "Netherlands" and moscow.name == "Moscow" and kyiv is not None
+    text = "Pskov told reporters the vote was fair. Residents of Pskov queued in the rain."
+    entities = geocode_entities(_entities(text, ("Pskov", "GPE"), ("Pskov", "GPE")), text)
+    assert entities[0].place is None
+    assert entities[1].place is None or entities[1].place.name == "Pskov"  # after "of": no place cue either
+
+
+def test_a_name_after_a_place_preposition_stays_a_place_when_another_mention_is_a_person():
+    text = "Miranda tweeted that he was fine. The storm hit towns in Miranda, Venezuela, on Friday."
+    entities = geocode_entities(_entities(text, ("Miranda", "GPE"), ("Miranda", "GPE"), ("Venezuela", "GPE")), text)
+    assert entities[0].place is None
+    assert entities[1].place is not None and entities[1].place.country == "VEN"
+
+
+def test_a_town_known_by_a_persons_name_only_through_an_alternate_name_is_the_person(gaz):
+    text = ("Charlie Chen, 48, was charged in Boston. He lived in Lexington, Massachusetts. "
+            "The case is U.S. v. Chen, U.S. District Court.")
+    entities = geocode_entities(_entities(text, ("Charlie Chen", "PERSON"), ("Boston", "GPE"), ("Lexington", "GPE"),
+                                          ("Massachusetts", "GPE"), ("U.S.", "GPE"), ("Chen", "GPE")), text)
+    assert gaz.geocode("Chen").name == "Chenzhou"  # a GeoNames alternate name of a city of 800,000
+    assert entities[-1].place is None
+    # a name the model alone calls a person ("Douma's fall") is no such evidence against a town's spelling
+    text = "Troops shelled Douma on Friday. Douma's fall would end the siege of Ghouta, in Syria."
+    entities = geocode_entities(_entities(text, ("Douma", "GPE"), ("Douma", "PERSON"), ("Ghouta", "GPE"),
+                                          ("Syria", "GPE")), text)
+    assert entities[0].place is not None and entities[0].place.country == "SYR"
+
+
+def test_according_to_names_a_source_and_a_region_after_a_town_qualifies_it_only_if_it_holds_it():
+    text = ("Ernest Petrič, an adviser to the president, spoke in Ljubljana. According to Petrič, Slovenia "
+            "had sent a message to Moscow.")
+    entities = geocode_entities(_entities(text, ("Ernest Petrič", "PERSON"), ("Ljubljana", "GPE"), ("Petrič", "GPE"),
+                                          ("Slovenia", "GPE"), ("Moscow", "GPE")), text)
+    assert entities[2].place is None  # not Petrich in Bulgaria
+    assert entities[3].place.name == "Slovenia"

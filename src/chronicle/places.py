@@ -973,6 +973,18 @@ class Gazetteer:
                 return entry.population
         return 0
 
+    def is_capital(self, place: Place) -> bool:
+        """Whether a place the gazetteer returned is a national capital."""
+        return any(self._entries[idx].capital and self._entries[idx].geonameid == place.geonameid
+                   for idx, _ in self._matches(place.name) if place.geonameid is not None)
+
+    def by_alternate_name(self, name: str, place: Place) -> bool:
+        """Whether `name` names a place the gazetteer returned only by one of GeoNames' alternate names
+        ("Chen" for Chenzhou), not by its own name or a curated alias."""
+        kinds = [kind for idx, kind in self._candidates(name)
+                 if self._entries[idx].geonameid == place.geonameid and self._entries[idx].feature == place.feature]
+        return bool(kinds) and min(kinds) == ALTERNATE
+
     def known_place(self, name: str, min_city_population: int) -> Place | None:
         """The likeliest place `name` names by its own name or a curated alias (not a GeoNames
         alternate), when that is a country, a region or a town of at least `min_city_population`:
@@ -1357,12 +1369,15 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                                                                               qualifier)
                 if within is not qualifier:
                     qualifiers[order[pos + 1]] = within
-                written_beside.add(i)
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific";
         # not when the region is written beside it ("New Quay, Ceredigion": the village)
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if within is not None and place is not None and gaz.inside(place, within):
+            # only a region that holds the town qualifies it: in "according to Petrič, Slovenia had …"
+            # no Petrich lies in Slovenia
+            written_beside.add(i)
         if place is None and "," in names[i]:
             # "Thruxton, Hampshire" taken as one entity: the town, inside the region after the comma
             town, _, region_name = names[i].partition(",")
@@ -1419,7 +1434,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         del resolved[i]
     # names the words around them make no place (kept out of the passes below too)
     institutions = set(_read_otherwise(entities, order, resolved, text)) \
-        | set(_seats_as_institutions(entities, resolved, text))
+        | set(_seats_as_institutions(entities, resolved, text)) \
+        | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text))
     for i in institutions:
         del resolved[i]
     resolved.update(_initials(gaz, entities, resolved))
@@ -1534,6 +1550,7 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
                     resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
     """The entities whose town reading (see `_PERSON_TOWN_POPULATION`) the text contradicts."""
     people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
+    full_names = {w for e in entities if e.label == "PERSON" and len(e.text.split()) > 1 for w in e.text.split()}
     listed_with_people: set[int] = set()
     start = 0
     while start < len(order):
@@ -1561,7 +1578,11 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
             continue
         population = gaz.population(place)
         key = normalise(ent.text)
-        person = (ent.text in people or i in listed_with_people) and population < _PERSON_TOWN_POPULATION \
+        # a town called so only by an alternate name is no match for a person's full name, however large
+        # ("U.S. v. Chen" after "Charlie Chen": not Chenzhou; a lone "Douma's fall" read as a person is
+        # no such evidence)
+        person = ((ent.text in people or i in listed_with_people) and population < _PERSON_TOWN_POPULATION
+                  or ent.text in full_names and gaz.by_alternate_name(ent.text, place)) \
             and not _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start])
         others = {country for country, names in named_in.items() if names - {key}}
         # the document must be about somewhere: two other names, none of them in the town's country
@@ -1602,6 +1623,35 @@ def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: 
             if before.label in ("ORG", "PERSON") and re.fullmatch(r",\s*", text[before.end:ent.start]):
                 dropped.add(i)
     return [i for i in dropped if i in resolved]
+
+
+# Verbs only people do, right after a name: "Miranda tweeted", "Holland recalled of the trial", "Pskov
+# told reporters". "recalled" only as remembering, not as calling back ("recalled its ambassador").
+_PEOPLES_VERB_AFTER = re.compile(
+    r"^(?:'s|’s)?\s+(?:tweet(?:ed|s)|smil(?:ed|es)|laugh(?:ed|s)|jok(?:ed|es)|grinn(?:ed)|nodd(?:ed)|shrugg(?:ed)|"
+    r"wept|sigh(?:ed|s)|told|tells|wrote|writes|recall(?:ed|s)(?=\s*(?:[,.;:”\"]|of\b|that\b|how\b|when\b|"
+    r"what\b|being\b|seeing\b|growing\b|his\b|her\b)))\b")
+
+
+def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
+                          resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
+    """The entities named like one the text shows to be a person: the subject of a verb only people do
+    ("Miranda tweeted", "Holland recalled of the trial"). A name is read one way through a document, so
+    every mention of it is the person's but those a place preposition or a region beside puts on the
+    map. A country or a capital does such things through its government ("Moscow told Kyiv"), so it is
+    read as a person only when the document also gives a person that name ("Bill Holland")."""
+    people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
+    persons: set[str] = set()
+    for i in order:
+        place = resolved.get(i)
+        ent = entities[i]
+        if place is None or not _PEOPLES_VERB_AFTER.match(text[ent.end:ent.end + 40]):
+            continue
+        if (place.feature == "country" or gaz.is_capital(place)) and ent.text not in people:
+            continue
+        persons.add(normalise(ent.text))
+    return [i for i in order if i in resolved and i not in written_beside and normalise(entities[i].text) in persons
+            and not _PLACE_CUE_BEFORE.search(text[max(0, entities[i].start - 20):entities[i].start])]
 
 
 @lru_cache(maxsize=1)
@@ -1681,7 +1731,9 @@ _KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", 
                       "mall", "estate", "prison", "jail", "courthouse", "museum", "library", "theatre", "theater",
                       "hotel", "inn", "castle", "palace", "farm", "farms", "racecourse", "plantation"}
 # A place preposition right before a name ("moved back to Khayelitsha", "arrived at Schiphol").
-_PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|to|into|across|through|throughout|toward|"
+# ("according to Petrič", "thanks to Tyler": a source or a cause, never a place)
+_PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|(?<!according )(?<!thanks )(?<!due )(?<!owing )to|"
+                               r"into|across|through|throughout|toward|"
                                r"towards|via|between)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
