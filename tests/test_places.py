@@ -838,3 +838,14 @@ def test_according_to_names_a_source_and_a_region_after_a_town_qualifies_it_only
                                           ("Slovenia", "GPE"), ("Moscow", "GPE")), text)
     assert entities[2].place is None  # not Petrich in Bulgaria
     assert entities[3].place.name == "Slovenia"
+
+
+def test_a_state_postal_code_after_a_town_that_no_entity_covers_qualifies_it():
+    text = "Officials in Springfield, PA, and Portland, OR met. Talks in Berlin, AP reported, ended."
+    entities = geocode_entities(_entities(text, ("Springfield", "GPE"), ("Portland", "GPE"), ("Berlin", "GPE"),
+                                          ("AP", "ORG")), text)
+    springfield, portland, berlin, _ = (e.place for e in entities)
+    assert (springfield.name, springfield.admin1) == ("Springfield", "Pennsylvania")  # not Missouri's, the largest
+    assert springfield.reason.startswith("in Pennsylvania, written beside it")
+    assert (portland.name, portland.admin1) == ("Portland", "Oregon")
+    assert berlin.country == "DEU"  # "AP" is no state, and no Berlin would be in it

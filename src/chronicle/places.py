@@ -1272,6 +1272,23 @@ def gazetteer() -> Gazetteer:
 _LOC_MIN_CITY_POPULATION = 15_000
 # "Paris, Texas", "Portland, Ore.", "Almaty (Kazakhstan)": a place followed by the region it is in.
 _QUALIFIER_GAP = re.compile(r"^\s*(?:,|\()\s*$")
+# A US state's postal code after a town ("Springfield, PA, on Monday", "Portland, OR and"), which the
+# model seldom takes for an entity: two capitals, then no letter or digit.
+_POSTAL_CODE_AFTER = re.compile(r"^,\s?(?P<code>[A-Z]{2})(?![\w.-])")
+
+
+def _postal_qualifier(gaz: Gazetteer, town: str, after: str) -> Place | None:
+    """The US state whose postal code stands right after a town's name, when that state has a town
+    of the name ("Springfield, PA": Pennsylvania); None otherwise ("Berlin, AP reported")."""
+    match = _POSTAL_CODE_AFTER.match(after)
+    if match is None:
+        return None
+    state = next((p for p in gaz.lookup(match["code"]) if p.feature == "admin" and p.country == "USA"
+                  and p.admin1 == p.name), None)
+    if state is None or not gaz.inside_any(town, state):
+        return None
+    state.reason = f"{state.name}, by its postal code written after the town"
+    return state
 
 
 class _DocumentContext:
@@ -1369,6 +1386,10 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                                                                               qualifier)
                 if within is not qualifier:
                     qualifiers[order[pos + 1]] = within
+        if within is None and not ent.text.isupper():
+            nxt_start = entities[order[pos + 1]].start if pos + 1 < len(order) else len(text)
+            if nxt_start > ent.end + 4:  # the code is no entity of its own
+                within = _postal_qualifier(gaz, names[i], text[ent.end:ent.end + 6])
         # Seas, deserts and regions (LOC) share their names with villages: "Middle East", "Pacific";
         # not when the region is written beside it ("New Quay, Ceredigion": the village)
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
