@@ -849,3 +849,29 @@ def test_a_state_postal_code_after_a_town_that_no_entity_covers_qualifies_it():
     assert springfield.reason.startswith("in Pennsylvania, written beside it")
     assert (portland.name, portland.admin1) == ("Portland", "Oregon")
     assert berlin.country == "DEU"  # "AP" is no state, and no Berlin would be in it
+
+
+def test_a_university_named_after_a_place_is_in_the_town_written_after_it():
+    text = ("He studied at Washington University in St. Louis, Missouri, and was accepted to California State "
+            "University at San Marcos, in California.")
+    entities = geocode_entities(_entities(text, ("Washington University", "ORG"), ("St. Louis", "GPE"),
+                                          ("Missouri", "GPE"), ("California State University", "GPE"),
+                                          ("San Marcos", "GPE"), ("California", "GPE")), text)
+    washington, st_louis, _, csu, san_marcos, _ = (e.place for e in entities)
+    assert (washington.lat, washington.lon) == (st_louis.lat, st_louis.lon)  # not the capital it is named after
+    assert washington.reason == "in St. Louis, written after it"
+    assert (csu.lat, csu.lon) == (san_marcos.lat, san_marcos.lon) and san_marcos.admin1 == "California"
+    # an organisation named after a town is not moved to the region written after it
+    text = "Officers of the Mansfield Police Department in Ohio said so."
+    entities = geocode_entities(_entities(text, ("the Mansfield Police Department", "ORG"), ("Ohio", "GPE")), text)
+    assert (entities[0].place.name, entities[0].place.feature) == ("Mansfield", "city")
+
+
+def test_a_university_named_as_an_affiliation_is_not_put_at_the_town_named_before_it():
+    text = ("Talks resumed in Beijing on Friday. \"It was a truce,\" said Eswar Prasad, a professor at "
+            "Cornell University. The Marjory Stoneman Douglas High School reopened.")
+    entities = geocode_entities(_entities(text, ("Beijing", "GPE"), ("Eswar Prasad", "PERSON"),
+                                          ("Cornell University", "GPE"),
+                                          ("The Marjory Stoneman Douglas High School", "FAC")), text)
+    assert entities[2].place is None  # not a site in Beijing
+    assert entities[3].place is not None and entities[3].place.country == "CHN"  # a school is where the news is

@@ -1419,9 +1419,11 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 place = Place(text=ent.text, name=ent.text, lat=inner.lat, lon=inner.lon,
                               country=inner.country, admin1=inner.admin1, geonameid=None,
                               feature="site", reason=f"named after {inner.name} ({inner.reason})")
+                named_after.add(i)
         return place
 
     # Second pass: each toponym in the context of the others.
+    named_after: set[int] = set()  # placed only by the place their name holds ("Washington University")
     qualifiers: dict[int, Place] = {}  # a qualifier read otherwise than alone ("Athens, Georgia")
     written_beside: set[int] = set()  # toponyms with their region written beside them
     # a name in lower case ("the bush") is a word the model took for a place
@@ -1474,8 +1476,11 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                     place = None
                 elif place is not None:
                     place.reason = f"the organisation of {place.name}"
+            else:
+                named_after.add(i)
             if place is None:
                 place = _demonym_led(gaz, ent.text)
+                named_after.add(i)
             if place is not None:
                 resolved[i] = place
         elif ent.label == "NORP" and not _PLURAL_DEMONYM.search(ent.text) and _modifies_a_noun(ent, text):
@@ -1488,15 +1493,20 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     # (not organisations, unless named as a building: "the 3rd Battalion in Colchester" is based
     # there, "Rainbow Kitten Surprise, St. Paul & the Broken Bones" is a list; "the New Bilibid
     # Prison in Muntinlupa" is there).
+    # A campus or a site placed only by the place its name holds is in the town written after it:
+    # "Washington University in St. Louis", "California State University at San Marcos", "Hampton
+    # Avenue in St. Louis Hills".
     for pos, i in enumerate(order):
         ent = entities[i]
-        if (ent.label not in ("FAC", "GPE", "LOC") and not _names_a_site(ent)) or resolved.get(i) is not None \
-                or pos + 1 >= len(order) or not _capitalised(ent.text):
+        moved = i in named_after and _last_word(ent) in (
+            _KINDS_OF_CAMPUS | (_KINDS_OF_PLACE if ent.label in GEOCODED_LABELS else _KINDS_OF_BUILDING))
+        if not moved and ((ent.label not in ("FAC", "GPE", "LOC") and not _names_a_site(ent))
+                          or resolved.get(i) is not None) or pos + 1 >= len(order) or not _capitalised(ent.text):
             continue
         nxt = order[pos + 1]
         town = resolved.get(nxt) if entities[nxt].label in GEOCODED_LABELS else None
         if town is None or town.feature not in ("city", "admin") or not town.country \
-                or not _SITE_IN_GAP.match(text[ent.end:entities[nxt].start]):
+                or not _SITE_IN_GAP.match(text[ent.end:entities[nxt].start]) or (moved and town.feature != "city"):
             continue
         resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                             admin1=town.admin1, geonameid=None, feature="site",
@@ -1528,7 +1538,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     for pos, i in enumerate(order):
         ent = entities[i]
         if resolved.get(i) is not None or not _capitalised(ent.text) or not (
-                _names_a_site(ent) or _unknown_toponym(ent, text, people)):
+                _names_a_site(ent) or _unknown_toponym(ent, text, people)) or _last_word(ent) in _KINDS_OF_AFFILIATION:
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
         earlier = [j for j in reversed(order[:pos]) if entities[j].label in GEOCODED_LABELS
@@ -1771,6 +1781,18 @@ def _unknown_toponym(ent: Entity, text: str, people: set[str]) -> bool:
     if all(w.lower() in _ordinary_words() or w.lower() == "the" for w in words):
         return False  # "at The Good Old Days"
     return not any(w in people for w in words)
+
+
+# Institutions with a campus, which stand in the town written after them ("… University in St. Louis").
+_KINDS_OF_CAMPUS = {"university", "college", "school", "institute", "academy", "polytechnic", "seminary",
+                    "conservatory"}
+# … and those named as someone's affiliation ("a professor at Cornell University") far from the towns
+# the paragraph is about, unlike a school, which is in the news where it stands.
+_KINDS_OF_AFFILIATION = {"university", "college", "institute", "polytechnic"}
+
+
+def _last_word(ent: Entity) -> str:
+    return re.sub(r"(?:'s|’s)$", "", ent.text.split()[-1]).lower().strip(".,")
 
 
 def _names_a_site(ent: Entity) -> bool:
