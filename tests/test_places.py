@@ -875,3 +875,12 @@ def test_a_university_named_as_an_affiliation_is_not_put_at_the_town_named_befor
                                           ("The Marjory Stoneman Douglas High School", "FAC")), text)
     assert entities[2].place is None  # not a site in Beijing
     assert entities[3].place is not None and entities[3].place.country == "CHN"  # a school is where the news is
+
+
+def test_a_town_listed_with_a_surname_of_the_documents_people_is_a_person():
+    text = ("The court found Marc David Deen guilty in Manila. The judge ordered Deen and Villanueva to pay "
+            "damages, and Quezon City and Villanueva were not named.")
+    entities = geocode_entities(_entities(text, ("Marc David Deen", "PERSON"), ("Manila", "GPE"),
+                                          ("Villanueva", "GPE"), ("Quezon City", "GPE")), text)
+    assert entities[2].place is None  # not the town of Villanueva in the Philippines
+    assert entities[3].place.name == "Quezon City"  # listed with a town, not with a person

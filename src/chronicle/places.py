@@ -1577,6 +1577,10 @@ def _joins_a_list(gap: str) -> bool:
     return gap in (",", "and", "&") or (gap.startswith(",") and gap[1:].strip() == "and")
 
 
+_NAME_BEFORE_IN_LIST = re.compile(r"\b(?P<name>[A-Z][\w'’-]+)\s*(?:,\s*and|,|and|&)\s+$")
+_NAME_AFTER_IN_LIST = re.compile(r"^\s*(?:,\s*and|,|and|&)\s+(?P<name>[A-Z][\w'’-]+)\b")
+
+
 def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
                     resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
     """The entities whose town reading (see `_PERSON_TOWN_POPULATION`) the text contradicts."""
@@ -1592,6 +1596,14 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if len(run) > 1 and any(entities[j].label == "PERSON" for j in run):
             listed_with_people.update(run)
         start = end
+    # … and with a surname of the document's people that the model left untagged: "Deen and Villanueva"
+    # after "Marc David Deen"
+    for i in order:
+        ent = entities[i]
+        before = _NAME_BEFORE_IN_LIST.search(text[max(0, ent.start - 40):ent.start])
+        after = _NAME_AFTER_IN_LIST.match(text[ent.end:ent.end + 40])
+        if any(m is not None and m["name"] in full_names and m["name"] != ent.text for m in (before, after)):
+            listed_with_people.add(i)
     # the countries of the document's places, each with the names that put it there
     named_in: dict[str, set[str]] = defaultdict(set)
     for i, place in resolved.items():
