@@ -884,3 +884,15 @@ def test_a_town_listed_with_a_surname_of_the_documents_people_is_a_person():
                                           ("Villanueva", "GPE"), ("Quezon City", "GPE")), text)
     assert entities[2].place is None  # not the town of Villanueva in the Philippines
     assert entities[3].place.name == "Quezon City"  # listed with a town, not with a person
+
+
+def test_a_seat_standing_for_its_government_does_not_make_the_story_about_its_country():
+    text = "White House press secretary Sarah Sanders said talks in Geneva would resume next week."
+    entities = geocode_entities(_entities(text, ("White House", "GPE"), ("Sarah Sanders", "PERSON"),
+                                          ("Geneva", "GPE")), text)
+    assert entities[2].place.country == "CHE"  # not Geneva, Illinois
+    # a town of the document's country still wins where the text is about that country
+    text = "White House officials flew to Chicago, Illinois, and then to Geneva for the county fair."
+    entities = geocode_entities(_entities(text, ("White House", "GPE"), ("Chicago", "GPE"), ("Illinois", "GPE"),
+                                          ("Geneva", "GPE")), text)
+    assert (entities[3].place.country, entities[3].place.admin1) == ("USA", "Illinois")

@@ -1370,6 +1370,10 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             place = gaz.geocode(names[i])
             if place is not None:
                 first[i] = place
+    # A seat of government standing for the government ("the White House said") is who acted, not
+    # where the story is: it does not make "Geneva" the one in Illinois.
+    for i in _seats_as_institutions(entities, first, text):
+        del first[i]
     document = _DocumentContext(gaz, entities, first)
     mentioned = {p.geonameid for p in first.values() if p.geonameid}
 
