@@ -27,6 +27,8 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any
 
+from .filter_index import word_runs
+
 EVENT_TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
                "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE",
                "ASSAULT")
@@ -113,6 +115,12 @@ class Chronicle:
             "SELECT 1 FROM events e ANTI JOIN cluster_members m ON m.event_id = e.id LIMIT 1").fetchone()
         self._ctes = self._build_ctes()
         self._with_summaries = "summaries" in tables and "meta" in tables
+        self._with_index = ({"cluster_index", "cluster_words", "search_words", "meta"} <= tables
+                            and self._all_clustered)
+
+    # The filter index (`filter_index.py`) is read while it describes the store as it is; False
+    # makes every call read the plain tables (the tests compare the two).
+    use_index = True
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -173,24 +181,55 @@ class Chronicle:
 
     # --- filters -----------------------------------------------------------------------------
 
+    def _indexed(self) -> bool:
+        """Whether calls now read the filter index (see `filter_index.py`)."""
+        if not (self.use_index and self._with_index):
+            return False
+        from .filter_index import is_current
+
+        with self._cursor() as cur:
+            return is_current(cur)
+
+    def _scope(self, **filters) -> tuple[str, str, list, bool]:
+        """The WITH clause, the WHERE clause on `clus c` and its parameters for these filters,
+        from the filter index when it is current (the same rows, found faster), else from the plain
+        tables; and which of the two."""
+        indexed = self._indexed()
+        where, params = self._where(**filters, indexed=indexed)
+        return (self._index_ctes if indexed else self._ctes), where, params, indexed
+
+    @property
+    def _index_ctes(self) -> str:
+        from .filter_index import CLUSTER_COLUMNS
+
+        return ("WITH members AS (SELECT cluster_id, event_id, doc_id, reason FROM cluster_members), "
+                f"clus AS (SELECT {', '.join(CLUSTER_COLUMNS)}, k, location_country, location_feature, "
+                "actors, sectors FROM cluster_index)")
+
     def _where(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
-               near=None, text=None, event_country=None) -> tuple[str, list]:
-        """The WHERE clause (on clusters aliased `c`) and its parameters for the event filters."""
+               near=None, text=None, event_country=None, indexed=False) -> tuple[str, list]:
+        """The WHERE clause (on clusters aliased `c`) and its parameters for the event filters;
+        `indexed`: on `cluster_index`, whose columns find the same rows faster."""
         clauses: list[str] = []
         params: list = []
+        place_country = "c.location_country" if indexed else "json_extract_string(c.location, '$.country')"
         countries = _countries(country)
         if countries:
             marks = ", ".join("?" * len(countries))
             clauses.append(f"(c.source_country IN ({marks}) OR c.target_country IN ({marks}) "
-                           f"OR json_extract_string(c.location, '$.country') IN ({marks}))")
+                           f"OR {place_country} IN ({marks}))")
             params += countries * 3
         places = _countries(event_country, "event_country")
         if places:  # where the event happened, as ACLED users filter: the place's country only
-            clauses.append(f"json_extract_string(c.location, '$.country') IN "
-                           f"({', '.join('?' * len(places))})")
+            clauses.append(f"{place_country} IN ({', '.join('?' * len(places))})")
             params += places
-        if actor is not None:
-            needle = _text(actor, "actor")
+        needle = _text(actor, "actor") if actor is not None else None
+        if needle is not None and indexed and "\0" not in needle:
+            # each actor string and sector is between NULs in the index: a needle without one
+            # matches the same strings as `contains` on each, a sector between NULs equals one
+            clauses.append("(contains(c.actors, ?) OR contains(c.sectors, ?))")
+            params += [needle, "\0" + needle.upper() + "\0"]
+        elif needle is not None:
             sector = needle.upper()
             match = ("(contains(lower(concat_ws(' | ', json_extract_string({a}, '$.name'), "
                      "json_extract_string({a}, '$.text'))), ?) "
@@ -231,6 +270,12 @@ class Chronicle:
             params += [EARTH_RADIUS_KM, lat, lat, lon, km]
         if text is not None:
             needle = _text(text, "text")
+            runs = word_runs(needle) if indexed else []
+            for run in dict.fromkeys(runs):  # clusters with a word holding each run of the needle
+                clauses.append("c.k IN (SELECT k FROM cluster_words WHERE word IN "
+                               "(SELECT id FROM search_words WHERE contains(word, ?)))")
+                params.append(run)
+        if text is not None and runs != [needle]:  # else the candidates are the answer
             clauses.append(
                 "EXISTS (SELECT 1 FROM members m JOIN events e ON e.id = m.event_id "
                 "LEFT JOIN documents d ON d.id = m.doc_id WHERE m.cluster_id = c.id AND "
@@ -244,14 +289,15 @@ class Chronicle:
                       until=None, near=None, text=None, limit=None, offset=0,
                       order="date", event_country=None) -> list[dict[str, Any]]:
         """`events()` as a list of plain dicts (what the HTTP API sends)."""
-        where, params = self._where(country, actor, type, mode, since, until, near, text,
-                                    event_country)
+        ctes, where, params, _ = self._scope(
+            country=country, actor=actor, type=type, mode=mode, since=since, until=until, near=near,
+            text=text, event_country=event_country)
         if order not in EVENT_ORDERS:
             raise ValueError(f"order must be one of {', '.join(EVENT_ORDERS)}, not {order!r}")
         page, page_params = _page(limit, offset)
         # the page first, then its representatives' evidence and the JSON fields: a million
         # clusters are sorted on plain columns, and only the page is joined and unpacked
-        sql = (f"{self._ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
+        sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
                f"ORDER BY {EVENT_ORDERS[order]}{page}) c "
                f"LEFT JOIN events r ON r.id = c.representative ORDER BY {EVENT_ORDERS[order]}")
         return self._dicts(sql, params + page_params)
@@ -283,17 +329,18 @@ class Chronicle:
 
     def count_events(self, country=None, actor=None, type=None, mode=None, since=None,
                      until=None, near=None, text=None, event_country=None) -> int:
-        where, params = self._where(country, actor, type, mode, since, until, near, text,
-                                    event_country)
-        return self._rows(f"{self._ctes} SELECT count(*) FROM clus c{where}", params)[1][0][0]
+        ctes, where, params, _ = self._scope(
+            country=country, actor=actor, type=type, mode=mode, since=since, until=until, near=near,
+            text=text, event_country=event_country)
+        return self._rows(f"{ctes} SELECT count(*) FROM clus c{where}", params)[1][0][0]
 
     def event_scope(self, **filters) -> tuple[str, str, list]:
         """For readers that choose their own columns (the exports): the WITH clause that defines
         `clus` (the cross-document events) and `members` (their member events), the WHERE clause
         of the event filters on `clus` aliased `c`, and its parameters. Bad filters raise
         ValueError here, before anything is read."""
-        where, params = self._where(**filters)
-        return self._ctes, where, params
+        ctes, where, params, _ = self._scope(**filters)
+        return ctes, where, params
 
     def cursor(self):
         """A context manager giving a DuckDB cursor of its own (for readers that stream)."""
@@ -345,17 +392,17 @@ class Chronicle:
         return self._timeline(**filters)
 
     def _timeline(self, **filters) -> list[dict[str, Any]]:
-        where, params = self._where(**filters)
+        ctes, where, params, _ = self._scope(**filters)
         where += (" AND " if where else " WHERE ") + "length(c.date) = 10"
-        return self._dicts(f"{self._ctes} SELECT c.date, c.type, count(*) AS events FROM clus c"
+        return self._dicts(f"{ctes} SELECT c.date, c.type, count(*) AS events FROM clus c"
                            f"{where} GROUP BY c.date, c.type ORDER BY c.date, c.type", params)
 
     # --- actors and places -------------------------------------------------------------------
 
     def actor_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
-        where, params = self._where(**filters)
+        ctes, where, params, _ = self._scope(**filters)
         page, page_params = _page(limit, offset)
-        sql = f"""{self._ctes}, roles AS (
+        sql = f"""{ctes}, roles AS (
                 SELECT c.id, 'source' AS role, c.source AS actor FROM clus c{where}
                 UNION ALL SELECT c.id, 'target', c.target FROM clus c{where})
             SELECT coalesce(json_extract_string(actor, '$.name'),
@@ -388,12 +435,14 @@ class Chronicle:
         return self._place_records(limit, offset, **filters)
 
     def _place_records(self, limit=None, offset=0, **filters) -> list[dict[str, Any]]:
-        where, params = self._where(**filters)
+        ctes, where, params, indexed = self._scope(**filters)
         where += (" AND " if where else " WHERE ") + "c.lat IS NOT NULL AND c.lon IS NOT NULL"
         page, page_params = _page(limit, offset)
-        sql = f"""{self._ctes}
-            SELECT c.location_name AS name, json_extract_string(c.location, '$.country') AS country,
-                   json_extract_string(c.location, '$.feature') AS feature, c.lat, c.lon,
+        place = ("c.location_country AS country, c.location_feature AS feature" if indexed else
+                 "json_extract_string(c.location, '$.country') AS country, "
+                 "json_extract_string(c.location, '$.feature') AS feature")
+        sql = f"""{ctes}
+            SELECT c.location_name AS name, {place}, c.lat, c.lon,
                    count(*) AS events, sum(c.num_articles) AS articles
             FROM clus c{where}
             GROUP BY ALL ORDER BY events DESC, name, country NULLS LAST, feature NULLS LAST, c.lat,

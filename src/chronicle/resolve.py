@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date, timedelta
 from urllib.parse import urlsplit
 
+from . import filter_index
 from .store import new_clusters, new_generation, sql_list, sql_literal
 
 DAY_WINDOW = 1
@@ -472,8 +473,11 @@ def _write(con, cluster_rows: list[list], member_rows: list[list], *, drop_clust
         if drop_clusters:
             con.execute(f"DELETE FROM clusters WHERE id IN {sql_list(drop_clusters)}")
         _insert(con, cluster_rows, member_rows, by_key=True)
+        before = con.execute("SELECT value FROM meta WHERE key = 'clusters'").fetchone()
         new_generation(con)
         new_clusters(con)
+        filter_index.update(con, before[0] if before else None, drop_clusters,
+                            [row[0] for row in cluster_rows])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -528,6 +532,7 @@ def _resolve_all(con) -> dict[str, int]:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('resolve_events', '1')")
         new_generation(con)
         new_clusters(con)
+        filter_index.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,0 +1,169 @@
+"""What makes the page's filters fast on a large store (issue 18): tables resolve keeps beside the
+clusters, read by `query.py` while they describe the store as it is.
+
+At a million events the actor and text filters read every member event's actor JSON or evidence
+sentence (0.7-1.1 s a call), and the country filter and the places view every cluster's place JSON.
+Kept instead, in the transaction that writes the clusters:
+
+- `cluster_index`: every cluster's row as in `clusters`, with an integer key `k` (the key the
+  word postings name: joining on it costs half of joining on the text ids), its place's country
+  and feature as plain columns, and what the actor filter compares, as text between NUL
+  characters: `actors`, each member event's (and the cluster's own) source and target as
+  lower(name | text), and `sectors`, their upper-cased sectors. A needle holds no NUL (the reader
+  falls back to the scan for one that does), so `contains(actors, needle)` is true exactly when
+  one of the strings contains it, and `contains(sectors, NUL SECTOR NUL)` when one equals it.
+- `search_words` (id, word) and `cluster_words` (word, k): the words of the member events'
+  evidence sentences and their reports' titles, lower-cased and cut at whitespace and ASCII
+  punctuation (`WORD_SEPARATORS`), and the clusters holding each. Any run of the needle's word
+  characters lies inside one word of a text that contains the needle, so a cluster whose words
+  contain every such run of the needle is a candidate, and one without is not; a needle that is
+  a single run (a word, or part of one) is matched by its candidates exactly; for another the
+  reader checks the candidates with the scan's own test.
+
+`meta` says what they describe: `filter_index_clusters` the clusters' state (meta `clusters`) they
+were last brought up to date with, which an incremental resolve needs to update them by what it
+changed (else it rebuilds them), and `filter_index_generation` the store's generation then, which
+readers compare with the current one (any write since, and they read the plain tables).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The page's filters read these as the scan reads `clusters`: the same columns, in that order.
+CLUSTER_COLUMNS = ("id", "type", "mode", "cameo", "source", "target", "source_country",
+                   "target_country", "date", "date_precision", "location", "location_name", "lat",
+                   "lon", "quantity", "modality", "confidence", "num_sources", "num_articles",
+                   "first_report", "last_report", "representative")
+
+# Whitespace and ASCII punctuation, written out so that Python's `re` and DuckDB's RE2 read the
+# same characters (their `\s` and `\w` differ beyond ASCII); '_' is punctuation here.
+WORD_SEPARATORS = r"[\t\n\x0b\x0c\r !-/:-@\[-`{-~]+"
+_SEPARATORS_RE = re.compile(WORD_SEPARATORS)
+
+
+
+def word_runs(needle: str) -> list[str]:
+    """The runs of word characters in a (lower-cased) needle, as the words are cut."""
+    return [run for run in _SEPARATORS_RE.split(needle) if run]
+
+
+def _label(actor: str) -> str:
+    """An actor as the actor filter compares it (query.py: lower(name | text))."""
+    return (f"lower(concat_ws(' | ', json_extract_string({actor}, '$.name'), "
+            f"json_extract_string({actor}, '$.text')))")
+
+
+def _sector(actor: str) -> str:
+    """An actor's sector as the filter compares it; NULL for one holding a NUL (only a needle
+    holding one could equal it, and such a needle is matched by the scan)."""
+    sector = f"upper(json_extract_string({actor}, '$.sector'))"
+    return f"CASE WHEN contains({sector}, chr(0)) THEN NULL ELSE {sector} END"
+
+
+def _nul_joined(items: str) -> str:
+    """A list of strings as one text, each between NUL characters (list_distinct drops NULLs)."""
+    return f"chr(0) || array_to_string({items}, chr(0)) || chr(0)"
+
+
+def _index_rows(con, ids: list[str] | None, first_k: int) -> int:
+    """Insert into `cluster_index` and the word tables the clusters `ids` (None: every cluster),
+    with keys from `first_k` + 1 up, in date order (zone maps then skip by date); returns the
+    last key given. The clusters' members, events and reports are read by literal key lists,
+    which DuckDB pushes into each scan, not by joining whole tables."""
+    from .store import sql_list
+
+    if ids is None:
+        clusters, members, events, documents = "clusters", "cluster_members", "events", "documents"
+    else:
+        clusters = f"(SELECT * FROM clusters WHERE id IN {sql_list(ids)})"
+        rows = con.execute(f"SELECT event_id, doc_id FROM cluster_members "
+                           f"WHERE cluster_id IN {sql_list(ids)}").fetchall()
+        members = f"(SELECT * FROM cluster_members WHERE cluster_id IN {sql_list(ids)})"
+        events = f"(SELECT * FROM events WHERE id IN {sql_list(sorted({e for e, _ in rows}))})"
+        documents = (f"(SELECT id, title FROM documents "
+                     f"WHERE id IN {sql_list(sorted({d for _, d in rows if d is not None}))})")
+    con.execute("DROP TABLE IF EXISTS temp.filter_index_new")
+    con.execute(f"""CREATE TEMP TABLE filter_index_new AS
+        SELECT {first_k} + row_number() OVER (ORDER BY c.date, c.id) AS k, c.*
+        FROM {clusters} c""")
+    actors = f"[{_label('e.source')}, {_label('e.target')}]"
+    sectors = f"[{_sector('e.source')}, {_sector('e.target')}]"
+    con.execute(f"""INSERT INTO cluster_index
+        SELECT c.k, {', '.join('c.' + col for col in CLUSTER_COLUMNS)},
+               json_extract_string(c.location, '$.country'), json_extract_string(c.location, '$.feature'),
+               {_nul_joined(f"list_sort(list_distinct(coalesce(m.actors, []) || [{_label('c.source')}, {_label('c.target')}]))")},
+               {_nul_joined(f"list_sort(list_distinct(coalesce(m.sectors, []) || [{_sector('c.source')}, {_sector('c.target')}]))")}
+        FROM temp.filter_index_new c
+        LEFT JOIN (
+            SELECT m.cluster_id, flatten(list({actors})) AS actors, flatten(list({sectors})) AS sectors
+            FROM {members} m JOIN {events} e ON e.id = m.event_id
+            GROUP BY m.cluster_id) m ON m.cluster_id = c.id
+        ORDER BY c.k""")
+    con.execute("DROP TABLE IF EXISTS temp.filter_index_words")
+    con.execute(f"""CREATE TEMP TABLE filter_index_words AS
+        WITH texts AS (
+            SELECT n.k, lower(e.evidence_text) AS text
+            FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+            JOIN {events} e ON e.id = m.event_id
+            UNION SELECT n.k, lower(d.title)
+            FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+            JOIN {documents} d ON d.id = m.doc_id WHERE d.title IS NOT NULL)
+        SELECT DISTINCT k, word FROM (
+            SELECT k, unnest(regexp_split_to_array(text, '{WORD_SEPARATORS}')) AS word FROM texts)
+        WHERE word <> ''""")
+    # new words get the ids after the largest (the vocabulary is small beside the postings)
+    con.execute("""INSERT INTO search_words
+        SELECT (SELECT coalesce(max(id), 0) FROM search_words) + row_number() OVER (ORDER BY word), word
+        FROM (SELECT DISTINCT word FROM temp.filter_index_words
+              WHERE word NOT IN (SELECT word FROM search_words))""")
+    con.execute("""INSERT INTO cluster_words
+        SELECT s.id, w.k FROM temp.filter_index_words w JOIN search_words s ON s.word = w.word
+        ORDER BY s.id, w.k""")
+    (last,), = con.execute("SELECT coalesce(max(k), ?) FROM temp.filter_index_new", [first_k]).fetchall()
+    con.execute("DROP TABLE temp.filter_index_words")
+    con.execute("DROP TABLE temp.filter_index_new")
+    return last
+
+
+def rebuild(con) -> None:
+    """Index every cluster (inside the writer's transaction)."""
+    con.execute("SET enable_progress_bar = false")  # seconds at 10^6: no bar on the user's terminal
+    for table in ("cluster_index", "search_words", "cluster_words"):
+        con.execute(f"DELETE FROM {table}")
+    _mark(con, _index_rows(con, None, 0))
+
+
+def update(con, clusters_before: str | None, removed: list[str], added: list[str]) -> None:
+    """After a resolve replaced the clusters `removed` with `added` (inside its transaction,
+    after it marked the new state): update the index by that difference when it described the
+    clusters as they were before (`clusters_before`, meta `clusters` then), else rebuild it."""
+    from .store import sql_list
+
+    described = dict(con.execute(
+        "SELECT key, value FROM meta WHERE key IN ('filter_index_clusters', 'filter_index_last_k')").fetchall())
+    if clusters_before is None or described.get("filter_index_clusters") != clusters_before:
+        rebuild(con)
+        return
+    if removed:
+        keys = ", ".join(str(k) for (k,) in con.execute(
+            f"SELECT k FROM cluster_index WHERE id IN {sql_list(removed)}").fetchall())
+        if keys:
+            con.execute(f"DELETE FROM cluster_words WHERE k IN ({keys})")
+            con.execute(f"DELETE FROM cluster_index WHERE k IN ({keys})")
+    last = int(described.get("filter_index_last_k") or 0)
+    _mark(con, _index_rows(con, added, last) if added else last)
+
+
+def _mark(con, last_k: int) -> None:
+    """Say what the index now describes, and the last key it gave."""
+    con.execute("""INSERT OR REPLACE INTO meta
+                   SELECT 'filter_index_' || key, value FROM meta WHERE key IN ('clusters', 'generation')""")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('filter_index_last_k', ?)", [str(last_k)])
+
+
+def is_current(con) -> bool:
+    """Whether the index describes the store as it is now (nothing written since it was made)."""
+    rows = dict(con.execute(
+        "SELECT key, value FROM meta WHERE key IN ('generation', 'filter_index_generation')").fetchall())
+    return rows.get("generation") is not None and rows.get("generation") == rows.get("filter_index_generation")
