@@ -85,14 +85,15 @@ def test_the_demo_store_answers_every_filter_from_the_index_as_the_scan_does():
 
 def _snapshot_index(con) -> set:
     """The index's content by cluster (its keys left out: they depend on the order of writes)."""
-    words = con.execute("""SELECT i.id, list_sort(list(s.word)) FROM cluster_words w
-                           JOIN search_words s ON s.id = w.word JOIN cluster_index i ON i.k = w.k
-                           GROUP BY i.id""").fetchall()
+    words = [row for kind in ("words", "pairs") for row in con.execute(
+        f"""SELECT '{kind}', i.id, list_sort(list(s.term)) FROM cluster_{kind} w
+            JOIN search_{kind} s ON s.id = w.term JOIN cluster_index i ON i.k = w.k
+            GROUP BY i.id""").fetchall()]
     rows = con.execute(f"SELECT {', '.join(filter_index.CLUSTER_COLUMNS)}, location_country, "
                        "location_feature, actors, sectors FROM cluster_index").fetchall()
     (dupes,), = con.execute("SELECT count(*) - count(DISTINCT k) FROM cluster_index").fetchall()
     assert dupes == 0
-    return set(rows) | {("words",) + tuple(map(str, w)) for w in words}
+    return set(rows) | {tuple(map(str, w)) for w in words}
 
 
 @pytest.mark.parametrize("seed", [1])
@@ -155,7 +156,7 @@ def test_the_index_is_read_only_while_it_describes_the_store(tmp_path):
         resolve_store(store, doc_ids=[d.id for d in docs[40:50]])
         # a store written before the index: no index, and meta says nothing of one
         store.con.execute("DELETE FROM meta WHERE key LIKE 'filter_index%'")
-        for table in ("cluster_index", "cluster_words", "search_words"):
+        for table in ("cluster_index",) + filter_index.TERM_TABLES:
             store.con.execute(f"DELETE FROM {table}")
         store.write_documents(docs[50:])
         resolve_store(store, doc_ids=[d.id for d in docs[50:]])

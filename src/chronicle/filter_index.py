@@ -38,14 +38,27 @@ CLUSTER_COLUMNS = ("id", "type", "mode", "cameo", "source", "target", "source_co
 
 # Whitespace and ASCII punctuation, written out so that Python's `re` and DuckDB's RE2 read the
 # same characters (their `\s` and `\w` differ beyond ASCII); '_' is punctuation here.
-WORD_SEPARATORS = r"[\t\n\x0b\x0c\r !-/:-@\[-`{-~]+"
-_SEPARATORS_RE = re.compile(WORD_SEPARATORS)
+_SEPARATOR_CHARS = r"\t\n\x0b\x0c\r !-/:-@\[-`{-~"
+WORD_SEPARATORS = f"[{_SEPARATOR_CHARS}]+"
+_WORD_RE = re.compile(f"[^{_SEPARATOR_CHARS}]+")
+TERM_TABLES = ("search_words", "cluster_words", "search_pairs", "cluster_pairs")
 
 
 
-def word_runs(needle: str) -> list[str]:
-    """The runs of word characters in a (lower-cased) needle, as the words are cut."""
-    return [run for run in _SEPARATORS_RE.split(needle) if run]
+def text_terms(needle: str) -> tuple[list[tuple[str, str]], bool]:
+    """What the text filter looks a (lower-cased) needle up by: ("words", run) for a needle of one
+    run of word characters, else ("pairs", run, separator, next run) for each two neighbouring
+    runs; and whether the clusters holding every one are exactly those whose texts contain the
+    needle (else they are candidates to check). A run of the needle lies inside a word of a text
+    that contains it; two neighbouring runs, inside a pair of neighbouring words (the separator
+    between them being the whole of the text's). So one run alone, or two runs with nothing
+    around them, are matched exactly; no run (only separators): nothing to look up."""
+    runs = [m.span() for m in _WORD_RE.finditer(needle)]
+    if len(runs) == 1:
+        (start, end), = runs
+        return [("words", needle[start:end])], (start, end) == (0, len(needle))
+    terms = list(dict.fromkeys(("pairs", needle[a[0]:b[1]]) for a, b in zip(runs, runs[1:])))
+    return terms, len(runs) == 2 and runs[0][0] == 0 and runs[-1][1] == len(needle)
 
 
 def _label(actor: str) -> str:
@@ -100,36 +113,51 @@ def _index_rows(con, ids: list[str] | None, first_k: int) -> int:
             FROM {members} m JOIN {events} e ON e.id = m.event_id
             GROUP BY m.cluster_id) m ON m.cluster_id = c.id
         ORDER BY c.k""")
-    con.execute("DROP TABLE IF EXISTS temp.filter_index_words")
-    con.execute(f"""CREATE TEMP TABLE filter_index_words AS
-        WITH texts AS (
-            SELECT n.k, lower(e.evidence_text) AS text
-            FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
-            JOIN {events} e ON e.id = m.event_id
-            UNION SELECT n.k, lower(d.title)
-            FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
-            JOIN {documents} d ON d.id = m.doc_id WHERE d.title IS NOT NULL)
-        SELECT DISTINCT k, word FROM (
-            SELECT k, unnest(regexp_split_to_array(text, '{WORD_SEPARATORS}')) AS word FROM texts)
-        WHERE word <> ''""")
-    # new words get the ids after the largest (the vocabulary is small beside the postings)
-    con.execute("""INSERT INTO search_words
-        SELECT (SELECT coalesce(max(id), 0) FROM search_words) + row_number() OVER (ORDER BY word), word
-        FROM (SELECT DISTINCT word FROM temp.filter_index_words
-              WHERE word NOT IN (SELECT word FROM search_words))""")
-    con.execute("""INSERT INTO cluster_words
-        SELECT s.id, w.k FROM temp.filter_index_words w JOIN search_words s ON s.word = w.word
-        ORDER BY s.id, w.k""")
+    con.execute("DROP TABLE IF EXISTS temp.filter_index_texts")
+    con.execute(f"""CREATE TEMP TABLE filter_index_texts AS
+        SELECT k, regexp_split_to_array(text, '{WORD_SEPARATORS}') AS words,
+               regexp_extract_all(text, '{WORD_SEPARATORS}') AS separators
+        FROM (SELECT n.k, lower(e.evidence_text) AS text
+              FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+              JOIN {events} e ON e.id = m.event_id
+              UNION SELECT n.k, lower(d.title)
+              FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+              JOIN {documents} d ON d.id = m.doc_id WHERE d.title IS NOT NULL)""")
+    # a text is words[1] separators[1] words[2] ... words[n] ('' first or last when it starts or
+    # ends with a separator); a pair is two neighbouring words with what separates them
+    _postings(con, "search_words", "cluster_words", """
+        SELECT DISTINCT k, term FROM (SELECT k, unnest(words) AS term FROM temp.filter_index_texts)
+        WHERE term <> ''""")
+    _postings(con, "search_pairs", "cluster_pairs", """
+        SELECT DISTINCT k, words[i] || separators[i] || words[i + 1] AS term FROM (
+            SELECT k, words, separators, unnest(range(1, len(separators) + 1)) AS i
+            FROM temp.filter_index_texts)
+        WHERE words[i] <> '' AND words[i + 1] <> ''""")
+    con.execute("DROP TABLE temp.filter_index_texts")
     (last,), = con.execute("SELECT coalesce(max(k), ?) FROM temp.filter_index_new", [first_k]).fetchall()
-    con.execute("DROP TABLE temp.filter_index_words")
     con.execute("DROP TABLE temp.filter_index_new")
     return last
+
+
+def _postings(con, vocabulary: str, postings: str, terms: str) -> None:
+    """Add the (k, term) rows `terms` selects: new terms get the ids after the largest in
+    `vocabulary` (id, term), and `postings` (term id, k) a row for each."""
+    con.execute("DROP TABLE IF EXISTS temp.filter_index_terms")
+    con.execute(f"CREATE TEMP TABLE filter_index_terms AS {terms}")
+    con.execute(f"""INSERT INTO {vocabulary}
+        SELECT (SELECT coalesce(max(id), 0) FROM {vocabulary}) + row_number() OVER (ORDER BY term), term
+        FROM (SELECT DISTINCT term FROM temp.filter_index_terms
+              WHERE term NOT IN (SELECT term FROM {vocabulary}))""")
+    con.execute(f"""INSERT INTO {postings}
+        SELECT v.id, t.k FROM temp.filter_index_terms t JOIN {vocabulary} v ON v.term = t.term
+        ORDER BY v.id, t.k""")
+    con.execute("DROP TABLE temp.filter_index_terms")
 
 
 def rebuild(con) -> None:
     """Index every cluster (inside the writer's transaction)."""
     con.execute("SET enable_progress_bar = false")  # seconds at 10^6: no bar on the user's terminal
-    for table in ("cluster_index", "search_words", "cluster_words"):
+    for table in ("cluster_index",) + TERM_TABLES:
         con.execute(f"DELETE FROM {table}")
     _mark(con, _index_rows(con, None, 0))
 
@@ -149,7 +177,8 @@ def update(con, clusters_before: str | None, removed: list[str], added: list[str
         keys = ", ".join(str(k) for (k,) in con.execute(
             f"SELECT k FROM cluster_index WHERE id IN {sql_list(removed)}").fetchall())
         if keys:
-            con.execute(f"DELETE FROM cluster_words WHERE k IN ({keys})")
+            for table in ("cluster_words", "cluster_pairs"):
+                con.execute(f"DELETE FROM {table} WHERE k IN ({keys})")
             con.execute(f"DELETE FROM cluster_index WHERE k IN ({keys})")
     last = int(described.get("filter_index_last_k") or 0)
     _mark(con, _index_rows(con, added, last) if added else last)

@@ -27,7 +27,7 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any
 
-from .filter_index import word_runs
+from .filter_index import text_terms
 
 EVENT_TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
                "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE",
@@ -115,7 +115,7 @@ class Chronicle:
             "SELECT 1 FROM events e ANTI JOIN cluster_members m ON m.event_id = e.id LIMIT 1").fetchone()
         self._ctes = self._build_ctes()
         self._with_summaries = "summaries" in tables and "meta" in tables
-        self._with_index = ({"cluster_index", "cluster_words", "search_words", "meta"} <= tables
+        self._with_index = ({"cluster_index", "cluster_words", "cluster_pairs", "meta"} <= tables
                             and self._all_clustered)
 
     # The filter index (`filter_index.py`) is read while it describes the store as it is; False
@@ -270,12 +270,12 @@ class Chronicle:
             params += [EARTH_RADIUS_KM, lat, lat, lon, km]
         if text is not None:
             needle = _text(text, "text")
-            runs = word_runs(needle) if indexed else []
-            for run in dict.fromkeys(runs):  # clusters with a word holding each run of the needle
-                clauses.append("c.k IN (SELECT k FROM cluster_words WHERE word IN "
-                               "(SELECT id FROM search_words WHERE contains(word, ?)))")
-                params.append(run)
-        if text is not None and runs != [needle]:  # else the candidates are the answer
+            terms, exact = text_terms(needle) if indexed else ([], False)
+            for kind, term in terms:  # the clusters holding a word (or pair) that holds each
+                clauses.append(f"c.k IN (SELECT k FROM cluster_{kind} WHERE term IN "
+                               f"(SELECT id FROM search_{kind} WHERE contains(term, ?)))")
+                params.append(term)
+        if text is not None and not exact:  # else the candidates are the answer
             clauses.append(
                 "EXISTS (SELECT 1 FROM members m JOIN events e ON e.id = m.event_id "
                 "LEFT JOIN documents d ON d.id = m.doc_id WHERE m.cluster_id = c.id AND "
@@ -289,7 +289,7 @@ class Chronicle:
                       until=None, near=None, text=None, limit=None, offset=0,
                       order="date", event_country=None) -> list[dict[str, Any]]:
         """`events()` as a list of plain dicts (what the HTTP API sends)."""
-        ctes, where, params, _ = self._scope(
+        ctes, where, params, indexed = self._scope(
             country=country, actor=actor, type=type, mode=mode, since=since, until=until, near=near,
             text=text, event_country=event_country)
         if order not in EVENT_ORDERS:
@@ -297,9 +297,26 @@ class Chronicle:
         page, page_params = _page(limit, offset)
         # the page first, then its representatives' evidence and the JSON fields: a million
         # clusters are sorted on plain columns, and only the page is joined and unpacked
-        sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
-               f"ORDER BY {EVENT_ORDERS[order]}{page}) c "
-               f"LEFT JOIN events r ON r.id = c.representative ORDER BY {EVENT_ORDERS[order]}")
+        order_by = EVENT_ORDERS[order]
+        if indexed:
+            # the page's keys first (the sort carries no JSON for every match), then its rows
+            # and representatives read by those keys, which DuckDB pushes into the scans
+            from .store import sql_list
+
+            keys = ", ".join(str(k) for (k,) in self._rows(
+                f"{ctes} SELECT c.k FROM clus c{where} ORDER BY {order_by}{page}",
+                params + page_params)[1])
+            if not keys:
+                return []
+            reps = self._rows(f"SELECT representative FROM cluster_index WHERE k IN ({keys})")[1]
+            sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM clus c LEFT JOIN (SELECT * FROM events "
+                   f"WHERE id IN {sql_list(sorted(rep for (rep,) in reps))}) r "
+                   f"ON r.id = c.representative WHERE c.k IN ({keys}) ORDER BY {order_by}")
+            return self._dicts(sql)
+        else:
+            sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
+                   f"ORDER BY {order_by}{page}) c "
+                   f"LEFT JOIN events r ON r.id = c.representative ORDER BY {order_by}")
         return self._dicts(sql, params + page_params)
 
     def events(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
@@ -394,8 +411,10 @@ class Chronicle:
     def _timeline(self, **filters) -> list[dict[str, Any]]:
         ctes, where, params, _ = self._scope(**filters)
         where += (" AND " if where else " WHERE ") + "length(c.date) = 10"
-        return self._dicts(f"{ctes} SELECT c.date, c.type, count(*) AS events FROM clus c"
-                           f"{where} GROUP BY c.date, c.type ORDER BY c.date, c.type", params)
+        # tens of thousands of rows on a large store: built as dicts directly, not by zip
+        return [{"date": d, "type": t, "events": n} for d, t, n in self._rows(
+            f"{ctes} SELECT c.date, c.type, count(*) AS events FROM clus c{where} "
+            "GROUP BY c.date, c.type ORDER BY c.date, c.type", params)[1]]
 
     # --- actors and places -------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ _DDL = [
         outlet VARCHAR, family VARCHAR, cluster_id VARCHAR, reason VARCHAR)""",
     # what makes the page's filters fast on a large store (`filter_index.py`): the clusters with an
     # integer key, their place's country and their actors as text; the words of their sentences
+    # and their pairs of neighbouring words, with the clusters holding each
     """CREATE TABLE IF NOT EXISTS cluster_index (
         k INTEGER, id VARCHAR, type VARCHAR, mode VARCHAR, cameo VARCHAR,
         source JSON, target JSON, source_country VARCHAR, target_country VARCHAR,
@@ -85,8 +86,10 @@ _DDL = [
         num_sources INTEGER, num_articles INTEGER, first_report VARCHAR, last_report VARCHAR,
         representative VARCHAR, location_country VARCHAR, location_feature VARCHAR,
         actors VARCHAR, sectors VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS search_words (id INTEGER, word VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS cluster_words (word INTEGER, k INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS search_words (id INTEGER, term VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS cluster_words (term INTEGER, k INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS search_pairs (id INTEGER, term VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS cluster_pairs (term INTEGER, k INTEGER)""",
     # documents written since the last resolve (`write_documents` adds them, `resolve_store` takes
     # them): what an incremental resolve must visit, even after a run stopped before resolving
     """CREATE TABLE IF NOT EXISTS unresolved_documents (id VARCHAR)""",

@@ -57,11 +57,14 @@ def _filters(db) -> dict[str, dict]:
         "country": {"country": country},
         "actor (sector)": {"actor": "GOV"},
         "actor (name)": {"actor": "police"},
+        "actor (name, matching)": {"actor": country.lower()},
         "type": {"type": typ},
         "mode": {"mode": "demo"},
         "since/until (a month)": {"since": last[:7], "until": last[:7]},
         "near (100 km)": {"near": near},
         "text": {"text": "ceasefire"},
+        # more than one run of word characters: the index gives candidates, the scan's test decides
+        "text (two words)": {"text": "ceasefire talks"},
     }
 
 
