@@ -300,7 +300,7 @@ class _Recorder:
 
 
 _LARGE = {"events", "documents", "cluster_members", "clusters", "resolve_events", "entities",
-          "near_duplicate_keys", "cluster_index", "cluster_words"}
+          "near_duplicate_keys", "cluster_index", "cluster_words", "cluster_pairs"}
 
 
 def _whole_table_scans(con, sql: str, params) -> list[str]:

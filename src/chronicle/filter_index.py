@@ -79,38 +79,52 @@ def _nul_joined(items: str) -> str:
     return f"chr(0) || array_to_string({items}, chr(0)) || chr(0)"
 
 
-def _index_rows(con, ids: list[str] | None, first_k: int) -> int:
-    """Insert into `cluster_index` and the word tables the clusters `ids` (None: every cluster),
-    with keys from `first_k` + 1 up, in date order (zone maps then skip by date); returns the
-    last key given. The clusters' members, events and reports are read by literal key lists,
-    which DuckDB pushes into each scan, not by joining whole tables."""
+def _index_rows(con, keys: dict[str, int] | None, members: list[tuple] | None = None,
+                old: dict[str, tuple[str, str]] | None = None) -> None:
+    """Insert into `cluster_index` and the term tables the clusters `keys` (id -> key; None: every
+    cluster, keyed in date order, which zone maps then skip by), from the contributions of
+    `members` ((cluster id, event id, doc id): all of a cluster's, or those it gained since its
+    row `old` (id -> actors, sectors) was written, which the new row then extends). Members,
+    events and reports are read by literal key lists, which DuckDB pushes into each scan."""
     from .store import sql_list
 
-    if ids is None:
-        clusters, members, events, documents = "clusters", "cluster_members", "events", "documents"
+    old = old or {}
+    if keys is None:
+        new = """SELECT row_number() OVER (ORDER BY c.date, c.id) AS k, c.*,
+                        NULL AS old_actors, NULL AS old_sectors FROM clusters c"""
+        params: list = []
+        members_sql, events, documents = "cluster_members", "events", "documents"
     else:
-        clusters = f"(SELECT * FROM clusters WHERE id IN {sql_list(ids)})"
-        rows = con.execute(f"SELECT event_id, doc_id FROM cluster_members "
-                           f"WHERE cluster_id IN {sql_list(ids)}").fetchall()
-        members = f"(SELECT * FROM cluster_members WHERE cluster_id IN {sql_list(ids)})"
-        events = f"(SELECT * FROM events WHERE id IN {sql_list(sorted({e for e, _ in rows}))})"
+        ids = sorted(keys)
+        new = f"""SELECT n.k, c.*, n.old_actors, n.old_sectors
+                  FROM (SELECT * FROM clusters WHERE id IN {sql_list(ids)}) c
+                  JOIN (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::INTEGER[]) AS k,
+                               unnest(?::VARCHAR[]) AS old_actors, unnest(?::VARCHAR[]) AS old_sectors) n
+                  ON n.id = c.id"""
+        params = [ids, [keys[i] for i in ids], [old.get(i, (None, None))[0] for i in ids],
+                  [old.get(i, (None, None))[1] for i in ids]]
+        members = members or []
+        con.execute("DROP TABLE IF EXISTS temp.filter_index_members")
+        con.execute("""CREATE TEMP TABLE filter_index_members AS SELECT unnest(?::VARCHAR[]) AS cluster_id,
+                       unnest(?::VARCHAR[]) AS event_id, unnest(?::VARCHAR[]) AS doc_id""",
+                    [[m[0] for m in members], [m[1] for m in members], [m[2] for m in members]])
+        members_sql = "temp.filter_index_members"
+        events = f"(SELECT * FROM events WHERE id IN {sql_list(sorted({m[1] for m in members}))})"
         documents = (f"(SELECT id, title FROM documents "
-                     f"WHERE id IN {sql_list(sorted({d for _, d in rows if d is not None}))})")
+                     f"WHERE id IN {sql_list(sorted({m[2] for m in members if m[2] is not None}))})")
     con.execute("DROP TABLE IF EXISTS temp.filter_index_new")
-    con.execute(f"""CREATE TEMP TABLE filter_index_new AS
-        SELECT {first_k} + row_number() OVER (ORDER BY c.date, c.id) AS k, c.*
-        FROM {clusters} c""")
+    con.execute(f"CREATE TEMP TABLE filter_index_new AS {new}", params)
     actors = f"[{_label('e.source')}, {_label('e.target')}]"
     sectors = f"[{_sector('e.source')}, {_sector('e.target')}]"
     con.execute(f"""INSERT INTO cluster_index
         SELECT c.k, {', '.join('c.' + col for col in CLUSTER_COLUMNS)},
                json_extract_string(c.location, '$.country'), json_extract_string(c.location, '$.feature'),
-               {_nul_joined(f"list_sort(list_distinct(coalesce(m.actors, []) || [{_label('c.source')}, {_label('c.target')}]))")},
-               {_nul_joined(f"list_sort(list_distinct(coalesce(m.sectors, []) || [{_sector('c.source')}, {_sector('c.target')}]))")}
+               {_nul_joined(f"list_sort(list_distinct(coalesce(m.actors, []) || [{_label('c.source')}, {_label('c.target')}] || {_unjoined('c.old_actors')}))")},
+               {_nul_joined(f"list_sort(list_distinct(coalesce(m.sectors, []) || [{_sector('c.source')}, {_sector('c.target')}] || {_unjoined('c.old_sectors')}))")}
         FROM temp.filter_index_new c
         LEFT JOIN (
             SELECT m.cluster_id, flatten(list({actors})) AS actors, flatten(list({sectors})) AS sectors
-            FROM {members} m JOIN {events} e ON e.id = m.event_id
+            FROM {members_sql} m JOIN {events} e ON e.id = m.event_id
             GROUP BY m.cluster_id) m ON m.cluster_id = c.id
         ORDER BY c.k""")
     con.execute("DROP TABLE IF EXISTS temp.filter_index_texts")
@@ -118,10 +132,10 @@ def _index_rows(con, ids: list[str] | None, first_k: int) -> int:
         SELECT k, regexp_split_to_array(text, '{WORD_SEPARATORS}') AS words,
                regexp_extract_all(text, '{WORD_SEPARATORS}') AS separators
         FROM (SELECT n.k, lower(e.evidence_text) AS text
-              FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+              FROM temp.filter_index_new n JOIN {members_sql} m ON m.cluster_id = n.id
               JOIN {events} e ON e.id = m.event_id
               UNION SELECT n.k, lower(d.title)
-              FROM temp.filter_index_new n JOIN {members} m ON m.cluster_id = n.id
+              FROM temp.filter_index_new n JOIN {members_sql} m ON m.cluster_id = n.id
               JOIN {documents} d ON d.id = m.doc_id WHERE d.title IS NOT NULL)""")
     # a text is words[1] separators[1] words[2] ... words[n] ('' first or last when it starts or
     # ends with a separator); a pair is two neighbouring words with what separates them
@@ -133,15 +147,21 @@ def _index_rows(con, ids: list[str] | None, first_k: int) -> int:
             SELECT k, words, separators, unnest(range(1, len(separators) + 1)) AS i
             FROM temp.filter_index_texts)
         WHERE words[i] <> '' AND words[i + 1] <> ''""")
-    con.execute("DROP TABLE temp.filter_index_texts")
-    (last,), = con.execute("SELECT coalesce(max(k), ?) FROM temp.filter_index_new", [first_k]).fetchall()
-    con.execute("DROP TABLE temp.filter_index_new")
-    return last
+    for table in ("texts", "new", "members"):
+        con.execute(f"DROP TABLE IF EXISTS temp.filter_index_{table}")
+
+
+def _unjoined(column: str) -> str:
+    """The list a `_nul_joined` text holds ([] for NULL or none)."""
+    return (f"CASE WHEN {column} IS NULL OR {column} = chr(0) || chr(0) THEN []::VARCHAR[] "
+            f"ELSE string_split(substring({column}, 2, length({column}) - 2), chr(0)) END")
 
 
 def _postings(con, vocabulary: str, postings: str, terms: str) -> None:
     """Add the (k, term) rows `terms` selects: new terms get the ids after the largest in
-    `vocabulary` (id, term), and `postings` (term id, k) a row for each."""
+    `vocabulary` (id, term), and `postings` (term id, k) a row for each. A cluster that gained
+    members may get a row it holds already: a posting twice finds the same cluster, and looking
+    for the rows it holds would scan every posting."""
     con.execute("DROP TABLE IF EXISTS temp.filter_index_terms")
     con.execute(f"CREATE TEMP TABLE filter_index_terms AS {terms}")
     con.execute(f"""INSERT INTO {vocabulary}
@@ -159,13 +179,19 @@ def rebuild(con) -> None:
     con.execute("SET enable_progress_bar = false")  # seconds at 10^6: no bar on the user's terminal
     for table in ("cluster_index",) + TERM_TABLES:
         con.execute(f"DELETE FROM {table}")
-    _mark(con, _index_rows(con, None, 0))
+    _index_rows(con, None)
+    (last,), = con.execute("SELECT coalesce(max(k), 0) FROM cluster_index").fetchall()
+    _mark(con, last)
 
 
-def update(con, clusters_before: str | None, removed: list[str], added: list[str]) -> None:
+def update(con, clusters_before: str | None, removed: list[str], added: list[str],
+           grown: dict[str, list[tuple[str, str]]] | None = None) -> None:
     """After a resolve replaced the clusters `removed` with `added` (inside its transaction,
     after it marked the new state): update the index by that difference when it described the
-    clusters as they were before (`clusters_before`, meta `clusters` then), else rebuild it."""
+    clusters as they were before (`clusters_before`, meta `clusters` then), else rebuild it.
+    `grown`: of the added clusters, those that only gained members (id -> (event id, doc id) of
+    each new one): their rows are extended by what the new members bring, not recomputed from
+    every member (a cluster of thousands of reports that one report joins)."""
     from .store import sql_list
 
     described = dict(con.execute(
@@ -173,15 +199,29 @@ def update(con, clusters_before: str | None, removed: list[str], added: list[str
     if clusters_before is None or described.get("filter_index_clusters") != clusters_before:
         rebuild(con)
         return
-    if removed:
-        keys = ", ".join(str(k) for (k,) in con.execute(
-            f"SELECT k FROM cluster_index WHERE id IN {sql_list(removed)}").fetchall())
-        if keys:
-            for table in ("cluster_words", "cluster_pairs"):
-                con.execute(f"DELETE FROM {table} WHERE k IN ({keys})")
-            con.execute(f"DELETE FROM cluster_index WHERE k IN ({keys})")
+    grown = grown or {}
+    before = {cid: (k, actors, sectors) for cid, k, actors, sectors in con.execute(
+        f"SELECT id, k, actors, sectors FROM cluster_index WHERE id IN {sql_list(removed)}").fetchall()
+    } if removed else {}
+    kept = set(added) & set(grown) & set(before)  # rows extended in place, under their keys
+    # the term postings of a removed row stay: they name a key no row has any more (keys are never
+    # given twice), so they match nothing; deleting them would scan every posting. A full resolve
+    # (`rebuild`) writes the postings anew.
+    if before:
+        con.execute(f"DELETE FROM cluster_index WHERE k IN ({', '.join(str(v[0]) for v in before.values())})")
     last = int(described.get("filter_index_last_k") or 0)
-    _mark(con, _index_rows(con, added, last) if added else last)
+    fresh = sorted(set(added) - kept)
+    keys = {cid: last + n for n, cid in enumerate(fresh, 1)}
+    members = [(cid, e, d) for cid, e, d in con.execute(
+        f"SELECT cluster_id, event_id, doc_id FROM cluster_members WHERE cluster_id IN {sql_list(fresh)}"
+    ).fetchall()] if fresh else []
+    if fresh:
+        _index_rows(con, keys, members)
+    if kept:
+        _index_rows(con, {cid: before[cid][0] for cid in kept},
+                    [(cid, e, d) for cid in sorted(kept) for e, d in grown[cid]],
+                    {cid: before[cid][1:] for cid in kept})
+    _mark(con, last + len(fresh))
 
 
 def _mark(con, last_k: int) -> None:

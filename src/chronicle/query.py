@@ -289,7 +289,7 @@ class Chronicle:
                       until=None, near=None, text=None, limit=None, offset=0,
                       order="date", event_country=None) -> list[dict[str, Any]]:
         """`events()` as a list of plain dicts (what the HTTP API sends)."""
-        ctes, where, params, indexed = self._scope(
+        ctes, where, params, _ = self._scope(
             country=country, actor=actor, type=type, mode=mode, since=since, until=until, near=near,
             text=text, event_country=event_country)
         if order not in EVENT_ORDERS:
@@ -298,25 +298,9 @@ class Chronicle:
         # the page first, then its representatives' evidence and the JSON fields: a million
         # clusters are sorted on plain columns, and only the page is joined and unpacked
         order_by = EVENT_ORDERS[order]
-        if indexed:
-            # the page's keys first (the sort carries no JSON for every match), then its rows
-            # and representatives read by those keys, which DuckDB pushes into the scans
-            from .store import sql_list
-
-            keys = ", ".join(str(k) for (k,) in self._rows(
-                f"{ctes} SELECT c.k FROM clus c{where} ORDER BY {order_by}{page}",
-                params + page_params)[1])
-            if not keys:
-                return []
-            reps = self._rows(f"SELECT representative FROM cluster_index WHERE k IN ({keys})")[1]
-            sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM clus c LEFT JOIN (SELECT * FROM events "
-                   f"WHERE id IN {sql_list(sorted(rep for (rep,) in reps))}) r "
-                   f"ON r.id = c.representative WHERE c.k IN ({keys}) ORDER BY {order_by}")
-            return self._dicts(sql)
-        else:
-            sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
-                   f"ORDER BY {order_by}{page}) c "
-                   f"LEFT JOIN events r ON r.id = c.representative ORDER BY {order_by}")
+        sql = (f"{ctes} SELECT {_EVENT_SELECT} FROM (SELECT * FROM clus c{where} "
+               f"ORDER BY {order_by}{page}) c "
+               f"LEFT JOIN events r ON r.id = c.representative ORDER BY {order_by}")
         return self._dicts(sql, params + page_params)
 
     def events(self, country=None, actor=None, type=None, mode=None, since=None, until=None,
