@@ -27,6 +27,7 @@ import lxml.html
 from trafilatura import bare_extraction, extract
 from trafilatura.utils import load_html
 
+from chronicle.ingest import stoplists
 from chronicle.ingest.common import (
     UnreadableInput,
     declared_html_charset,
@@ -36,6 +37,8 @@ from chronicle.ingest.common import (
     read_limited,
 )
 from chronicle.record import Document, Format, IngestError, Source
+
+stoplists.install()  # jusText's stop words from the cache folder, not rebuilt in every process
 
 # Lists of links to other stories ("Other Opinion Columns", "More world news") sit inside the
 # article container on many news sites and read like paragraphs, so trafilatura keeps them. Their
