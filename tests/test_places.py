@@ -896,3 +896,16 @@ def test_a_seat_standing_for_its_government_does_not_make_the_story_about_its_co
     entities = geocode_entities(_entities(text, ("White House", "GPE"), ("Chicago", "GPE"), ("Illinois", "GPE"),
                                           ("Geneva", "GPE")), text)
     assert (entities[3].place.country, entities[3].place.admin1) == ("USA", "Illinois")
+
+
+def test_a_town_with_an_age_after_it_is_a_person_but_a_state_with_a_number_is_not():
+    text = ("The brothers were sentenced in Sacramento. Tyler, 29, was given 21 years. Florida (29) and "
+            "Ohio (18) were called early; Tyler wrote to the judge.")
+    entities = geocode_entities(_entities(text, ("Sacramento", "GPE"), ("Tyler", "GPE"), ("Florida", "GPE"),
+                                          ("Ohio", "GPE"), ("Tyler", "GPE")), text)
+    _, tyler, florida, ohio, tyler_again = (e.place for e in entities)
+    assert tyler is None and tyler_again is None  # not Tyler, Texas (100,000 people)
+    assert florida.name == "Florida" and ohio.name == "Ohio"  # electoral votes, not ages
+    text = "The brothers were sentenced in Sacramento. Tyler, 29, was given 21 years."
+    entities = geocode_entities(_entities(text, ("Sacramento", "GPE"), ("Tyler", "GPE")), text)
+    assert entities[1].place is None  # the age alone says so

@@ -1675,15 +1675,21 @@ def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: 
 # Verbs only people do, right after a name: "Miranda tweeted", "Holland recalled of the trial", "Pskov
 # told reporters". "recalled" only as remembering, not as calling back ("recalled its ambassador").
 _PEOPLES_VERB_AFTER = re.compile(
-    r"^(?:'s|’s)?\s+(?:tweet(?:ed|s)|smil(?:ed|es)|laugh(?:ed|s)|jok(?:ed|es)|grinn(?:ed)|nodd(?:ed)|shrugg(?:ed)|"
-    r"wept|sigh(?:ed|s)|told|tells|wrote|writes|recall(?:ed|s)(?=\s*(?:[,.;:”\"]|of\b|that\b|how\b|when\b|"
-    r"what\b|being\b|seeing\b|growing\b|his\b|her\b)))\b")
+    r"^(?:(?:'s|’s)?\s+(?:tweet(?:ed|s)|smil(?:ed|es)|laugh(?:ed|s)|jok(?:ed|es)|quipp(?:ed)|chuckl(?:ed|es)|"
+    r"grinn(?:ed)|nodd(?:ed)|shrugg(?:ed)|whisper(?:ed|s)|wept|sigh(?:ed|s)|told|tells|wrote|writes|"
+    r"starred|sang|married|graduated|was born|"
+    r"recall(?:ed|s)(?=\s*(?:[,.;:”\"]|of\b|that\b|how\b|when\b|"
+    r"what\b|being\b|seeing\b|growing\b|his\b|her\b)))\b)")
+# An age after a name: "Chen, 48, was charged", "Tyler (29)". Only against a town's reading: a
+# number after a state or a country is as often its votes or its medals ("Florida (29)").
+_AGE_AFTER = re.compile(r"^(?:,\s*(?:aged\s+)?\d{1,2},|\s+\(\d{1,2}\))")
 
 
 def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
                           resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
     """The entities named like one the text shows to be a person: the subject of a verb only people do
-    ("Miranda tweeted", "Holland recalled of the trial"). A name is read one way through a document, so
+    ("Miranda tweeted", "Holland recalled of the trial"), or a town's name with an age after it
+    ("Tyler, 29, was sentenced"). A name is read one way through a document, so
     every mention of it is the person's but those a place preposition or a region beside puts on the
     map. A country or a capital does such things through its government ("Moscow told Kyiv"), so it is
     read as a person only when the document also gives a person that name ("Bill Holland")."""
@@ -1692,7 +1698,9 @@ def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Seq
     for i in order:
         place = resolved.get(i)
         ent = entities[i]
-        if place is None or not _PEOPLES_VERB_AFTER.match(text[ent.end:ent.end + 40]):
+        after = text[ent.end:ent.end + 40]
+        if place is None or not (_PEOPLES_VERB_AFTER.match(after)
+                                 or place.feature == "city" and _AGE_AFTER.match(after)):
             continue
         if (place.feature == "country" or gaz.is_capital(place)) and ent.text not in people:
             continue
