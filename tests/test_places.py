@@ -909,3 +909,16 @@ def test_a_town_with_an_age_after_it_is_a_person_but_a_state_with_a_number_is_no
     text = "The brothers were sentenced in Sacramento. Tyler, 29, was given 21 years."
     entities = geocode_entities(_entities(text, ("Sacramento", "GPE"), ("Tyler", "GPE")), text)
     assert entities[1].place is None  # the age alone says so
+
+
+def test_a_countys_bare_name_is_the_county_the_document_names():
+    text = ("Police in Southold, Suffolk County, searched the woods, reports the Suffolk Times. "
+            "Suffolk City police and officers in Orange County and Orange said nothing.")
+    entities = geocode_entities(_entities(text, ("Southold", "GPE"), ("Suffolk County", "GPE"),
+                                          ("the Suffolk Times", "ORG"), ("Suffolk City", "GPE"),
+                                          ("Orange County", "GPE"), ("Orange", "GPE")), text)
+    _, county, times, city, orange_county, orange = (e.place for e in entities)
+    assert (county.name, county.admin1) == ("Suffolk County", "New York")
+    for place in (times, city):  # not Suffolk, Virginia
+        assert (place.name, place.admin1, place.lat) == ("Suffolk County", "New York", county.lat)
+    assert orange.feature == "city"  # a town inside the county it names stays the town

@@ -1493,6 +1493,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             if place is not None:
                 place.reason = f"demonym of {place.name}"
                 resolved[i] = place
+    resolved.update(_county_by_its_bare_name(gaz, entities, resolved, written_beside))
     # Sites the text puts in a town: "Collins Avenue in Miami Beach", "the Convention Centre, Dublin"
     # (not organisations, unless named as a building: "the 3rd Battalion in Colchester" is based
     # there, "Rainbow Kitten Surprise, St. Paul & the Broken Bones" is a list; "the New Bilibid
@@ -1638,6 +1639,32 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if person or foreign:
             unlikely.append(i)
     return unlikely
+
+
+_COUNTY_WORDS = re.compile(r"\s+(?:County|Parish|Borough)$")
+
+
+def _county_by_its_bare_name(gaz: Gazetteer, entities: Sequence[Entity], resolved: Mapping[int, Place],
+                             written_beside: set[int]) -> dict[int, Place]:
+    """A county's bare name, in a document that names the county ("Suffolk County"), is that county
+    ("the Suffolk Times", "Suffolk City police"), not a town of the name elsewhere (Suffolk, Virginia).
+    Not a town inside the county, nor a capital, nor a name with its region written beside it."""
+    counties: dict[str, Place] = {}
+    for i, place in resolved.items():
+        if is_county(place) and _COUNTY_WORDS.search(entities[i].text) and place.geonameid is None:
+            counties.setdefault(normalise(_COUNTY_WORDS.sub("", entities[i].text)), place)
+    found = {}
+    for i, place in resolved.items() if counties else ():
+        name = normalise(re.sub(r"\s+City$", "", place.text if associated(entities[i]) else entities[i].text))
+        county = counties.get(name)
+        if county is None or i in written_beside or is_county(place) or place.feature not in ("city", "site") \
+                or place.country != county.country or gaz.is_capital(place) \
+                or distance_km(place.lat, place.lon, county.lat, county.lon) <= _COUNTY_RADIUS_KM:
+            continue
+        found[i] = Place(text=place.text, name=county.name, lat=county.lat, lon=county.lon, country=county.country,
+                         admin1=county.admin1, geonameid=None, feature=county.feature,
+                         reason=f"{county.name}, {county.admin1}, which the document names")
+    return found
 
 
 # A kinship word right before a name makes it a person's, whatever place is so called: "girlfriend
