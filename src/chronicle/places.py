@@ -1641,7 +1641,14 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
     return unlikely
 
 
-_COUNTY_WORDS = re.compile(r"\s+(?:County|Parish|Borough)$")
+_COUNTY_WORDS = ("County", "Parish", "Borough")
+
+
+def _without_last_word(name: str, words: Sequence[str]) -> str | None:
+    """`name` without its last word when that word is one of `words` ("Suffolk County" -> "Suffolk"), else
+    None. (Split, not a regular expression: one ending in a run of spaces is quadratic on long gaps.)"""
+    parts = name.split()
+    return " ".join(parts[:-1]) if len(parts) > 1 and parts[-1] in words else None
 
 
 def _county_by_its_bare_name(gaz: Gazetteer, entities: Sequence[Entity], resolved: Mapping[int, Place],
@@ -1651,11 +1658,13 @@ def _county_by_its_bare_name(gaz: Gazetteer, entities: Sequence[Entity], resolve
     Not a town inside the county, nor a capital, nor a name with its region written beside it."""
     counties: dict[str, Place] = {}
     for i, place in resolved.items():
-        if is_county(place) and _COUNTY_WORDS.search(entities[i].text) and place.geonameid is None:
-            counties.setdefault(normalise(_COUNTY_WORDS.sub("", entities[i].text)), place)
+        bare = _without_last_word(entities[i].text, _COUNTY_WORDS)
+        if is_county(place) and bare and place.geonameid is None:
+            counties.setdefault(normalise(bare), place)
     found = {}
     for i, place in resolved.items() if counties else ():
-        name = normalise(re.sub(r"\s+City$", "", place.text if associated(entities[i]) else entities[i].text))
+        name = place.text if associated(entities[i]) else entities[i].text
+        name = normalise(_without_last_word(name, ("City",)) or name)
         county = counties.get(name)
         if county is None or i in written_beside or is_county(place) or place.feature not in ("city", "site") \
                 or place.country != county.country or gaz.is_capital(place) \
