@@ -922,3 +922,21 @@ def test_a_countys_bare_name_is_the_county_the_document_names():
     for place in (times, city):  # not Suffolk, Virginia
         assert (place.name, place.admin1, place.lat) == ("Suffolk County", "New York", county.lat)
     assert orange.feature == "city"  # a town inside the county it names stays the town
+
+
+def test_storms_and_nicknames_are_no_places_and_no_context():
+    text = ("The season ended with three major hurricanes striking US soil: Harvey, Irma and Maria. "
+            "Hurricane Florence hit Wilmington, and Typhoon Mangkhut reached Luzon.")
+    entities = geocode_entities(_entities(text, ("US", "GPE"), ("Harvey", "GPE"), ("Irma", "GPE"), ("Maria", "GPE"),
+                                          ("Hurricane Florence", "GPE"), ("Wilmington", "GPE"), ("Mangkhut", "GPE"),
+                                          ("Luzon", "LOC")), text)
+    places = {e.text: e.place for e in entities}
+    assert all(places[name] is None for name in ("Harvey", "Irma", "Maria", "Hurricane Florence", "Mangkhut"))
+    assert places["Wilmington"].country == "USA" and places["Luzon"].country == "PHL"
+    # a person's nickname is no place, nor evidence of the country the story is in
+    text = "Mohanna Abdhou, 20, known as Montana, was shot in Manchester. Kyiv, known as Kiev, was shelled."
+    entities = geocode_entities(_entities(text, ("Mohanna Abdhou", "PERSON"), ("Montana", "GPE"),
+                                          ("Manchester", "GPE"), ("Kyiv", "GPE"), ("Kiev", "GPE")), text)
+    _, montana, manchester, kyiv, kiev = (e.place for e in entities)
+    assert montana is None and manchester.country == "GBR"  # not Manchester, New Hampshire
+    assert kiev.name == "Kyiv"  # a place known by another name stays a place

@@ -1371,9 +1371,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             if place is not None:
                 first[i] = place
     # A seat of government standing for the government ("the White House said") is who acted, not
-    # where the story is: it does not make "Geneva" the one in Illinois.
-    for i in _seats_as_institutions(entities, first, text):
-        del first[i]
+    # where the story is: it does not make "Geneva" the one in Illinois; nor does a storm or a nickname.
+    for i in _seats_as_institutions(entities, first, text) + _storms_and_nicknames(entities, order, text):
+        first.pop(i, None)
     document = _DocumentContext(gaz, entities, first)
     mentioned = {p.geonameid for p in first.values() if p.geonameid}
 
@@ -1462,9 +1462,10 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     # names the words around them make no place (kept out of the passes below too)
     institutions = set(_read_otherwise(entities, order, resolved, text)) \
         | set(_seats_as_institutions(entities, resolved, text)) \
-        | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text))
+        | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text)) \
+        | set(_storms_and_nicknames(entities, order, text))
     for i in institutions:
-        del resolved[i]
+        resolved.pop(i, None)
     resolved.update(_initials(gaz, entities, resolved))
     # Places that are not the entity itself: organisations named after a place, demonyms.
     all_mentioned = mentioned | {p.geonameid for p in resolved.values() if p.geonameid}
@@ -1706,6 +1707,37 @@ def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: 
             if before.label in ("ORG", "PERSON") and re.fullmatch(r",\s*", text[before.end:ent.start]):
                 dropped.add(i)
     return [i for i in dropped if i in resolved]
+
+
+# Storms are named like people and towns: "Hurricane Florence", "Typhoon Haiyan", and the lists news gives
+# of them ("three major hurricanes striking US soil: Harvey, Irma and Maria").
+_STORM_WORDS = r"(?:Hurricane|Typhoon|Cyclone|Tropical Storm|Superstorm|Storm)"
+_STORM_NAMED = re.compile(rf"^{_STORM_WORDS}\s")
+_STORM_BEFORE = re.compile(rf"\b{_STORM_WORDS}\s+$")
+_STORM_LIST_BEFORE = re.compile(r"\b(?:hurricanes|typhoons|cyclones|storms)\b[^.:;!?]{0,40}:\s*"
+                                r"(?:[A-Z][\w'’-]*(?:\s*,\s*(?:and\s+)?|\s+and\s+))*$")
+# A person's nickname: "Mohanna Abdhou, 20, known as Montana".
+_NICKNAME_BEFORE = re.compile(r"\b(?:known as|nicknamed|dubbed|a\.k\.a\.?|aka|alias)\s+[\"“‘']?$")
+
+
+def _storms_and_nicknames(entities: Sequence[Entity], order: Sequence[int], text: str) -> list[int]:
+    """The entities that name a storm ("Hurricane Florence", "Typhoon Haiyan", the names listed after
+    "hurricanes:") or a person's nickname ("Mohanna Abdhou, 20, known as Montana"), whatever place is so
+    called; placed or not, so that no later step puts them near a town."""
+    found = []
+    for pos, i in enumerate(order):
+        ent = entities[i]
+        before = text[max(0, ent.start - 120):ent.start]
+        if _STORM_NAMED.match(ent.text) or _STORM_BEFORE.search(before[-20:]) or _STORM_LIST_BEFORE.search(before):
+            found.append(i)
+            continue
+        cue = _NICKNAME_BEFORE.search(before[-30:])
+        if cue is not None and pos > 0:
+            person = entities[order[pos - 1]]
+            cue_start = ent.start - len(before[-30:]) + cue.start()
+            if person.label == "PERSON" and 0 <= cue_start - person.end <= 12:
+                found.append(i)
+    return found
 
 
 # Verbs only people do, right after a name: "Miranda tweeted", "Holland recalled of the trial", "Pskov
