@@ -940,3 +940,14 @@ def test_storms_and_nicknames_are_no_places_and_no_context():
     _, montana, manchester, kyiv, kiev = (e.place for e in entities)
     assert montana is None and manchester.country == "GBR"  # not Manchester, New Hampshire
     assert kiev.name == "Kyiv"  # a place known by another name stays a place
+
+
+def test_a_name_after_a_kinship_word_is_a_person_in_its_other_mentions_too():
+    text = ("The raid did not include his brother Tyler. Matthew was sentenced to 30 years and Tyler was "
+            "given 21 years in Sacramento. Paris, his daughter, lives in Texas.")
+    entities = geocode_entities(_entities(text, ("Tyler", "PERSON"), ("Tyler", "GPE"), ("Sacramento", "GPE"),
+                                          ("Paris", "GPE"), ("Texas", "GPE")), text)
+    _, tyler, sacramento, paris, _ = (e.place for e in entities)
+    assert tyler is None  # not Tyler, Texas (100,000 people)
+    assert sacramento.name == "Sacramento"
+    assert paris is not None  # a capital: only a person of the document called so would make it one

@@ -1756,9 +1756,9 @@ _AGE_AFTER = re.compile(r"^(?:,\s*(?:aged\s+)?\d{1,2},|\s+\(\d{1,2}\))")
 def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[int],
                           resolved: Mapping[int, Place], written_beside: set[int], text: str) -> list[int]:
     """The entities named like one the text shows to be a person: the subject of a verb only people do
-    ("Miranda tweeted", "Holland recalled of the trial"), or a town's name with an age after it
-    ("Tyler, 29, was sentenced"). A name is read one way through a document, so
-    every mention of it is the person's but those a place preposition or a region beside puts on the
+    ("Miranda tweeted", "Holland recalled of the trial"), a town's name with an age after it ("Tyler, 29,
+    was sentenced"), or one after a kinship word ("his brother Tyler"), whatever the model called it there. A
+    name is read one way through a document, so every mention of it is the person's but those a place preposition or a region beside puts on the
     map. A country or a capital does such things through its government ("Moscow told Kyiv"), so it is
     read as a person only when the document also gives a person that name ("Bill Holland")."""
     people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
@@ -1767,10 +1767,12 @@ def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Seq
         place = resolved.get(i)
         ent = entities[i]
         after = text[ent.end:ent.end + 40]
-        if place is None or not (_PEOPLES_VERB_AFTER.match(after)
-                                 or place.feature == "city" and _AGE_AFTER.match(after)):
+        kin = _KIN_BEFORE.search(text[max(0, ent.start - 80):ent.start])  # whatever the model called it
+        if not kin and (place is None or not (_PEOPLES_VERB_AFTER.match(after)
+                                              or place.feature == "city" and _AGE_AFTER.match(after))):
             continue
-        if (place.feature == "country" or gaz.is_capital(place)) and ent.text not in people:
+        others = [resolved[j] for j in order if j in resolved and normalise(entities[j].text) == normalise(ent.text)]
+        if any(p.feature == "country" or gaz.is_capital(p) for p in others) and ent.text not in people:
             continue
         persons.add(normalise(ent.text))
     return [i for i in order if i in resolved and i not in written_beside and normalise(entities[i].text) in persons
