@@ -951,3 +951,13 @@ def test_a_name_after_a_kinship_word_is_a_person_in_its_other_mentions_too():
     assert tyler is None  # not Tyler, Texas (100,000 people)
     assert sacramento.name == "Sacramento"
     assert paris is not None  # a capital: only a person of the document called so would make it one
+
+
+def test_a_church_named_by_its_faith_alone_is_an_institution_not_a_building_near_a_town():
+    text = ("Officials in Beijing met bishops. The Catholic Church is growing fast, and the Third Presbyterian "
+            "Church burned down.")
+    entities = geocode_entities(_entities(text, ("Beijing", "GPE"), ("The Catholic Church", "ORG"),
+                                          ("the Third Presbyterian Church", "ORG")), text)
+    _, catholic, third = (e.place for e in entities)
+    assert catholic is None  # not a site in Beijing
+    assert third is not None and third.feature == "site"  # a building of its own name

@@ -1889,6 +1889,12 @@ def _last_word(ent: Entity) -> str:
     return re.sub(r"(?:'s|’s)$", "", ent.text.split()[-1]).lower().strip(".,")
 
 
+# The words of a church named by its faith alone: an institution wherever it is, not a building.
+_DENOMINATION_WORDS = {"the", "catholic", "roman", "orthodox", "anglican", "protestant", "methodist", "lutheran",
+                       "presbyterian", "baptist", "episcopal", "evangelical", "pentecostal", "coptic", "mormon",
+                       "reformed", "united", "apostolic", "greek", "russian", "armenian", "syriac", "latter-day"}
+
+
 def _names_a_site(ent: Entity) -> bool:
     """Whether an entity's name ends in a kind of place ("Royal Street", "Jamsil Stadium"); for an
     organisation, a kind of building ("the Central Mental Hospital")."""
@@ -1898,6 +1904,8 @@ def _names_a_site(ent: Entity) -> bool:
     last = re.sub(r"(?:'s|’s)$", "", words[-1]).lower().strip(".,")
     if ent.label in ("FAC", "GPE", "LOC"):
         return last in _KINDS_OF_PLACE
+    if last == "church" and {w.lower() for w in words[:-1]} <= _DENOMINATION_WORDS:
+        return False  # "the Catholic Church" is a faith's institution, not a building
     return ent.label == "ORG" and last in _KINDS_OF_BUILDING
 
 
