@@ -201,6 +201,12 @@ def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
     texts += [p.read_text(encoding="utf-8") for p in sorted((repo / "examples").glob("*.txt"))]
     texts.append("There are reports that they're gonna leave, y'all said. Let's see: I ain't sure.")
     reference = spacy.load(MODEL_NAME)
+    # loaded cheaply (its tokenizer first made without special cases, then read from the model's
+    # folder; the disabled `senter` not loaded), the pipeline tokenizes as spaCy's own load does
+    assert nlp.tokenizer.to_bytes() == reference.tokenizer.to_bytes()
+    assert nlp.pipe_names == ["tok2vec", "tagger", "chronicle_line_breaks", "parser",
+                              "chronicle_attributes", "lemmatizer", "ner"]
+    assert "senter" not in nlp.component_names
     reference.add_pipe("chronicle_line_breaks", before="parser")
     ours = list(nlp.pipe(texts))
     theirs = list(reference.pipe(texts))

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import cache
+
 # The packaged model; CHRONICLE_EVENT_MODEL=/some/dir evaluates a freshly trained one without
 # installing it (the eval config and shard fingerprints read their card from here too).
 MODEL_DIR = Path(os.environ.get("CHRONICLE_EVENT_MODEL")
@@ -131,6 +133,80 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
+def optimised_model_path(model: Path) -> Path:
+    """Where the optimised graph of `model` is kept in Chronicle's cache folder: keyed by the
+    model file's content (the model is replaced when it is retrained) and onnxruntime's version."""
+    import hashlib
+
+    import onnxruntime as ort
+
+    with open(model, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha1").hexdigest()[:16]
+    return cache.folder() / f"{model.stem}-{digest}-ort{ort.__version__}.onnx"
+
+
+def _options(threads: int):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    if threads:
+        opts.intra_op_num_threads = threads
+    # Idle intra-op threads spin by default: on a cold run of one short file (one window at a
+    # time) that doubled the CPU the classifier's passes cost, and the machine is shared. Threads
+    # and spinning change when work is done, never the numbers.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return opts
+
+
+def open_session(model: Path, threads: int = 0):
+    """An onnxruntime session over `model`, from its optimised graph in the cache when there.
+
+    Optimising the int8 graph (fusing attention, layer norms, GELU) is most of what opening a
+    session costs (~0.15 of 0.2 CPU s): it is done once, written to the cache folder, and later
+    sessions read the result with optimisation off. It is saved at ORT_ENABLE_EXTENDED, the last
+    level whose graph is not specific to this machine's CPU, and gives exactly the outputs of a
+    fresh session at the default level (ALL) (`tests/test_classifier.py` asserts it). A cache file that is missing, unreadable or not a model is rebuilt; a cache folder
+    that cannot be written only costs the optimisation again."""
+    import onnxruntime as ort
+
+    providers = ["CPUExecutionProvider"]
+    try:
+        cached = optimised_model_path(model)
+    except OSError:
+        cached = None
+    if cached is not None and cached.is_file():
+        opts = _options(threads)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return ort.InferenceSession(str(cached), opts, providers=providers)
+        except Exception:  # noqa: BLE001 — onnxruntime's errors share no base class: rebuild
+            _remove(cached)
+    opts = _options(threads)
+    if cached is None:
+        return ort.InferenceSession(str(model), opts, providers=providers)
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    # written under a name of this process's and moved into place: a concurrent reader sees the
+    # old file or the whole new one
+    tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        opts.optimized_model_filepath = str(tmp)
+        session = ort.InferenceSession(str(model), opts, providers=providers)
+        tmp.replace(cached)
+        return session
+    except Exception:  # noqa: BLE001 — no folder, no space, a read-only cache: optimise each time
+        return ort.InferenceSession(str(model), _options(threads), providers=providers)
+    finally:
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a folder we cannot write to holds no file of ours
+
+
 class EventClassifier:
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0):
         import onnxruntime as ort
@@ -160,11 +236,7 @@ class EventClassifier:
             self.attention = (head["wq"], head["wk"]) if "wq" in head.files else None
             self.cls_id = self.tokenizer.token_to_id("[CLS]")
             self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(model_dir / "events.onnx"), opts,
-                                            providers=["CPUExecutionProvider"])
+        self.session = open_session(model_dir / "events.onnx", threads)
 
     # -- the sentence architecture ------------------------------------------------------------
 

@@ -1,0 +1,89 @@
+"""Loading the event classifier: the optimised graph kept in the cache folder must give exactly the
+probabilities a freshly optimised session gives, and a bad cache file must never break a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chronicle.extract.classifier import MODEL_DIR, EventClassifier, optimised_model_path
+
+pytestmark = pytest.mark.skipif(not (MODEL_DIR / "events.onnx").exists(),
+                                reason="no event classifier in the package")
+
+SENTENCES = [
+    ("Police arrested three protesters in Nairobi on Monday, officials said.", "arrested"),
+    ("The government announced new sanctions against the militia.", "sanctions"),
+    ("Rebels shelled the town overnight, killing at least 12 civilians, the UN said.", "shelled"),
+    ("Rebels shelled the town overnight, killing at least 12 civilians, the UN said.", "killing"),
+    ("Talks between the two sides will resume in Geneva next week.", "Talks"),
+    ("The minister denied that troops had been sent to the border.", "sent"),
+]
+
+
+def candidates():
+    return [(text, text.index(word), text.index(word) + len(word)) for text, word in SENTENCES]
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHRONICLE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def fresh_probabilities():
+    """What a session onnxruntime optimises itself, with its default options, gives."""
+    import onnxruntime as ort
+
+    reference = EventClassifier()
+    reference.session = ort.InferenceSession(str(MODEL_DIR / "events.onnx"),
+                                             providers=["CPUExecutionProvider"])
+    return reference.probabilities(candidates())
+
+
+def test_the_cached_optimised_graph_gives_the_fresh_sessions_probabilities(cache_folder,
+                                                                         fresh_probabilities):
+    first = EventClassifier()  # optimises and writes the graph
+    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    assert cached.parent == cache_folder and cached.is_file()
+    second = EventClassifier()  # reads it, optimisation off
+    assert second.session._model_path == str(cached)
+    for clf in (first, second):
+        probs = clf.probabilities(candidates())
+        assert np.array_equal(probs, fresh_probabilities)
+    # the shipped model does call some of these events, so the comparison covers real decisions
+    assert {p.label for p in second.predict(candidates())} - {"NONE"}
+
+
+@pytest.mark.parametrize("damage", [b"not a model", "truncated", b""])
+def test_a_corrupt_or_truncated_cache_file_is_rebuilt_not_fatal(cache_folder, fresh_probabilities,
+                                                                damage):
+    EventClassifier()
+    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    good = cached.read_bytes()
+    cached.write_bytes(good[:len(good) // 3] if damage == "truncated" else damage)
+    clf = EventClassifier()
+    assert np.array_equal(clf.probabilities(candidates()), fresh_probabilities)
+    assert cached.read_bytes() == good  # rebuilt
+    assert not list(cache_folder.glob("*.tmp"))
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_the_optimisation(tmp_path, monkeypatch,
+                                                                           fresh_probabilities):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CHRONICLE_CACHE", str(blocker / "chronicle"))
+    clf = EventClassifier()
+    assert np.array_equal(clf.probabilities(candidates()), fresh_probabilities)
+
+
+def test_a_replaced_model_is_not_served_the_old_graph(tmp_path):
+    """The cache is keyed by the model file's content: a retrained model of the same name, size
+    and time gets its own entry."""
+    a, b = tmp_path / "a" / "events.onnx", tmp_path / "b" / "events.onnx"
+    for path, content in ((a, b"model one"), (b, b"model two")):
+        path.parent.mkdir()
+        path.write_bytes(content)
+    assert optimised_model_path(a) != optimised_model_path(b)
+    assert optimised_model_path(a).name.startswith("events-")
