@@ -203,7 +203,9 @@ def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
     reference = spacy.load(MODEL_NAME)
     # loaded cheaply (its tokenizer first made without special cases, then read from the model's
     # folder; the disabled `senter` not loaded), the pipeline tokenizes as spaCy's own load does
-    assert nlp.tokenizer.to_bytes() == reference.tokenizer.to_bytes()
+    # (the vocabulary left out: it grows with every text parsed)
+    assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == \
+        reference.tokenizer.to_bytes(exclude=["vocab"])
     assert nlp.pipe_names == ["tok2vec", "tagger", "chronicle_line_breaks", "parser",
                               "chronicle_attributes", "lemmatizer", "ner"]
     assert "senter" not in nlp.component_names
