@@ -22,7 +22,7 @@ Two architectures (`--arch`, see `classifier.py`):
 defaults: one run of 3 epochs, our sentences with the contrast set seen twice per epoch beside the
 real news and 1,500 police sentences without a police act; session 8's m7, 29.5 minutes on the busy
 dev machine) writes to `build/news-model`: it is better on held-out real news, but every model
-trained with real news so far loses events of the seed report (docs/EVALUATION.md, sessions 7–9),
+trained with real news so far loses events of the seed report (docs/EVALUATION.md, sessions 7–10),
 so it is not shipped.
 
 Never train on `../shared/eval`: that gold is how we learn whether the model generalises.
