@@ -1372,7 +1372,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 first[i] = place
     # A seat of government standing for the government ("the White House said") is who acted, not
     # where the story is: it does not make "Geneva" the one in Illinois; nor does a storm or a nickname.
-    for i in _seats_as_institutions(entities, first, text) + _storms_and_nicknames(entities, order, text):
+    storms_and_nicknames = _storms_and_nicknames(entities, order, text)
+    for i in _seats_as_institutions(entities, first, text) + storms_and_nicknames:
         first.pop(i, None)
     document = _DocumentContext(gaz, entities, first)
     mentioned = {p.geonameid for p in first.values() if p.geonameid}
@@ -1463,7 +1464,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     institutions = set(_read_otherwise(entities, order, resolved, text)) \
         | set(_seats_as_institutions(entities, resolved, text)) \
         | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text)) \
-        | set(_storms_and_nicknames(entities, order, text))
+        | set(storms_and_nicknames)
     for i in institutions:
         resolved.pop(i, None)
     resolved.update(_initials(gaz, entities, resolved))
@@ -1532,7 +1533,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     for i in order:
         ent = entities[i]
         if ent.label in GEOCODED_LABELS and resolved.get(i) is None and i not in institutions:
-            last = re.sub(r"(?:'s|’s)$", "", ent.text.split()[-1]).lower().strip(".,")
+            last = _last_word(ent)
             if last not in _KINDS_OF_PLACE and last not in _ABROAD:
                 place = _demonym_led(gaz, ent.text)
                 if place is not None:
@@ -1632,7 +1633,7 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         # no such evidence)
         person = ((ent.text in people or i in listed_with_people) and population < _PERSON_TOWN_POPULATION
                   or ent.text in full_names and gaz.by_alternate_name(ent.text, place)) \
-            and not _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start])
+            and not _place_cue_before(ent, text)
         others = {country for country, names in named_in.items() if names - {key}}
         # the document must be about somewhere: two other names, none of them in the town's country
         other_names = {name for names in named_in.values() for name in names} - {key}
@@ -1762,6 +1763,10 @@ def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Seq
     map. A country or a capital does such things through its government ("Moscow told Kyiv"), so it is
     read as a person only when the document also gives a person that name ("Bill Holland")."""
     people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
+    read_as: dict[str, list[Place]] = defaultdict(list)  # the places read under each name
+    for j in order:
+        if j in resolved:
+            read_as[normalise(entities[j].text)].append(resolved[j])
     persons: set[str] = set()
     for i in order:
         place = resolved.get(i)
@@ -1771,12 +1776,12 @@ def _people_by_their_acts(gaz: Gazetteer, entities: Sequence[Entity], order: Seq
         if not kin and (place is None or not (_PEOPLES_VERB_AFTER.match(after)
                                               or place.feature == "city" and _AGE_AFTER.match(after))):
             continue
-        others = [resolved[j] for j in order if j in resolved and normalise(entities[j].text) == normalise(ent.text)]
-        if any(p.feature == "country" or gaz.is_capital(p) for p in others) and ent.text not in people:
+        if any(p.feature == "country" or gaz.is_capital(p) for p in read_as[normalise(ent.text)]) \
+                and ent.text not in people:
             continue
         persons.add(normalise(ent.text))
     return [i for i in order if i in resolved and i not in written_beside and normalise(entities[i].text) in persons
-            and not _PLACE_CUE_BEFORE.search(text[max(0, entities[i].start - 20):entities[i].start])]
+            and not _place_cue_before(entities[i], text)]
 
 
 @lru_cache(maxsize=1)
@@ -1794,7 +1799,7 @@ def _seats_as_institutions(entities: Sequence[Entity], resolved: Mapping[int, Pl
     seats = _seats()
     return [i for i, place in resolved.items()
             if place.feature == "site" and normalise(entities[i].text) in seats
-            and not _PLACE_CUE_BEFORE.search(text[max(0, entities[i].start - 20):entities[i].start])]
+            and not _place_cue_before(entities[i], text)]
 
 
 # "SA" in a story about South Africa, "WA" in one about Rockingham and Perth: capitals that are the
@@ -1862,13 +1867,17 @@ _PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|(?<!accordi
                                r"towards|via|between)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
+def _place_cue_before(ent: Entity, text: str) -> bool:
+    return _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start]) is not None
+
+
 def _unknown_toponym(ent: Entity, text: str, people: set[str]) -> bool:
     """Whether an entity the model calls a place, which the gazetteer does not know, is still one
     worth placing near its neighbours: a proper name after a place preposition ("moved back to
     Khayelitsha", "from the Air Balloon"), not a word, nor a name the document gives a person (the
     model calls many a person a place: "bring Yulia back")."""
     words = ent.text.split()
-    if ent.label not in GEOCODED_LABELS or not _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start]):
+    if ent.label not in GEOCODED_LABELS or not _place_cue_before(ent, text):
         return False
     if ent.text.endswith(("'s", "’s")) or (ent.text.isalpha() and ent.text.isupper()):
         return False  # "at Scott Pruitt's", "SURGE IN MURALS"
@@ -1901,7 +1910,7 @@ def _names_a_site(ent: Entity) -> bool:
     words = ent.text.split()
     if len(words) < 2:
         return False
-    last = re.sub(r"(?:'s|’s)$", "", words[-1]).lower().strip(".,")
+    last = _last_word(ent)
     if ent.label in ("FAC", "GPE", "LOC"):
         return last in _KINDS_OF_PLACE
     if last == "church" and {w.lower() for w in words[:-1]} <= _DENOMINATION_WORDS:

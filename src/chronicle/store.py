@@ -166,7 +166,7 @@ class Store:
         target.unlink(missing_ok=True)
         name = self.con.execute("SELECT current_database()").fetchone()[0]
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute(f"ATTACH '{_sql_text(str(target))}' AS chronicle_compacted")
+        self.con.execute(f"ATTACH {sql_literal(target)} AS chronicle_compacted")
         try:
             self.con.execute(f'COPY FROM DATABASE "{name}" TO chronicle_compacted')
         finally:
@@ -374,10 +374,6 @@ def sql_list(values) -> str:
     IN list into the table scan (and into a key's index); a list passed as a parameter is joined
     after reading every row of the table (at 10^6 rows, ≈100 ms against a few)."""
     return "(" + ", ".join(sql_literal(v) for v in values) + ")" if values else "(NULL)"
-
-
-def _sql_text(value: str) -> str:
-    return value.replace("'", "''")
 
 
 def _load(raw: str | None, kind: str):
