@@ -961,3 +961,21 @@ def test_a_church_named_by_its_faith_alone_is_an_institution_not_a_building_near
     _, catholic, third = (e.place for e in entities)
     assert catholic is None  # not a site in Beijing
     assert third is not None and third.feature == "site"  # a building of its own name
+
+
+# --- sixth pass (session 11) ------------------------------------------------------------------
+
+
+def test_an_abbreviation_defined_in_parentheses_is_the_name_again_not_a_second_place():
+    text = ("Aid reached the Federally Administered Tribal Areas (FATA) on Monday. Envoys talked about the "
+            "Democratic People's Republic of Korea (DPRK) in Moscow. Later FATA elders met in Peshawar, and "
+            "troops crossed from Canada (US) officials said.")
+    entities = geocode_entities(_entities(text, ("Federally Administered Tribal Areas", "GPE"), ("FATA", "GPE"),
+                                          ("Democratic People's Republic of Korea", "GPE"), ("DPRK", "GPE"),
+                                          ("Moscow", "GPE"), ("FATA", "GPE"), ("Peshawar", "GPE"),
+                                          ("Canada", "GPE"), ("US", "GPE")), text)
+    tribal, fata, korea, dprk, moscow, fata_later, peshawar, canada, us = (e.place for e in entities)
+    assert tribal is not None and tribal.country == "PAK" and korea.country == "PRK"
+    assert fata is None and dprk is None  # the full name before them carries the place
+    assert fata_later is not None and fata_later.country == "PAK"  # used on its own, it names the place
+    assert us is not None and us.country == "USA"  # not Canada's initials: a place of its own

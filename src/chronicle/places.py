@@ -1689,15 +1689,34 @@ _KIN_BEFORE = re.compile(r"\b(?:daughters?|sons?|wife|husband|girlfriend|boyfrie
 _CLOCK_BEFORE = re.compile(r"(?:\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|\b\d{1,2}:\d\d)\s*$", re.IGNORECASE)
 
 
+_ABBREVIATION_IN_PARENTHESES = re.compile(r"\s*\(\s*$")
+
+
+def _defines_an_abbreviation(name: Entity, code: Entity, text: str) -> bool:
+    """Whether `code` is written in parentheses right after `name` and is made of its initials:
+    "the Democratic People's Republic of Korea (DPRK)", "Federally Administered Tribal Areas (FATA)",
+    "the Ministry of Defence (MoD)". Such a code defines the abbreviation; it names nothing new."""
+    if not _ABBREVIATION_IN_PARENTHESES.fullmatch(text[name.end:code.start]) \
+            or not text[code.end:code.end + 2].lstrip().startswith(")"):
+        return False
+    capitals = [c for c in code.text if c.isupper()]
+    initials = iter(_initials_of(re.sub(r"^the\s+", "", name.text)))
+    return len(capitals) >= 2 and all(c in initials for c in capitals)  # in order, none skipped back
+
+
 def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: Mapping[int, Place],
                     text: str) -> list[int]:
     """The entities whose place reading the words around them rule out: a name after a kinship word
     (and the names listed with it) is a person's; a code after a clock time is a time zone; a company
-    form after a firm's name ("Dimond Kaplan & Rothstein, P.A.", "Foo Holdings, S.A.") is no region."""
+    form after a firm's name ("Dimond Kaplan & Rothstein, P.A.", "Foo Holdings, S.A.") is no region;
+    an abbreviation defined in parentheses after the name it shortens ("… Tribal Areas (FATA)") is
+    that name again, whose entity already carries the place: counted twice, it would be two places."""
     dropped: set[int] = set()
     for pos, i in enumerate(order):
         ent = entities[i]
         if i in resolved and _KIN_BEFORE.search(text[max(0, ent.start - 80):ent.start]):
+            dropped.add(i)
+        if i in resolved and pos > 0 and _defines_an_abbreviation(entities[order[pos - 1]], ent, text):
             dropped.add(i)
         if i not in resolved or not _is_code(ent.text):
             continue
