@@ -979,3 +979,14 @@ def test_an_abbreviation_defined_in_parentheses_is_the_name_again_not_a_second_p
     assert fata is None and dprk is None  # the full name before them carries the place
     assert fata_later is not None and fata_later.country == "PAK"  # used on its own, it names the place
     assert us is not None and us.country == "USA"  # not Canada's initials: a place of its own
+
+
+def test_one_countrys_institution_is_not_a_town_of_its_name_in_another_country():
+    text = ("Journalists in Moscow wrote an open letter to the Duma on Monday. Rebels were shelled in Duma, "
+            "near Damascus. The Dáil voted in Dublin.")
+    entities = geocode_entities(_entities(text, ("Moscow", "GPE"), ("Duma", "GPE"), ("Duma", "GPE"),
+                                          ("Damascus", "GPE"), ("Dáil", "GPE"), ("Dublin", "GPE")), text)
+    moscow, parliament, town, damascus, dail, dublin = (e.place for e in entities)
+    assert parliament is None and dail is None  # Russia's and Ireland's parliaments, not Syrian villages
+    assert town is not None and town.country == "SYR"  # "shelled in Duma": the town
+    assert moscow.country == "RUS" and dublin.country == "IRL"

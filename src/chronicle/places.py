@@ -1373,7 +1373,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     # A seat of government standing for the government ("the White House said") is who acted, not
     # where the story is: it does not make "Geneva" the one in Illinois; nor does a storm or a nickname.
     storms_and_nicknames = _storms_and_nicknames(entities, order, text)
-    for i in _seats_as_institutions(entities, first, text) + storms_and_nicknames:
+    for i in _seats_as_institutions(entities, first, text) + _institutions_by_name(entities, first, text) \
+            + storms_and_nicknames:
         first.pop(i, None)
     document = _DocumentContext(gaz, entities, first)
     mentioned = {p.geonameid for p in first.values() if p.geonameid}
@@ -1463,6 +1464,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     # names the words around them make no place (kept out of the passes below too)
     institutions = set(_read_otherwise(entities, order, resolved, text)) \
         | set(_seats_as_institutions(entities, resolved, text)) \
+        | set(_institutions_by_name(entities, resolved, text)) \
         | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text)) \
         | set(storms_and_nicknames)
     for i in institutions:
@@ -1819,6 +1821,32 @@ def _seats_as_institutions(entities: Sequence[Entity], resolved: Mapping[int, Pl
     return [i for i, place in resolved.items()
             if place.feature == "site" and normalise(entities[i].text) in seats
             and not _place_cue_before(entities[i], text)]
+
+
+_AT_A_PLACE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|inside|from)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _national_institutions() -> dict[str, str]:
+    """The names actor_roles.tsv gives one country's institutions ("Duma" → RUS, "Dáil" → IRL, "TASS"
+    → RUS), normalised, with that country."""
+    return {normalise(row["pattern"]): row["country"] for row in _data_rows("actor_roles.tsv")
+            if row.get("country") and row.get("kind") in ("state", "group")}
+
+
+def _institutions_by_name(entities: Sequence[Entity], resolved: Mapping[int, Place], text: str) -> list[int]:
+    """The entities that name one country's institution and were read as a town of another country:
+    "a letter to the Duma" is Russia's parliament, not Douma in Syria; "the Dáil voted" is Ireland's, not
+    Dā'il in Syria. A preposition that puts something at a place keeps the town ("shelling in Duma");
+    "to" does not, as a letter is sent to an institution."""
+    institutions = _national_institutions()
+    found = []
+    for i, place in resolved.items():
+        country = institutions.get(normalise(re.sub(r"^the\s+", "", entities[i].text, flags=re.IGNORECASE)))
+        if country and place.feature == "city" and place.country != country \
+                and not _AT_A_PLACE_BEFORE.search(text[max(0, entities[i].start - 20):entities[i].start]):
+            found.append(i)
+    return found
 
 
 # "SA" in a story about South Africa, "WA" in one about Rockingham and Perth: capitals that are the
