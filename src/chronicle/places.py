@@ -1691,15 +1691,11 @@ _KIN_BEFORE = re.compile(r"\b(?:daughters?|sons?|wife|husband|girlfriend|boyfrie
 _CLOCK_BEFORE = re.compile(r"(?:\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|\b\d{1,2}:\d\d)\s*$", re.IGNORECASE)
 
 
-_ABBREVIATION_IN_PARENTHESES = re.compile(r"\s*\(\s*$")
-
-
 def _defines_an_abbreviation(name: Entity, code: Entity, text: str) -> bool:
     """Whether `code` is written in parentheses right after `name` and is made of its initials:
     "the Democratic People's Republic of Korea (DPRK)", "Federally Administered Tribal Areas (FATA)",
     "the Ministry of Defence (MoD)". Such a code defines the abbreviation; it names nothing new."""
-    if not _ABBREVIATION_IN_PARENTHESES.fullmatch(text[name.end:code.start]) \
-            or not text[code.end:code.end + 2].lstrip().startswith(")"):
+    if text[name.end:code.start].strip() != "(" or not text[code.end:code.end + 2].lstrip().startswith(")"):
         return False
     capitals = [c for c in code.text if c.isupper()]
     initials = iter(_initials_of(re.sub(r"^the\s+", "", name.text)))
