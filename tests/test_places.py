@@ -990,3 +990,55 @@ def test_one_countrys_institution_is_not_a_town_of_its_name_in_another_country()
     assert parliament is None and dail is None  # Russia's and Ireland's parliaments, not Syrian villages
     assert town is not None and town.country == "SYR"  # "shelled in Duma": the town
     assert moscow.country == "RUS" and dublin.country == "IRL"
+
+
+def test_a_kind_of_place_written_before_the_name_makes_it_a_site_near_the_towns_named():
+    text = ("Developers bought land in Bratislava. They own the adjacent Hotel Kyjev and Lake Zlate. "
+            "In Miami Beach, the Museum of Ice Cream is opening, near Point Lookout.")
+    entities = geocode_entities(_entities(text, ("Bratislava", "GPE"), ("Hotel Kyjev", "FAC"), ("Lake Zlate", "LOC"),
+                                          ("Miami Beach", "GPE"), ("Museum of Ice Cream", "FAC")), text)
+    bratislava, hotel, lake, miami_beach, museum = (e.place for e in entities)
+    assert hotel is not None and hotel.feature == "site" and distance_km(hotel.lat, hotel.lon, bratislava.lat,
+                                                                          bratislava.lon) < 1
+    assert lake is not None and lake.country == "SVK"
+    assert museum is not None and museum.feature == "site" and museum.admin1 == miami_beach.admin1
+
+
+def test_complexes_courts_places_and_areas_are_kinds_of_site():
+    text = ("Villagers fled Torkula in Benue. Guma Local Government Area was hit. In Dublin, he played at "
+            "Fitzwilliam Place and the Cloverhill District Court heard the case; the Makeen Market Complex burned.")
+    entities = geocode_entities(_entities(text, ("Torkula", "GPE"), ("Benue", "GPE"),
+                                          ("Guma Local Government Area", "GPE"), ("Dublin", "GPE"),
+                                          ("Fitzwilliam Place", "GPE"), ("Cloverhill District Court", "FAC"),
+                                          ("Makeen Market Complex", "FAC")), text)
+    _, _, guma, dublin, place, court, complex_ = (e.place for e in entities)
+    assert guma is not None and guma.country == "NGA"  # at the town or state named before it
+    for site in (place, court, complex_):
+        assert site is not None and site.feature == "site" and site.country == dublin.country == "IRL"
+
+
+def test_a_site_named_before_any_town_is_at_the_town_named_after_it():
+    text = ("He has a residency at Caesar's Palace in June, but fans who can't make it to Las Vegas can "
+            "watch online.")
+    entities = geocode_entities(_entities(text, ("Caesar's Palace", "FAC"), ("Las Vegas", "GPE")), text)
+    palace, vegas = (e.place for e in entities)
+    assert palace is not None and (palace.lat, palace.lon) == (vegas.lat, vegas.lon)
+    assert "after it in the paragraph" in palace.reason
+    text = "Three men were arrested on Market Street on Thursday.\nThey are held in Chattanooga."
+    entities = geocode_entities(_entities(text, ("Market Street", "FAC"), ("Chattanooga", "GPE")), text)
+    street, chattanooga = (e.place for e in entities)
+    assert street is not None and (street.lat, street.lon) == (chattanooga.lat, chattanooga.lon)
+    assert "the first town the document names after it" in street.reason
+    # a bare name after a preposition, with no kind of place in it, is not placed by a later town
+    text = "Stories of abuse abound in Nollywood. The actress spoke in Lagos."
+    entities = geocode_entities(_entities(text, ("Nollywood", "GPE"), ("Lagos", "GPE")), text)
+    assert entities[0].place is None and entities[1].place.country == "NGA"
+
+
+def test_a_county_named_before_a_building_places_it():
+    text = "Care is available to all in Cuyahoga County at MetroHealth Medical Center, officials said."
+    entities = geocode_entities(_entities(text, ("Cuyahoga County", "GPE"), ("MetroHealth Medical Center", "FAC")),
+                                text)
+    county, hospital = (e.place for e in entities)
+    assert county.name == "Cuyahoga County" and hospital is not None and hospital.admin1 == "Ohio"
+    assert "Cuyahoga County" in hospital.reason

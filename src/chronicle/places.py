@@ -1550,12 +1550,22 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 _names_a_site(ent) or _unknown_toponym(ent, text, people)) or _last_word(ent) in _KINDS_OF_AFFILIATION:
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
-        earlier = [j for j in reversed(order[:pos]) if entities[j].label in GEOCODED_LABELS
-                   and resolved.get(j) is not None and resolved[j].feature in ("city", "site") and resolved[j].country]
+        paragraph_end = text.find("\n", ent.end) % (len(text) + 1)
+        earlier = [j for j in reversed(order[:pos]) if _anchors(entities[j], resolved.get(j))]
         town = next((resolved[j] for j in earlier if entities[j].start >= paragraph_start), None)
         where = "named before it in the paragraph"
         if town is None and earlier:
             town, where = resolved[earlier[0]], "the town the document names last before it"
+        if town is None and _names_a_site(ent):
+            # a story may name the street before its town ("arrested on 14th St. … the Hamilton
+            # County jail"): the first town after it, in the paragraph or else in the document (not
+            # for a bare name after a preposition, which is as often a trade or an affair: "in
+            # Nollywood", "in the Skripal affair")
+            later = [j for j in order[pos + 1:] if _anchors(entities[j], resolved.get(j))]
+            town = next((resolved[j] for j in later if entities[j].start < paragraph_end), None)
+            where = "named after it in the paragraph"
+            if town is None and later:
+                town, where = resolved[later[0]], "the first town the document names after it"
         if town is not None:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                                 admin1=town.admin1, geonameid=None, feature="site",
@@ -1895,7 +1905,14 @@ _KINDS_OF_PLACE = {"hotel", "inn", "castle", "palace", "theatre", "theater", "ba
                    "airport", "station", "centre", "center", "hall", "market", "mall", "estate", "island",
                    "islands", "port", "harbour", "harbor", "prison", "jail", "courthouse", "museum", "library",
                    "camp", "base", "field", "forest", "valley", "falls", "dam", "reservoir", "lagoon",
-                   "point", "heights", "gardens", "quarter", "district", "neighborhood", "neighbourhood"}
+                   "point", "heights", "gardens", "quarter", "district", "neighborhood", "neighbourhood",
+                   "complex", "railroad", "railway", "roundabout", "junction", "bend", "circuit", "wharf", "pier",
+                   "quay", "marina", "cemetery", "zoo", "gallery", "tower", "towers", "building", "barracks",
+                   "crescent", "terrace", "court", "place", "area"}
+# Kinds of place written before the name ("Lake Manassas", "Mount Chaambi", "Hotel Kyjev", "Museum of
+# Ice Cream", "Rue Casa Calvo", "Point Peron"), as English and the languages of many street signs do.
+_KINDS_OF_PLACE_FIRST = {"lake", "mount", "hotel", "museum", "rue", "avenida", "avenue", "calle", "via", "piazza",
+                         "plaza", "place", "point", "cape", "camp", "fort", "isle", "gulf", "bay"}
 # … and the subset that ends the name of a building or a street, not of an institution: an
 # organisation so named ("the Central Mental Hospital", "Barclays Center") is at a place.
 _KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", "square", "plaza", "park",
@@ -1947,6 +1964,13 @@ _DENOMINATION_WORDS = {"the", "catholic", "roman", "orthodox", "anglican", "prot
                        "reformed", "united", "apostolic", "greek", "russian", "armenian", "syriac", "latter-day"}
 
 
+def _anchors(ent: Entity, place: Place | None) -> bool:
+    """Whether a placed toponym can place the streets and buildings named near it: a town, a site, or
+    a county (small enough that a street in it is within its bounds' reach)."""
+    return ent.label in GEOCODED_LABELS and place is not None and bool(place.country) and (
+        place.feature in ("city", "site") or is_county(place))
+
+
 def _names_a_site(ent: Entity) -> bool:
     """Whether an entity's name ends in a kind of place ("Royal Street", "Jamsil Stadium"); for an
     organisation, a kind of building ("the Central Mental Hospital")."""
@@ -1955,7 +1979,8 @@ def _names_a_site(ent: Entity) -> bool:
         return False
     last = _last_word(ent)
     if ent.label in ("FAC", "GPE", "LOC"):
-        return last in _KINDS_OF_PLACE
+        first = words[1] if words[0].lower() == "the" and len(words) > 2 else words[0]
+        return last in _KINDS_OF_PLACE or first.lower() in _KINDS_OF_PLACE_FIRST
     if last == "church" and {w.lower() for w in words[:-1]} <= _DENOMINATION_WORDS:
         return False  # "the Catholic Church" is a faith's institution, not a building
     return ent.label == "ORG" and last in _KINDS_OF_BUILDING
