@@ -1042,3 +1042,20 @@ def test_a_county_named_before_a_building_places_it():
     county, hospital = (e.place for e in entities)
     assert county.name == "Cuyahoga County" and hospital is not None and hospital.admin1 == "Ohio"
     assert "Cuyahoga County" in hospital.reason
+
+
+def test_a_road_by_its_number_and_a_numbered_street_are_near_the_towns_named():
+    text = ("Police closed the road near Cirencester. The A417 southbound is shut, and drivers go via the A40. "
+            "Two men were arrested on 14th St. in the town, and at 2700 North Fourth Street. "
+            "The 25th District voted.")
+    entities = geocode_entities(_entities(text, ("Cirencester", "GPE"), ("A417", "GPE"), ("A40", "GPE"),
+                                          ("14th St.", "FAC"), ("2700 North Fourth Street", "LOC"),
+                                          ("25th District", "GPE")), text)
+    town, a417, a40, street, address, district = (e.place for e in entities)
+    for site in (a417, a40, street, address):
+        assert site is not None and site.feature == "site" and (site.lat, site.lon) == (town.lat, town.lon)
+    assert district is None  # an ordinal before "District" is a constituency, not a street address
+    # a code of another shape is no road: "G20" stays unplaced
+    text = "Leaders met in Cirencester before the G20 summit."
+    entities = geocode_entities(_entities(text, ("Cirencester", "GPE"), ("G20", "GPE")), text)
+    assert entities[1].place is None

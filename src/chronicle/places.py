@@ -1546,7 +1546,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     # else the town the document names last before them, as a site that says so.
     for pos, i in enumerate(order):
         ent = entities[i]
-        if resolved.get(i) is not None or not _capitalised(ent.text) or not (
+        if resolved.get(i) is not None or not (_capitalised(ent.text) or _is_address(ent)) or not (
                 _names_a_site(ent) or _unknown_toponym(ent, text, people)) or _last_word(ent) in _KINDS_OF_AFFILIATION:
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
@@ -1909,6 +1909,18 @@ _KINDS_OF_PLACE = {"hotel", "inn", "castle", "palace", "theatre", "theater", "ba
                    "complex", "railroad", "railway", "roundabout", "junction", "bend", "circuit", "wharf", "pier",
                    "quay", "marina", "cemetery", "zoo", "gallery", "tower", "towers", "building", "barracks",
                    "crescent", "terrace", "court", "place", "area"}
+# A road by its number: Britain's and Ireland's A, B, M, N and R roads ("the A417", "M25"), the United
+# States' interstates and routes ("I-95", "US 101", "Route 9", "SR 60"), highways ("Highway 401").
+_ROAD = re.compile(r"(?:[ABMNR]\d{1,4}(?:\(M\))?|I-\d{1,3}|(?:US|SR|Route|Highway|Hwy|Interstate)[- ]\d{1,4})")
+# A street written with its house number or as an ordinal: "14th St.", "2700 North Fourth Street" (not
+# "the 25th District", a constituency).
+_ADDRESS = re.compile(r"\d{1,5}(?:st|nd|rd|th)?\s+[A-Z]")
+_KINDS_OF_STREET = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane", "way",
+                    "place", "court", "terrace", "crescent", "highway"}
+
+
+def _is_address(ent: Entity) -> bool:
+    return _ADDRESS.match(ent.text) is not None and _last_word(ent) in _KINDS_OF_STREET
 # Kinds of place written before the name ("Lake Manassas", "Mount Chaambi", "Hotel Kyjev", "Museum of
 # Ice Cream", "Rue Casa Calvo", "Point Peron"), as English and the languages of many street signs do.
 _KINDS_OF_PLACE_FIRST = {"lake", "mount", "hotel", "museum", "rue", "avenida", "avenue", "calle", "via", "piazza",
@@ -1975,6 +1987,8 @@ def _names_a_site(ent: Entity) -> bool:
     """Whether an entity's name ends in a kind of place ("Royal Street", "Jamsil Stadium"); for an
     organisation, a kind of building ("the Central Mental Hospital")."""
     words = ent.text.split()
+    if ent.label in ("FAC", "GPE", "LOC") and _ROAD.fullmatch(ent.text):
+        return True
     if len(words) < 2:
         return False
     last = _last_word(ent)
