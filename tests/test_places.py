@@ -1059,3 +1059,23 @@ def test_a_road_by_its_number_and_a_numbered_street_are_near_the_towns_named():
     text = "Leaders met in Cirencester before the G20 summit."
     entities = geocode_entities(_entities(text, ("Cirencester", "GPE"), ("G20", "GPE")), text)
     assert entities[1].place is None
+
+
+def test_a_bare_name_after_a_preposition_is_at_the_town_its_own_sentence_names_after_it():
+    text = "He recorded it at Rathbeggan, near Dunshaughlin."
+    entities = geocode_entities(_entities(text, ("Rathbeggan", "GPE"), ("Dunshaughlin", "GPE")), text)
+    rathbeggan, dunshaughlin = (e.place for e in entities)
+    assert rathbeggan is not None and (rathbeggan.lat, rathbeggan.lon) == (dunshaughlin.lat, dunshaughlin.lon)
+    assert "in the sentence" in rathbeggan.reason
+    text = "Stories of abuse abound in Nollywood. The actress later spoke in Lagos."
+    entities = geocode_entities(_entities(text, ("Nollywood", "GPE"), ("Lagos", "GPE")), text)
+    assert entities[0].place is None  # Lagos is named in another sentence
+
+
+def test_a_street_with_a_direction_after_it_is_a_street():
+    text = "Police in Mississauga said a car hit a wall on Eglinton Avenue West, and one on Dundas Street E."
+    entities = geocode_entities(_entities(text, ("Mississauga", "GPE"), ("Eglinton Avenue West", "FAC"),
+                                          ("Dundas Street E", "FAC")), text)
+    town, eglinton, dundas = (e.place for e in entities)
+    for street in (eglinton, dundas):
+        assert street is not None and street.feature == "site" and (street.lat, street.lon) == (town.lat, town.lon)

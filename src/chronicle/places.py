@@ -1556,16 +1556,23 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         where = "named before it in the paragraph"
         if town is None and earlier:
             town, where = resolved[earlier[0]], "the town the document names last before it"
-        if town is None and _names_a_site(ent):
+        if town is None:
             # a story may name the street before its town ("arrested on 14th St. … the Hamilton
-            # County jail"): the first town after it, in the paragraph or else in the document (not
-            # for a bare name after a preposition, which is as often a trade or an affair: "in
-            # Nollywood", "in the Skripal affair")
+            # County jail"): the first town after it, in the paragraph or else in the document; a
+            # bare name after a preposition, which is as often a trade or an affair ("in Nollywood",
+            # "in the Skripal affair"), only by a town its own sentence names ("at Rathbeggan, near
+            # Dunshaughlin")
             later = [j for j in order[pos + 1:] if _anchors(entities[j], resolved.get(j))]
-            town = next((resolved[j] for j in later if entities[j].start < paragraph_end), None)
-            where = "named after it in the paragraph"
-            if town is None and later:
-                town, where = resolved[later[0]], "the first town the document names after it"
+            if _names_a_site(ent):
+                town = next((resolved[j] for j in later if entities[j].start < paragraph_end), None)
+                where = "named after it in the paragraph"
+                if town is None and later:
+                    town, where = resolved[later[0]], "the first town the document names after it"
+            else:
+                sentence_end = min(k for k in (text.find(". ", ent.end), text.find("\n", ent.end), len(text))
+                                   if k >= 0)
+                town = next((resolved[j] for j in later if entities[j].start < sentence_end), None)
+                where = "named after it in the sentence"
         if town is not None:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                                 admin1=town.admin1, geonameid=None, feature="site",
@@ -1918,6 +1925,9 @@ _ADDRESS = re.compile(r"\d{1,5}(?:st|nd|rd|th)?\s+[A-Z]")
 _KINDS_OF_STREET = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane", "way",
                     "place", "court", "terrace", "crescent", "highway"}
 
+_DIRECTIONS = {"north", "south", "east", "west", "n", "s", "e", "w", "ne", "nw", "se", "sw", "northeast",
+               "northwest", "southeast", "southwest"}
+
 
 def _is_address(ent: Entity) -> bool:
     return _ADDRESS.match(ent.text) is not None and _last_word(ent) in _KINDS_OF_STREET
@@ -1994,6 +2004,8 @@ def _names_a_site(ent: Entity) -> bool:
     last = _last_word(ent)
     if ent.label in ("FAC", "GPE", "LOC"):
         first = words[1] if words[0].lower() == "the" and len(words) > 2 else words[0]
+        if last in _DIRECTIONS and words[-2].lower().strip(".,") in _KINDS_OF_STREET:
+            return True  # North American streets take a direction after them: "Eglinton Avenue West"
         return last in _KINDS_OF_PLACE or first.lower() in _KINDS_OF_PLACE_FIRST
     if last == "church" and {w.lower() for w in words[:-1]} <= _DENOMINATION_WORDS:
         return False  # "the Catholic Church" is a faith's institution, not a building
