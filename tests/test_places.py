@@ -1079,3 +1079,19 @@ def test_a_street_with_a_direction_after_it_is_a_street():
     town, eglinton, dundas = (e.place for e in entities)
     for street in (eglinton, dundas):
         assert street is not None and street.feature == "site" and (street.lat, street.lon) == (town.lat, town.lon)
+
+
+def test_a_facility_named_as_one_is_not_a_town_of_its_name_in_another_region():
+    text = ("The streetcar ran through New Orleans along the river. An adjacent park, Washington Square, was laid "
+            "out in 1808, and Holy Redeemer Church stood beside it.")
+    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("Washington Square", "FAC"),
+                                          ("Holy Redeemer Church", "FAC")), text)
+    city, square, church = (e.place for e in entities)
+    assert square is not None and distance_km(square.lat, square.lon, city.lat, city.lon) < 1  # not Pennsylvania's
+    assert church is not None and distance_km(church.lat, church.lon, city.lat, city.lon) < 1
+    # in the region the document is in, the town of that name stands
+    text = "Firefighters from Hempstead, New York, were called to Franklin Square on Monday."
+    entities = geocode_entities(_entities(text, ("Hempstead", "GPE"), ("New York", "GPE"),
+                                          ("Franklin Square", "FAC")), text)
+    town = entities[2].place
+    assert town is not None and town.feature == "city" and town.admin1 == "New York"

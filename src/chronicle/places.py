@@ -1401,6 +1401,13 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if place is not None and ent.label == "FAC" and place.feature == "city" and within is None \
+                and _names_a_site(ent) and (place.country, place.admin1) not in regions_besides(ent.text):
+            # a facility named as one ("Washington Square", "Union Station") is that facility; a town
+            # so called is meant only in a region the document is in (else the square is near the
+            # towns the text names, found below), not at a place its name holds: squares and streets
+            # are named after people as often as after towns ("Washington Square")
+            return None
         if within is not None and place is not None and gaz.inside(place, within):
             # only a region that holds the town qualifies it: in "according to Petrič, Slovenia had …"
             # no Petrich lies in Slovenia
@@ -1427,6 +1434,15 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                               feature="site", reason=f"named after {inner.name} ({inner.reason})")
                 named_after.add(i)
         return place
+
+    # The regions the document is in: those it names, and those of the towns it names (as read alone).
+    regions_by_name: dict[str, set] = defaultdict(set)
+    for j, p in first.items():
+        if p.country and p.feature in ("admin", "city"):
+            regions_by_name[normalise(entities[j].text)].add((p.country, p.name if p.feature == "admin" else p.admin1))
+
+    def regions_besides(name: str) -> set:
+        return {r for other, regions in regions_by_name.items() if other != normalise(name) for r in regions}
 
     # Second pass: each toponym in the context of the others.
     named_after: set[int] = set()  # placed only by the place their name holds ("Washington University")
