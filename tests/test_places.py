@@ -1095,3 +1095,13 @@ def test_a_facility_named_as_one_is_not_a_town_of_its_name_in_another_region():
                                           ("Franklin Square", "FAC")), text)
     town = entities[2].place
     assert town is not None and town.feature == "city" and town.admin1 == "New York"
+
+
+def test_names_the_words_after_them_make_streets_are_streets_not_towns():
+    text = ("The streetcar ran through New Orleans. It rolled down Bourbon and Dauphine streets, past the "
+            "Chartres/Franklin intersection, to the river.")
+    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("Bourbon", "GPE"), ("Dauphine", "GPE"),
+                                          ("Chartres", "GPE")), text)
+    city, bourbon, dauphine, chartres = (e.place for e in entities)
+    for street in (bourbon, dauphine, chartres):  # not Bourbon, Indiana, nor Chartres in France
+        assert street is not None and street.feature == "site" and (street.lat, street.lon) == (city.lat, city.lon)

@@ -1401,6 +1401,11 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if _STREET_AFTER.match(text[ent.end:ent.end + 80]):
+            # "down Bourbon and Dauphine streets", "the Chartres/Franklin intersection": streets, near
+            # the towns the text names (found below), not towns of their names
+            streets.add(i)
+            return None
         if place is not None and ent.label == "FAC" and place.feature == "city" and within is None \
                 and _names_a_site(ent) and (place.country, place.admin1) not in regions_besides(ent.text):
             # a facility named as one ("Washington Square", "Union Station") is that facility; a town
@@ -1445,6 +1450,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         return {r for other, regions in regions_by_name.items() if other != normalise(name) for r in regions}
 
     # Second pass: each toponym in the context of the others.
+    streets: set[int] = set()  # names the words after them make streets
     named_after: set[int] = set()  # placed only by the place their name holds ("Washington University")
     qualifiers: dict[int, Place] = {}  # a qualifier read otherwise than alone ("Athens, Georgia")
     written_beside: set[int] = set()  # toponyms with their region written beside them
@@ -1563,7 +1569,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     for pos, i in enumerate(order):
         ent = entities[i]
         if resolved.get(i) is not None or not (_capitalised(ent.text) or _is_address(ent)) or not (
-                _names_a_site(ent) or _unknown_toponym(ent, text, people)) or _last_word(ent) in _KINDS_OF_AFFILIATION:
+                _names_a_site(ent) or i in streets or _unknown_toponym(ent, text, people)) \
+                or _last_word(ent) in _KINDS_OF_AFFILIATION:
             continue
         paragraph_start = text.rfind("\n", 0, ent.start) + 1
         paragraph_end = text.find("\n", ent.end) % (len(text) + 1)
@@ -1932,6 +1939,10 @@ _KINDS_OF_PLACE = {"hotel", "inn", "castle", "palace", "theatre", "theater", "ba
                    "complex", "railroad", "railway", "roundabout", "junction", "bend", "circuit", "wharf", "pier",
                    "quay", "marina", "cemetery", "zoo", "gallery", "tower", "towers", "building", "barracks",
                    "crescent", "terrace", "court", "place", "area"}
+# Words after a name that make it a street: "Bourbon and Dauphine streets", "the Chartres/Franklin
+# intersection", "at the corner of Main and Elm streets".
+_STREET_AFTER = re.compile(r"^(?:\s*(?:/|&|,|and)\s*[A-Z][\w'’.-]*){0,3}\s+(?:streets|avenues|roads|boulevards|"
+                           r"intersection)\b")
 # A road by its number: Britain's and Ireland's A, B, M, N and R roads ("the A417", "M25"), the United
 # States' interstates and routes ("I-95", "US 101", "Route 9", "SR 60"), highways ("Highway 401").
 _ROAD = re.compile(r"(?:[ABMNR]\d{1,4}(?:\(M\))?|I-\d{1,3}|(?:US|SR|Route|Highway|Hwy|Interstate)[- ]\d{1,4})")
