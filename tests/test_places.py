@@ -1105,3 +1105,14 @@ def test_names_the_words_after_them_make_streets_are_streets_not_towns():
     city, bourbon, dauphine, chartres = (e.place for e in entities)
     for street in (bourbon, dauphine, chartres):  # not Bourbon, Indiana, nor Chartres in France
         assert street is not None and street.feature == "site" and (street.lat, street.lon) == (city.lat, city.lon)
+
+
+def test_a_regions_service_agency_or_force_is_named_after_its_region():
+    text = ("Rangers of the NSW National Parks and Wildlife Service closed the lagoon, the Texas Forest Service "
+            "said, and Nord Stream AG denied it.")
+    entities = geocode_entities(_entities(text, ("the NSW National Parks and Wildlife Service", "ORG"),
+                                          ("the Texas Forest Service", "ORG"), ("Nord Stream AG", "ORG")), text)
+    nsw, texas, nord = (e.place for e in entities)
+    assert nsw is not None and nsw.name == "New South Wales"
+    assert texas is not None and texas.name == "Texas"
+    assert nord is None  # a company, not Haiti's Nord

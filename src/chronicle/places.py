@@ -2079,7 +2079,8 @@ _NAME_WORD = re.compile(r"[A-Z][\w.'’&-]*|of|the|and|de|du|des|la|le")
 _INSTITUTION_WORDS = {"house", "senate", "assembly", "legislature", "parliament", "council", "government",
                       "police", "sheriff's", "sheriff", "department", "board", "court", "university",
                       "guard", "commission", "office", "state", "county", "parish", "borough", "governor",
-                      "district", "authority", "ministry", "patrol", "troopers", "schools"}
+                      "district", "authority", "ministry", "patrol", "troopers", "schools", "service", "services",
+                      "agency", "bureau", "force", "tribunal", "cabinet"}
 _COMPANY_FORMS = {"NV", "SA", "AG", "BV", "AB", "AS", "SE", "LP", "PA", "PC", "SL", "SC", "CO", "OY"}
 
 
