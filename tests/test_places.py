@@ -1105,6 +1105,11 @@ def test_names_the_words_after_them_make_streets_are_streets_not_towns():
     city, bourbon, dauphine, chartres = (e.place for e in entities)
     for street in (bourbon, dauphine, chartres):  # not Bourbon, Indiana, nor Chartres in France
         assert street is not None and street.feature == "site" and (street.lat, street.lon) == (city.lat, city.lon)
+    # one name before "streets" is a town's streets
+    text = "Crowds filled Glasgow streets, and Ohio roads were closed."
+    entities = geocode_entities(_entities(text, ("Glasgow", "GPE"), ("Ohio", "GPE")), text)
+    assert entities[0].place.name == "Glasgow" and entities[0].place.feature == "city"
+    assert entities[1].place.name == "Ohio"
 
 
 def test_a_regions_service_agency_or_force_is_named_after_its_region():

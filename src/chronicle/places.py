@@ -1401,7 +1401,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
-        if _STREET_AFTER.match(text[ent.end:ent.end + 80]):
+        if (place is None or place.feature == "city") and _street_by_words_around(ent, text):
             # "down Bourbon and Dauphine streets", "the Chartres/Franklin intersection": streets, near
             # the towns the text names (found below), not towns of their names
             streets.add(i)
@@ -1941,8 +1941,28 @@ _KINDS_OF_PLACE = {"hotel", "inn", "castle", "palace", "theatre", "theater", "ba
                    "crescent", "terrace", "court", "place", "area"}
 # Words after a name that make it a street: "Bourbon and Dauphine streets", "the Chartres/Franklin
 # intersection", "at the corner of Main and Elm streets".
-_STREET_AFTER = re.compile(r"^(?:\s*(?:/|&|,|and)\s*[A-Z][\w'’.-]*){0,3}\s+(?:streets|avenues|roads|boulevards|"
-                           r"intersection)\b")
+# (one name before "streets" is a modifier, "Paris streets", "WA roads"; before "intersection" a street)
+_STREET_AFTER = re.compile(r"^(?:(?:\s*(?:/|&|,|and)\s*[A-Z][\w'’.-]*){1,3}\s+(?:streets|avenues|roads|boulevards)|"
+                           r"(?:\s*(?:/|&|,|and)\s*[A-Z][\w'’.-]*){0,3}\s+intersection)\b")
+_STREETS_AFTER = re.compile(r"^\s+(?:streets|avenues|roads|boulevards)\b")
+
+
+def _street_by_words_around(ent: Entity, text: str) -> bool:
+    """Whether the words around a name make it a street: the first ("Bourbon and Dauphine streets"), a
+    later ("… and Dauphine streets") or the only name before "intersection"."""
+    after = text[ent.end:ent.end + 80]
+    if _STREET_AFTER.match(after) is not None:
+        return True
+    if _STREETS_AFTER.match(after) is None:
+        return False
+    before = text[max(0, ent.start - 40):ent.start].rstrip()
+    for joiner in ("/", "&", ",", " and"):
+        if before.endswith(joiner):
+            words = before[:-len(joiner)].split()
+            return bool(words) and words[-1][:1].isupper()
+    return False
+
+
 # A road by its number: Britain's and Ireland's A, B, M, N and R roads ("the A417", "M25"), the United
 # States' interstates and routes ("I-95", "US 101", "Route 9", "SR 60"), highways ("Highway 401").
 _ROAD = re.compile(r"(?:[ABMNR]\d{1,4}(?:\(M\))?|I-\d{1,3}|(?:US|SR|Route|Highway|Hwy|Interstate)[- ]\d{1,4})")
