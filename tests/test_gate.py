@@ -55,3 +55,56 @@ def test_an_unknown_candidate_mode_is_refused_with_the_names_of_the_good_ones():
     run = subprocess.run([sys.executable, "-c", "import chronicle.extract.candidates"],
                          env=env, capture_output=True, text=True)
     assert run.returncode != 0 and "use lexicon, union or gate" in run.stderr
+
+
+gate_module = importlib.import_module("chronicle.extract.gate")
+
+
+def _sentence(text):
+    return next(iter(load_pipeline()(text).sents))
+
+
+@needs_gate
+def test_the_read_bar_leaves_out_a_sentence_whose_every_candidate_the_gate_finds_unlikely(monkeypatch):
+    unlikely = candidates_module.candidates(_sentence("Tariff rates are published every spring."))
+    likely = candidates_module.candidates(_sentence("Police killed three protesters in Almaty on Friday."))
+    assert unlikely and likely
+    monkeypatch.setattr(gate_module, "READ_BAR", 0.0)  # off: every candidate is read
+    assert gate_module.worth_reading(unlikely) == unlikely
+    monkeypatch.setattr(gate_module, "READ_BAR", 1.0)
+    assert gate_module.worth_reading(unlikely) == []
+    assert gate_module.worth_reading(likely) == likely
+    # the bar is a fraction of the gate's own threshold, read from the model: a gate fitted to
+    # a lower threshold lets the same sentence through
+    monkeypatch.setattr(gate_module.gate(), "threshold", 1e-6)
+    assert gate_module.worth_reading(unlikely) == unlikely
+
+
+@needs_gate
+def test_a_candidate_the_gate_finds_unlikely_is_not_read_a_second_time(monkeypatch):
+    from chronicle.extract import extract_events
+    from chronicle.extract.classifier import classifier
+    from chronicle.record import Document
+
+    text = "The tariff rates, which the ministry set in 2019, are published every spring."
+    asked = []
+    model = classifier()
+    monkeypatch.setattr(model, "predict", lambda items, f=model.predict: asked.append(len(items)) or f(items))
+    monkeypatch.setattr(gate_module, "REREAD_BAR", 0.0)
+    extract_events([(Document(id="t", text=text, language="en"), load_pipeline()(text))])
+    every = sum(asked)
+    asked.clear()
+    monkeypatch.setattr(gate_module, "REREAD_BAR", 1000.0)
+    extract_events([(Document(id="t", text=text, language="en"), load_pipeline()(text))])
+    assert sum(asked) < every
+
+
+def test_a_reading_bar_that_is_not_a_number_is_refused_naming_the_fix():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CHRONICLE_READ_BAR": "high"}
+    run = subprocess.run([sys.executable, "-c", "import chronicle.extract.gate"],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode != 0 and "CHRONICLE_READ_BAR='high': give a number" in run.stderr

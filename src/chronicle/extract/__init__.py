@@ -29,6 +29,7 @@ from ..record import Document, Event
 from . import build, context, document, reading
 from .candidates import candidates
 from .document import Found
+from .gate import worth_reading
 from .reading import MIN_CONFIDENCE  # noqa: F401  (the bar events pass; the evaluations report it)
 
 # What happens to the classifier's answer about a candidate, in order (`reading.py`).
@@ -86,7 +87,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
         registry = context.prepare(doc, parsed)
         found[id(doc)] = Found(doc, parsed)
         work += [Candidate(doc, parsed, sent, tok, registry)
-                 for sent in parsed.sents for tok in candidates(sent)]
+                 for sent in parsed.sents for tok in worth_reading(candidates(sent))]
     model = classifier()
     predictions = model.predict([_view(c) for c in work])
     in_passing: set[int] = set()

@@ -15,6 +15,7 @@ all it does at run time, and numpy already holds the weights.
 
 from __future__ import annotations
 
+import os
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -88,3 +89,52 @@ class Gate:
 def gate() -> Gate:
     return Gate()
 
+
+def _bar(variable: str, default: float) -> float:
+    raw = os.environ.get(variable)
+    try:
+        return default if raw is None else float(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r}: give a number (a fraction of the gate's threshold; "
+                         "0 turns it off)") from None
+
+
+# How far the classifier's reading follows the gate, as fractions of the gate's own fitted
+# threshold (`Gate.threshold`, which `make train` sets for each model to keep 98% of its dev
+# split's triggers), so that the bars follow a retrained model instead of today's numbers.
+#
+# READ_BAR (`CHRONICLE_READ_BAR`): a sentence costs the encoder a pass whatever its candidates;
+# when the gate scores every candidate of it below this bar, none is asked about.
+# REREAD_BAR (`CHRONICLE_REREAD_BAR`): a candidate the classifier read as no event (or a doubtful
+# one) is asked again without its sentence's asides or as its dated phrase (`reading.py`) only
+# when the gate scores it at least this.
+#
+# Both are off (0) by default: with the shipped gate (fitted beside another classifier than the
+# shipped one) the largest read bar that moves no evaluation set by more than 0.01 (0.02) saves
+# 2% of the encoder's passes, and a re-read bar of 0.04 already loses a seed event
+# (docs/BENCHMARKS.md, session 11).
+# `python -m chronicle.scale.gate_bars` measures both again for a retrained model.
+READ_BAR = _bar("CHRONICLE_READ_BAR", 0.0)
+REREAD_BAR = _bar("CHRONICLE_REREAD_BAR", 0.0)
+
+
+def _loaded() -> Gate | None:
+    try:
+        return gate()
+    except ClassifierMissingError:
+        return None  # a model folder without a gate: every candidate is read, as before
+
+
+def worth_reading(toks: list) -> list:
+    """The candidates of one sentence, or none when the gate says none of them may be an event
+    (every one below `READ_BAR` × the gate's threshold)."""
+    if READ_BAR <= 0 or not toks or (g := _loaded()) is None:
+        return toks
+    return toks if float(g.scores(toks).max()) >= READ_BAR * g.threshold else []
+
+
+def worth_rereading(toks: list) -> list[bool]:
+    """For each candidate, whether it may be asked about a second time (`REREAD_BAR`)."""
+    if REREAD_BAR <= 0 or not toks or (g := _loaded()) is None:
+        return [True] * len(toks)
+    return [bool(p >= REREAD_BAR * g.threshold) for p in g.scores(toks)]

@@ -15,6 +15,7 @@ from dataclasses import replace
 from ..actors import code_span, is_actor
 from .build import act_type, own_date
 from .candidates import phrase_alone, triggers_for, without_asides
+from .gate import worth_rereading
 from .intent import PROMISE_TYPES, REFUSABLE_TYPES, STATEMENT_TYPES, THREAT_TYPES
 from .roles import conditional, demand_speaker, modality, prevented, refused, unstated
 
@@ -52,8 +53,10 @@ def second_reading(model, predictions, work):
     are asked as that phrase (`dated_phrase`). What either finds must pass the same bars as any
     event. On the development sets the two add one event to the PLOVER GSR sentences (right) and
     five to WikiEvents (four right; the fifth, "fire me" read as shooting, `not_an_act` now
-    drops) — see docs/EVALUATION.md."""
-    again = [k for k, pred in enumerate(predictions) if pred.label == "NONE"]
+    drops) — see docs/EVALUATION.md. A candidate the gate scores as an unlikely event is read
+    only once (`gate.REREAD_BAR`)."""
+    rereadable = worth_rereading([c[3] for c in work])
+    again = [k for k, pred in enumerate(predictions) if pred.label == "NONE" and rereadable[k]]
     views = {k: without_asides(work[k][2], work[k][3]) for k in again}
     asked = [k for k in again if views[k] is not None]
     for k, pred in zip(asked, model.predict([views[k] for k in asked])):
@@ -61,9 +64,9 @@ def second_reading(model, predictions, work):
             predictions[k] = pred
     # event nouns dated in their own phrase, read in the sentence as no event, a doubtful one or
     # an act the noun cannot name: the phrase alone is asked (see `dated_phrase`)
-    again = [k for k, pred in enumerate(predictions)
-             if pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE
-             or topic_not_noun(work[k][3], pred.label)]
+    again = [k for k, pred in enumerate(predictions) if rereadable[k] and (
+             pred.label == "NONE" or pred.confidence < MIN_CONFIDENCE
+             or topic_not_noun(work[k][3], pred.label))]
     views = {k: dated_phrase(work[k][1], work[k][3], work[k][0].reference_date) for k in again}
     asked = [k for k in again if views[k] is not None]
     passing = set()
