@@ -179,3 +179,36 @@ def test_a_run_resumed_after_a_stop_gives_the_duplicate_flags_of_one_run(tmp_pat
     _ingest(tmp_path / "two.duckdb", resumed)
     resumed.write_text("".join(lines))
     assert _ingest(tmp_path / "two.duckdb", resumed) == one
+
+
+# --- parsing in parts: memory bounded by characters, output in the batch's order ------------------
+
+import chronicle.pipeline as pipeline_module  # noqa: E402
+
+
+def test_a_batch_is_parsed_in_parts_of_bounded_characters_and_count(monkeypatch):
+    monkeypatch.setattr(pipeline_module, "PARSE_CHARS", 100)
+    monkeypatch.setattr(pipeline_module, "PARSE_BATCH_SIZE", 3)
+    docs = [english(f"d{n}", "x" * size) for n, size in enumerate([90, 5, 40, 30, 250, 10, 20, 60])]
+    parts = list(pipeline_module.parse_parts(docs))
+    assert sorted(d.id for part in parts for d in part) == sorted(d.id for d in docs)
+    for part in parts:
+        assert len(part) <= 3
+        assert len(part) == 1 or sum(len(d.text) for d in part) <= 100
+    # shortest first, so that a part holds texts of like length
+    assert [len(d.text) for part in parts for d in part] == sorted(len(d.text) for d in docs)
+
+
+def test_analysed_documents_keep_their_order_and_parses_whatever_the_parts(monkeypatch):
+    texts = [SHORT + " " + "The governor of Lagos said the curfew would stay in place. " * 3,
+             "Troops withdrew from Kidal on Monday.", SHORT]
+
+    def analysed_with(chars):
+        monkeypatch.setattr(pipeline_module, "PARSE_CHARS", chars)
+        docs = pipeline_module.analyse([english(f"t{n}", text) for n, text in enumerate(texts)])
+        return [(d.id, [(e.text, e.label) for e in d.entities], [e.type for e in d.events]) for d in docs]
+
+    whole = analysed_with(1_000_000)
+    assert [doc_id for doc_id, _, _ in whole] == ["t0", "t1", "t2"]
+    assert any(events for _, _, events in whole)
+    assert analysed_with(1) == whole  # one document per part

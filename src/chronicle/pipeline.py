@@ -22,18 +22,37 @@ from .record import Document, IngestError, text_id
 from .workers import Budget, Pool, alarm_available, analyse_in_process
 
 BATCH_SIZE = 32
-# Documents spaCy parses at once inside a batch. The parser's working arrays grow with the tokens
-# of the documents parsed together: on the benchmark's articles a process peaks ≈290 MB above its
-# loaded models at 32, ≈160 MB at 16, ≈100 MB at 8 — but 8 costs 3-10% more parse time, 16 none.
-# The parses are the same whatever this number.
+# Documents spaCy parses at once inside a batch: at most PARSE_BATCH_SIZE of them and, past the
+# first, at most PARSE_CHARS characters together. The parser's working arrays grow with the tokens
+# parsed together: on the benchmark's articles a worker peaked ≈185 MB above its loaded models at
+# 16 documents, ≈130 MB with 30,000 characters, ≈100 MB with 20,000 (session 11). The documents
+# are taken shortest first, so that each part holds texts of like length (the parser steps
+# through the longest text of a part: mixed lengths waste steps), at no measurable parse time.
+# The parses are the same whatever the parts.
 PARSE_BATCH_SIZE = 16
+PARSE_CHARS = 30_000
 SETUP_ERRORS = (ModelMissingError, ClassifierMissingError)
 
 
+def parse_parts(docs: list[Document]) -> Iterator[list[Document]]:
+    part: list[Document] = []
+    chars = 0
+    for doc in sorted(docs, key=lambda d: len(d.text or "")):
+        if part and (len(part) >= PARSE_BATCH_SIZE or chars + len(doc.text or "") > PARSE_CHARS):
+            yield part
+            part, chars = [], 0
+        part.append(doc)
+        chars += len(doc.text or "")
+    if part:
+        yield part
+
+
 def analyse(docs: list[Document]) -> list[Document]:
-    """nlp → extract over a batch of cleaned documents. The parse is handed from one stage to the
-    next in memory, never recomputed."""
-    return extract_events(list(annotate_with_parses(docs, batch_size=PARSE_BATCH_SIZE)))
+    """nlp → extract over a batch of cleaned documents, in their order. The parse is handed from
+    one stage to the next in memory, never recomputed."""
+    parsed = {id(pair[0]): pair for part in parse_parts(docs)
+              for pair in annotate_with_parses(part, batch_size=len(part))}
+    return extract_events([parsed[id(doc)] for doc in docs])
 
 
 @dataclass
