@@ -673,6 +673,13 @@ def serve(db, host, port, no_browser, no_serve, watch_sources, every):
 
 
 def main():
+    # Importing spaCy and loading the models makes millions of objects that live as long as the
+    # process; at CPython's default threshold (700) the collector walks them again and again and
+    # finds almost nothing: ≈0.09 of a cold `chronicle extract`'s ≈1.5 CPU s (docs/BENCHMARKS.md,
+    # session 11). Worker processes start with the default.
+    import gc
+
+    gc.set_threshold(10_000, 10, 10)
     cli(prog_name="chronicle")
 
 
