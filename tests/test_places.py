@@ -1121,3 +1121,13 @@ def test_a_regions_service_agency_or_force_is_named_after_its_region():
     assert nsw is not None and nsw.name == "New South Wales"
     assert texas is not None and texas.name == "Texas"
     assert nord is None  # a company, not Haiti's Nord
+
+
+def test_a_name_after_a_kind_of_settlement_and_of_is_a_place_near_the_towns_named():
+    text = "The academy trains boys in Cairo. Salah grew up in the modest home village of Nagrig, far away."
+    entities = geocode_entities(_entities(text, ("Cairo", "GPE"), ("Nagrig", "GPE")), text)
+    cairo, nagrig = (e.place for e in entities)
+    assert nagrig is not None and nagrig.country == "EGY" and "not in the gazetteer" in nagrig.reason
+    text = "The academy trains boys in Cairo. Fans of Nagrig cheered."
+    entities = geocode_entities(_entities(text, ("Cairo", "GPE"), ("Nagrig", "GPE")), text)
+    assert entities[1].place is None  # "of" alone is no place cue

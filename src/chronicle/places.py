@@ -1989,11 +1989,13 @@ _KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", 
                       "hospital", "stadium", "arena", "airport", "station", "centre", "center", "hall", "market",
                       "mall", "estate", "prison", "jail", "courthouse", "museum", "library", "theatre", "theater",
                       "hotel", "inn", "castle", "palace", "farm", "farms", "racecourse", "plantation"}
-# A place preposition right before a name ("moved back to Khayelitsha", "arrived at Schiphol").
+# A place preposition right before a name ("moved back to Khayelitsha", "arrived at Schiphol"), or a
+# kind of settlement with "of" ("the home village of Nagrig", "the suburb of Madinaty").
 # ("according to Petrič", "thanks to Tyler": a source or a cause, never a place)
 _PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|(?<!according )(?<!thanks )(?<!due )(?<!owing )to|"
                                r"into|across|through|throughout|toward|"
-                               r"towards|via|between)\s+(?:the\s+)?$", re.IGNORECASE)
+                               r"towards|via|between|(?:village|town|city|suburb|hamlet|township|district|"
+                               r"neighbou?rhood|province|county|region)\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _place_cue_before(ent: Entity, text: str) -> bool:
