@@ -1131,3 +1131,12 @@ def test_a_name_after_a_kind_of_settlement_and_of_is_a_place_near_the_towns_name
     text = "The academy trains boys in Cairo. Fans of Nagrig cheered."
     entities = geocode_entities(_entities(text, ("Cairo", "GPE"), ("Nagrig", "GPE")), text)
     assert entities[1].place is None  # "of" alone is no place cue
+
+
+def test_a_name_placed_by_its_neighbours_once_is_that_place_in_its_other_mentions():
+    text = ("Flights from Amsterdam were cut. More than 75,000 flights arrived at Schiphol last year. "
+            "Instead, Schiphol would have years to grow.")
+    entities = geocode_entities(_entities(text, ("Amsterdam", "GPE"), ("Schiphol", "GPE"), ("Schiphol", "GPE")), text)
+    amsterdam, first, second = (e.place for e in entities)
+    assert first is not None and second is not None
+    assert (second.lat, second.lon) == (first.lat, first.lon) == (amsterdam.lat, amsterdam.lon)

@@ -1563,6 +1563,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
                 if place is not None:
                     resolved[i] = place
     people = {w for e in entities if e.label == "PERSON" for w in e.text.split()}
+    chained: dict[str, Place] = {}  # the places given below, by name
     # Streets, buildings and features the gazetteer does not know ("Royal Street", "the Pilanesburg
     # Mountains", "the Central Mental Hospital"): at the town the paragraph names last before them,
     # else the town the document names last before them, as a site that says so.
@@ -1600,6 +1601,17 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             resolved[i] = Place(text=ent.text, name=ent.text, lat=town.lat, lon=town.lon, country=town.country,
                                 admin1=town.admin1, geonameid=None, feature="site",
                                 reason=f"not in the gazetteer: at {town.name}, {where}")
+            chained[normalise(ent.text)] = resolved[i]
+    # A name placed so once is the same place where the text names it again without a cue ("arrived
+    # at Schiphol … Schiphol would have years to grow")
+    for i in order:
+        ent = entities[i]
+        first_place = chained.get(normalise(ent.text))
+        if first_place is not None and resolved.get(i) is None and ent.label in GEOCODED_LABELS \
+                and _capitalised(ent.text) and i not in institutions:
+            resolved[i] = Place(text=ent.text, name=first_place.name, lat=first_place.lat, lon=first_place.lon,
+                                country=first_place.country, admin1=first_place.admin1, geonameid=None,
+                                feature="site", reason=first_place.reason)
     for i in institutions:  # and no later pass puts them near a town
         resolved.pop(i, None)
     for i, ent in enumerate(entities):
