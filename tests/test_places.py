@@ -1140,3 +1140,10 @@ def test_a_name_placed_by_its_neighbours_once_is_that_place_in_its_other_mention
     amsterdam, first, second = (e.place for e in entities)
     assert first is not None and second is not None
     assert (second.lat, second.lon) == (first.lat, first.lon) == (amsterdam.lat, amsterdam.lon)
+
+
+def test_a_faubourg_is_a_neighbourhood_of_the_town_named_before_it():
+    text = "Downriver from New Orleans, the Faubourg Marigny developed into a Creole community."
+    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("the Faubourg Marigny", "GPE")), text)
+    city, faubourg = (e.place for e in entities)
+    assert faubourg is not None and (faubourg.lat, faubourg.lon) == (city.lat, city.lon)

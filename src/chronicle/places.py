@@ -1993,7 +1993,7 @@ def _is_address(ent: Entity) -> bool:
 # Kinds of place written before the name ("Lake Manassas", "Mount Chaambi", "Hotel Kyjev", "Museum of
 # Ice Cream", "Rue Casa Calvo", "Point Peron"), as English and the languages of many street signs do.
 _KINDS_OF_PLACE_FIRST = {"lake", "mount", "hotel", "museum", "rue", "avenida", "avenue", "calle", "via", "piazza",
-                         "plaza", "place", "point", "cape", "camp", "fort", "isle", "gulf", "bay"}
+                         "plaza", "place", "point", "cape", "camp", "fort", "isle", "gulf", "bay", "faubourg"}
 # … and the subset that ends the name of a building or a street, not of an institution: an
 # organisation so named ("the Central Mental Hospital", "Barclays Center") is at a place.
 _KINDS_OF_BUILDING = {"street", "avenue", "road", "drive", "boulevard", "lane", "square", "plaza", "park",
