@@ -609,20 +609,25 @@ def _kill_group(child: subprocess.Popen) -> None:
 
 
 def cold_extract(runs: int, repo: Path = REPO) -> dict:
-    """Wall time of `chronicle extract examples/wire.rss > /dev/null` in a new process, `runs` times."""
+    """Wall time and CPU seconds of `chronicle extract examples/wire.rss > /dev/null` in a new
+    process, `runs` times."""
     exe = Path(sys.executable).with_name("chronicle")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from chronicle.cli import main; main()"]
     cmd += ["extract", str(COLD_INPUT)]
-    times = []
+    import resource
+
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child's user + system CPU
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise RuntimeError(f"`chronicle extract {COLD_INPUT}` exited {done.returncode}: "
                                f"{done.stderr.strip().splitlines()[-1:]}")
     return {"command": f"{Path(cmd[0]).name} extract {COLD_INPUT} > /dev/null", "runs": times,
-            "seconds": statistics.median(times)}
+            "seconds": statistics.median(times), "cpu_runs": cpu, "cpu_seconds": statistics.median(cpu)}
 
 
 # --- where and on what -------------------------------------------------------------------------
@@ -767,6 +772,7 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         "baseline_peak_rss_gb": max(b["peak_rss"] for b in baseline_runs) / GB,
         "baseline_peak_pss_gb": max(b["peak_pss"] for b in baseline_runs) / GB,
         "cold_extract_s": cold["seconds"] if cold else None,
+        "cold_extract_cpu_s": cold["cpu_seconds"] if cold else None,
         "stages": chronicle["stages"],
         "classifier_candidates": chronicle["classifier_candidates"],
         "timed_worker_processes": chronicle.get("timed_worker_processes"),
@@ -900,6 +906,7 @@ def format_table(result: dict) -> str:
         ("peak RSS, bare spaCy process tree", _fmt(m["baseline_peak_rss_gb"], 2, " GB"), None),
         ("  PSS (shared pages counted once)", _fmt(m["baseline_peak_pss_gb"], 2, " GB"), None),
         ("cold `chronicle extract examples/wire.rss`", _fmt(m["cold_extract_s"], 2, " s"), TARGETS[3]),
+        ("  its CPU seconds (user + system)", _fmt(m.get("cold_extract_cpu_s"), 2, " s"), None),
         ("cores used, Chronicle / bare spaCy", f"{_fmt(m.get('cpu_cores'), 2)} / {_fmt(m.get('baseline_cpu_cores'), 2)}",
          None),
         ("cores used by other processes (worst run)", _fmt(m.get("other_cpu_cores_max"), 2), None),
