@@ -111,7 +111,7 @@ def _bar(variable: str, default: float) -> float:
 #
 # Both are off (0) by default: with the shipped gate (fitted beside another classifier than the
 # shipped one) the largest read bar that moves no evaluation set by more than 0.01 (0.02) saves
-# 2% of the encoder's passes, and a re-read bar of 0.04 already loses a seed event
+# 3% of the encoder's passes, and a re-read bar of 0.04 already loses a seed event
 # (docs/BENCHMARKS.md, session 11).
 # `python -m chronicle.scale.gate_bars` measures both again for a retrained model.
 READ_BAR = _bar("CHRONICLE_READ_BAR", 0.0)
