@@ -1,11 +1,13 @@
 """Data Chronicle derives once from what is installed and keeps in the user's cache folder
-(`$CHRONICLE_CACHE`, default ``~/.cache/chronicle``): the gazetteer (`places.py`) and the language
-identifier's decompressed model (`clean.py`). Each is a cache only — when its file is missing,
-stale or unreadable it is made again from the installed data.
+(`$CHRONICLE_CACHE`, else ``$XDG_CACHE_HOME/chronicle``, default ``~/.cache/chronicle``): the
+gazetteer (`places.py`), the language identifier's decompressed model (`clean.py`), the actor
+knowledge base (`actorbase.py`), the event classifier's optimised graph and jusText's stop words
+(`KINDS`). Each is a cache only — when its file is missing, stale or unreadable it is made again
+from the installed data. `chronicle cache` lists the folder by kind and prunes or clears it.
 
-Both are large read-only tables that every process needs a few rows of. They are kept as flat
-arrays in one file, written atomically and memory-mapped read-only (`write_arrays`, `map_arrays`):
-opening costs milliseconds, a process reads only the pages its lookups touch, and the processes of
+The first three are large read-only tables that every process needs a few rows of. They are
+kept as flat arrays in one file, written atomically and memory-mapped read-only (`write_arrays`,
+`map_arrays`): opening costs milliseconds, a process reads only the pages its lookups touch, and the processes of
 a worker pool share those pages. The format is written by hand with the standard library (`mmap`,
 `memoryview`) because nothing installed fits: numpy's .npz cannot be memory-mapped and a folder of
 .npy files cannot be replaced atomically; pyarrow's memory-mapped IPC files could, but importing
@@ -14,6 +16,20 @@ pyarrow costs ~50 MB in every process; a pickle is read whole into every process
 Layout: a magic line, the length of a JSON header (8 bytes, little-endian), the header (each
 array's struct format, shape and offset; the caller's metadata), then the arrays, each starting on
 an 8-byte boundary, in this machine's byte order.
+
+Every file is named `<kind>-<key><suffix>` (`KINDS`), the key naming what it was derived from (a
+sha1 of the inputs, a package's version): a new version or changed data makes a new file and the
+old one is never read again by that installation — but it may still be by another one, since
+several installations (virtual environments, git worktrees, the old version kept beside the new)
+share the folder, each with its own key. So "not the current key" does not mean "unused", and the
+folder is kept small by when files were last used instead: `prune` removes a file only when it is
+not among the `KEEP` most recently used of its kind *and* has not been used for `GRACE_DAYS` days.
+It runs after every new file is written (`written`) and on `chronicle cache --prune`; `clear`
+(`chronicle cache --clear`) removes every file of a known kind. A file's last use is the later of
+its modification and access times; readers set the access time (`used`, at most hourly) because
+memory-mapping does not reliably do so (`noatime` mounts, `relatime`'s daily updates). Removing a
+file that another process still has mapped is harmless on POSIX (the mapping keeps the data), and
+a process that finds its file gone derives it again; the grace period makes even that rare.
 """
 
 from __future__ import annotations
@@ -21,7 +37,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 _MAGIC = b"chronicle-arrays\n"
@@ -67,6 +85,7 @@ def write_arrays(path: Path, arrays: Mapping[str, object], meta: Mapping) -> Non
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+    written(path)
 
 
 def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
@@ -78,6 +97,7 @@ def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
 
     with open(path, "rb") as fh:
         mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        used(path, os.fstat(fh.fileno()))
     if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_RANDOM"):
         # lookups jump around the tables: read the pages they touch, not their neighbours as well
         mapped.madvise(mmap.MADV_RANDOM)
@@ -97,3 +117,178 @@ def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
             raise ValueError(f"{path} is cut short")
         arrays[name] = view[begin:begin + spec["nbytes"]].cast(spec["format"], spec["shape"])
     return arrays, header["meta"]
+
+
+# --- keeping the folder small ----------------------------------------------------------------
+
+# The kinds of file Chronicle writes here (a name's longest matching kind is its kind). A file of
+# no known kind is listed as "other" and never removed: the folder may be set to one that holds
+# files of the user's own (`$CHRONICLE_CACHE`).
+KINDS = {
+    "gazetteer": "place names and coordinates (places.py)",
+    "langid": "the language identifier's decompressed model (clean.py)",
+    "actorkb": "the actor knowledge base (actorbase.py)",
+    # written and read by onnxruntime, not through `write_arrays`/`map_arrays`: its last use is
+    # the access time the kernel records (at least daily under `relatime`)
+    "events": "the event classifier's optimised graph (extract/classifier.py)",
+    "justext-stoplists": "jusText's stop words (ingest/stoplists.py)",
+}
+KEEP = 2  # the most recently used files of each kind kept whatever their age: the current one
+# and the one before it (a version rolled back to, a second environment used now and then)
+GRACE_DAYS = 7  # a file used within this many days is never removed: another installation
+# sharing the folder may be using it
+_TOUCH_EVERY = 3600  # seconds: how stale a recorded use may be before a reader records a new one
+_TMP_AGE = 86400  # seconds: a writer's temporary file this old was left by a process that died
+_TMP = "unfinished"  # the kind shown for such files
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file in the cache folder."""
+    path: Path
+    kind: str  # a key of KINDS, `_TMP`, or "other"
+    size: int
+    last_used: float  # seconds since the epoch
+
+
+def kind_of(name: str) -> str:
+    """The kind of a file named `name` in the cache folder: a key of `KINDS`, "unfinished" for a
+    writer's temporary file, or "other"."""
+    if name.endswith(".tmp"):
+        return _TMP
+    matches = [kind for kind in KINDS if name.startswith(kind + "-")]
+    return max(matches, key=len) if matches else "other"
+
+
+def used(path: Path, stat: os.stat_result | None = None) -> None:
+    """Record that `path` was read now (its access time), so that `prune` keeps it; at most once
+    an hour, and silently not where the file cannot be changed (a read-only cache)."""
+    try:
+        stat = stat or path.stat()
+        now = time.time_ns()
+        if now - max(stat.st_atime_ns, stat.st_mtime_ns) > _TOUCH_EVERY * 1_000_000_000:
+            os.utime(path, ns=(now, stat.st_mtime_ns))
+    except OSError:
+        pass
+
+
+def written(path: Path) -> None:
+    """Called after `path` was written into the cache folder: prune the folder now (new files
+    come with a new version, which is when old ones become stale). Never raises."""
+    try:
+        if path.parent.resolve() == folder().resolve():
+            prune(protect=path)
+    except OSError:
+        pass
+
+
+def entries(root: Path | None = None) -> list[Entry]:
+    """The files in the cache folder (none when it does not exist), most recently used first."""
+    root = folder() if root is None else root
+    found = []
+    try:
+        children = list(os.scandir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for child in children:
+        try:
+            if not child.is_file(follow_symlinks=False):
+                continue
+            st = child.stat(follow_symlinks=False)
+        except OSError:
+            continue  # removed meanwhile by another process
+        found.append(Entry(Path(child.path), kind_of(child.name), st.st_size,
+                           max(st.st_atime, st.st_mtime)))
+    return sorted(found, key=lambda e: (-e.last_used, e.path.name))
+
+
+def stale(found: list[Entry], now: float | None = None) -> list[Entry]:
+    """The files `prune` removes: of each known kind, those beyond the `KEEP` most recently used
+    that were not used within `GRACE_DAYS`; a writer's temporary file once a day old."""
+    now = time.time() if now is None else now
+    keep, grace = KEEP, GRACE_DAYS * 86400
+    ranked: dict[str, int] = {}
+    out = []
+    for entry in sorted(found, key=lambda e: -e.last_used):
+        if entry.kind == "other":
+            continue
+        if entry.kind == _TMP:
+            if now - entry.last_used > _TMP_AGE:
+                out.append(entry)
+            continue
+        rank = ranked[entry.kind] = ranked.get(entry.kind, 0) + 1
+        if rank > keep and now - entry.last_used > grace:
+            out.append(entry)
+    return out
+
+
+def _remove(victims: list[Entry], protect: Path | None = None) -> list[Entry]:
+    removed = []
+    for entry in victims:
+        if protect is not None and entry.path.name == protect.name:
+            continue
+        try:
+            entry.path.unlink()
+        except FileNotFoundError:
+            continue  # another process pruned it first
+        except OSError:
+            continue  # in use where that forbids removal (Windows), or not ours to remove
+        removed.append(entry)
+    return removed
+
+
+def prune(protect: Path | None = None, root: Path | None = None) -> list[Entry]:
+    """Remove the stale files (`stale`) from the cache folder, never `protect`; the removed ones."""
+    return _remove(stale(entries(root)), protect)
+
+
+def clear(root: Path | None = None) -> list[Entry]:
+    """Remove every file of a known kind from the cache folder (each is made again when next
+    needed), and writers' temporary files once a day old (a younger one may be being written);
+    the removed ones."""
+    now = time.time()
+    return _remove([e for e in entries(root) if e.kind in KINDS
+                    or (e.kind == _TMP and now - e.last_used > _TMP_AGE)])
+
+
+def size_text(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{max(seconds, 0) / 60:.0f} min ago"
+    if seconds < 86400:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} d ago"
+
+
+def describe(found: list[Entry], root: Path, now: float | None = None) -> list[str]:
+    """What `chronicle cache` prints: the folder, and per kind its files, their size, their most
+    and least recent use and what `prune` would remove now."""
+    now = time.time() if now is None else now
+    lines = [f"{root}: {len(found)} files, {size_text(sum(e.size for e in found))} "
+             f"(set $CHRONICLE_CACHE to move it)"]
+    if not found:
+        return lines
+    pruned = {e.path for e in stale(found, now)}
+    rows = [("kind", "files", "size", "last used", "oldest use", "prunable")]
+    for kind in [*KINDS, _TMP, "other"]:
+        group = [e for e in found if e.kind == kind]
+        if group:
+            rows.append((kind, str(len(group)), size_text(sum(e.size for e in group)),
+                         _age(now - max(e.last_used for e in group)),
+                         _age(now - min(e.last_used for e in group)),
+                         size_text(sum(e.size for e in group if e.path in pruned))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        lines.append("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+    lines.append(f"--prune: removes a file not among the {KEEP} most recently used of its kind and unused "
+                 f"for {GRACE_DAYS} days: {size_text(sum(e.size for e in found if e.path in pruned))} now "
+                 f"(it also runs whenever a new file is written)")
+    lines.append("--clear: removes every file of a known kind; each is made again when next needed")
+    return lines

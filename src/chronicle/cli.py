@@ -603,6 +603,22 @@ def schema():
     click.echo(json.dumps(record_schema(), indent=2))
 
 
+@cli.command(name="cache")
+@click.option("--prune", is_flag=True, help="Remove the stale files now (the policy printed below).")
+@click.option("--clear", is_flag=True, help="Remove every file Chronicle keeps there (remade when needed).")
+def cache_command(prune, clear):
+    """Show Chronicle's cache folder (derived data: gazetteer, language model …), its size per kind."""
+    from . import cache
+
+    if prune and clear:
+        raise click.UsageError("--prune and --clear: give one")
+    if prune or clear:
+        removed = cache.clear() if clear else cache.prune()
+        click.echo(f"removed {len(removed)} files ({cache.size_text(sum(e.size for e in removed))})")
+    for line in cache.describe(cache.entries(), cache.folder()):
+        click.echo(line)
+
+
 def _can_open_browser() -> bool:
     """Only where a graphical browser can appear: on a bare server `webbrowser` may start a
     text-mode browser that takes over the terminal."""

@@ -28,10 +28,14 @@ def _path() -> Path:
 
 
 def _read() -> tuple[str, ...] | None:
+    from ..cache import used
+
+    path = _path()
     try:
-        words = _path().read_text(encoding="utf-8").split("\n")
+        words = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError, ValueError):
         return None
+    used(path)
     return tuple(words) if words and words[-1] == "" and len(words) > 1 else None
 
 
@@ -43,7 +47,10 @@ def _write(words: tuple[str, ...]) -> None:
         tmp.write_text("".join(w + "\n" for w in words), encoding="utf-8")
         tmp.replace(path)
     except OSError:
-        pass  # a cache only: the next process computes the union again
+        return  # a cache only: the next process computes the union again
+    from ..cache import written
+
+    written(path)
 
 
 def union() -> tuple[str, ...]:
