@@ -103,11 +103,16 @@ def test_the_file_just_written_is_kept_even_when_the_policy_keeps_nothing(folder
 def test_files_of_no_known_kind_and_a_writer_s_fresh_temporary_file_are_left_alone(folder):
     put(folder, "notes.txt", days_unused=400)
     put(folder, "gazetteer.arrays", days_unused=400)  # no key: not a name Chronicle writes
+    put(folder, "events-2024.txt", days_unused=400)  # not the suffix of the classifier's graph
+    put(folder, "report.tmp", days_unused=400)  # not a writer's temporary file
     put(folder, "gazetteer-aaaaaaaaaaaaaaaa.arrays.4242.tmp", days_unused=0.01)  # being written
     put(folder, "langid-0.4.0-1-2.arrays.99.tmp", days_unused=2)  # its writer died
     write(folder, "justext-stoplists-3.0.2.txt")
-    assert names(folder) == {"notes.txt", "gazetteer.arrays", "gazetteer-aaaaaaaaaaaaaaaa.arrays.4242.tmp",
-                             "justext-stoplists-3.0.2.txt"}
+    assert names(folder) == {"notes.txt", "gazetteer.arrays", "events-2024.txt", "report.tmp",
+                             "gazetteer-aaaaaaaaaaaaaaaa.arrays.4242.tmp", "justext-stoplists-3.0.2.txt"}
+    cache.clear()
+    assert names(folder) == {"notes.txt", "gazetteer.arrays", "events-2024.txt", "report.tmp",
+                             "gazetteer-aaaaaaaaaaaaaaaa.arrays.4242.tmp"}
 
 
 def test_pruning_runs_only_in_the_cache_folder(folder, tmp_path):
@@ -200,7 +205,8 @@ def test_the_cache_command_lists_each_kind_and_prunes_on_request(folder):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{folder}: 5 files, 185.7 MB")
-    assert lines[2].split() == ["gazetteer", "3", "117.0", "MB", "2", "h", "ago", "40", "d", "ago", "39.0", "MB"]
+    assert lines[2].split() == ["gazetteer", "3", "117.0", "MB", "2", "h", "ago", "40", "d", "ago",
+                                "39.0", "MB"]
     assert lines[3].split()[:4] == ["langid", "1", "68.7", "MB"] and lines[3].endswith(" 0 B")
     assert lines[4].split()[:4] == ["other", "1", "10", "B"]
     assert "39.0 MB now" in result.output

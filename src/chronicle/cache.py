@@ -121,17 +121,18 @@ def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
 
 # --- keeping the folder small ----------------------------------------------------------------
 
-# The kinds of file Chronicle writes here (a name's longest matching kind is its kind). A file of
-# no known kind is listed as "other" and never removed: the folder may be set to one that holds
-# files of the user's own (`$CHRONICLE_CACHE`).
+# The kinds of file Chronicle writes here: name -> (suffix, what it is). A file is of a kind when
+# its name is `<kind>-<key><suffix>` (the longest matching kind), or is such a name followed by a
+# writer's `.<pid>.tmp`. A file of no known kind is listed as "other" and never removed: the folder
+# may be set to one that holds files of the user's own (`$CHRONICLE_CACHE`).
 KINDS = {
-    "gazetteer": "place names and coordinates (places.py)",
-    "langid": "the language identifier's decompressed model (clean.py)",
-    "actorkb": "the actor knowledge base (actorbase.py)",
+    "gazetteer": (".arrays", "place names and coordinates (places.py)"),
+    "langid": (".arrays", "the language identifier's decompressed model (clean.py)"),
+    "actorkb": (".arrays", "the actor knowledge base (actorbase.py)"),
     # written and read by onnxruntime, not through `write_arrays`/`map_arrays`: its last use is
     # the access time the kernel records (at least daily under `relatime`)
-    "events": "the event classifier's optimised graph (extract/classifier.py)",
-    "justext-stoplists": "jusText's stop words (ingest/stoplists.py)",
+    "events": (".onnx", "the event classifier's optimised graph (extract/classifier.py)"),
+    "justext-stoplists": (".txt", "jusText's stop words (ingest/stoplists.py)"),
 }
 KEEP = 2  # the most recently used files of each kind kept whatever their age: the current one
 # and the one before it (a version rolled back to, a second environment used now and then)
@@ -153,10 +154,12 @@ class Entry:
 
 def kind_of(name: str) -> str:
     """The kind of a file named `name` in the cache folder: a key of `KINDS`, "unfinished" for a
-    writer's temporary file, or "other"."""
+    writer's temporary file of one, or "other"."""
     if name.endswith(".tmp"):
-        return _TMP
-    matches = [kind for kind in KINDS if name.startswith(kind + "-")]
+        base, _, pid = name[:-len(".tmp")].rpartition(".")
+        return _TMP if pid.isdigit() and kind_of(base) in KINDS else "other"
+    matches = [kind for kind, (suffix, _) in KINDS.items() if name.startswith(kind + "-")
+               and name.endswith(suffix) and len(name) > len(kind) + 1 + len(suffix)]
     return max(matches, key=len) if matches else "other"
 
 
