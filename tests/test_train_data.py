@@ -86,3 +86,14 @@ def test_the_shipped_recipe_reads_only_the_first_corpus_and_the_news_recipe_both
     assert train.own_corpora() == [train.CORPUS, train.CONTRAST]
     first = len(train.read_own(contrast=False))
     assert 3000 < first < len(train.read_own())
+
+
+def test_held_back_rows_are_read_only_for_the_types_asked():
+    # `--held-back MOBILIZE,AID` trains on those rows of events_held_back.tsv and no others
+    from chronicle.extract import train
+
+    assert train.read_held_back(()) == []
+    picked = train.read_held_back(("MOBILIZE", "ACCUSE"))
+    assert {row["type"] for row in picked} == {"MOBILIZE", "ACCUSE"}
+    expected = sum(1 for row in rows("events_held_back.tsv") if row[1] in ("MOBILIZE", "ACCUSE"))
+    assert len(picked) == expected > 0
