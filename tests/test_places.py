@@ -1147,3 +1147,16 @@ def test_a_faubourg_is_a_neighbourhood_of_the_town_named_before_it():
     entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("the Faubourg Marigny", "GPE")), text)
     city, faubourg = (e.place for e in entities)
     assert faubourg is not None and (faubourg.lat, faubourg.lon) == (city.lat, city.lon)
+
+def test_the_reason_a_place_won_does_not_depend_on_the_hash_seed():
+    # Abuja is both the capital and the only place called so by its main name: equal gains, and
+    # the reason given must be the same in every process (it followed set order before)
+    import os
+    import subprocess
+    import sys
+
+    code = "from chronicle.places import gazetteer; print(gazetteer().geocode('Abuja').reason)"
+    reasons = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+               for seed in (1, 2, 3, 4)}
+    assert reasons == {"a national capital"}

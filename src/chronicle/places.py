@@ -106,6 +106,10 @@ _REASONS = {
     "towns": "the region of towns the document names; {n} places of this name",
     "specific": "{top.name} is what the name means inside {other.name}",
 }
+# When two parts of the score put the winner ahead by the same amount, the reason named is the
+# first of these: what the document says, then what the place is, then its name and size. A fixed
+# order, as iterating a set of strings would give a reason that changes with the hash seed.
+_REASON_TIES = ("pinned", "region", "towns", "country", "capital", "feature", "name", "population")
 _FEATURE_SPECIFICITY = {"site": 3, "city": 2, "admin": 1, "country": 0}
 # Words that name a direction or a kind of place, never a place on their own: some countries'
 # regions are called just "Northern" or "Central", and towns are called "Street" or "Hall".
@@ -840,8 +844,10 @@ class Gazetteer:
         runner = ranked[1]
         mine = self._score_parts(ranked[0], kinds[ranked[0]], context, admin_context, towns_in)
         theirs = self._score_parts(runner, kinds[runner], context, admin_context, towns_in)
-        gains = {key: mine.get(key, 0.0) - theirs.get(key, 0.0) for key in set(mine) | set(theirs)}
-        key = max(gains, key=lambda k: gains[k])
+        parts = sorted(set(mine) | set(theirs),
+                       key=lambda k: (_REASON_TIES.index(k) if k in _REASON_TIES else len(_REASON_TIES), k))
+        gains = {key: mine.get(key, 0.0) - theirs.get(key, 0.0) for key in parts}
+        key = max(parts, key=lambda k: gains[k])  # the first of equal gains
         if gains[key] <= 0:
             key = "specific"  # ranked first by `_prefer_specific`, not by its score
         other = self._entries[runner]
