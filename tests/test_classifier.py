@@ -87,3 +87,24 @@ def test_a_replaced_model_is_not_served_the_old_graph(tmp_path):
         path.write_bytes(content)
     assert optimised_model_path(a) != optimised_model_path(b)
     assert optimised_model_path(a).name.startswith("events-")
+
+
+def test_the_graph_records_its_use_and_a_new_one_prunes_the_stale(cache_folder):
+    # the cache's pruning keeps what was used lately: reading the graph must say so, and writing a
+    # new model's graph prunes graphs of old models nobody has used for a long time
+    import os
+    import time
+
+    cache_folder.mkdir(parents=True)
+    old = time.time() - 30 * 86400
+    stale = [cache_folder / f"events-{i:012x}-ort0.onnx" for i in range(3)]
+    for n, path in enumerate(stale):
+        path.write_bytes(b"an old model's graph")
+        os.utime(path, (old + n, old + n))
+    EventClassifier()  # writes this model's graph, then prunes
+    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    assert cached.is_file()
+    assert [p.exists() for p in stale] == [False, False, True]  # the newest old one is kept
+    os.utime(cached, (old, old))
+    EventClassifier()  # reads it: its use is recorded
+    assert time.time() - cached.stat().st_atime < 3600

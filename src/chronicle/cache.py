@@ -129,8 +129,8 @@ KINDS = {
     "gazetteer": (".arrays", "place names and coordinates (places.py)"),
     "langid": (".arrays", "the language identifier's decompressed model (clean.py)"),
     "actorkb": (".arrays", "the actor knowledge base (actorbase.py)"),
-    # written and read by onnxruntime, not through `write_arrays`/`map_arrays`: its last use is
-    # the access time the kernel records (at least daily under `relatime`)
+    # written and read by onnxruntime, not through `write_arrays`/`map_arrays`: the classifier
+    # records its use and its writing itself
     "events": (".onnx", "the event classifier's optimised graph (extract/classifier.py)"),
     "justext-stoplists": (".txt", "jusText's stop words (ingest/stoplists.py)"),
 }

@@ -178,7 +178,9 @@ def open_session(model: Path, threads: int = 0):
         opts = _options(threads)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
-            return ort.InferenceSession(str(cached), opts, providers=providers)
+            session = ort.InferenceSession(str(cached), opts, providers=providers)
+            cache.used(cached)  # so that the cache's pruning keeps it (noatime mounts record none)
+            return session
         except Exception:  # noqa: BLE001 — onnxruntime's errors share no base class: rebuild
             _remove(cached)
     opts = _options(threads)
@@ -193,6 +195,7 @@ def open_session(model: Path, threads: int = 0):
         opts.optimized_model_filepath = str(tmp)
         session = ort.InferenceSession(str(model), opts, providers=providers)
         tmp.replace(cached)
+        cache.written(cached)  # a new model's graph: older ones may now be stale
         return session
     except Exception:  # noqa: BLE001 — no folder, no space, a read-only cache: optimise each time
         return ort.InferenceSession(str(model), _options(threads), providers=providers)
