@@ -608,6 +608,11 @@ def test_a_dateline_run_into_the_previous_line_is_a_place(nlp):
 # --- towns the text reads otherwise ---------------------------------------------------------------
 
 
+def _geocoded(text, *spans):
+    """Those entities geocoded as the pipeline does."""
+    return geocode_entities(_entities(text, *spans), text)
+
+
 def _entities(text, *spans):
     """Entities as a model might give them: (text, label) in order of appearance."""
     found, start = [], 0
@@ -621,21 +626,21 @@ def _entities(text, *spans):
 def test_a_small_town_named_like_one_of_the_documents_people_is_the_person():
     text = ("Chrystia Freeland met the negotiators in Washington on Monday. "
             "Freeland, the foreign minister, said the talks had gone well.")
-    entities = geocode_entities(_entities(text, ("Chrystia Freeland", "PERSON"), ("Washington", "GPE"),
-                                          ("Freeland", "GPE")), text)
+    entities = _geocoded(text, ("Chrystia Freeland", "PERSON"), ("Washington", "GPE"),
+                         ("Freeland", "GPE"))
     assert entities[1].place is not None
     assert entities[2].place is None  # not Freeland, Michigan (7,000 people)
     # the same town after a place preposition is a place
     text = "Chrystia Freeland grew up in Peace River. The farm near Freeland was sold in Michigan."
-    entities = geocode_entities(_entities(text, ("Chrystia Freeland", "PERSON"), ("Freeland", "GPE"),
-                                          ("Michigan", "GPE")), text)
+    entities = _geocoded(text, ("Chrystia Freeland", "PERSON"), ("Freeland", "GPE"),
+                         ("Michigan", "GPE"))
     assert (entities[1].place.name, entities[1].place.admin1) == ("Freeland", "Michigan")
 
 
 def test_a_town_in_a_list_of_peoples_names_is_a_person():
     text = "Relatives of Tyler, Somerville and Mary Jones gathered outside the court in Boston."
-    entities = geocode_entities(_entities(text, ("Tyler", "GPE"), ("Somerville", "GPE"),
-                                          ("Mary Jones", "PERSON"), ("Boston", "GPE")), text)
+    entities = _geocoded(text, ("Tyler", "GPE"), ("Somerville", "GPE"),
+                         ("Mary Jones", "PERSON"), ("Boston", "GPE"))
     tyler, somerville, _, boston = (e.place for e in entities)
     assert somerville is None  # Somerville, Massachusetts has 80,000 people: a name here
     assert tyler is not None  # Tyler, Texas has over 100,000: too large to set aside
@@ -645,39 +650,39 @@ def test_a_town_in_a_list_of_peoples_names_is_a_person():
 def test_a_small_town_abroad_that_nothing_else_in_the_document_is_near_is_not_read():
     text = ("The new homes in Gainesville, Virginia, come in four floor plans: Jamison, Norbury and Granville. "
             "Buyers from Manassas and Fairfax have toured them.")
-    entities = geocode_entities(_entities(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
-                                          ("Manassas", "GPE"), ("Fairfax", "GPE")), text)
+    entities = _geocoded(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
+                         ("Manassas", "GPE"), ("Fairfax", "GPE"))
     assert entities[2].place is None  # Norbury in London (16,000 people): no other place is in Britain
     assert all(e.place.country == "USA" for e in entities if e.text != "Norbury")
     # with its country named elsewhere, or its region beside it, it stands
     text = "The new homes in Gainesville, Virginia, were built by a family from Norbury in London and Manassas."
-    entities = geocode_entities(_entities(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
-                                          ("London", "GPE"), ("Manassas", "GPE")), text)
+    entities = _geocoded(text, ("Gainesville", "GPE"), ("Virginia", "GPE"), ("Norbury", "GPE"),
+                         ("London", "GPE"), ("Manassas", "GPE"))
     assert entities[2].place.country == "GBR"
     text = "Buyers from Manassas and Fairfax and one from Norbury, England, toured them."
-    entities = geocode_entities(_entities(text, ("Manassas", "GPE"), ("Fairfax", "GPE"), ("Norbury", "GPE"),
-                                          ("England", "GPE")), text)
+    entities = _geocoded(text, ("Manassas", "GPE"), ("Fairfax", "GPE"), ("Norbury", "GPE"),
+                         ("England", "GPE"))
     assert entities[2].place.country == "GBR"
 
 
 def test_a_small_town_is_read_when_the_document_names_one_other_place_only():
     # one other name is no evidence of where the story is ("WA" may be Washington or Western Australia)
     text = "The outlet off Rockingham was tested again, the WA agency said."
-    entities = geocode_entities(_entities(text, ("Rockingham", "GPE"), ("WA", "GPE")), text)
+    entities = _geocoded(text, ("Rockingham", "GPE"), ("WA", "GPE"))
     assert entities[0].place is not None
 
 
 def test_capitals_are_the_initials_of_the_country_or_region_the_document_is_in():
     text = "Mining towns near Rustenburg and Polokwane are growing. SA holds most of the world's platinum."
-    entities = geocode_entities(_entities(text, ("Rustenburg", "GPE"), ("Polokwane", "GPE"), ("SA", "GPE")), text)
+    entities = _geocoded(text, ("Rustenburg", "GPE"), ("Polokwane", "GPE"), ("SA", "GPE"))
     assert (entities[2].place.name, entities[2].place.feature) == ("South Africa", "country")
     assert entities[2].place.reason.startswith("the initials of South Africa")
     text = "Water off Rockingham and Fremantle was tested again, the WA health department said."
-    entities = geocode_entities(_entities(text, ("Rockingham", "GPE"), ("Fremantle", "GPE"), ("WA", "GPE")), text)
+    entities = _geocoded(text, ("Rockingham", "GPE"), ("Fremantle", "GPE"), ("WA", "GPE"))
     assert (entities[2].place.name, entities[2].place.country) == ("Western Australia", "AUS")
     # where the code's own reading is in the document's country, it stands
     text = "Officers in Tacoma and Spokane said WA roads were closed."
-    entities = geocode_entities(_entities(text, ("Tacoma", "GPE"), ("Spokane", "GPE"), ("WA", "GPE")), text)
+    entities = _geocoded(text, ("Tacoma", "GPE"), ("Spokane", "GPE"), ("WA", "GPE"))
     assert (entities[2].place.name, entities[2].place.country) == ("Washington", "USA")
 
 
@@ -691,7 +696,7 @@ def test_county_short_forms_and_a_region_name_two_countries_share(gaz):
 
 def test_a_village_the_model_calls_a_location_is_read_with_its_region_beside_it():
     text = "Lifeboats from New Quay, Ceredigion, searched the bay. The Pacific was calm."
-    entities = geocode_entities(_entities(text, ("New Quay", "LOC"), ("Ceredigion", "GPE"), ("Pacific", "LOC")), text)
+    entities = _geocoded(text, ("New Quay", "LOC"), ("Ceredigion", "GPE"), ("Pacific", "LOC"))
     quay, _, pacific = (e.place for e in entities)
     assert (quay.name, quay.feature, quay.country) == ("New Quay", "city", "GBR")
     assert pacific.feature == "admin" and pacific.country is None  # the ocean, not a village of that name
@@ -703,9 +708,9 @@ def test_a_village_the_model_calls_a_location_is_read_with_its_region_beside_it(
 def test_a_seat_of_government_standing_for_the_government_is_no_place():
     text = ("The charge was denied by the Kremlin on Monday. White House press secretary Sarah Sanders "
             "declined to comment, and the State Department said talks in Doha would go on.")
-    entities = geocode_entities(_entities(text, ("Kremlin", "GPE"), ("White House", "GPE"),
-                                          ("Sarah Sanders", "PERSON"), ("State Department", "GPE"),
-                                          ("Doha", "GPE")), text)
+    entities = _geocoded(text, ("Kremlin", "GPE"), ("White House", "GPE"),
+                         ("Sarah Sanders", "PERSON"), ("State Department", "GPE"),
+                         ("Doha", "GPE"))
     kremlin, white_house, _, state, doha = (e.place for e in entities)
     assert kremlin is None and white_house is None and state is None
     assert doha.country == "QAT"
@@ -713,8 +718,8 @@ def test_a_seat_of_government_standing_for_the_government_is_no_place():
 
 def test_a_seat_of_government_is_a_place_where_the_text_puts_something_at_it():
     text = "Protesters gathered outside the White House, and Putin received the envoy in the Kremlin."
-    entities = geocode_entities(_entities(text, ("the White House", "FAC"), ("Putin", "PERSON"),
-                                          ("Kremlin", "GPE")), text)
+    entities = _geocoded(text, ("the White House", "FAC"), ("Putin", "PERSON"),
+                         ("Kremlin", "GPE"))
     white_house, _, kremlin = (e.place for e in entities)
     assert (white_house.country, white_house.feature) == ("USA", "site")
     assert (kremlin.country, kremlin.feature) == ("RUS", "site")
@@ -724,9 +729,8 @@ def test_a_seat_of_government_is_a_place_where_the_text_puts_something_at_it():
 def test_an_organisation_named_with_a_peoples_adjective_has_that_country():
     text = ("The Mexican Senate condemned the remarks, Canadian Blood Services asked for donors and "
             "the European Commission said it would act. Americans for Prosperity paid for the ads.")
-    entities = geocode_entities(_entities(text, ("The Mexican Senate", "ORG"), ("Canadian Blood Services", "ORG"),
-                                          ("the European Commission", "ORG"), ("Americans for Prosperity", "ORG")),
-                                text)
+    entities = _geocoded(text, ("The Mexican Senate", "ORG"), ("Canadian Blood Services", "ORG"),
+                         ("the European Commission", "ORG"), ("Americans for Prosperity", "ORG"))
     senate, blood, commission, prosperity = (e.place for e in entities)
     assert (senate.name, senate.country, senate.text) == ("Mexico", "MEX", "Mexican")
     assert blood.country == "CAN"
@@ -741,8 +745,8 @@ def test_an_organisation_named_with_a_peoples_adjective_has_that_country():
 def test_a_place_name_beginning_with_a_peoples_adjective_is_in_that_country_unless_it_is_an_embassy():
     text = ("Officials in Seattle were told. He heard of it at the Russian Foreign Ministry and then at "
             "the Russian Embassy.")
-    entities = geocode_entities(_entities(text, ("Seattle", "GPE"), ("the Russian Foreign Ministry", "GPE"),
-                                          ("the Russian Embassy", "FAC")), text)
+    entities = _geocoded(text, ("Seattle", "GPE"), ("the Russian Foreign Ministry", "GPE"),
+                         ("the Russian Embassy", "FAC"))
     _, ministry, embassy = (e.place for e in entities)
     assert ministry.country == "RUS"  # not a site near Seattle, the town named before it
     assert embassy is None or embassy.country != "RUS"  # an embassy stands in another country
@@ -760,8 +764,8 @@ def test_a_union_of_one_continent_takes_that_continents_geonames_point(gaz):
 def test_a_name_after_a_kinship_word_is_a_person_whatever_place_is_so_called():
     text = ("Kim posed with her daughters North and Chicago in the photo. He was with his girlfriend "
             "Olivia in Texas, and his sons flew to Paris.")
-    entities = geocode_entities(_entities(text, ("North", "LOC"), ("Chicago", "GPE"), ("Olivia", "GPE"),
-                                          ("Texas", "GPE"), ("Paris", "GPE")), text)
+    entities = _geocoded(text, ("North", "LOC"), ("Chicago", "GPE"), ("Olivia", "GPE"),
+                         ("Texas", "GPE"), ("Paris", "GPE"))
     north, chicago, olivia, texas, paris = (e.place for e in entities)
     assert north is None and chicago is None and olivia is None  # not put near Texas either
     assert texas.name == "Texas" and paris.name == "Paris"  # "sons flew to Paris": a place after a verb
@@ -770,8 +774,8 @@ def test_a_name_after_a_kinship_word_is_a_person_whatever_place_is_so_called():
 def test_a_code_after_a_clock_time_or_a_firms_name_is_no_region():
     text = ("The sale runs until 11:59 p.m. CT on Sunday at the store in Hartford, CT, say 60 US buyers. "
             "Dimond Kaplan & Rothstein, P.A. is reviewing the claim.")
-    entities = geocode_entities(_entities(text, ("CT", "GPE"), ("Hartford", "GPE"), ("CT", "GPE"), ("US", "GPE"),
-                                          ("Dimond Kaplan & Rothstein", "ORG"), ("P.A.", "GPE")), text)
+    entities = _geocoded(text, ("CT", "GPE"), ("Hartford", "GPE"), ("CT", "GPE"), ("US", "GPE"),
+                         ("Dimond Kaplan & Rothstein", "ORG"), ("P.A.", "GPE"))
     zone, hartford, state, us, _, firm_form = (e.place for e in entities)
     assert zone is None and firm_form is None
     assert us.name == "United States"  # after a number that is no clock time
@@ -791,28 +795,28 @@ def test_heathrow_is_londons_airport_and_broadway_new_yorks_theatres(gaz):
 def test_a_name_doing_what_only_people_do_is_a_person_in_every_mention():
     text = ("Lin-Manuel Miranda thought he had a migraine. Miranda tweeted on Thursday that it was shingles. "
             "Miranda's son was born in Caracas.")
-    entities = geocode_entities(_entities(text, ("Lin-Manuel Miranda", "PERSON"), ("Miranda", "GPE"),
-                                          ("Miranda", "GPE"), ("Caracas", "GPE")), text)
+    entities = _geocoded(text, ("Lin-Manuel Miranda", "PERSON"), ("Miranda", "GPE"),
+                         ("Miranda", "GPE"), ("Caracas", "GPE"))
     _, tweeted, son, caracas = (e.place for e in entities)
     assert tweeted is None and son is None  # not Venezuela's Miranda state
     assert caracas.country == "VEN"
     # remembering, not calling back; a country so named only when a person of the document bears the name
     text = ('"Five people are dead," recalled reporter Bill Holland. Holland recalled of the trial that '
             "it was long. The Netherlands recalled its ambassador, and Moscow told Kyiv to wait.")
-    entities = geocode_entities(_entities(text, ("Bill Holland", "PERSON"), ("Holland", "GPE"),
-                                          ("Netherlands", "GPE"), ("Moscow", "GPE"), ("Kyiv", "GPE")), text)
+    entities = _geocoded(text, ("Bill Holland", "PERSON"), ("Holland", "GPE"),
+                         ("Netherlands", "GPE"), ("Moscow", "GPE"), ("Kyiv", "GPE"))
     _, holland, netherlands, moscow, kyiv = (e.place for e in entities)
     assert holland is None
     assert netherlands.name == "Netherlands" and moscow.name == "Moscow" and kyiv is not None
     text = "Pskov told reporters the vote was fair. Residents of Pskov queued in the rain."
-    entities = geocode_entities(_entities(text, ("Pskov", "GPE"), ("Pskov", "GPE")), text)
+    entities = _geocoded(text, ("Pskov", "GPE"), ("Pskov", "GPE"))
     assert entities[0].place is None
     assert entities[1].place is None or entities[1].place.name == "Pskov"  # after "of": no place cue either
 
 
 def test_a_name_after_a_place_preposition_stays_a_place_when_another_mention_is_a_person():
     text = "Miranda tweeted that he was fine. The storm hit towns in Miranda, Venezuela, on Friday."
-    entities = geocode_entities(_entities(text, ("Miranda", "GPE"), ("Miranda", "GPE"), ("Venezuela", "GPE")), text)
+    entities = _geocoded(text, ("Miranda", "GPE"), ("Miranda", "GPE"), ("Venezuela", "GPE"))
     assert entities[0].place is None
     assert entities[1].place is not None and entities[1].place.country == "VEN"
 
@@ -820,30 +824,30 @@ def test_a_name_after_a_place_preposition_stays_a_place_when_another_mention_is_
 def test_a_town_known_by_a_persons_name_only_through_an_alternate_name_is_the_person(gaz):
     text = ("Charlie Chen, 48, was charged in Boston. He lived in Lexington, Massachusetts. "
             "The case is U.S. v. Chen, U.S. District Court.")
-    entities = geocode_entities(_entities(text, ("Charlie Chen", "PERSON"), ("Boston", "GPE"), ("Lexington", "GPE"),
-                                          ("Massachusetts", "GPE"), ("U.S.", "GPE"), ("Chen", "GPE")), text)
+    entities = _geocoded(text, ("Charlie Chen", "PERSON"), ("Boston", "GPE"), ("Lexington", "GPE"),
+                         ("Massachusetts", "GPE"), ("U.S.", "GPE"), ("Chen", "GPE"))
     assert gaz.geocode("Chen").name == "Chenzhou"  # a GeoNames alternate name of a city of 800,000
     assert entities[-1].place is None
     # a name the model alone calls a person ("Douma's fall") is no such evidence against a town's spelling
     text = "Troops shelled Douma on Friday. Douma's fall would end the siege of Ghouta, in Syria."
-    entities = geocode_entities(_entities(text, ("Douma", "GPE"), ("Douma", "PERSON"), ("Ghouta", "GPE"),
-                                          ("Syria", "GPE")), text)
+    entities = _geocoded(text, ("Douma", "GPE"), ("Douma", "PERSON"), ("Ghouta", "GPE"),
+                         ("Syria", "GPE"))
     assert entities[0].place is not None and entities[0].place.country == "SYR"
 
 
 def test_according_to_names_a_source_and_a_region_after_a_town_qualifies_it_only_if_it_holds_it():
     text = ("Ernest Petrič, an adviser to the president, spoke in Ljubljana. According to Petrič, Slovenia "
             "had sent a message to Moscow.")
-    entities = geocode_entities(_entities(text, ("Ernest Petrič", "PERSON"), ("Ljubljana", "GPE"), ("Petrič", "GPE"),
-                                          ("Slovenia", "GPE"), ("Moscow", "GPE")), text)
+    entities = _geocoded(text, ("Ernest Petrič", "PERSON"), ("Ljubljana", "GPE"), ("Petrič", "GPE"),
+                         ("Slovenia", "GPE"), ("Moscow", "GPE"))
     assert entities[2].place is None  # not Petrich in Bulgaria
     assert entities[3].place.name == "Slovenia"
 
 
 def test_a_state_postal_code_after_a_town_that_no_entity_covers_qualifies_it():
     text = "Officials in Springfield, PA, and Portland, OR met. Talks in Berlin, AP reported, ended."
-    entities = geocode_entities(_entities(text, ("Springfield", "GPE"), ("Portland", "GPE"), ("Berlin", "GPE"),
-                                          ("AP", "ORG")), text)
+    entities = _geocoded(text, ("Springfield", "GPE"), ("Portland", "GPE"), ("Berlin", "GPE"),
+                         ("AP", "ORG"))
     springfield, portland, berlin, _ = (e.place for e in entities)
     assert (springfield.name, springfield.admin1) == ("Springfield", "Pennsylvania")  # not Missouri's, the largest
     assert springfield.reason.startswith("in Pennsylvania, written beside it")
@@ -854,25 +858,25 @@ def test_a_state_postal_code_after_a_town_that_no_entity_covers_qualifies_it():
 def test_a_university_named_after_a_place_is_in_the_town_written_after_it():
     text = ("He studied at Washington University in St. Louis, Missouri, and was accepted to California State "
             "University at San Marcos, in California.")
-    entities = geocode_entities(_entities(text, ("Washington University", "ORG"), ("St. Louis", "GPE"),
-                                          ("Missouri", "GPE"), ("California State University", "GPE"),
-                                          ("San Marcos", "GPE"), ("California", "GPE")), text)
+    entities = _geocoded(text, ("Washington University", "ORG"), ("St. Louis", "GPE"),
+                         ("Missouri", "GPE"), ("California State University", "GPE"),
+                         ("San Marcos", "GPE"), ("California", "GPE"))
     washington, st_louis, _, csu, san_marcos, _ = (e.place for e in entities)
     assert (washington.lat, washington.lon) == (st_louis.lat, st_louis.lon)  # not the capital it is named after
     assert washington.reason == "in St. Louis, written after it"
     assert (csu.lat, csu.lon) == (san_marcos.lat, san_marcos.lon) and san_marcos.admin1 == "California"
     # an organisation named after a town is not moved to the region written after it
     text = "Officers of the Mansfield Police Department in Ohio said so."
-    entities = geocode_entities(_entities(text, ("the Mansfield Police Department", "ORG"), ("Ohio", "GPE")), text)
+    entities = _geocoded(text, ("the Mansfield Police Department", "ORG"), ("Ohio", "GPE"))
     assert (entities[0].place.name, entities[0].place.feature) == ("Mansfield", "city")
 
 
 def test_a_university_named_as_an_affiliation_is_not_put_at_the_town_named_before_it():
     text = ("Talks resumed in Beijing on Friday. \"It was a truce,\" said Eswar Prasad, a professor at "
             "Cornell University. The Marjory Stoneman Douglas High School reopened.")
-    entities = geocode_entities(_entities(text, ("Beijing", "GPE"), ("Eswar Prasad", "PERSON"),
-                                          ("Cornell University", "GPE"),
-                                          ("The Marjory Stoneman Douglas High School", "FAC")), text)
+    entities = _geocoded(text, ("Beijing", "GPE"), ("Eswar Prasad", "PERSON"),
+                         ("Cornell University", "GPE"),
+                         ("The Marjory Stoneman Douglas High School", "FAC"))
     assert entities[2].place is None  # not a site in Beijing
     assert entities[3].place is not None and entities[3].place.country == "CHN"  # a school is where the news is
 
@@ -880,43 +884,43 @@ def test_a_university_named_as_an_affiliation_is_not_put_at_the_town_named_befor
 def test_a_town_listed_with_a_surname_of_the_documents_people_is_a_person():
     text = ("The court found Marc David Deen guilty in Manila. The judge ordered Deen and Villanueva to pay "
             "damages, and Quezon City and Villanueva were not named.")
-    entities = geocode_entities(_entities(text, ("Marc David Deen", "PERSON"), ("Manila", "GPE"),
-                                          ("Villanueva", "GPE"), ("Quezon City", "GPE")), text)
+    entities = _geocoded(text, ("Marc David Deen", "PERSON"), ("Manila", "GPE"),
+                         ("Villanueva", "GPE"), ("Quezon City", "GPE"))
     assert entities[2].place is None  # not the town of Villanueva in the Philippines
     assert entities[3].place.name == "Quezon City"  # listed with a town, not with a person
 
 
 def test_a_seat_standing_for_its_government_does_not_make_the_story_about_its_country():
     text = "White House press secretary Sarah Sanders said talks in Geneva would resume next week."
-    entities = geocode_entities(_entities(text, ("White House", "GPE"), ("Sarah Sanders", "PERSON"),
-                                          ("Geneva", "GPE")), text)
+    entities = _geocoded(text, ("White House", "GPE"), ("Sarah Sanders", "PERSON"),
+                         ("Geneva", "GPE"))
     assert entities[2].place.country == "CHE"  # not Geneva, Illinois
     # a town of the document's country still wins where the text is about that country
     text = "White House officials flew to Chicago, Illinois, and then to Geneva for the county fair."
-    entities = geocode_entities(_entities(text, ("White House", "GPE"), ("Chicago", "GPE"), ("Illinois", "GPE"),
-                                          ("Geneva", "GPE")), text)
+    entities = _geocoded(text, ("White House", "GPE"), ("Chicago", "GPE"), ("Illinois", "GPE"),
+                         ("Geneva", "GPE"))
     assert (entities[3].place.country, entities[3].place.admin1) == ("USA", "Illinois")
 
 
 def test_a_town_with_an_age_after_it_is_a_person_but_a_state_with_a_number_is_not():
     text = ("The brothers were sentenced in Sacramento. Tyler, 29, was given 21 years. Florida (29) and "
             "Ohio (18) were called early; Tyler wrote to the judge.")
-    entities = geocode_entities(_entities(text, ("Sacramento", "GPE"), ("Tyler", "GPE"), ("Florida", "GPE"),
-                                          ("Ohio", "GPE"), ("Tyler", "GPE")), text)
+    entities = _geocoded(text, ("Sacramento", "GPE"), ("Tyler", "GPE"), ("Florida", "GPE"),
+                         ("Ohio", "GPE"), ("Tyler", "GPE"))
     _, tyler, florida, ohio, tyler_again = (e.place for e in entities)
     assert tyler is None and tyler_again is None  # not Tyler, Texas (100,000 people)
     assert florida.name == "Florida" and ohio.name == "Ohio"  # electoral votes, not ages
     text = "The brothers were sentenced in Sacramento. Tyler, 29, was given 21 years."
-    entities = geocode_entities(_entities(text, ("Sacramento", "GPE"), ("Tyler", "GPE")), text)
+    entities = _geocoded(text, ("Sacramento", "GPE"), ("Tyler", "GPE"))
     assert entities[1].place is None  # the age alone says so
 
 
 def test_a_countys_bare_name_is_the_county_the_document_names():
     text = ("Police in Southold, Suffolk County, searched the woods, reports the Suffolk Times. "
             "Suffolk City police and officers in Orange County and Orange said nothing.")
-    entities = geocode_entities(_entities(text, ("Southold", "GPE"), ("Suffolk County", "GPE"),
-                                          ("the Suffolk Times", "ORG"), ("Suffolk City", "GPE"),
-                                          ("Orange County", "GPE"), ("Orange", "GPE")), text)
+    entities = _geocoded(text, ("Southold", "GPE"), ("Suffolk County", "GPE"),
+                         ("the Suffolk Times", "ORG"), ("Suffolk City", "GPE"),
+                         ("Orange County", "GPE"), ("Orange", "GPE"))
     _, county, times, city, orange_county, orange = (e.place for e in entities)
     assert (county.name, county.admin1) == ("Suffolk County", "New York")
     for place in (times, city):  # not Suffolk, Virginia
@@ -927,16 +931,16 @@ def test_a_countys_bare_name_is_the_county_the_document_names():
 def test_storms_and_nicknames_are_no_places_and_no_context():
     text = ("The season ended with three major hurricanes striking US soil: Harvey, Irma and Maria. "
             "Hurricane Florence hit Wilmington, and Typhoon Mangkhut reached Luzon.")
-    entities = geocode_entities(_entities(text, ("US", "GPE"), ("Harvey", "GPE"), ("Irma", "GPE"), ("Maria", "GPE"),
-                                          ("Hurricane Florence", "GPE"), ("Wilmington", "GPE"), ("Mangkhut", "GPE"),
-                                          ("Luzon", "LOC")), text)
+    entities = _geocoded(text, ("US", "GPE"), ("Harvey", "GPE"), ("Irma", "GPE"), ("Maria", "GPE"),
+                         ("Hurricane Florence", "GPE"), ("Wilmington", "GPE"), ("Mangkhut", "GPE"),
+                         ("Luzon", "LOC"))
     places = {e.text: e.place for e in entities}
     assert all(places[name] is None for name in ("Harvey", "Irma", "Maria", "Hurricane Florence", "Mangkhut"))
     assert places["Wilmington"].country == "USA" and places["Luzon"].country == "PHL"
     # a person's nickname is no place, nor evidence of the country the story is in
     text = "Mohanna Abdhou, 20, known as Montana, was shot in Manchester. Kyiv, known as Kiev, was shelled."
-    entities = geocode_entities(_entities(text, ("Mohanna Abdhou", "PERSON"), ("Montana", "GPE"),
-                                          ("Manchester", "GPE"), ("Kyiv", "GPE"), ("Kiev", "GPE")), text)
+    entities = _geocoded(text, ("Mohanna Abdhou", "PERSON"), ("Montana", "GPE"),
+                         ("Manchester", "GPE"), ("Kyiv", "GPE"), ("Kiev", "GPE"))
     _, montana, manchester, kyiv, kiev = (e.place for e in entities)
     assert montana is None and manchester.country == "GBR"  # not Manchester, New Hampshire
     assert kiev.name == "Kyiv"  # a place known by another name stays a place
@@ -945,8 +949,8 @@ def test_storms_and_nicknames_are_no_places_and_no_context():
 def test_a_name_after_a_kinship_word_is_a_person_in_its_other_mentions_too():
     text = ("The raid did not include his brother Tyler. Matthew was sentenced to 30 years and Tyler was "
             "given 21 years in Sacramento. Paris, his daughter, lives in Texas.")
-    entities = geocode_entities(_entities(text, ("Tyler", "PERSON"), ("Tyler", "GPE"), ("Sacramento", "GPE"),
-                                          ("Paris", "GPE"), ("Texas", "GPE")), text)
+    entities = _geocoded(text, ("Tyler", "PERSON"), ("Tyler", "GPE"), ("Sacramento", "GPE"),
+                         ("Paris", "GPE"), ("Texas", "GPE"))
     _, tyler, sacramento, paris, _ = (e.place for e in entities)
     assert tyler is None  # not Tyler, Texas (100,000 people)
     assert sacramento.name == "Sacramento"
@@ -956,8 +960,8 @@ def test_a_name_after_a_kinship_word_is_a_person_in_its_other_mentions_too():
 def test_a_church_named_by_its_faith_alone_is_an_institution_not_a_building_near_a_town():
     text = ("Officials in Beijing met bishops. The Catholic Church is growing fast, and the Third Presbyterian "
             "Church burned down.")
-    entities = geocode_entities(_entities(text, ("Beijing", "GPE"), ("The Catholic Church", "ORG"),
-                                          ("the Third Presbyterian Church", "ORG")), text)
+    entities = _geocoded(text, ("Beijing", "GPE"), ("The Catholic Church", "ORG"),
+                         ("the Third Presbyterian Church", "ORG"))
     _, catholic, third = (e.place for e in entities)
     assert catholic is None  # not a site in Beijing
     assert third is not None and third.feature == "site"  # a building of its own name
@@ -970,10 +974,10 @@ def test_an_abbreviation_defined_in_parentheses_is_the_name_again_not_a_second_p
     text = ("Aid reached the Federally Administered Tribal Areas (FATA) on Monday. Envoys talked about the "
             "Democratic People's Republic of Korea (DPRK) in Moscow. Later FATA elders met in Peshawar, and "
             "troops crossed from Canada (US) officials said.")
-    entities = geocode_entities(_entities(text, ("Federally Administered Tribal Areas", "GPE"), ("FATA", "GPE"),
-                                          ("Democratic People's Republic of Korea", "GPE"), ("DPRK", "GPE"),
-                                          ("Moscow", "GPE"), ("FATA", "GPE"), ("Peshawar", "GPE"),
-                                          ("Canada", "GPE"), ("US", "GPE")), text)
+    entities = _geocoded(text, ("Federally Administered Tribal Areas", "GPE"), ("FATA", "GPE"),
+                         ("Democratic People's Republic of Korea", "GPE"), ("DPRK", "GPE"),
+                         ("Moscow", "GPE"), ("FATA", "GPE"), ("Peshawar", "GPE"),
+                         ("Canada", "GPE"), ("US", "GPE"))
     tribal, fata, korea, dprk, moscow, fata_later, peshawar, canada, us = (e.place for e in entities)
     assert tribal is not None and tribal.country == "PAK" and korea.country == "PRK"
     assert fata is None and dprk is None  # the full name before them carries the place
@@ -984,8 +988,8 @@ def test_an_abbreviation_defined_in_parentheses_is_the_name_again_not_a_second_p
 def test_one_countrys_institution_is_not_a_town_of_its_name_in_another_country():
     text = ("Journalists in Moscow wrote an open letter to the Duma on Monday. Rebels were shelled in Duma, "
             "near Damascus. The Dáil voted in Dublin.")
-    entities = geocode_entities(_entities(text, ("Moscow", "GPE"), ("Duma", "GPE"), ("Duma", "GPE"),
-                                          ("Damascus", "GPE"), ("Dáil", "GPE"), ("Dublin", "GPE")), text)
+    entities = _geocoded(text, ("Moscow", "GPE"), ("Duma", "GPE"), ("Duma", "GPE"),
+                         ("Damascus", "GPE"), ("Dáil", "GPE"), ("Dublin", "GPE"))
     moscow, parliament, town, damascus, dail, dublin = (e.place for e in entities)
     assert parliament is None and dail is None  # Russia's and Ireland's parliaments, not Syrian villages
     assert town is not None and town.country == "SYR"  # "shelled in Duma": the town
@@ -995,8 +999,8 @@ def test_one_countrys_institution_is_not_a_town_of_its_name_in_another_country()
 def test_a_kind_of_place_written_before_the_name_makes_it_a_site_near_the_towns_named():
     text = ("Developers bought land in Bratislava. They own the adjacent Hotel Kyjev and Lake Zlate. "
             "In Miami Beach, the Museum of Ice Cream is opening, near Point Lookout.")
-    entities = geocode_entities(_entities(text, ("Bratislava", "GPE"), ("Hotel Kyjev", "FAC"), ("Lake Zlate", "LOC"),
-                                          ("Miami Beach", "GPE"), ("Museum of Ice Cream", "FAC")), text)
+    entities = _geocoded(text, ("Bratislava", "GPE"), ("Hotel Kyjev", "FAC"), ("Lake Zlate", "LOC"),
+                         ("Miami Beach", "GPE"), ("Museum of Ice Cream", "FAC"))
     bratislava, hotel, lake, miami_beach, museum = (e.place for e in entities)
     assert hotel is not None and hotel.feature == "site" and distance_km(hotel.lat, hotel.lon, bratislava.lat,
                                                                           bratislava.lon) < 1
@@ -1007,10 +1011,10 @@ def test_a_kind_of_place_written_before_the_name_makes_it_a_site_near_the_towns_
 def test_complexes_courts_places_and_areas_are_kinds_of_site():
     text = ("Villagers fled Torkula in Benue. Guma Local Government Area was hit. In Dublin, he played at "
             "Fitzwilliam Place and the Cloverhill District Court heard the case; the Makeen Market Complex burned.")
-    entities = geocode_entities(_entities(text, ("Torkula", "GPE"), ("Benue", "GPE"),
-                                          ("Guma Local Government Area", "GPE"), ("Dublin", "GPE"),
-                                          ("Fitzwilliam Place", "GPE"), ("Cloverhill District Court", "FAC"),
-                                          ("Makeen Market Complex", "FAC")), text)
+    entities = _geocoded(text, ("Torkula", "GPE"), ("Benue", "GPE"),
+                         ("Guma Local Government Area", "GPE"), ("Dublin", "GPE"),
+                         ("Fitzwilliam Place", "GPE"), ("Cloverhill District Court", "FAC"),
+                         ("Makeen Market Complex", "FAC"))
     _, _, guma, dublin, place, court, complex_ = (e.place for e in entities)
     assert guma is not None and guma.country == "NGA"  # at the town or state named before it
     for site in (place, court, complex_):
@@ -1020,25 +1024,24 @@ def test_complexes_courts_places_and_areas_are_kinds_of_site():
 def test_a_site_named_before_any_town_is_at_the_town_named_after_it():
     text = ("He has a residency at Caesar's Palace in June, but fans who can't make it to Las Vegas can "
             "watch online.")
-    entities = geocode_entities(_entities(text, ("Caesar's Palace", "FAC"), ("Las Vegas", "GPE")), text)
+    entities = _geocoded(text, ("Caesar's Palace", "FAC"), ("Las Vegas", "GPE"))
     palace, vegas = (e.place for e in entities)
     assert palace is not None and (palace.lat, palace.lon) == (vegas.lat, vegas.lon)
     assert "after it in the paragraph" in palace.reason
     text = "Three men were arrested on Market Street on Thursday.\nThey are held in Chattanooga."
-    entities = geocode_entities(_entities(text, ("Market Street", "FAC"), ("Chattanooga", "GPE")), text)
+    entities = _geocoded(text, ("Market Street", "FAC"), ("Chattanooga", "GPE"))
     street, chattanooga = (e.place for e in entities)
     assert street is not None and (street.lat, street.lon) == (chattanooga.lat, chattanooga.lon)
     assert "the first town the document names after it" in street.reason
     # a bare name after a preposition, with no kind of place in it, is not placed by a later town
     text = "Stories of abuse abound in Nollywood. The actress spoke in Lagos."
-    entities = geocode_entities(_entities(text, ("Nollywood", "GPE"), ("Lagos", "GPE")), text)
+    entities = _geocoded(text, ("Nollywood", "GPE"), ("Lagos", "GPE"))
     assert entities[0].place is None and entities[1].place.country == "NGA"
 
 
 def test_a_county_named_before_a_building_places_it():
     text = "Care is available to all in Cuyahoga County at MetroHealth Medical Center, officials said."
-    entities = geocode_entities(_entities(text, ("Cuyahoga County", "GPE"), ("MetroHealth Medical Center", "FAC")),
-                                text)
+    entities = _geocoded(text, ("Cuyahoga County", "GPE"), ("MetroHealth Medical Center", "FAC"))
     county, hospital = (e.place for e in entities)
     assert county.name == "Cuyahoga County" and hospital is not None and hospital.admin1 == "Ohio"
     assert "Cuyahoga County" in hospital.reason
@@ -1048,34 +1051,34 @@ def test_a_road_by_its_number_and_a_numbered_street_are_near_the_towns_named():
     text = ("Police closed the road near Cirencester. The A417 southbound is shut, and drivers go via the A40. "
             "Two men were arrested on 14th St. in the town, and at 2700 North Fourth Street. "
             "The 25th District voted.")
-    entities = geocode_entities(_entities(text, ("Cirencester", "GPE"), ("A417", "GPE"), ("A40", "GPE"),
-                                          ("14th St.", "FAC"), ("2700 North Fourth Street", "LOC"),
-                                          ("25th District", "GPE")), text)
+    entities = _geocoded(text, ("Cirencester", "GPE"), ("A417", "GPE"), ("A40", "GPE"),
+                         ("14th St.", "FAC"), ("2700 North Fourth Street", "LOC"),
+                         ("25th District", "GPE"))
     town, a417, a40, street, address, district = (e.place for e in entities)
     for site in (a417, a40, street, address):
         assert site is not None and site.feature == "site" and (site.lat, site.lon) == (town.lat, town.lon)
     assert district is None  # an ordinal before "District" is a constituency, not a street address
     # a code of another shape is no road: "G20" stays unplaced
     text = "Leaders met in Cirencester before the G20 summit."
-    entities = geocode_entities(_entities(text, ("Cirencester", "GPE"), ("G20", "GPE")), text)
+    entities = _geocoded(text, ("Cirencester", "GPE"), ("G20", "GPE"))
     assert entities[1].place is None
 
 
 def test_a_bare_name_after_a_preposition_is_at_the_town_its_own_sentence_names_after_it():
     text = "He recorded it at Rathbeggan, near Dunshaughlin."
-    entities = geocode_entities(_entities(text, ("Rathbeggan", "GPE"), ("Dunshaughlin", "GPE")), text)
+    entities = _geocoded(text, ("Rathbeggan", "GPE"), ("Dunshaughlin", "GPE"))
     rathbeggan, dunshaughlin = (e.place for e in entities)
     assert rathbeggan is not None and (rathbeggan.lat, rathbeggan.lon) == (dunshaughlin.lat, dunshaughlin.lon)
     assert "in the sentence" in rathbeggan.reason
     text = "Stories of abuse abound in Nollywood. The actress later spoke in Lagos."
-    entities = geocode_entities(_entities(text, ("Nollywood", "GPE"), ("Lagos", "GPE")), text)
+    entities = _geocoded(text, ("Nollywood", "GPE"), ("Lagos", "GPE"))
     assert entities[0].place is None  # Lagos is named in another sentence
 
 
 def test_a_street_with_a_direction_after_it_is_a_street():
     text = "Police in Mississauga said a car hit a wall on Eglinton Avenue West, and one on Dundas Street E."
-    entities = geocode_entities(_entities(text, ("Mississauga", "GPE"), ("Eglinton Avenue West", "FAC"),
-                                          ("Dundas Street E", "FAC")), text)
+    entities = _geocoded(text, ("Mississauga", "GPE"), ("Eglinton Avenue West", "FAC"),
+                         ("Dundas Street E", "FAC"))
     town, eglinton, dundas = (e.place for e in entities)
     for street in (eglinton, dundas):
         assert street is not None and street.feature == "site" and (street.lat, street.lon) == (town.lat, town.lon)
@@ -1084,15 +1087,15 @@ def test_a_street_with_a_direction_after_it_is_a_street():
 def test_a_facility_named_as_one_is_not_a_town_of_its_name_in_another_region():
     text = ("The streetcar ran through New Orleans along the river. An adjacent park, Washington Square, was laid "
             "out in 1808, and Holy Redeemer Church stood beside it.")
-    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("Washington Square", "FAC"),
-                                          ("Holy Redeemer Church", "FAC")), text)
+    entities = _geocoded(text, ("New Orleans", "GPE"), ("Washington Square", "FAC"),
+                         ("Holy Redeemer Church", "FAC"))
     city, square, church = (e.place for e in entities)
     assert square is not None and distance_km(square.lat, square.lon, city.lat, city.lon) < 1  # not Pennsylvania's
     assert church is not None and distance_km(church.lat, church.lon, city.lat, city.lon) < 1
     # in the region the document is in, the town of that name stands
     text = "Firefighters from Hempstead, New York, were called to Franklin Square on Monday."
-    entities = geocode_entities(_entities(text, ("Hempstead", "GPE"), ("New York", "GPE"),
-                                          ("Franklin Square", "FAC")), text)
+    entities = _geocoded(text, ("Hempstead", "GPE"), ("New York", "GPE"),
+                         ("Franklin Square", "FAC"))
     town = entities[2].place
     assert town is not None and town.feature == "city" and town.admin1 == "New York"
 
@@ -1100,14 +1103,14 @@ def test_a_facility_named_as_one_is_not_a_town_of_its_name_in_another_region():
 def test_names_the_words_after_them_make_streets_are_streets_not_towns():
     text = ("The streetcar ran through New Orleans. It rolled down Bourbon and Dauphine streets, past the "
             "Chartres/Franklin intersection, to the river.")
-    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("Bourbon", "GPE"), ("Dauphine", "GPE"),
-                                          ("Chartres", "GPE")), text)
+    entities = _geocoded(text, ("New Orleans", "GPE"), ("Bourbon", "GPE"), ("Dauphine", "GPE"),
+                         ("Chartres", "GPE"))
     city, bourbon, dauphine, chartres = (e.place for e in entities)
     for street in (bourbon, dauphine, chartres):  # not Bourbon, Indiana, nor Chartres in France
         assert street is not None and street.feature == "site" and (street.lat, street.lon) == (city.lat, city.lon)
     # one name before "streets" is a town's streets
     text = "Crowds filled Glasgow streets, and Ohio roads were closed."
-    entities = geocode_entities(_entities(text, ("Glasgow", "GPE"), ("Ohio", "GPE")), text)
+    entities = _geocoded(text, ("Glasgow", "GPE"), ("Ohio", "GPE"))
     assert entities[0].place.name == "Glasgow" and entities[0].place.feature == "city"
     assert entities[1].place.name == "Ohio"
 
@@ -1115,8 +1118,8 @@ def test_names_the_words_after_them_make_streets_are_streets_not_towns():
 def test_a_regions_service_agency_or_force_is_named_after_its_region():
     text = ("Rangers of the NSW National Parks and Wildlife Service closed the lagoon, the Texas Forest Service "
             "said, and Nord Stream AG denied it.")
-    entities = geocode_entities(_entities(text, ("the NSW National Parks and Wildlife Service", "ORG"),
-                                          ("the Texas Forest Service", "ORG"), ("Nord Stream AG", "ORG")), text)
+    entities = _geocoded(text, ("the NSW National Parks and Wildlife Service", "ORG"),
+                         ("the Texas Forest Service", "ORG"), ("Nord Stream AG", "ORG"))
     nsw, texas, nord = (e.place for e in entities)
     assert nsw is not None and nsw.name == "New South Wales"
     assert texas is not None and texas.name == "Texas"
@@ -1125,18 +1128,18 @@ def test_a_regions_service_agency_or_force_is_named_after_its_region():
 
 def test_a_name_after_a_kind_of_settlement_and_of_is_a_place_near_the_towns_named():
     text = "The academy trains boys in Cairo. Salah grew up in the modest home village of Nagrig, far away."
-    entities = geocode_entities(_entities(text, ("Cairo", "GPE"), ("Nagrig", "GPE")), text)
+    entities = _geocoded(text, ("Cairo", "GPE"), ("Nagrig", "GPE"))
     cairo, nagrig = (e.place for e in entities)
     assert nagrig is not None and nagrig.country == "EGY" and "not in the gazetteer" in nagrig.reason
     text = "The academy trains boys in Cairo. Fans of Nagrig cheered."
-    entities = geocode_entities(_entities(text, ("Cairo", "GPE"), ("Nagrig", "GPE")), text)
+    entities = _geocoded(text, ("Cairo", "GPE"), ("Nagrig", "GPE"))
     assert entities[1].place is None  # "of" alone is no place cue
 
 
 def test_a_name_placed_by_its_neighbours_once_is_that_place_in_its_other_mentions():
     text = ("Flights from Amsterdam were cut. More than 75,000 flights arrived at Schiphol last year. "
             "Instead, Schiphol would have years to grow.")
-    entities = geocode_entities(_entities(text, ("Amsterdam", "GPE"), ("Schiphol", "GPE"), ("Schiphol", "GPE")), text)
+    entities = _geocoded(text, ("Amsterdam", "GPE"), ("Schiphol", "GPE"), ("Schiphol", "GPE"))
     amsterdam, first, second = (e.place for e in entities)
     assert first is not None and second is not None
     assert (second.lat, second.lon) == (first.lat, first.lon) == (amsterdam.lat, amsterdam.lon)
@@ -1144,7 +1147,7 @@ def test_a_name_placed_by_its_neighbours_once_is_that_place_in_its_other_mention
 
 def test_a_faubourg_is_a_neighbourhood_of_the_town_named_before_it():
     text = "Downriver from New Orleans, the Faubourg Marigny developed into a Creole community."
-    entities = geocode_entities(_entities(text, ("New Orleans", "GPE"), ("the Faubourg Marigny", "GPE")), text)
+    entities = _geocoded(text, ("New Orleans", "GPE"), ("the Faubourg Marigny", "GPE"))
     city, faubourg = (e.place for e in entities)
     assert faubourg is not None and (faubourg.lat, faubourg.lon) == (city.lat, city.lon)
 
