@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 # (category, markers): the first category with a marker in a sample's stack takes the sample.
@@ -91,32 +92,43 @@ def component_times(texts: list[str], repeat: int = 3, log=print) -> dict:
             "words": sum(len(t.split()) for t in texts), "texts": len(texts)}
 
 
-def classifier_calls(texts: list[str]) -> dict:
-    """Seconds, calls and inputs of every `EventClassifier.predict` call that analysing `texts`
-    makes (`pipeline.analyse`: candidates and second readings), on one thread as in a worker."""
-    from .extract import classifier as classifier_module
+@contextmanager
+def timed_classifier(clock=time.perf_counter):
+    """Within the block, the seconds (by `clock`), calls and inputs of every
+    `EventClassifier.predict` call, added up in the dict it yields."""
     from .extract.classifier import EventClassifier
-    from .pipeline import analyse
-    from .record import Document
 
-    threads, classifier_module.THREADS = classifier_module.THREADS, 1
     totals = {"seconds": 0.0, "calls": 0, "inputs": 0}
     original = EventClassifier.predict
 
     def timed(self, items):
-        started = time.perf_counter()
+        started = clock()
         try:
             return original(self, items)
         finally:
-            totals["seconds"] += time.perf_counter() - started
+            totals["seconds"] += clock() - started
             totals["calls"] += 1
             totals["inputs"] += len(items)
 
     EventClassifier.predict = timed
     try:
-        analyse([Document(id=f"p{n}", text=text, language="en") for n, text in enumerate(texts)])
+        yield totals
     finally:
         EventClassifier.predict = original
+
+
+def classifier_calls(texts: list[str]) -> dict:
+    """Seconds, calls and inputs of every `EventClassifier.predict` call that analysing `texts`
+    makes (`pipeline.analyse`: candidates and second readings), on one thread as in a worker."""
+    from .extract import classifier as classifier_module
+    from .pipeline import analyse
+    from .record import Document
+
+    threads, classifier_module.THREADS = classifier_module.THREADS, 1
+    try:
+        with timed_classifier() as totals:
+            analyse([Document(id=f"p{n}", text=text, language="en") for n, text in enumerate(texts)])
+    finally:
         classifier_module.THREADS = threads
     return totals
 

@@ -37,39 +37,33 @@ def encoder_passes(docs: list, bars: list[tuple[float, float]], log=print) -> li
     """For each pair of bars: the encoder's passes, events and CPU seconds of analysing `docs`."""
     from .. import pipeline
 
-    counts = {"passes": 0, "classifier": 0.0}
-    encode, predict = classifier_module.EventClassifier.encode, classifier_module.EventClassifier.predict
+    from ..profile import timed_classifier
+
+    passes = {"n": 0}
+    encode = classifier_module.EventClassifier.encode
 
     def counted_encode(self, ids):
-        counts["passes"] += 1
+        passes["n"] += 1
         return encode(self, ids)
 
-    def timed_predict(self, items):
-        started = time.process_time()
-        try:
-            return predict(self, items)
-        finally:
-            counts["classifier"] += time.process_time() - started
-
     classifier_module.EventClassifier.encode = counted_encode
-    classifier_module.EventClassifier.predict = timed_predict
     saved = gate.READ_BAR, gate.REREAD_BAR
     rows = []
     try:
         pipeline.analyse(docs[:1])  # the models, loaded outside the measurement
-        for read, reread in bars:
-            gate.READ_BAR, gate.REREAD_BAR = read, reread
-            counts.update(passes=0, classifier=0.0)
-            started, events = time.process_time(), 0
-            for k in range(0, len(docs), pipeline.BATCH_SIZE):
-                events += sum(len(d.events) for d in pipeline.analyse(docs[k:k + pipeline.BATCH_SIZE]))
-            rows.append({"read": read, "reread": reread, "documents": len(docs),
-                         "passes": counts["passes"], "events": events,
-                         "cpu": time.process_time() - started, "classifier_cpu": counts["classifier"]})
-            log(f"  bars {read}:{reread}: {counts['passes']} passes")
+        with timed_classifier(time.process_time) as classifier:
+            for read, reread in bars:
+                gate.READ_BAR, gate.REREAD_BAR = read, reread
+                passes["n"], classifier["seconds"] = 0, 0.0
+                started, events = time.process_time(), 0
+                for k in range(0, len(docs), pipeline.BATCH_SIZE):
+                    events += sum(len(d.events) for d in pipeline.analyse(docs[k:k + pipeline.BATCH_SIZE]))
+                rows.append({"read": read, "reread": reread, "documents": len(docs),
+                             "passes": passes["n"], "events": events,
+                             "cpu": time.process_time() - started, "classifier_cpu": classifier["seconds"]})
+                log(f"  bars {read}:{reread}: {passes['n']} passes")
     finally:
         classifier_module.EventClassifier.encode = encode
-        classifier_module.EventClassifier.predict = predict
         gate.READ_BAR, gate.REREAD_BAR = saved
     return rows
 
