@@ -610,12 +610,12 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     own_val = list(val_items)
     train_items = train_items + composite_items(
         train_items, int(len(train_items) * composite_ratio), seed)
-    # our sentences label every act by the codebook; the real news label one act per sentence
-    # (PLV) or police acts only (the police articles): seen `own_weight` times, ours keep the
-    # conventions the news labels are silent on
     # held-back rows join training only, so the held-out split of our sentences stays the same
     extra_rows = read_held_back(held_back)
     train_items = train_items + build_items(extra_rows, nlp)
+    # our sentences label every act by the codebook; the real news label one act per sentence
+    # (PLV) or police acts only (the police articles): seen `own_weight` times, ours keep the
+    # conventions the news labels are silent on
     train_items = train_items * own_weight
     inputs = {str(p.relative_to(DATA.parent)): hashlib.sha1(p.read_bytes()).hexdigest()
               for p in own_corpora(contrast) + ([HELD_BACK] if extra_rows else [])}
