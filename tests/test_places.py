@@ -1163,3 +1163,21 @@ def test_the_reason_a_place_won_does_not_depend_on_the_hash_seed():
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
                for seed in (1, 2, 3, 4)}
     assert reasons == {"a national capital"}
+
+
+# --- seventh pass (session 12) ----------------------------------------------------------------
+
+
+def test_a_name_holding_a_small_town_of_a_region_the_document_names_is_at_that_town(gaz):
+    text = ("Storms hit Kentucky on Monday. Crews cleared trees in Old Town Paducah and around Lake "
+            "Hopkinsville, and shoppers left the Berea Village Center early.")
+    entities = _geocoded(text, ("Kentucky", "GPE"), ("Old Town Paducah", "FAC"), ("Lake Hopkinsville", "LOC"),
+                         ("the Berea Village Center", "ORG"))
+    state, old_town, lake, centre = (e.place for e in entities)
+    for place, town in ((old_town, "Paducah"), (lake, "Hopkinsville"), (centre, "Berea")):
+        expected = next(p for p in gaz.lookup(town) if p.admin1 == "Kentucky")
+        assert place is not None and distance_km(place.lat, place.lon, expected.lat, expected.lon) < 1, town
+    # the same names where the document names no region of theirs: too small to be trusted in a name
+    text = "Crews cleared trees in Old Town Paducah and around Lake Hopkinsville."
+    entities = _geocoded(text, ("Old Town Paducah", "FAC"), ("Lake Hopkinsville", "LOC"))
+    assert [e.place for e in entities] == [None, None]

@@ -1005,23 +1005,28 @@ class Gazetteer:
         tried first. Streets and venues are named after people and things as often as after towns
         ("Hampton Avenue", "Rogers Centre"), so the place must be one the document is about: a
         country or region in its context, a town it also names on its own (`mentioned`, their
-        GeoNames ids), or a city of 100,000 or more in a country of its context."""
+        GeoNames ids), a town of a region it names ("Haymarket Village Center" in a story that names
+        Virginia), or a city of 100,000 or more in a country of its context."""
         words = name.split()
         countries = set(context_countries)
+        admins = set(context_admin1)
         mentioned = set(mentioned)
         for size in range(len(words) - 1, 0, -1):
             for start in range(len(words) - size):
                 part = " ".join(words[start:start + size])
                 if not part[:1].isupper() or normalise(part) in _GENERIC_WORDS:
                     continue
-                # a word is a place by its own name only: "Federal" in "US Federal Reserve" is not
-                # Brazil's Federal District (so called in GeoNames' alternate names)
-                ranked = self._ranked_with_kinds(part, context_countries, context_admin1,
-                                                 exact_only=part.lower() in _ordinary_words())[0]
+                # a site is named after a place by the place's own name, not one of GeoNames'
+                # alternate names: "Federal" in "US Federal Reserve" is not Brazil's Federal District,
+                # "Old Town" not Las Vegas
+                ranked = self._ranked_with_kinds(part, context_countries, admins, exact_only=True)[0]
                 if not ranked:
                     continue
                 entry = self._entries[ranked[0]]
-                if entry.geonameid in mentioned or (entry.country in countries and (
+                # a town of a named region, unless the part is a word for a kind of place ("University")
+                in_named_region = entry.feature == "city" and (entry.country, entry.admin1) in admins \
+                    and part.lower() not in _KINDS_OF_PLACE
+                if entry.geonameid in mentioned or in_named_region or (entry.country in countries and (
                         entry.feature in ("country", "admin") or entry.population >= 100_000)):
                     return self._place(ranked[0], part)
         return None
@@ -2167,7 +2172,7 @@ def _named_after(gaz: Gazetteer, name: str, context: Mapping[str, float], admins
             return None
         if place.feature == "city" and part.lower() in _ordinary_words():
             return None  # "the Green Bean Casserole", "Best Buy"
-        if place.feature == "city" and place.geonameid not in mentioned:
+        if place.feature == "city" and place.geonameid not in mentioned and not _in_a_named_region(place, admins):
             people = gaz.population(place)
             if people < _NAMED_AFTER_MIN_POPULATION and not (
                     place.country in context and people >= _NAMED_AFTER_CONTEXT_POPULATION):
@@ -2224,8 +2229,17 @@ def _demonym_led(gaz: Gazetteer, name: str) -> Place | None:
     return place
 
 
+def _in_a_named_region(place: Place, admins: set) -> bool:
+    """Whether a town lies in a region the document names (`admins`, its (country, region) pairs): a
+    name that holds a small town of that region ("Old Town Manassas", "Haymarket Village Center" in a
+    story that names Virginia) is named after that town, as it would be after one the text names
+    alone; elsewhere a small town's name is too often a word or a surname to be trusted in a name."""
+    return place.feature == "city" and bool(place.country) and (place.country, place.admin1) in admins
+
+
 # Words before a place's name that only qualify it: "north west London", "South Venezuela", "Nazi
-# Germany". A town after them must be one the document names on its own or one of this size.
+# Germany". A town after them must be one the document names on its own, one of this size, or one in
+# a region the document names.
 _QUALIFIED_HEAD_MIN_POPULATION = 100_000
 
 
@@ -2243,7 +2257,7 @@ def _qualified_head(gaz: Gazetteer, name: str, context: Mapping[str, float], adm
         if place is None or place.feature == "site":
             continue
         if place.feature in ("country", "admin") or place.geonameid in mentioned \
-                or gaz.population(place) >= _QUALIFIED_HEAD_MIN_POPULATION:
+                or gaz.population(place) >= _QUALIFIED_HEAD_MIN_POPULATION or _in_a_named_region(place, admins):
             place.text = name
             place.reason = f"{part}, qualified by {' '.join(words[:start])!r}; {place.reason}"
             return place
