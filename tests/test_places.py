@@ -1181,3 +1181,16 @@ def test_a_name_holding_a_small_town_of_a_region_the_document_names_is_at_that_t
     text = "Crews cleared trees in Old Town Paducah and around Lake Hopkinsville."
     entities = _geocoded(text, ("Old Town Paducah", "FAC"), ("Lake Hopkinsville", "LOC"))
     assert [e.place for e in entities] == [None, None]
+
+
+def test_a_name_that_opens_a_quoted_title_is_the_work_not_a_place():
+    text = ("She starred in the musical \u201cHamilton\u201d before moving to Chicago, then in \u2018Phoenix "
+            "Rising\u2019 and \"Dallas.\" Fans drove from Boston\u2019s suburbs to the \u2018Chicago Union "
+            "Station\u2019 and to Denver.")
+    entities = _geocoded(text, ("Hamilton", "GPE"), ("Chicago", "GPE"), ("Phoenix", "GPE"),
+                         ("Dallas", "GPE"), ("Boston", "GPE"), ("Chicago Union Station", "FAC"), ("Denver", "GPE"))
+    hamilton, chicago, phoenix, dallas, boston, yard, denver = (e.place for e in entities)
+    assert hamilton is None and phoenix is None and dallas is None  # titles of works
+    assert chicago is not None and denver is not None
+    assert boston is not None  # "Boston’s": an apostrophe, not a closing quotation mark
+    assert yard is not None  # a quoted site is still a place

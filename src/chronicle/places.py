@@ -1382,8 +1382,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             if place is not None:
                 first[i] = place
     # A seat of government standing for the government ("the White House said") is who acted, not
-    # where the story is: it does not make "Geneva" the one in Illinois; nor does a storm or a nickname.
-    storms_and_nicknames = _storms_and_nicknames(entities, order, text)
+    # where the story is: it does not make "Geneva" the one in Illinois; nor does a storm, a nickname or
+    # the title of a work.
+    storms_and_nicknames = _storms_and_nicknames(entities, order, text) + _titles_of_works(entities, order, text)
     for i in _seats_as_institutions(entities, first, text) + _institutions_by_name(entities, first, text) \
             + storms_and_nicknames:
         first.pop(i, None)
@@ -1788,6 +1789,32 @@ def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: 
             if before.label in ("ORG", "PERSON") and re.fullmatch(r",\s*", text[before.end:ent.start]):
                 dropped.add(i)
     return [i for i in dropped if i in resolved]
+
+
+# A title of a work (a show, a song, a book) is written in quotation marks and in capitals: a name that
+# opens such a title ('the Broadway smash "Hamilton."', 'an actress in ‘Hart of Dixie’') is the work's,
+# not a place. The title is short and title-cased up to its closing mark, which no letter follows (not
+# the apostrophe of "London’s"); a quoted site ("the 'Makeen Market Complex'") is still a place.
+_TITLE_OPENS = "\"“‘'"
+_TITLE_REST = re.compile(r"^(?P<rest>(?:\s+(?:of|the|and|in|on|at|for|to|a|an|&|[A-Z][\w'’.-]*)){0,5})[.,!?]?[\"”’'](?!\w)")
+
+
+def _titles_of_works(entities: Sequence[Entity], order: Sequence[int], text: str) -> list[int]:
+    """The place-like names that open a quoted title ("Hamilton", "Hart of Dixie")."""
+    titles = []
+    for i in order:
+        ent = entities[i]
+        if ent.label not in GEOCODED_LABELS or ent.start < 1 or text[ent.start - 1] not in _TITLE_OPENS \
+                or (ent.start > 1 and text[ent.start - 2].isalnum()):
+            continue
+        match = _TITLE_REST.match(text[ent.end:ent.end + 80])
+        if match is None:
+            continue
+        words = (ent.text + match["rest"]).split()
+        if words[-1].lower().strip(".,") in _KINDS_OF_PLACE or _names_a_site(ent):
+            continue
+        titles.append(i)
+    return titles
 
 
 # Storms are named like people and towns: "Hurricane Florence", "Typhoon Haiyan", and the lists news gives
