@@ -1194,3 +1194,20 @@ def test_a_name_that_opens_a_quoted_title_is_the_work_not_a_place():
     assert chicago is not None and denver is not None
     assert boston is not None  # "Boston’s": an apostrophe, not a closing quotation mark
     assert yard is not None  # a quoted site is still a place
+
+
+def test_a_name_in_a_buildings_address_is_a_town_of_the_documents_country_not_a_foreign_region():
+    text = ("Arts grants were announced across Ireland, from Dublin to Galway. Money went to the Market House "
+            "Theatre, Virginia, and to the Town Hall in Cootehill.")
+    entities = _geocoded(text, ("Ireland", "GPE"), ("Dublin", "GPE"), ("Galway", "GPE"),
+                         ("the Market House Theatre", "FAC"), ("Virginia", "GPE"), ("Cootehill", "GPE"))
+    theatre, virginia = entities[3].place, entities[4].place
+    assert virginia is not None and virginia.country == "IRL" and virginia.feature == "city"
+    assert theatre is not None and (theatre.lat, theatre.lon) == (virginia.lat, virginia.lon)
+    # without an address, or where the document is about its country, the name is the US state
+    text = "Arts grants were announced across Ireland, from Dublin to Galway. The money also went to Virginia."
+    entities = _geocoded(text, ("Ireland", "GPE"), ("Dublin", "GPE"), ("Galway", "GPE"), ("Virginia", "GPE"))
+    assert entities[3].place.country == "USA" and entities[3].place.feature == "admin"
+    text = "Grants went to Texas and Ohio, and to the Byrd Theatre, Virginia."
+    entities = _geocoded(text, ("Texas", "GPE"), ("Ohio", "GPE"), ("the Byrd Theatre", "FAC"), ("Virginia", "GPE"))
+    assert entities[3].place.country == "USA" and entities[3].place.feature == "admin"

@@ -1335,6 +1335,28 @@ class _DocumentContext:
         return shares, set(self.admins - own_admins)
 
 
+def _after_a_sites_name(site: Entity, ent: Entity, text: str) -> bool:
+    """Whether a name is written as a building's address, after its name and a comma ("Ramor Theatre,
+    Virginia"; the model may take the building for a person)."""
+    return _last_word(site) in _KINDS_OF_PLACE and re.fullmatch(r",\s*", text[site.end:ent.start]) is not None
+
+
+def _town_of_the_documents_country(gaz: Gazetteer, name: str, context: Mapping[str, float]) -> Place | None:
+    """The town of a name in the country most of the document's places are in. Read so where a
+    building's address names it, instead of a region of a country the document never names: "Ramor
+    Theatre, Virginia" in a story about County Cavan is the Irish town, not the US state; an address
+    gives the building's town."""
+    home = [country for country, share in context.items() if share >= 0.5]
+    if not home:
+        return None
+    towns = [p for p in gaz.lookup(name) if p.feature == "city" and p.country == home[0]]
+    if not towns:
+        return None
+    town = max(towns, key=gaz.population)
+    town.reason = f"a town of {town.country}, where the document is, in a building's address"
+    return town
+
+
 def _qualifier_reading(gaz: Gazetteer, town: str, qualifier_text: str, first: Place) -> Place:
     """The reading of a qualifier that holds a town of the name before it: in "Athens, Georgia" the
     US state, though "Georgia" alone is the country."""
@@ -1413,6 +1435,15 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if place is not None and within is None and place.feature == "admin" and place.country \
+                and place.country not in context and not is_county(place) and pos > 0 \
+                and _after_a_sites_name(entities[order[pos - 1]], ent, text):
+            town = _town_of_the_documents_country(gaz, names[i], context)
+            if town is not None:
+                # an address is as good a cue as a region written beside a town: no list of
+                # people's names reads it otherwise
+                place = town
+                written_beside.add(i)
         if (place is None or place.feature == "city") and _street_by_words_around(ent, text):
             # "down Bourbon and Dauphine streets", "the Chartres/Franklin intersection": streets, near
             # the towns the text names (found below), not towns of their names
