@@ -186,8 +186,9 @@ def test_missing_model_error_names_the_fix(monkeypatch):
 
 
 def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
-    """The cached attribute ruler and the lemmatizer with set-indexed tables must give exactly the
-    POS, morphology and lemmas of spaCy's own components, on real sentences: the training corpus
+    """The cached attribute ruler and the lemmatizer with set-indexed tables, and the layers'
+    matrix products on numpy's BLAS instead of BLIS, must give exactly the tags, POS, morphology,
+    lemmas, parse and entities of spaCy's own load, on real sentences: the training corpus
     (contractions, 'There is', quotes) and the example reports."""
     import spacy
     from pathlib import Path
@@ -201,6 +202,12 @@ def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
     texts += [p.read_text(encoding="utf-8") for p in sorted((repo / "examples").glob("*.txt"))]
     texts.append("There are reports that they're gonna leave, y'all said. Let's see: I ain't sure.")
     reference = spacy.load(MODEL_NAME)
+    assert reference.get_pipe("ner").model.ops.use_blis  # spaCy's own: BLIS
+    from chronicle.blas import one_thread
+
+    if one_thread():  # numpy's OpenBLAS on one thread (Linux): the layers multiply with it
+        encoders = [nlp.get_pipe("tok2vec").model, nlp.get_pipe("ner").model.get_ref("tok2vec")]
+        assert not any(node.ops.use_blis for model in encoders for node in model.walk())
     # loaded cheaply (its tokenizer first made without special cases, then read from the model's
     # folder; the disabled `senter` not loaded), the pipeline tokenizes as spaCy's own load does
     # (the vocabulary left out: it grows with every text parsed)
@@ -213,7 +220,8 @@ def test_faster_attributes_and_lemmas_are_what_spacy_gives(nlp):
     ours = list(nlp.pipe(texts))
     theirs = list(reference.pipe(texts))
     def attributes(doc):
-        return [(t.text, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+        return [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_, t.head.i, t.is_sent_start,
+                 t.ent_iob_, t.ent_type_) for t in doc]
     assert sum(len(d) for d in ours) > 15_000
     for a, b in zip(ours, theirs):
         assert attributes(a) == attributes(b)
