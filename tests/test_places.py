@@ -1211,3 +1211,14 @@ def test_a_name_in_a_buildings_address_is_a_town_of_the_documents_country_not_a_
     text = "Grants went to Texas and Ohio, and to the Byrd Theatre, Virginia."
     entities = _geocoded(text, ("Texas", "GPE"), ("Ohio", "GPE"), ("the Byrd Theatre", "FAC"), ("Virginia", "GPE"))
     assert entities[3].place.country == "USA" and entities[3].place.feature == "admin"
+
+
+def test_a_region_that_begins_a_persons_title_does_not_qualify_the_name_before_it():
+    text = ("Chrystia Freeland flew to Ottawa on Monday. Freeland, U.S. Trade Representative Robert Lighthizer "
+            "and their teams met there. A fire in Paris, Texas destroyed homes.")
+    entities = _geocoded(text, ("Chrystia Freeland", "PERSON"), ("Ottawa", "GPE"), ("Freeland", "GPE"),
+                         ("U.S.", "GPE"), ("Robert Lighthizer", "PERSON"), ("Paris", "GPE"), ("Texas", "GPE"))
+    freeland, us, paris = entities[2].place, entities[3].place, entities[5].place
+    assert freeland is None  # the minister, not a town qualified by "U.S."
+    assert us is not None and us.country == "USA"
+    assert paris is not None and paris.admin1 == "Texas"  # a qualifier that ends its name still qualifies

@@ -1283,6 +1283,15 @@ def gazetteer() -> Gazetteer:
 _LOC_MIN_CITY_POPULATION = 15_000
 # "Paris, Texas", "Portland, Ore.", "Almaty (Kazakhstan)": a place followed by the region it is in.
 _QUALIFIER_GAP = re.compile(r"^\s*(?:,|\()\s*$")
+# … but not one that begins a person's title: in "Freeland, U.S. Trade Representative Robert Lighthizer"
+# the country describes the next man, not the name before it.
+_TITLE_WORDS = re.compile(r"^(?:\s+[A-Z][\w.'’-]*)+\s+$")
+
+
+def _describes_a_person(region: Entity, after: Entity, text: str) -> bool:
+    """Whether a region's name begins a title that a person's name ends ("U.S. Trade Representative
+    Robert Lighthizer", "Texas Governor Greg Abbott")."""
+    return after.label == "PERSON" and _TITLE_WORDS.match(text[region.end:after.start]) is not None
 # A US state's postal code after a town ("Springfield, PA, on Monday", "Portland, OR and"), which the
 # model seldom takes for an entity: two capitals, then no letter or digit.
 _POSTAL_CODE_AFTER = re.compile(r"^,\s?(?P<code>[A-Z]{2})(?![\w.-])")
@@ -1421,7 +1430,8 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
             nxt = entities[order[pos + 1]]
             qualifier = first.get(order[pos + 1])
             if qualifier is not None and qualifier.feature in ("admin", "country") \
-                    and _QUALIFIER_GAP.match(text[ent.end:nxt.start]):
+                    and _QUALIFIER_GAP.match(text[ent.end:nxt.start]) \
+                    and not (pos + 2 < len(order) and _describes_a_person(nxt, entities[order[pos + 2]], text)):
                 within = qualifiers.get(order[pos + 1]) or _qualifier_reading(gaz, names[i], names[order[pos + 1]],
                                                                               qualifier)
                 if within is not qualifier:
