@@ -1222,3 +1222,14 @@ def test_a_region_that_begins_a_persons_title_does_not_qualify_the_name_before_i
     assert freeland is None  # the minister, not a town qualified by "U.S."
     assert us is not None and us.country == "USA"
     assert paris is not None and paris.admin1 == "Texas"  # a qualifier that ends its name still qualifies
+
+
+def test_a_place_preposition_governs_the_last_name_of_the_list_after_it():
+    text = ("Coastguard teams from Aberporth and Tresaith searched the cliffs near Cardigan. "
+            "Volunteers thanked Helen and Tresaith for the tea.")
+    entities = _geocoded(text, ("Aberporth", "GPE"), ("Tresaith", "GPE"), ("Cardigan", "GPE"), ("Helen", "GPE"),
+                         ("Tresaith", "GPE"))
+    aberporth, village, cardigan, helen, thanked = (e.place for e in entities)
+    assert village is not None and village.country == "GBR"  # "from Aberporth and Tresaith"
+    assert distance_km(village.lat, village.lon, aberporth.lat, aberporth.lon) < 1
+    assert helen is None  # no preposition before the list: an unknown name stays unplaced

@@ -2089,8 +2089,16 @@ _PLACE_CUE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|from|(?<!accordi
                                r"neighbou?rhood|province|county|region)\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
+# A place preposition governs the names of the list after it, the last one too: "teams from New Quay
+# and Gwbert", "applicants in Portroe, Toomevara and Ardcroney".
+_LISTED_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+_PLACE_CUE_BEFORE_LIST = re.compile(
+    rf"(?i:{_PLACE_CUE_BEFORE.pattern[:-1]}){_LISTED_NAME}(?:,\s*{_LISTED_NAME})*(?:,?\s+(?:and|or)|\s*&)\s+$")
+
+
 def _place_cue_before(ent: Entity, text: str) -> bool:
-    return _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start]) is not None
+    return _PLACE_CUE_BEFORE.search(text[max(0, ent.start - 20):ent.start]) is not None \
+        or _PLACE_CUE_BEFORE_LIST.search(text[max(0, ent.start - 120):ent.start]) is not None
 
 
 def _unknown_toponym(ent: Entity, text: str, people: set[str]) -> bool:
