@@ -366,6 +366,16 @@ def test_the_gazetteer_file_answers_exactly_as_the_built_gazetteer(tmp_path):
         for key, candidates in index.items():
             assert list(copy.get(key).items()) == list(candidates.items()), key
         assert copy.get("no such place anywhere") is None and "no such place anywhere" not in copy
+        # asked again: the lookups a process keeps (the first ones, up to a bound) and those past
+        # the bound answer the same
+        keys = list(index)
+        for key in keys[:50] + keys[-50:] + ["no such place anywhere"]:
+            assert list((copy.get(key) or {}).items()) == list(index.get(key, {}).items()), key
+    # the entries a process keeps (up to a bound) and those past it, made again, are the same
+    assert mapped._entries[0] is mapped._entries[0]
+    for i in list(range(50)) + list(range(len(built._entries) - 50, len(built._entries))):
+        assert [getattr(mapped._entries[i], s) for s in places._Entry.__slots__] == \
+            [getattr(built._entries[i], s) for s in places._Entry.__slots__]
     for region, points in built._region_points.items():
         assert mapped._region_points[region] == points
     assert (mapped._demonyms, mapped._country_entry) == (built._demonyms, built._country_entry)

@@ -1067,15 +1067,24 @@ class _NameIndex:
     `in`, from the file: the keys sorted as UTF-8, each with its run of (entry, kind) pairs in the
     order the built dict held them (ranking ties keep that order)."""
 
-    __slots__ = ("_keys", "_starts", "_entries", "_kinds")
+    __slots__ = ("_keys", "_starts", "_entries", "_kinds", "_found")
 
     def __init__(self, keys: _Strings, starts: memoryview, entries: memoryview, kinds: memoryview):
         self._keys, self._starts, self._entries, self._kinds = keys, starts, entries, kinds
+        self._found: dict[str, int] = {}  # name -> its key's position, -1 when absent
 
     def get(self, key: str, default=None):
-        target = key.encode("utf-8", "surrogatepass")
-        i = bisect_left(self._keys, target)
-        if i == len(self._keys) or self._keys[i] != target:
+        i = self._found.get(key)
+        if i is None:
+            # a bisection of the file's keys reads ~20 of them; a document asks for the same few
+            # hundred names again and again, and a worker's documents share most of them
+            target = key.encode("utf-8", "surrogatepass")
+            i = bisect_left(self._keys, target)
+            if i == len(self._keys) or self._keys[i] != target:
+                i = -1
+            if len(self._found) < _KEPT_LOOKUPS:
+                self._found[key] = i
+        if i < 0:
             return default
         start, end = self._starts[i], self._starts[i + 1]
         return dict(zip(self._entries[start:end], self._kinds[start:end]))
@@ -1084,9 +1093,17 @@ class _NameIndex:
         return self.get(key) is not None
 
 
+# How many looked-up names and made entries a process keeps (≈10 MB at most): the same names
+# and places come back in document after document, and each was ~20 byte strings cut from the
+# file and an entry made afresh (a third of geocoding's CPU).
+_KEPT_LOOKUPS = 50_000
+_KEPT_ENTRIES = 30_000
+
+
 class _EntryTable:
-    """The places, as the built gazetteer's list of `_Entry`: each access makes one from the
-    file's columns (entries are small and a document looks up a few hundred)."""
+    """The places, as the built gazetteer's list of `_Entry`: an access makes one from the file's
+    columns (entries are small and a document looks up a few hundred), kept for the next access
+    as the built gazetteer's list keeps them."""
 
     def __init__(self, columns: Mapping[str, memoryview], names: _Strings, strings: Sequence[str],
                  regions: Sequence[tuple]):
@@ -1094,11 +1111,20 @@ class _EntryTable:
         self._feature, self._country, self._admin1 = columns["feature"], columns["country"], columns["admin1"]
         self._lat, self._lon, self._geonameid = columns["lat"], columns["lon"], columns["geonameid"]
         self._population, self._flags, self._region = columns["population"], columns["flags"], columns["region"]
+        self._made: dict[int, _Entry] = {}
 
     def __len__(self) -> int:
         return len(self._feature)
 
     def __getitem__(self, idx: int) -> _Entry:
+        entry = self._made.get(idx)
+        if entry is None:
+            entry = self._make(idx)
+            if len(self._made) < _KEPT_ENTRIES:
+                self._made[idx] = entry
+        return entry
+
+    def _make(self, idx: int) -> _Entry:
         country, admin1, lat = self._country[idx], self._admin1[idx], self._lat[idx]
         geonameid, region, flags = self._geonameid[idx], self._region[idx], self._flags[idx]
         entry = _Entry(self._names[idx].decode("utf-8", "surrogatepass"), _FEATURES[self._feature[idx]],
