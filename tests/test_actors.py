@@ -79,6 +79,47 @@ def test_misspelt_countries_and_demonyms_are_read_but_words_never_become_countri
         assert code(phrase).country is None, phrase
 
 
+def test_the_banded_edit_distance_agrees_with_the_whole_table():
+    """Misspellings are found by an edit distance computed only near the diagonal: within the
+    budget it is the optimal-string-alignment distance of the whole table, past it, over it."""
+    import random
+
+    from chronicle.actors import _edit_distance
+
+    def whole(a, b):
+        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[-1][-1]
+
+    rng = random.Random(5)
+    words = ["kazakhstan", "afghanistan", "ukrainian", "israeli", "venezuela", "tajikistan"]
+    pairs = [("kazakstan", "kazakhstan"), ("isreali", "israeli"), ("ukranian", "ukrainian"),
+             ("venezeula", "venezuela"), ("abc", "ca"), ("", "ab"), ("ab", "")]
+    for _ in range(3000):
+        word = list(rng.choice(words))
+        for _ in range(rng.randint(0, 4)):  # random edits: substitutions, swaps, insertions, deletions
+            k = rng.randrange(len(word))
+            edit = rng.randrange(4)
+            if edit == 0:
+                word[k] = rng.choice("aeiknst")
+            elif edit == 1 and k + 1 < len(word):
+                word[k], word[k + 1] = word[k + 1], word[k]
+            elif edit == 2:
+                word.insert(k, rng.choice("aeiknst"))
+            elif len(word) > 1:
+                del word[k]
+        pairs.append(("".join(word), rng.choice(words)))
+    for a, b in pairs:
+        for cap in (0, 1, 2, 3):
+            expected = whole(a, b)
+            got = _edit_distance(a, b, cap)
+            assert (got == expected) if expected <= cap else (got > cap), (a, b, cap)
+
+
 def test_a_name_is_never_read_as_a_misspelt_country():
     actor = code("Nicolas Maduro", "2023-02-01")
     assert actor.country == "VEN"  # not Majuro, the Marshall Islands' capital

@@ -268,17 +268,24 @@ def _spelling_index() -> dict[str, list[tuple[str, tuple[str, str]]]]:
 
 
 def _edit_distance(a: str, b: str, cap: int) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours counts one), stopped past `cap`."""
-    prev2, prev = None, list(range(len(b) + 1))
+    """Optimal-string-alignment distance (a swap of neighbours counts one) when it is at most
+    `cap`; otherwise some number over `cap`. Only the cells within `cap` of the diagonal are
+    computed (an alignment that costs at most `cap` never leaves them): every capitalised word of
+    an actor phrase is compared with the country words of its first letter, ≈40,000 comparisons
+    on the benchmark corpus, and the whole table took 2/3 of the actors' first look at a word."""
+    over = cap + 1
+    if abs(len(a) - len(b)) > cap:
+        return over
+    prev2, prev = None, [j if j <= cap else over for j in range(len(b) + 1)]
     for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+        cur = [i if i <= cap else over] + [over] * len(b)
+        for j in range(max(1, i - cap), min(len(b), i + cap) + 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
+                d = min(d, prev2[j - 2] + 1)
+            cur[j] = min(d, over)
         if min(cur) > cap:
-            return cap + 1
+            return over
         prev2, prev = prev, cur
     return prev[-1]
 
