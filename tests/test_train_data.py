@@ -119,3 +119,34 @@ def test_conventions_file_teaches_each_convention_with_its_contrast():
     assert has("would not", "REJECT", modality="asserted") and has("agreed to ban", "SANCTION")
     assert has("agreed to postpone", "AGREE") and has("rights group said", "ASSAULT", modality="claimed")
     assert has("did not", "ASSAULT", modality="denied") and has("If troops", "MOBILIZE", modality="hypothetical")
+
+
+def test_weights_from_onnx_names_every_weight_as_torch_does(tmp_path):
+    """A model exported the way `export` does comes back with every parameter under its own
+    name and value, the Linear weights (unnamed, transposed MatMul inputs in the file) included:
+    what `--init-from` starts a fine-tuning from."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from chronicle.extract.train import weights_from_onnx
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = torch.nn.Linear(4, 6)
+            self.norm = torch.nn.LayerNorm(6)
+            self.down = torch.nn.Linear(6, 3)
+
+        def forward(self, x):
+            return self.down(self.norm(self.up(x)).relu())
+
+    torch.manual_seed(0)
+    model = Tiny().eval()
+    path = tmp_path / "tiny.onnx"
+    torch.onnx.export(model, (torch.randn(2, 5, 4),), str(path), input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "tokens"}}, opset_version=17, dynamo=False)
+    weights = weights_from_onnx(path)
+    state = model.state_dict()
+    assert set(weights) == set(state)
+    for name, tensor in state.items():
+        assert weights[name].shape == tuple(tensor.shape), name
+        assert (weights[name] == tensor.numpy()).all(), name

