@@ -174,6 +174,47 @@ def test_a_second_act_in_a_clause_of_its_own_needs_less_certainty_than_one_in_th
     assert [e.type for e in one_per_sentence_and_type(Found(None, parsed, [first, second], clauses=together))] == ["COERCE"]
 
 
+def test_two_triggers_of_one_act_keep_the_more_specific_of_their_nested_codes():
+    from chronicle.extract.document import Found, one_per_sentence_and_type
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    parsed = load_pipeline()("The dockers' union suspended its week-long strike on Thursday.")
+    evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+    def event(cameo, mode, confidence):
+        return Event(id="", type="CONCEDE", mode=mode, cameo=cameo, confidence=confidence,
+                     evidence=evidence)
+    # the verb read as a concession (08) is surer than the strike reversed (082): one event, 082
+    verb, noun = event("08", None, 0.8), event("082", None, 0.6)
+    assert [(e.cameo, e.confidence) for e in one_per_sentence_and_type(Found(None, parsed, [verb, noun]))] \
+        == [("082", 0.8)]
+    # codes that do not nest are left as the surer trigger has them
+    verb, noun = event("083", None, 0.8), event("082", None, 0.6)
+    assert [e.cameo for e in one_per_sentence_and_type(Found(None, parsed, [verb, noun]))] == ["083"]
+
+
+def test_an_agreement_on_a_hostile_act_is_the_act_decided_not_an_agreement_besides():
+    from chronicle.extract.document import Found, without_announced_acts
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    def coded(text, agreeing, act, act_type):
+        parsed = load_pipeline()(text)
+        tok = {t.text: t for t in parsed}
+        evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+        agree = Event(id="", type="AGREE", confidence=0.95, evidence=evidence)
+        decided = Event(id="", type=act_type, confidence=0.9, evidence=evidence, modality="asserted")
+        found = Found(None, parsed, [agree, decided],
+                      triggers={id(agree): tok[agreeing].i, id(decided): tok[act].i})
+        return [e.type for e in without_announced_acts(found)]
+
+    assert coded("Gulf ministers agreed on Sunday to expel the ambassador.", "agreed", "expel",
+                 "SANCTION") == ["SANCTION"]
+    # an act agreed on by a verb that is not the agreement's own stays beside it
+    assert coded("Gulf ministers agreed on Sunday, then the emir decided to expel the ambassador.",
+                 "agreed", "expel", "SANCTION") == ["AGREE", "SANCTION"]
+
+
 def test_a_possessive_names_its_owner_as_the_actor():
     from chronicle.actors import DocumentActors
     from chronicle.extract.context import actor_at as _actor_at
@@ -228,6 +269,25 @@ def test_a_state_protesting_complains_officially_and_its_neighbour_is_not_itself
     assert (doc.events[0].source.country, doc.events[0].target.country) == ("HRV", "HUN")
     doc = code("Thousands of Croatians protested in Zagreb on Sunday against the new media law.")
     assert [e.type for e in doc.events] == ["PROTEST"]
+
+
+@pytest.mark.parametrize("label", ["PROTEST", "ACCUSE"])
+def test_a_state_protesting_complains_officially_however_the_classifier_heard_the_word(label):
+    from chronicle.extract import build, context
+    from chronicle.nlp import annotate_with_parses
+
+    def built(text, word):
+        doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+        registry = context.prepare(doc, parsed)
+        tok = next(t for t in parsed if t.text == word)
+        event = build.build_event(doc, parsed, tok.sent, tok, label, 0.9, registry)[0]
+        return event.type, event.cameo
+
+    assert built("Peru protested to Chile on Tuesday over the detention of its fishermen.",
+                 "protested") == ("ACCUSE", "114")
+    # not a state: a denunciation (ACCUSE) or dissent in the street, as the classifier heard it
+    assert built("Students protested outside the Chilean embassy in Lima on Tuesday.",
+                 "protested")[0] == label
 
 
 def test_we_inside_a_quotation_is_its_speaker():

@@ -464,3 +464,18 @@ def test_who_issued_a_statement_makes_the_demand_it_carries_and_who_stays_on_ale
     assert ("REQUEST", "The miners' union") in found
     found = sources("Peruvian troops remained on alert along the border with Ecuador on Sunday.")
     assert ("MOBILIZE", "Peruvian troops") in found
+
+
+@pytest.mark.parametrize("text,trigger,named", [
+    ("Separatist fighters claimed responsibility for the bombing of a bus depot in Quetta.", "bombing", True),
+    ("An armed faction claimed the ambush that killed six soldiers near Mopti.", "ambush", True),
+    ("An armed faction claimed the ambush that killed six soldiers near Mopti.", "killed", True),
+    ("A car bomb killed six soldiers near Mopti on Sunday.", "killed", False),
+    # a claim that something happened is no claim of having done it
+    ("The army claimed that a car bomb had killed six soldiers near Mopti.", "killed", False),
+])
+def test_whoever_claims_an_attack_names_its_doer(nlp, text, trigger, named):
+    from chronicle.extract.roles import _names_a_doer
+
+    tok = next(t for t in nlp(text) if t.text == trigger)
+    assert _names_a_doer(tok) is named

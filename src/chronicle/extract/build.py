@@ -83,10 +83,12 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
         # "Obama … the executive order that President Obama plans to sign", "he had been falsely
         # accused" resolved to the speaker: an act aimed at its own doer is a misread target
         target = None
-    if coded_type == "PROTEST" and source is not None and source.kind == "state" \
-            and mode in (None, "demo"):
-        # a state "protests" by complaining officially (CAMEO 114: ACCUSE); PLOVER's PROTEST is
-        # dissent in the street: "Serbia lodged an official protest with Albania"
+    if source is not None and source.kind == "state" and (
+            (coded_type == "PROTEST" and mode in (None, "demo"))
+            or (coded_type == "ACCUSE" and tok.lemma_.lower() == "protest")):
+        # a state "protests" by complaining officially (CAMEO 114: ACCUSE), whether the classifier
+        # heard the word as dissent or as a complaint; PLOVER's PROTEST is dissent in the street:
+        # "Serbia lodged an official protest with Albania", "Peru protested to Chile"
         coded_type, mode, cameo = "ACCUSE", "allege", "114"
     event = Event(
         id="", type=coded_type, mode=mode, cameo=cameo, source=source, target=target,

@@ -12,8 +12,8 @@ from ..record import Actor, Document, Event
 from . import build
 from .candidates import lexicon_defaults, triggers_for
 from .context import same_party
-from .intent import STATEMENT_TYPES
-from .roles import modality, unnamed_attacker
+from .intent import STATEMENT_TYPES, THREAT_TYPES
+from .roles import agreed_to, modality, unnamed_attacker
 
 
 @dataclass
@@ -150,7 +150,9 @@ def dated_by_first_telling(found: Found) -> list[Event]:
     So an event noun with a definite or possessive determiner and no date of its own takes the
     date of the nearest earlier event of the same type in the document whose source is of the
     same country; with no such event, or sources of different countries, it stays `unknown`. The
-    noun is then a mention of that event (`first_told`)."""
+    noun is then a mention of that event (`first_told`), dated or not: "Gunmen attacked a police
+    station … Residents said the attack lasted two hours" tells one attack twice, whether or not
+    the report says when."""
     events, triggers, parsed, first_told = found.events, found.triggers, found.parsed, found.first_told
     for k, ev in enumerate(events):
         if ev.date is not None or id(ev) not in triggers or ev.source is None \
@@ -160,11 +162,14 @@ def dated_by_first_telling(found: Found) -> list[Event]:
         if tok.pos_ != "NOUN" or not any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE
                                          for c in tok.children):
             continue
-        earlier = [e for e in events[:k] if e.type == ev.type and e.date is not None
+        earlier = [e for e in events[:k] if e.type == ev.type and e.evidence.start < ev.evidence.start
                    and e.source is not None and e.source.country == ev.source.country]
+        dated = [e for e in earlier if e.date is not None]
+        if dated:
+            ev.date, ev.date_precision = dated[-1].date, dated[-1].date_precision
         if earlier:
-            ev.date, ev.date_precision = earlier[-1].date, earlier[-1].date_precision
-            first_told.setdefault(id(ev), first_told.get(id(earlier[-1]), earlier[-1]))
+            first = (dated or earlier)[-1]
+            first_told.setdefault(id(ev), first_told.get(id(first), first))
     return events
 
 
@@ -198,6 +203,16 @@ def without_announced_acts(found: Found) -> list[Event]:
             at = triggers[id(other)]
             if at in own or (at in whole and other.type in (act_type, ev.type)):
                 absorbed.add(id(other))
+    # the other way round: a hostile act agreed on is coded as the act decided (`build.code_act`:
+    # "the ministers agreed to impose sanctions" is the sanction), so the agreeing verb above it
+    # is that decision, not an agreement of its own
+    for ev in events:
+        if ev.type in THREAT_TYPES and ev.modality == "asserted" \
+                and agreed_to(act := found.parsed[triggers[id(ev)]]):
+            for other in events:
+                if other.type == "AGREE" and other.evidence.start == ev.evidence.start \
+                        and found.parsed[triggers[id(other)]] in act.ancestors:
+                    absorbed.add(id(other))
     return [ev for ev in events if id(ev) not in absorbed]
 
 
@@ -333,6 +348,12 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
                     setattr(best, name, getattr(other, name))
                     if name == "date":
                         best.date_precision = other.date_precision
+            if other.cameo and len(other.cameo) > len(best.cameo or "") \
+                    and other.cameo.startswith(best.cameo or ""):
+                # CAMEO codes nest: the other trigger says more of the same act ("called off
+                # [the strike]": the verb read as a concession, 08; what is conceded, a protest
+                # called off, 082)
+                best.cameo, best.mode = other.cameo, other.mode or best.mode
         merged.append(best)
     kept = []
     by_sentence: dict[int, list[Event]] = {}

@@ -842,6 +842,8 @@ def _names_a_doer(tok) -> bool:
     from ..actors import lexicon
 
     roles = lexicon().roles
+    if _claimed_by_someone(tok):
+        return True
     verbs = [tok] + ([tok.head] if tok.pos_ == "NOUN" and tok.head.pos_ == "VERB" else [])
     for verb in verbs:
         for child in verb.children:
@@ -854,6 +856,18 @@ def _names_a_doer(tok) -> bool:
                 if head.ent_type_ in _DOER_ENTITIES or head.pos_ in ("PROPN", "PRON") \
                         or head.lemma_.lower() in roles or head.lower_ in roles:
                     return True
+    return False
+
+
+def _claimed_by_someone(tok) -> bool:
+    """Whether the act is one a subject claims ("a group calling itself X claimed the attack",
+    "militants claimed responsibility for the bombing"): whoever claims an attack names its doer,
+    a common noun as much as a name, so it is no unidentified attacker's."""
+    for head in [tok, *tok.ancestors][:4]:
+        if head.lemma_.lower() == "claim" and head.pos_ == "VERB":
+            return any(c.dep_ == "nsubj" for c in head.children)
+        if head.dep_ not in ("dobj", "pobj", "prep", "relcl"):
+            return False
     return False
 
 
