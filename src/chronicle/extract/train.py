@@ -584,7 +584,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    contrast: bool = True, held_back: tuple[str, ...] = (),
                    conventions: bool = False,
                    init_from: Path | None = None, finish_on_own: int = 0,
-                   finish_lr: float = 2e-5) -> dict:
+                   finish_lr: float = 2e-5, finish_news: float = 0.0) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -595,7 +595,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     retrained on everything.
     `finish_on_own`: after that, this many epochs on our own sentences alone (at `finish_lr`), so
     that the codebook conventions they state, which the real news labels are silent on, have the
-    last word. `init_from`: a model directory (its `fp32.onnx` and head) to start from instead of
+    last word; `finish_news`: with them, this share (of their number) of the real news items,
+    so that the news is not forgotten. `init_from`: a model directory (its `fp32.onnx` and head) to start from instead of
     the first fit; its gate is kept."""
     import numpy as np
     import torch
@@ -794,7 +795,9 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         model.load_state_dict({name: t / soup if t.is_floating_point() else t
                                for name, t in state.items()})
     if finish_on_own:
-        own_set = windows_of(own_train, tokenizer)
+        rehearsed = random.Random(seed).sample(news_train, min(len(news_train), int(
+            finish_news * len(own_train)))) if real_news and finish_news else []
+        own_set = windows_of(own_train + rehearsed, tokenizer)
         random.shuffle(own_set)
         print(f"finishing on our own sentences: {len(own_set)} encoder passes", flush=True)
         fit(model, own_set, epochs=finish_on_own, lr=finish_lr)
@@ -832,6 +835,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "own_weight": own_weight,
         "held_back": list(held_back), "conventions": len(convention_rows),
         "finish_on_own": finish_on_own, "finish_lr": finish_lr if finish_on_own else None,
+        "finish_news": finish_news if finish_on_own else None,
         "init_from_fp32_sha1": hashlib.sha1((init_from / "fp32.onnx").read_bytes()).hexdigest()
         if init_from else None,
         "gate": gate_stats,
@@ -1096,6 +1100,9 @@ def main() -> None:
                     help="sentence architecture: then this many epochs on our own sentences alone")
     ap.add_argument("--finish-lr", type=float, default=2e-5,
                     help="the learning rate of those last epochs (default 2e-5)")
+    ap.add_argument("--finish-news", type=float, default=0.0,
+                    help="in those last epochs, also this share (of our sentences' number) of "
+                         "the real news (default 0)")
     ap.add_argument("--init-from", type=Path,
                     help="sentence architecture: start from this model directory (written with "
                          "--keep-fp32 DIR/fp32.onnx) instead of the first fit; keeps its gate")
@@ -1120,7 +1127,7 @@ def main() -> None:
              "contrast": not args.no_contrast,
              "held_back": tuple(t for t in args.held_back.split(",") if t),
              "conventions": args.conventions, "init_from": args.init_from, "finish_on_own": args.finish_on_own,
-             "finish_lr": args.finish_lr} \
+             "finish_lr": args.finish_lr, "finish_news": args.finish_news} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
