@@ -215,6 +215,43 @@ def test_an_agreement_on_a_hostile_act_is_the_act_decided_not_an_agreement_besid
                  "agreed", "expel", "SANCTION") == ["AGREE", "SANCTION"]
 
 
+@pytest.mark.parametrize("text", [
+    "Qatar offered on Sunday to host talks between the two Sudanese factions.",
+    "Norway pledged to fund a new round of talks between the government and the rebels.",
+])
+def test_what_an_offer_or_pledge_would_do_is_its_content_not_an_act_done(text):
+    from chronicle.extract.document import Found, without_announced_acts
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    parsed = load_pipeline()(text)
+    tok = {t.text: t for t in parsed}
+    evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+    offer = Event(id="", type="AGREE", confidence=0.95, evidence=evidence, modality="asserted")
+    talks = Event(id="", type="CONSULT", confidence=0.7, evidence=evidence, modality="asserted")
+    found = Found(None, parsed)
+    verb = next(t for t in parsed if t.text in ("offered", "pledged"))
+    found.add(offer, verb, "AGREE")
+    found.add(talks, tok["talks"], "CONSULT")
+    assert [e.type for e in without_announced_acts(found)] == ["AGREE"]
+
+
+def test_talks_held_after_an_offer_are_an_act_of_their_own():
+    from chronicle.extract.document import Found, without_announced_acts
+    from chronicle.nlp import load_pipeline
+    from chronicle.record import Event, Evidence
+
+    parsed = load_pipeline()("Qatar offered help, and the two factions held talks in Doha on Sunday.")
+    tok = {t.text: t for t in parsed}
+    evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+    offer = Event(id="", type="AGREE", confidence=0.95, evidence=evidence, modality="asserted")
+    talks = Event(id="", type="CONSULT", confidence=0.9, evidence=evidence, modality="asserted")
+    found = Found(None, parsed)
+    found.add(offer, tok["offered"], "AGREE")
+    found.add(talks, tok["talks"], "CONSULT")
+    assert [e.type for e in without_announced_acts(found)] == ["AGREE", "CONSULT"]
+
+
 def test_a_possessive_names_its_owner_as_the_actor():
     from chronicle.actors import DocumentActors
     from chronicle.extract.context import actor_at as _actor_at

@@ -34,6 +34,7 @@ class Found:
     unread: list[tuple] = field(default_factory=list)
     # → the event whose act it is, done by a doer coordinated with that event's source
     co_sourced: dict[int, Event] = field(default_factory=dict)
+    offers: set[int] = field(default_factory=set)  # AGREE read as such, with what it would do
 
     def add(self, event: Event, tok, label: str, told_in_passing: bool = False,
             co_source_of: Event | None = None) -> None:
@@ -54,6 +55,15 @@ class Found:
             asked = {t.i for c in tok.children if c.dep_ in ("ccomp", "xcomp", "acl")
                      for t in c.subtree}
             self.statements[id(event)] = (asked, asked, label)
+        elif event.type == label == "AGREE" and tok.pos_ == "VERB" \
+                and (offered := [c for c in tok.children if c.dep_ == "xcomp" or (
+                    c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))]):
+            # an offer or a promise the classifier read as such ("offered to host talks",
+            # "pledged to send aid"; the parser may hang the infinitive as an adverbial clause):
+            # what it would do is its content, not an act done
+            content = set().union(*(act_tokens(c) for c in offered))
+            self.statements[id(event)] = (content, content, label)
+            self.offers.add(id(event))
 
     def numbered(self) -> list[Event]:
         """The events with their ids, each retelling pointing at the event first told."""
@@ -192,23 +202,34 @@ def without_announced_acts(found: Found) -> list[Event]:
     clause inside it ("aid to refugees [who fled the fighting]") only one of the same type as
     the act, which is the act told again."""
     events, triggers, statements = found.events, found.triggers, found.statements
+    # a hostile act agreed on is coded as the act decided (`build.code_act`: "the ministers agreed
+    # to impose sanctions" is the sanction), so the agreeing verb above it is that decision, not
+    # an agreement of its own, and the act is no promise's content
+    decided = {id(ev) for ev in events if ev.type in THREAT_TYPES and ev.modality == "asserted"
+               and agreed_to(found.parsed[triggers[id(ev)]])}
     absorbed = set()
     for ev in events:
         if id(ev) not in statements:
             continue
         own, whole, act_type = statements[id(ev)]
         for other in events:
-            if other is ev or id(other) in statements or other.evidence.start != ev.evidence.start:
+            if other is ev or id(other) in statements or id(other) in decided \
+                    or other.evidence.start != ev.evidence.start:
                 continue
+            if other.type == ev.type == "AGREE" and id(ev) in found.offers:
+                continue  # the promise told twice ("agreed to lift"): one event, merged later
             at = triggers[id(other)]
             if at in own or (at in whole and other.type in (act_type, ev.type)):
                 absorbed.add(id(other))
-    # the other way round: a hostile act agreed on is coded as the act decided (`build.code_act`:
-    # "the ministers agreed to impose sanctions" is the sanction), so the agreeing verb above it
-    # is that decision, not an agreement of its own
+                if ev.type == "AGREE" and ev.target is None and other.target is not None \
+                        and not same_party(other.target, ev.source) and not (
+                            ev.source is not None and ev.source.country
+                            and ev.source.country == other.target.country):
+                    # "offered to host talks with Iran": whom the promise is to is in its content
+                    ev.target = other.target
     for ev in events:
-        if ev.type in THREAT_TYPES and ev.modality == "asserted" \
-                and agreed_to(act := found.parsed[triggers[id(ev)]]):
+        if id(ev) in decided:
+            act = found.parsed[triggers[id(ev)]]
             for other in events:
                 if other.type == "AGREE" and other.evidence.start == ev.evidence.start \
                         and found.parsed[triggers[id(other)]] in act.ancestors:
