@@ -596,8 +596,11 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     `finish_on_own`: after that, this many epochs on our own sentences alone (at `finish_lr`), so
     that the codebook conventions they state, which the real news labels are silent on, have the
     last word; `finish_news`: with them, this share (of their number) of the real news items,
-    so that the news is not forgotten. `init_from`: a model directory (its `fp32.onnx` and head) to start from instead of
-    the first fit; its gate is kept."""
+    so that the news is not forgotten. `init_from`: a model directory (its `fp32.onnx` and head)
+    to start from instead of the first fit; its gate is kept."""
+    if full and (init_from or finish_on_own):
+        raise SystemExit("--full retrains from the base model: it does not take --init-from or "
+                         "--finish-on-own")
     import numpy as np
     import torch
     from tokenizers import Tokenizer
