@@ -303,3 +303,18 @@ def test_what_a_request_asks_for_is_its_content_not_a_second_act():
     found = events("Greece demanded that its partners in the European Union refuse to recognise "
                    "the new republic.")
     assert [e.type for e in found] == ["REQUEST"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ghana has refused to send troops to Mali, its defence minister said on Monday.", ("REJECT", "GHA", "MLI")),
+    ("Brazil threatened on Friday to expel the ambassador of Nicaragua.", ("THREATEN", "BRA", "NIC")),
+])
+def test_a_statement_about_an_act_is_aimed_where_the_act_is(nlp, text, expected):
+    from chronicle.extract import build, context
+    from chronicle.nlp import annotate_with_parses
+
+    doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+    registry = context.prepare(doc, parsed)
+    verb = next(t for t in parsed if t.lemma_ in ("refuse", "threaten"))
+    event = build.build_event(doc, parsed, verb.sent, verb, expected[0], 0.9, registry)[0]
+    assert (event.type, event.source.country, event.target and event.target.country) == expected

@@ -60,6 +60,8 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
         source = source if source.kind != "unknown" else None
     if target is not None and not is_actor(target):
         target = None
+    if target is None and event_type in _STATED_THROUGH_AN_ACT:
+        target = _complement_target(parsed, tok, event_type, registry, source)
     mood = modality(tok, event_type)
     if event_type == "ACCUSE" and trig.mode == "allege" and mood == "asserted":
         mood = "claimed"  # an accusation is the accuser's unverified assertion about another
@@ -189,6 +191,30 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
     return event_type, trig
+
+
+# Statements about an act written as a verb with the act as its complement: "refused to deploy
+# peacekeepers in Iraq", "is willing to send material to help defend Saudi Arabia", "threatened to
+# expel the envoy of Chad", "asked Japan to lift the ban".
+_STATED_THROUGH_AN_ACT = frozenset({"REJECT", "AGREE", "THREATEN", "REQUEST"})
+
+
+def _complement_target(parsed, tok, event_type: str, registry, source) -> Actor | None:
+    """Whom a refusal, promise, threat or demand with no target of its own is about: the party the
+    act it states is aimed at, read from that act's own phrase (its complement, two deep at most:
+    "willing to send material to help defend Saudi Arabia"); never the statement's own source."""
+    inner = tok
+    for _ in range(2):
+        inner = next((c for c in inner.children if c.dep_ == "xcomp" or (
+            c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))), None)
+        if inner is None or inner.pos_ != "VERB":
+            return None
+        _, tgt_tok = source_and_target(
+            inner, event_type, is_party=lambda t: is_actor(actor_at(parsed, t, registry)))
+        target = actor_at(parsed, tgt_tok, registry) if tgt_tok is not None else None
+        if target is not None and is_actor(target) and not same_party(target, source):
+            return target
+    return None
 
 
 def _allowed_party(parsed, tok, registry) -> Actor | None:
