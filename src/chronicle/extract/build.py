@@ -10,8 +10,9 @@ from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, lexicon_defaults, triggers_for
 from .context import actor_at, first_person_speaker, same_party
 from .intent import THREAT_TYPES, concession, defiance, demand, prevention, recode, reversal
-from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted, modality,
-                    prevented, refused, source_and_target, unstated)
+from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted,
+                    infinitive_complements, modality, prevented, refused, source_and_target,
+                    unstated)
 from .roles import implied_state_agent
 
 # Units that count what a type of event moves or affects, for tying a count to its event when
@@ -205,8 +206,7 @@ def _complement_target(parsed, tok, event_type: str, registry, source) -> Actor 
     "willing to send material to help defend Saudi Arabia"); never the statement's own source."""
     inner = tok
     for _ in range(2):
-        inner = next((c for c in inner.children if c.dep_ == "xcomp" or (
-            c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))), None)
+        inner = next(iter(infinitive_complements(inner)), None)
         if inner is None or inner.pos_ != "VERB":
             return None
         _, tgt_tok = source_and_target(

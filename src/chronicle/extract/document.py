@@ -13,7 +13,7 @@ from . import build
 from .candidates import lexicon_defaults, triggers_for
 from .context import same_party
 from .intent import STATEMENT_TYPES, THREAT_TYPES
-from .roles import agreed_to, modality, unnamed_attacker
+from .roles import agreed_to, infinitive_complements, modality, unnamed_attacker
 
 
 @dataclass
@@ -56,8 +56,7 @@ class Found:
                      for t in c.subtree}
             self.statements[id(event)] = (asked, asked, label)
         elif event.type == label == "AGREE" and tok.pos_ == "VERB" \
-                and (offered := [c for c in tok.children if c.dep_ == "xcomp" or (
-                    c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))]):
+                and (offered := infinitive_complements(tok)):
             # an offer or a promise the classifier read as such ("offered to host talks",
             # "pledged to send aid"; the parser may hang the infinitive as an adverbial clause):
             # what it would do is its content, not an act done

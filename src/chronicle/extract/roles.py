@@ -582,6 +582,13 @@ def _counted(head):
     return found
 
 
+def infinitive_complements(tok) -> list:
+    """The acts a verb states as its complement: "refused [to deploy]", "offered on Tuesday [to
+    host]" — an xcomp, or an infinitive the parser hung as an adverbial clause."""
+    return [c for c in tok.children if c.dep_ == "xcomp" or (
+        c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))]
+
+
 def _chain(tok) -> list:
     """The predicate and the verbs it hangs from: "did not agree to send"."""
     chain = [tok]
