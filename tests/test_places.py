@@ -1243,3 +1243,29 @@ def test_a_place_preposition_governs_the_last_name_of_the_list_after_it():
     assert village is not None and village.country == "GBR"  # "from Aberporth and Tresaith"
     assert distance_km(village.lat, village.lon, aberporth.lat, aberporth.lon) < 1
     assert helen is None  # no preposition before the list: an unknown name stays unplaced
+
+
+# --- eighth pass (session 13) -----------------------------------------------------------------
+
+
+def test_a_noun_for_an_institution_or_a_part_of_the_world_is_no_small_town_of_its_name():
+    text = ("The chief executive will testify before Congress next week. NATO said the Alliance would help, "
+            "and relations between Moscow and the West are tense.")
+    entities = _geocoded(text, ("Congress", "GPE"), ("NATO", "ORG"), ("Alliance", "GPE"), ("Moscow", "GPE"),
+                         ("West", "GPE"))
+    congress, _, alliance, moscow, west = (e.place for e in entities)
+    assert congress is None  # the legislature, not Congress, Arizona
+    assert alliance is None and west is None  # NATO and the Western world, not towns in Ohio and Texas
+    assert moscow is not None and moscow.country == "RUS"
+    # the town is meant in a story about its region, or with its region written beside it
+    text = "Crews from Alliance and Canton put out the fire in Ohio, and a school in Union, N.J. closed."
+    entities = _geocoded(text, ("Alliance", "GPE"), ("Canton", "GPE"), ("Ohio", "GPE"), ("Union", "GPE"),
+                         ("N.J.", "GPE"))
+    town, _, _, union, _ = (e.place for e in entities)
+    assert town is not None and town.admin1 == "Ohio" and town.feature == "city"
+    assert union is not None and union.admin1 == "New Jersey"
+    # "the West" after Texas's cities (Houston) is still the Western world: a city of millions says
+    # little about a village of 3,000 people, and a town's name takes no article
+    text = "After stops in Houston and Dallas, the prince hopes to improve his image in the West."
+    entities = _geocoded(text, ("Houston", "GPE"), ("Dallas", "GPE"), ("West", "GPE"))
+    assert entities[0].place is not None and entities[2].place is None

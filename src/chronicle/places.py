@@ -1562,12 +1562,14 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         resolved[i] = reading
     for i in _unlikely_towns(gaz, entities, order, resolved, written_beside, text):
         del resolved[i]
+    words_for_institutions = _institution_words_as_towns(
+        entities, resolved, written_beside, regions_besides, document, text)
     # names the words around them make no place (kept out of the passes below too)
     institutions = set(_read_otherwise(entities, order, resolved, text)) \
         | set(_seats_as_institutions(entities, resolved, text)) \
         | set(_institutions_by_name(entities, resolved, text)) \
         | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text)) \
-        | set(storms_and_nicknames)
+        | set(storms_and_nicknames) | set(words_for_institutions)
     for i in institutions:
         resolved.pop(i, None)
     resolved.update(_initials(gaz, entities, resolved))
@@ -1774,6 +1776,43 @@ def _unlikely_towns(gaz: Gazetteer, entities: Sequence[Entity], order: Sequence[
         if person or foreign:
             unlikely.append(i)
     return unlikely
+
+
+# Nouns for an institution, a body of states or a part of the world, which small towns also bear
+# (Congress, Arizona; Alliance, Ohio; Union, New Jersey; West, Texas; University, Florida): news
+# writing "Congress", "the Alliance", "the Union" or "the West" means the legislature, the treaty,
+# the federation, the Western world.
+_INSTITUTION_NOUNS = {"congress", "parliament", "senate", "assembly", "council", "court", "alliance", "union",
+                      "coalition", "league", "commonwealth", "republic", "federation", "confederation", "empire",
+                      "kingdom", "crown", "church", "police", "army", "navy", "university", "college", "state",
+                      "nation", "west", "east", "north", "south"}
+
+
+def _institution_words_as_towns(entities: Sequence[Entity], resolved: Mapping[int, Place],
+                                written_beside: set[int], regions_besides, document: "_DocumentContext",
+                                text: str) -> list[int]:
+    """The entities read as a town whose name is a noun for an institution or a part of the world
+    (`_INSTITUTION_NOUNS`): "testify before Congress" is not Congress, Arizona, "NATO and the
+    Alliance" not Alliance, Ohio, "Russia and the West" not West, Texas. The town is meant where the
+    text writes its region beside it ("Union, N.J.") or the document is in its region (names it, or
+    names other towns of it: "crews from Alliance and Sebring" in a story about Ohio; for "the Union" or
+    "the West", which a town's name never is, only a region the document names)."""
+    found = []
+    for i, place in resolved.items():
+        ent = entities[i]
+        word = re.sub(r"^the\s+", "", ent.text, flags=re.IGNORECASE).lower()
+        if place.feature != "city" or word not in _INSTITUTION_NOUNS or i in written_beside:
+            continue
+        named = set(document.without(ent.text)[1])  # the regions the document names
+        # with an article ("the West", "the Alliance") the word is the institution unless the
+        # document names the town's region itself: a town takes no article, and a large city of
+        # that region (Houston) says little about a village of 3,000 people
+        with_article = re.match(r"the\s", ent.text, flags=re.IGNORECASE) \
+            or re.search(r"\bthe\s+$", text[max(0, ent.start - 5):ent.start], flags=re.IGNORECASE)
+        regions = named if with_article else named | regions_besides(ent.text)
+        if (place.country, place.admin1) not in regions:
+            found.append(i)
+    return found
 
 
 _COUNTY_WORDS = ("County", "Parish", "Borough")
