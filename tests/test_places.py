@@ -1269,3 +1269,21 @@ def test_a_noun_for_an_institution_or_a_part_of_the_world_is_no_small_town_of_it
     text = "After stops in Houston and Dallas, the prince hopes to improve his image in the West."
     entities = _geocoded(text, ("Houston", "GPE"), ("Dallas", "GPE"), ("West", "GPE"))
     assert entities[0].place is not None and entities[2].place is None
+
+
+def test_rivers_are_places_at_their_mouths(gaz):
+    text = ("Farmers in Tamil Nadu want water released into the Cauvery, and the Cauvery Management Board "
+            "meets on Monday. In London, rowers trained on the Thames; in New York, a ferry crossed the "
+            "Hudson River to Hudson.")
+    entities = _geocoded(text, ("Tamil Nadu", "GPE"), ("Cauvery", "LOC"), ("the Cauvery Management Board", "ORG"),
+                         ("London", "GPE"), ("Thames", "LOC"), ("New York", "GPE"), ("Hudson River", "LOC"),
+                         ("Hudson", "GPE"))
+    _, cauvery, board, _, thames, _, river, town = (e.place for e in entities)
+    # the point GeoNames gives a stream: its mouth (the Kaveri reaches the Bay of Bengal at Poompuhar)
+    assert cauvery is not None and cauvery.country == "IND" and distance_km(cauvery.lat, cauvery.lon, 11.14, 79.85) < 25
+    assert board is not None and board.name == cauvery.name  # the board is named after the river
+    assert thames is not None and thames.country == "GBR"  # not Thames, the New Zealand town
+    assert river is not None and river.feature != "city" and distance_km(river.lat, river.lon, 40.7, -74.0) < 25
+    assert town is not None and town.feature == "city"  # a river named like a town is written with "River"
+    mississippi = gaz.geocode("Mississippi River")
+    assert distance_km(mississippi.lat, mississippi.lon, 29.15, -89.25) < 25
