@@ -1,4 +1,5 @@
-"""datasketch without scipy.integrate: the near-duplicate check's LSH bands are datasketch's own."""
+"""datasketch without scipy.integrate or its package __init__: the near-duplicate check's LSH bands are
+datasketch's own, and the package is whole to anything that asks for more."""
 
 import subprocess
 import sys
@@ -31,5 +32,30 @@ def test_checking_duplicates_does_not_import_scipy_integrate():
             "from datasketch.lsh import _optimal_param\n"
             "assert _optimal_param(0.5, 16, 0.5, 0.5)  # scipy's own quad, imported on first use\n"
             "assert 'scipy.integrate' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_checking_duplicates_runs_datasketchs_init_only_when_asked_for_more():
+    code = ("import sys\n"
+            "from chronicle.clean import Deduplicator\n"
+            "from chronicle.record import Document\n"
+            "d = Deduplicator()\n"
+            "text = 'Police in Almaty detained fourteen activists on Saturday after a rally.'\n"
+            "d.check(Document(id='a', text=text))\n"
+            "assert d.check(Document(id='b', text=text)).flags.duplicate_of == 'a'\n"
+            "assert 'datasketch.aio' not in sys.modules and 'asyncio' not in sys.modules\n"
+            "import datasketch\n"
+            "assert 'datasketch.aio' not in sys.modules  # importing the name alone runs nothing\n"
+            "from datasketch import MinHashLSHForest, MinHash, MinHashLSH\n"
+            "assert 'datasketch.aio' in sys.modules and datasketch.__version__\n"
+            "assert MinHash is datasketch.minhash.MinHash and MinHashLSH is datasketch.lsh.MinHashLSH\n"
+            "assert type(d._lsh) is MinHashLSH and type(d._minhashes['a'][0]) is MinHash\n"
+            "try:\n"
+            "    datasketch.no_such_name\n"
+            "except AttributeError as err:\n"
+            "    assert 'no_such_name' in str(err)\n"
+            "else:\n"
+            "    raise AssertionError('a missing name must raise AttributeError')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

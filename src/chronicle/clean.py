@@ -673,14 +673,14 @@ class Deduplicator:
         """MinHash of the text's word 3-gram set, and the size of that set."""
         if text in self._pending:  # computed for `index_keys` just before
             return self._pending.pop(text)
-        from datasketch import MinHash
+        from .sketch import new_minhash  # datasketch without its __init__ (cold start)
 
         tokens = _TOKEN.findall(_normalise_for_dedup(text))
         if not tokens:
             return None
         n = min(_SHINGLE_WORDS, len(tokens))
         shingles = {" ".join(tokens[i:i + n]).encode("utf-8") for i in range(len(tokens) - n + 1)}
-        minhash = MinHash(num_perm=self.num_perm)
+        minhash = new_minhash(self.num_perm)
         minhash.update_batch(list(shingles))
         return minhash, len(shingles)
 
