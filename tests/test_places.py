@@ -1287,3 +1287,27 @@ def test_rivers_are_places_at_their_mouths(gaz):
     assert town is not None and town.feature == "city"  # a river named like a town is written with "River"
     mississippi = gaz.geocode("Mississippi River")
     assert distance_km(mississippi.lat, mississippi.lon, 29.15, -89.25) < 25
+
+
+def test_a_university_named_after_a_region_is_at_its_campus_where_the_text_puts_something_there(gaz):
+    text = ("Ohio State University released a poll on Monday. She teaches at Ohio State University and was "
+            "admitted to Kansas State University, but an Iowa State University study disagreed.")
+    entities = _geocoded(text, ("Ohio State University", "ORG"), ("Ohio State University", "ORG"),
+                         ("Kansas State University", "ORG"), ("Iowa State University", "ORG"))
+    poll, teaches, admitted, study = (e.place for e in entities)
+    # the organisation named after the state, where it only acts or describes a thing
+    assert poll is not None and poll.feature == "admin" and poll.name == "Ohio"
+    assert study is not None and study.feature == "admin" and study.name == "Iowa"
+    # at its campus where the text puts someone there
+    columbus = next(p for p in gaz.lookup("Columbus") if p.admin1 == "Ohio")
+    assert teaches is not None and (teaches.name, teaches.admin1) == ("Columbus", "Ohio")
+    assert distance_km(teaches.lat, teaches.lon, columbus.lat, columbus.lon) < 1
+    assert admitted is not None and (admitted.name, admitted.admin1) == ("Manhattan", "Kansas")  # not New York's
+    # a name the model calls a place is read the same way
+    text = ("A researcher at Colorado State University said the Colorado State University forecast for the "
+            "United States was grim.")
+    entities = _geocoded(text, ("Colorado State University", "GPE"), ("Colorado State University", "GPE"),
+                         ("United States", "GPE"))
+    campus, forecast, _ = (e.place for e in entities)
+    assert campus is not None and campus.name == "Fort Collins"
+    assert forecast is not None and forecast.name != "Fort Collins" and forecast.admin1 == "Colorado"

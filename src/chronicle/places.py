@@ -393,6 +393,7 @@ class Gazetteer:
         self._add_country_table(capitals)
         self._add_regions()
         self._add_place_aliases()
+        self._add_campuses()
         self._add_region_demonyms()
 
     # -- building --------------------------------------------------------------------------
@@ -702,6 +703,22 @@ class Gazetteer:
                 if normalise(alias) == normalise(name):
                     self._entries[target].pinned = True
 
+    def _add_campuses(self) -> None:
+        """campuses.tsv: a university named after a region ("Colorado State University") is at its
+        main campus's town (Fort Collins), not at the region's centre: its names become aliases of
+        that town."""
+        for row in _data_rows("campuses.tsv"):
+            town, region, alpha3 = row.get("town", ""), row.get("region", ""), row.get("country") or None
+            found = [idx for idx, kind in self._matches(town) if kind == EXACT
+                     and self._entries[idx].feature == "city" and self._entries[idx].country == alpha3
+                     and self._entries[idx].admin1 == region]
+            if not found:
+                continue
+            target = max(found, key=lambda idx: self._entries[idx].population)
+            for name in [row.get("name", ""), *_split(row.get("aliases"))]:
+                if name:
+                    self._name(target, name, ALIAS)
+
     def _add_region_demonyms(self) -> None:
         """region_demonyms.tsv: the adjectives of regions ("Sicilian", "Texan", "English"), each read as
         the region it names when the gazetteer has it (in that country) as a region."""
@@ -991,6 +1008,16 @@ class Gazetteer:
                  if self._entries[idx].geonameid == place.geonameid and self._entries[idx].feature == place.feature]
         return bool(kinds) and min(kinds) == ALTERNATE
 
+    def aliased_town(self, name: str) -> Place | None:
+        """The town a curated alias of it names as a whole ("Colorado State University" → Fort
+        Collins, campuses.tsv; "Heathrow" → London, place_aliases.tsv), when it names one town only."""
+        found = [idx for idx, kind in self._matches(name) if kind == ALIAS and self._entries[idx].feature == "city"]
+        if len(found) != 1:
+            return None
+        place = self._place(found[0], name)
+        place.reason = f"{name!r} is in {place.name}"
+        return place
+
     def known_place(self, name: str, min_city_population: int) -> Place | None:
         """The likeliest place `name` names by its own name or a curated alias (not a GeoNames
         alternate), when that is a country, a region or a town of at least `min_city_population`:
@@ -1267,7 +1294,7 @@ def _cache_file() -> Path | None:
 
     key = hashlib.sha1(Path(__file__).read_bytes())
     data = Path(__file__).resolve().parent / "data"
-    for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv", "region_demonyms.tsv"):
+    for name in ("countries.tsv", "regions.tsv", "place_aliases.tsv", "campuses.tsv", "region_demonyms.tsv"):
         if (data / name).exists():
             key.update((data / name).read_bytes())
     try:
@@ -1471,6 +1498,10 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         smallest = _LOC_MIN_CITY_POPULATION if ent.label == "LOC" and within is None else 0
         place = gaz.geocode(names[i], context_countries=context, context_admin1=admins, within=within,
                             min_city_population=smallest, context_towns_in=towns_in)
+        if place is not None and _is_campus(names[i]):
+            # a university named after a region is at its campus only where the text puts something
+            # there; otherwise it is named after the region, as any organisation is (found below)
+            place = _campus(gaz, ent, text)
         if place is not None and within is None and place.feature == "admin" and place.country \
                 and place.country not in context and not is_county(place) and pos > 0 \
                 and _after_a_sites_name(entities[order[pos - 1]], ent, text):
@@ -1579,7 +1610,9 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         ent = entities[i]
         if ent.label == "ORG":
             context, admins = document.without("")
-            place = _named_after(gaz, ent.text, context, admins, all_mentioned)
+            place = _campus(gaz, ent, text)
+            if place is None:
+                place = _named_after(gaz, ent.text, context, admins, all_mentioned)
             if place is None:
                 # an organisation called by a region's name, which no country is: "the EU"
                 place = gaz.known_place(names[i], 10**9)
@@ -1813,6 +1846,35 @@ def _institution_words_as_towns(entities: Sequence[Entity], resolved: Mapping[in
         if (place.country, place.admin1) not in regions:
             found.append(i)
     return found
+
+
+@lru_cache(maxsize=1)
+def _campus_names() -> frozenset[str]:
+    """The normalised names of the universities campuses.tsv puts at their campus town."""
+    return frozenset(normalise(name) for row in _data_rows("campuses.tsv")
+                     for name in [row.get("name", ""), *_split(row.get("aliases"))] if name)
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"^the\s+|(?:'s|’s)$", "", name.strip(), flags=re.IGNORECASE)
+
+
+def _is_campus(name: str) -> bool:
+    return normalise(_bare(name)) in _campus_names()
+
+
+def _campus(gaz: Gazetteer, ent: Entity, text: str) -> Place | None:
+    """The town of a university named after a region (campuses.tsv), where the text puts something at
+    the university: "a scientist at Colorado State University", "accepted to Florida Atlantic
+    University" are in Fort Collins and Boca Raton. Without such a cue ("Colorado State University
+    forecasts …", "an Arizona State University study") the name is the region's, as any
+    organisation's name is the place it holds: None."""
+    if not _is_campus(ent.text) or not _place_cue_before(ent, text):
+        return None
+    place = gaz.aliased_town(_bare(ent.text))
+    if place is not None:
+        place.reason = f"{_bare(ent.text)!r} has its campus there"
+    return place
 
 
 _COUNTY_WORDS = ("County", "Parish", "Borough")
