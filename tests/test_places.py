@@ -1311,3 +1311,19 @@ def test_a_university_named_after_a_region_is_at_its_campus_where_the_text_puts_
     campus, forecast, _ = (e.place for e in entities)
     assert campus is not None and campus.name == "Fort Collins"
     assert forecast is not None and forecast.name != "Fort Collins" and forecast.admin1 == "Colorado"
+
+
+def test_a_place_name_the_model_split_in_two_is_the_whole_place():
+    text = ("Venezuelans are living in Boa Vista, the state capital. The UN spoke in Geneva. "
+            "Work on the Tijuana River in Baja California will start soon.")
+    entities = _geocoded(text, ("Boa", "GPE"), ("Vista", "GPE"), ("Geneva", "GPE"), ("Tijuana River", "LOC"),
+                         ("Baja", "GPE"), ("California", "GPE"))
+    boa, vista, geneva, _, baja, california = (e.place for e in entities)
+    assert boa is not None and vista is not None and boa.country == vista.country == "BRA"
+    assert boa.name == vista.name == "Boa Vista"
+    assert baja is not None and california is not None and baja.country == california.country == "MEX"
+    assert geneva is not None and geneva.country == "CHE"  # no Californian "Vista" to make the story American
+    # names side by side that make no place together stay apart
+    text = "Flights between Amsterdam London and Paris resumed."
+    entities = _geocoded(text, ("Amsterdam", "GPE"), ("London", "GPE"), ("Paris", "GPE"))
+    assert [e.place.name for e in entities] == ["Amsterdam", "London", "Paris"]

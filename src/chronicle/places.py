@@ -1458,6 +1458,16 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
     order = sorted(range(len(entities)), key=lambda i: entities[i].start)
     # First pass: each toponym on its own, to learn what the document is about.
     names = {i: _as_written(gaz, entities[i], text) for i in order}
+    # A place's name the model split in two ("Boa" "Vista", "Baja" "California"): each part is the
+    # place the whole name is, when the gazetteer knows the whole by its own name or an alias (not as
+    # "Vista", California and "California", the state).
+    for a, b in zip(order, order[1:]):
+        first_part, second_part = entities[a], entities[b]
+        if first_part.label in GEOCODED_LABELS and second_part.label in GEOCODED_LABELS \
+                and text[first_part.end:second_part.start] == " " and _capitalised(first_part.text):
+            joined = text[first_part.start:second_part.end]
+            if gaz.known_place(joined, 0) is not None:
+                names[a] = names[b] = joined
     first: dict[int, Place] = {}
     for i in order:
         ent = entities[i]
