@@ -2454,6 +2454,7 @@ def _in_a_named_region(place: Place, admins: set) -> bool:
 # Germany". A town after them must be one the document names on its own, one of this size, or one in
 # a region the document names.
 _QUALIFIED_HEAD_MIN_POPULATION = 100_000
+_FOREIGN_HEAD_MIN_POPULATION = 1_000_000
 
 
 def _qualified_head(gaz: Gazetteer, name: str, context: Mapping[str, float], admins: set,
@@ -2468,6 +2469,14 @@ def _qualified_head(gaz: Gazetteer, name: str, context: Mapping[str, float], adm
             continue
         place = gaz.geocode(part, context_countries=context, context_admin1=admins, exact_only=True)
         if place is None or place.feature == "site":
+            continue
+        if place.country and place.country not in context and place.geonameid not in mentioned \
+                and (place.feature == "city" and gaz.population(place) < _FOREIGN_HEAD_MIN_POPULATION
+                     or _is_code(part)):
+            # a town, or a region's code, of a country the document never names is no head of a name
+            # in it: "the Vienna/Fairfax-GMU Metro" in a story about Virginia is no Metro in Indonesia,
+            # "Aughadreena NS" (a national school) in one about County Cavan not in Nova Scotia; a
+            # world city is ("grew up in south London")
             continue
         if place.feature in ("country", "admin") or place.geonameid in mentioned \
                 or gaz.population(place) >= _QUALIFIED_HEAD_MIN_POPULATION or _in_a_named_region(place, admins):
