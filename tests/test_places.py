@@ -1340,3 +1340,18 @@ def test_the_head_of_a_name_is_no_town_or_code_of_a_country_the_document_never_n
     assert metro is not None and metro.country == "USA" and distance_km(metro.lat, metro.lon, fairfax.lat, fairfax.lon) < 5
     assert school is None or school.country == "IRL"  # "NS" is no Nova Scotia here
     assert london is not None and london.name == "London" and london.country == "GBR"
+
+
+def test_a_name_someone_owns_or_runs_is_a_business_not_a_place():
+    text = ("Iceland has released a royal wedding cake. Neil Nugent, Head Chef at Iceland, said Iceland’s sponge "
+            "was light. Tom Schmidt, co-owner of Salt + Smoke, thanked the police of Chicago. Shoppers in Iceland "
+            "can buy it, and the chief executive of Britain’s largest bank flew to Reykjavik.")
+    entities = _geocoded(text, ("Iceland", "GPE"), ("Iceland", "GPE"), ("Iceland", "GPE"), ("Salt + Smoke", "GPE"),
+                         ("Chicago", "GPE"), ("Iceland", "GPE"), ("Britain", "GPE"), ("Reykjavik", "GPE"))
+    released, chef, sponge, restaurant, chicago, shoppers, britain, reykjavik = (e.place for e in entities)
+    assert released is None and chef is None and sponge is None  # the grocer
+    assert restaurant is None  # not a site at Chicago either
+    assert chicago is not None and chicago.country == "USA"
+    assert shoppers is not None and shoppers.country == "ISL"  # "in Iceland": the country, a place cue
+    assert britain is not None and britain.country == "GBR"  # a possessive after "chief executive of"
+    assert reykjavik is not None

@@ -1610,6 +1610,7 @@ def geocode_entities(entities: list[Entity], text: str) -> list[Entity]:
         | set(_seats_as_institutions(entities, resolved, text)) \
         | set(_institutions_by_name(entities, resolved, text)) \
         | set(_people_by_their_acts(gaz, entities, order, resolved, written_beside, text)) \
+        | set(_businesses_by_their_staff(entities, order, written_beside, text)) \
         | set(storms_and_nicknames) | set(words_for_institutions)
     for i in institutions:
         resolved.pop(i, None)
@@ -1967,6 +1968,29 @@ def _read_otherwise(entities: Sequence[Entity], order: Sequence[int], resolved: 
             if before.label in ("ORG", "PERSON") and re.fullmatch(r",\s*", text[before.end:ent.start]):
                 dropped.add(i)
     return [i for i in dropped if i in resolved]
+
+
+# The people who own or run a business, before its name: "the co-owner of Salt + Smoke", "Head Chef at
+# Iceland" (the grocer), "the chief executive of Vista". Not "founder" (countries have founders),
+# "manager" (of a team, which GeoWebNews counts as its town) or "employees" (of a state).
+_STAFF_BEFORE = re.compile(r"\b(?:(?:co-)?owners?|proprietors?|CEO|chief executive(?: officer)?|(?:head |executive )?chef|"
+                           r"franchisees?|shareholders?)\s+(?:of|at)\s+$", re.IGNORECASE)
+
+
+def _businesses_by_their_staff(entities: Sequence[Entity], order: Sequence[int], written_beside: set[int],
+                               text: str) -> list[int]:
+    """The entities named like a business the text shows someone owning or running: a name right after
+    "the owner of", "Head Chef at", "the CEO of" (not a possessive: "the chief executive of Britain’s
+    largest bank" names a country) is that business, and so is every other mention of the name that no
+    place preposition or region beside it puts on the map ("Iceland has released …", "Iceland’s
+    two-tiered sponge")."""
+    named = [i for i in order if entities[i].label in GEOCODED_LABELS]
+    run = {i for i in named if _STAFF_BEFORE.search(text[max(0, entities[i].start - 40):entities[i].start])
+           and not re.match(r"(?:'s|’s)\b", text[entities[i].end:entities[i].end + 3])}
+    businesses = {normalise(entities[i].text) for i in run}
+    # (those the later passes would put near a town are kept out too; "chef at" is no place cue)
+    return [i for i in named if i not in written_beside and normalise(entities[i].text) in businesses
+            and (i in run or not _place_cue_before(entities[i], text))]
 
 
 # A title of a work (a show, a song, a book) is written in quotation marks and in capitals: a name that
