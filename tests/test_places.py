@@ -1355,3 +1355,15 @@ def test_a_name_someone_owns_or_runs_is_a_business_not_a_place():
     assert shoppers is not None and shoppers.country == "ISL"  # "in Iceland": the country, a place cue
     assert britain is not None and britain.country == "GBR"  # a possessive after "chief executive of"
     assert reykjavik is not None
+
+
+def test_a_name_spelt_as_a_place_spells_itself_wins_over_one_that_only_normalises_alike(gaz):
+    # "St. Louis" and Senegal's "Saint-Louis" normalise alike; the text's spelling is the US city's
+    for written in ("St. Louis", "ST. LOUIS"):
+        place = gaz.geocode(written)
+        assert (place.name, place.country) == ("St. Louis", "USA"), written
+        assert "spelt as written" in place.reason
+    place = gaz.geocode("Saint-Louis")
+    assert place.country == "SEN"
+    # it only tells apart names spelt otherwise: an English exonym still reads the famous city
+    assert gaz.geocode("Cologne").country == "DEU"

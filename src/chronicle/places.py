@@ -72,6 +72,8 @@ _CAPITAL_BONUS = 1.5
 # place_aliases.tsv may pin a shared name to the place news usually means (Tripoli, Libya): a
 # nudge, which the document's context still overrides.
 _PINNED_BONUS = 0.5
+# A candidate whose own name is the toponym letter for letter (not only once normalised)
+_SPELLING_BONUS = 1.0
 # A candidate in a country the document is about: a fixed part for being mentioned at all, and a
 # part for the share of the document's places there; more for one in a region it names.
 # Mentioning the US alone does not send "Paris" to Texas (a capital of two million against a town
@@ -105,11 +107,12 @@ _REASONS = {
     "region": "in {region}, which the document names; {n} places of this name",
     "towns": "the region of towns the document names; {n} places of this name",
     "specific": "{top.name} is what the name means inside {other.name}",
+    "spelling": "spelt as written; {other.name}, {other.country} is spelt otherwise",
 }
 # When two parts of the score put the winner ahead by the same amount, the reason named is the
 # first of these: what the document says, then what the place is, then its name and size. A fixed
 # order, as iterating a set of strings would give a reason that changes with the hash seed.
-_REASON_TIES = ("pinned", "region", "towns", "country", "capital", "feature", "name", "population")
+_REASON_TIES = ("pinned", "region", "towns", "country", "capital", "feature", "name", "spelling", "population")
 _FEATURE_SPECIFICITY = {"site": 3, "city": 2, "admin": 1, "country": 0}
 # Words that name a direction or a kind of place, never a place on their own: some countries'
 # regions are called just "Northern" or "Central", and towns are called "Street" or "Hall".
@@ -826,15 +829,22 @@ class Gazetteer:
         return found
 
     def _score(self, idx: int, kind: int, context: Mapping[str, float],
-               admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset()) -> float:
-        return sum(self._score_parts(idx, kind, context, admin_context, towns_in).values())
+               admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset(),
+               written: str = "") -> float:
+        return sum(self._score_parts(idx, kind, context, admin_context, towns_in, written).values())
 
     def _score_parts(self, idx: int, kind: int, context: Mapping[str, float],
-                     admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset()) -> dict:
+                     admin_context: set[tuple[str, str]], towns_in: set[tuple[str, str]] = frozenset(),
+                     written: str = "") -> dict:
         """The parts of a candidate's score, by what each says (the keys of `_REASONS`)."""
         entry = self._entries[idx]
         parts = {"population": math.log10(entry.population + 10), "name": _MATCH_BONUS[kind],
                  "feature": _FEATURE_BONUS[entry.feature]}
+        if kind == EXACT and written and entry.name.casefold() == written.casefold():
+            # the place's own name letter for letter, capitals aside ("St. Louis", "ST. LOUIS", not
+            # Senegal's "Saint-Louis"): the spelling a text uses is the one of the place it means,
+            # other things equal (only among names spelt differently that normalise alike)
+            parts["spelling"] = _SPELLING_BONUS
         if entry.capital and kind == EXACT:
             # by its own name only, not a former one, curated or not: "Salisbury" is in England, not Harare
             parts["capital"] = _CAPITAL_BONUS
@@ -859,8 +869,10 @@ class Gazetteer:
                 and not all(self._inside(self._entries[i], within) for i in ranked[1:]):
             return f"in {within.name}, written beside it; {len(ranked)} places of this name"
         runner = ranked[1]
-        mine = self._score_parts(ranked[0], kinds[ranked[0]], context, admin_context, towns_in)
-        theirs = self._score_parts(runner, kinds[runner], context, admin_context, towns_in)
+        exact_names = {self._entries[idx].name.casefold() for idx, kind in kinds.items() if kind == EXACT}
+        written = name.strip() if name.strip().casefold() in exact_names and len(exact_names) > 1 else ""
+        mine = self._score_parts(ranked[0], kinds[ranked[0]], context, admin_context, towns_in, written)
+        theirs = self._score_parts(runner, kinds[runner], context, admin_context, towns_in, written)
         parts = sorted(set(mine) | set(theirs),
                        key=lambda k: (_REASON_TIES.index(k) if k in _REASON_TIES else len(_REASON_TIES), k))
         gains = {key: mine.get(key, 0.0) - theirs.get(key, 0.0) for key in parts}
@@ -909,7 +921,11 @@ class Gazetteer:
         if not isinstance(context, Mapping):
             context = {c: 1.0 for c in context}
         admin_context, towns_in = set(admin_context), set(towns_in)
-        scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context, towns_in),
+        written = name.strip()
+        exact_names = {self._entries[idx].name.casefold() for idx, kind in found if kind == EXACT}
+        if written.casefold() not in exact_names or len(exact_names) < 2:
+            written = ""  # no candidate spelt otherwise to tell apart
+        scored = sorted(found, key=lambda m: (-self._score(m[0], m[1], context, admin_context, towns_in, written),
                                               m[1], self._entries[m[0]].name))
         ranked = [idx for idx, _ in scored]
         return self._prefer_specific(ranked, normalise(name)), dict(found), context, admin_context, towns_in
