@@ -1367,3 +1367,17 @@ def test_a_name_spelt_as_a_place_spells_itself_wins_over_one_that_only_normalise
     assert place.country == "SEN"
     # it only tells apart names spelt otherwise: an English exonym still reads the famous city
     assert gaz.geocode("Cologne").country == "DEU"
+
+
+def test_the_adjective_of_a_people_across_borders_is_their_multi_country_region(gaz):
+    text = ("Kurdish fighters held the town while Iraqi Kurdish leaders met Arab envoys. Since the Arab Spring, "
+            "Turkey has shelled Kurdish positions.")
+    entities = _geocoded(text, ("Kurdish", "NORP"), ("Iraqi Kurdish", "NORP"), ("Arab", "NORP"), ("Arab", "GPE"),
+                         ("Turkey", "GPE"), ("Kurdish", "NORP"))
+    fighters, iraqi, envoys, spring, turkey, positions = (e.place for e in entities)
+    assert fighters is not None and fighters.country is None and distance_km(fighters.lat, fighters.lon, 37.0, 43.5) < 300
+    assert positions is not None and positions.name == fighters.name
+    assert iraqi is not None and iraqi.country == "IRQ"  # the Kurdistan Region of Iraq
+    assert envoys is not None and envoys.country is None  # the Arab world, no one country
+    assert spring is None  # an adjective is no town: not Arab, Alabama
+    assert turkey is not None and turkey.country == "TUR"
