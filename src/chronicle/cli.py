@@ -26,18 +26,24 @@ def _stderr():
     return Console(stderr=True, highlight=False)
 
 
-def _exit_after_analysis(code: int) -> None:
-    """Exit once a command that loaded the models is done. At exit the interpreter runs several
-    full garbage collections, and each walks every reference in the models' tables and Chronicle's
-    own (≈0.06 CPU s each, finding nothing): ≈0.25 of a cold `chronicle extract`'s ≈1.5 CPU s
-    (docs/BENCHMARKS.md, session 13). Frozen, the objects alive now are left out of them. atexit
-    handlers still run and modules are still released one by one; what is no longer done is
-    collecting reference cycles among these objects, whose memory goes back with the process.
-    Everything these commands write is flushed or closed before this (each record as it is
-    written, the store by its `with`)."""
-    import gc
+# Set by a command that loaded the models (`_exit_after_analysis`): `main` then freezes the
+# objects alive before the process exits.
+_freeze_at_exit = False
 
-    gc.freeze()
+
+def _exit_after_analysis(code: int) -> None:
+    """Exit once a command that loaded the models is done, so that `main` leaves the objects
+    alive out of the interpreter's last garbage collections. At exit CPython runs several full
+    collections, and each walks every reference in the models' tables and Chronicle's own
+    (≈0.06 CPU s each, finding nothing): ≈0.25 of a cold `chronicle extract`'s ≈1.5 CPU s
+    (docs/BENCHMARKS.md, session 13). atexit handlers still run and modules are still released
+    one by one; what is no longer done is collecting reference cycles among these objects, whose
+    memory goes back with the process. Everything these commands write is flushed or closed
+    before this (each record as it is written, the store by its `with`). Only `main`, the
+    process's own entry point, freezes: a caller running the command in its own process
+    (click's test runner) keeps its garbage collection as it was."""
+    global _freeze_at_exit
+    _freeze_at_exit = True
     sys.exit(code)
 
 
@@ -711,7 +717,11 @@ def main():
     import gc
 
     gc.set_threshold(10_000, 10, 10)
-    cli(prog_name="chronicle")
+    try:
+        cli(prog_name="chronicle")
+    finally:
+        if _freeze_at_exit:
+            gc.freeze()
 
 
 if __name__ == "__main__":
