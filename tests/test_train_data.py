@@ -150,3 +150,38 @@ def test_weights_from_onnx_names_every_weight_as_torch_does(tmp_path):
     for name, tensor in state.items():
         assert weights[name].shape == tuple(tensor.shape), name
         assert (weights[name] == tensor.numpy()).all(), name
+
+
+# -- where a label goes: the word the classifier is asked about at run time -------------------
+
+@pytest.fixture(scope="module")
+def nlp():
+    from chronicle.nlp import load_pipeline
+    return load_pipeline()
+
+
+@pytest.mark.parametrize("text,label,word", [
+    # a statement with no word listing its type is about the act it announces or refuses
+    ("The miners' union said its members would boycott the new shift rota from March.",
+     "THREATEN", "boycott"),
+    ("The Chilean foreign minister said Santiago was ready to resume talks with La Paz.",
+     "AGREE", "talks"),
+    ("Hungary's prime minister said Budapest would never recognise the breakaway region.",
+     "REJECT", "recognise"),
+    # a word that lists the type itself still wins
+    ("The rebels threatened to attack the garrison if the army advanced.", "THREATEN", "threatened"),
+    # an act that is the condition, not the announcement, is not what the promise is about
+    ("The commander said his men were ready to lay down their arms if the army withdrew.",
+     "AGREE", "said"),
+])
+def test_a_label_goes_on_the_act_its_statement_is_about(nlp, text, label, word):
+    from chronicle.extract.train import _pick_trigger
+    sent = next(iter(nlp(text).sents))
+    assert _pick_trigger(sent, label).text == word
+
+
+def test_an_asserted_act_is_not_taken_for_a_statement_about_it(nlp):
+    from chronicle.extract.candidates import candidates
+    from chronicle.extract.train import _stated_act
+    sent = next(iter(nlp("Protesters boycotted the ceremony, the organisers said.").sents))
+    assert _stated_act(candidates(sent, gated=False), "THREATEN") == []

@@ -207,6 +207,20 @@ def not_an_act(tok, label: str) -> bool:
     return False
 
 
+def statement_kind(tok, label: str) -> str | None:
+    """"refusal" when the act is refused ("would not meet", "refused to release"),
+    "announcement" when it is promised, threatened or offered on a condition ("said it would
+    boycott the vote", "is ready to talk if …"), else None (asserted, or only expected).
+    Such an act is coded as the statement about it (`stated_act`); training puts a statement's
+    label on it for the same reason (`train._stated_act`)."""
+    mood = modality(tok, label)
+    if mood == "denied" and refused(tok):
+        return "refusal"
+    if (mood == "intended" and not unstated(tok)) or (mood == "hypothetical" and conditional(tok)):
+        return "announcement"
+    return None
+
+
 def stated_act(tok, pred) -> tuple[str, float]:
     """The act type and confidence of a candidate the classifier calls an event.
 
@@ -237,10 +251,10 @@ def stated_act(tok, pred) -> tuple[str, float]:
         mass = pred.probabilities.get("COERCE", 0.0) + pred.probabilities.get("PROTEST", 0.0)
         if mass > confidence:
             return "PROTEST", mass
-    mood = modality(tok, label)
-    if mood == "denied" and refused(tok):
+    kind = statement_kind(tok, label)
+    if kind == "refusal":
         groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
-    elif (mood == "intended" and not unstated(tok)) or (mood == "hypothetical" and conditional(tok)):
+    elif kind == "announcement":
         groups = (PROMISE_TYPES | {"AGREE"}, THREAT_TYPES | {"THREATEN"})
     else:
         return label, confidence
