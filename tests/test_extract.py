@@ -663,3 +663,24 @@ def test_an_attack_by_no_one_named_is_by_unidentified_attackers_of_the_country_w
     assert all(e.source is None for e in doc.events if e.type == "ASSAULT")
     doc = code("Thousands marched through Harare on Saturday to protest rising bread prices.")
     assert all(e.source is None or e.source.kind != "unknown" for e in doc.events)
+
+
+def test_an_act_called_off_and_its_calling_off_are_one_answer():
+    from chronicle.extract.classifier import Prediction
+    from chronicle.extract.reading import stated_act
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("The dockworkers' union called off its boycott of the port on Friday, "
+                             "and the governor lifted the curfew in the harbour district.")
+    word = {t.text: t for t in parsed}
+    # split between the dissent and its calling off: the act's type, with both probabilities
+    split = Prediction("CONCEDE", 0.42, 0.05, {"CONCEDE": 0.42, "PROTEST": 0.31, "REJECT": 0.2})
+    label, confidence = stated_act(word["boycott"], split)
+    assert label == "PROTEST" and abs(confidence - 0.73) < 1e-9
+    lifted = Prediction("RETREAT", 0.45, 0.05, {"RETREAT": 0.45, "COERCE": 0.3, "AGREE": 0.2})
+    label, confidence = stated_act(word["curfew"], lifted)
+    assert label == "COERCE" and abs(confidence - 0.75) < 1e-9
+    # an act nobody stops keeps the classifier's answer
+    plain = load_pipeline()("The dockworkers' union began a boycott of the port on Friday.")
+    noun = next(t for t in plain if t.text == "boycott")
+    assert stated_act(noun, split) == ("CONCEDE", 0.42)

@@ -16,8 +16,8 @@ from ..actors import code_span, is_actor
 from .build import act_type, own_date
 from .candidates import phrase_alone, triggers_for, without_asides
 from .gate import worth_rereading
-from .intent import PROMISE_TYPES, REFUSABLE_TYPES, STATEMENT_TYPES, THREAT_TYPES
-from .roles import conditional, demand_speaker, modality, prevented, refused, unstated
+from .intent import PROMISE_TYPES, REFUSABLE_TYPES, STATEMENT_TYPES, THREAT_TYPES, reversal
+from .roles import conditional, demand_speaker, halted, modality, prevented, refused, unstated
 
 # An event needs P(no event) < 0.5 (see classifier.predict) and its type at least this probability.
 MIN_CONFIDENCE = 0.5
@@ -251,6 +251,16 @@ def stated_act(tok, pred) -> tuple[str, float]:
         mass = pred.probabilities.get("COERCE", 0.0) + pred.probabilities.get("PROTEST", 0.0)
         if mass > confidence:
             return "PROTEST", mass
+    if halted(tok) is not None:
+        # "the union called off its strike", "lifted the curfew": the act a noun names and its
+        # stopping are one answer too; the label is the act's, which the extractor recodes
+        # with the code of the reversal (CONCEDE 082, RETREAT 0813, `intent.reversal`)
+        for act, mode in sorted({(t.type, t.mode or "") for t in triggers_for(tok)}):
+            stopped = reversal(act, mode or None)
+            if stopped is not None and label in (act, stopped[0]):
+                mass = pred.probabilities.get(act, 0.0) + pred.probabilities.get(stopped[0], 0.0)
+                if mass > confidence:
+                    return act, mass
     kind = statement_kind(tok, label)
     if kind == "refusal":
         groups = (REFUSABLE_TYPES | {"REJECT"},)  # "would not meet", "refused to release"
