@@ -318,3 +318,27 @@ def test_a_statement_about_an_act_is_aimed_where_the_act_is(nlp, text, expected)
     verb = next(t for t in parsed if t.lemma_ in ("refuse", "threaten"))
     event = build.build_event(doc, parsed, verb.sent, verb, expected[0], 0.9, registry)[0]
     assert (event.type, event.source.country, event.target and event.target.country) == expected
+
+
+@pytest.mark.parametrize("text,word,label,expected", [
+    # a promise heard on the word of the one act promised is coded by that act
+    ("The junta said it would release the jailed reporters before the holiday.", "release",
+     "AGREE", ("AGREE", "0353")),
+    # a demand heard on the word of the one act demanded: a demand for that act
+    ("Poland said on Monday that Belarus must release the detained Polish journalist.", "release",
+     "AGREE", ("REQUEST", "1053")),
+    ("Poland said on Monday that Belarus must release the detained Polish journalist.", "release",
+     "REQUEST", ("REQUEST", "1053")),
+    # the act's own type, as before
+    ("The junta said it would release the jailed reporters before the holiday.", "release",
+     "RETREAT", ("AGREE", "0353")),
+])
+def test_a_statement_heard_on_the_word_of_an_act_is_coded_by_that_act(text, word, label, expected):
+    from chronicle.extract import build, context
+    from chronicle.nlp import annotate_with_parses
+
+    doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+    registry = context.prepare(doc, parsed)
+    tok = next(t for t in parsed if t.text == word)
+    event = build.build_event(doc, parsed, tok.sent, tok, label, 0.9, registry)[0]
+    assert (event.type, event.cameo) == expected

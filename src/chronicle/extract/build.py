@@ -9,7 +9,7 @@ from ..actors import DOMESTIC_SECTORS, VEHICLES, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, lexicon_defaults, triggers_for
 from .context import actor_at, first_person_speaker, same_party
-from .intent import THREAT_TYPES, concession, defiance, demand, prevention, recode, reversal
+from .intent import PROMISE_TYPES, STATEMENT_TYPES, THREAT_TYPES, concession, defiance, demand, prevention, recode, reversal
 from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted,
                     infinitive_complements, modality, prevented, refused, source_and_target,
                     unstated)
@@ -300,6 +300,10 @@ def code_act(doc, parsed, tok, event_type: str, trig: Trigger, mood: str, source
             coded_type, mode, cameo, mood = recode(acts[0].type, acts[0].mode, acts[0].cameo, "intended")
             if len({t.type for t in acts}) > 1:  # "impose": sanctions or martial law, not said here
                 mode, cameo = None, "130"
+        elif acts and len({t.type for t in acts}) == 1 and acts[0].type in PROMISE_TYPES:
+            # a promise of the one act the word names is coded by that act ("would release the
+            # students": 0353, a promise to release)
+            coded_type, mode, cameo, mood = recode(acts[0].type, acts[0].mode, acts[0].cameo, "intended")
     if coded_type == event_type and mood == "asserted" \
             and any(q.start <= tok.idx < q.end for q in doc.quotes):
         # an act named inside someone's quoted words ("To shoot to kill") is their word for it,
@@ -309,7 +313,13 @@ def code_act(doc, parsed, tok, event_type: str, trig: Trigger, mood: str, source
     if speaker is not None and mood != "denied":
         demander = actor_at(parsed, speaker, registry)
         if demander is not None and is_actor(demander):
-            coded_type, mode, cameo = demand(event_type, trig.mode)
+            act, act_mode = event_type, trig.mode
+            named = [t for t in triggers_for(tok) if t.type not in STATEMENT_TYPES]
+            if event_type in STATEMENT_TYPES and named and len({t.type for t in named}) == 1:
+                # the classifier heard the demand (or a promise); the word names the one act
+                # demanded ("must release": a demand for a release, 1053)
+                act, act_mode = named[0].type, named[0].mode
+            coded_type, mode, cameo = demand(act, act_mode)
             mood = "asserted"
             # the one who must act is the target; a pronoun there ("a reminder to Iraq that it
             # must …") was resolved by the roles above only if it was the act's source
