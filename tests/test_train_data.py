@@ -81,8 +81,8 @@ def test_contrast_file_codes_the_issue_14_conventions():
     assert any(m in ("denied", "hypothetical") for *_, m, _s, _t in table)
 
 
-def test_the_shipped_recipe_reads_only_the_first_corpus_and_the_news_recipe_both():
-    # `make train` retrains the shipped model from events.tsv alone; `make train-news` adds the
+def test_the_own_recipe_reads_only_the_first_corpus_and_the_news_recipe_both():
+    # `make train-own` retrains the session-6 model from events.tsv alone; `make train` adds the
     # contrast sentences (and the real news of ../shared/train)
     from chronicle.extract import train
 
