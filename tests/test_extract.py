@@ -684,3 +684,27 @@ def test_an_act_called_off_and_its_calling_off_are_one_answer():
     plain = load_pipeline()("The dockworkers' union began a boycott of the port on Friday.")
     noun = next(t for t in plain if t.text == "boycott")
     assert stated_act(noun, split) == ("CONCEDE", 0.42)
+
+
+def test_a_definite_noun_retells_an_act_even_when_a_verb_of_its_sentence_wins_the_merge():
+    from chronicle.extract.document import Found, dated_by_first_telling, one_per_sentence_and_type
+    from chronicle.nlp import annotate_with_parses
+    from chronicle.record import Actor, Event, Evidence
+
+    text = ("Four Turkish warships docked in Tripoli on Monday, May 4. "
+            "The deployment of Turkish ships was matched by vessels sent by Greece.")
+    doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+    word = {t.text: t.i for t in parsed}
+    first, second = list(parsed.sents)
+    tr = Actor(text="Turkish", country="TUR")
+    landed = Event(id="", type="MOBILIZE", date="2026-05-04", source=tr, confidence=0.9,
+                   evidence=Evidence(text=first.text, start=first.start_char, end=first.end_char))
+    again = Evidence(text=second.text, start=second.start_char, end=second.end_char)
+    noun = Event(id="", type="MOBILIZE", source=tr, confidence=0.90, evidence=again)
+    verb = Event(id="", type="MOBILIZE", source=tr, confidence=0.93, evidence=again)
+    found = Found(doc, parsed, [landed, noun, verb],
+                  triggers={id(landed): word["docked"], id(noun): word["deployment"], id(verb): word["sent"]})
+    found.events = one_per_sentence_and_type(found)
+    events = dated_by_first_telling(found)
+    assert [e.confidence for e in events] == [0.9, 0.93]  # the verb stands for the second telling
+    assert events[1].date == "2026-05-04" and found.first_told[id(events[1])] is landed

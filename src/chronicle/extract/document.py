@@ -35,6 +35,8 @@ class Found:
     # → the event whose act it is, done by a doer coordinated with that event's source
     co_sourced: dict[int, Event] = field(default_factory=dict)
     offers: set[int] = field(default_factory=set)  # AGREE read as such, with what it would do
+    # → the trigger tokens of the same-type events of its sentence merged into it
+    merged_triggers: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, event: Event, tok, label: str, told_in_passing: bool = False,
             co_source_of: Event | None = None) -> None:
@@ -167,9 +169,11 @@ def dated_by_first_telling(found: Found) -> list[Event]:
         if ev.date is not None or id(ev) not in triggers or ev.source is None \
                 or ev.source.country is None:
             continue
-        tok = parsed[triggers[id(ev)]]
-        if tok.pos_ != "NOUN" or not any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE
-                                         for c in tok.children):
+        # the sentence's words for the act, whichever the classifier was surest of ("the
+        # massive deployment … the soldiers dispatched": the definite noun tells it again)
+        told_by = [parsed[triggers[id(ev)]]] + [parsed[i] for i in found.merged_triggers.get(id(ev), ())]
+        if not any(tok.pos_ == "NOUN" and any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE
+                                              for c in tok.children) for tok in told_by):
             continue
         earlier = [e for e in events[:k] if e.type == ev.type and e.evidence.start < ev.evidence.start
                    and e.source is not None and e.source.country == ev.source.country]
@@ -360,6 +364,8 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
         best = group[0]
         for other in group[1:]:
             into[id(other)] = best
+            if id(other) in found.triggers:
+                found.merged_triggers.setdefault(id(best), []).append(found.triggers[id(other)])
             for name in _FILLABLE:
                 if getattr(best, name) is None and getattr(other, name) is not None:
                     if name in _ROLE_OTHER and same_party(getattr(other, name),
