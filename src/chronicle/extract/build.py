@@ -9,7 +9,8 @@ from ..actors import DOMESTIC_SECTORS, VEHICLES, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
 from .candidates import Trigger, lexicon_defaults, triggers_for
 from .context import actor_at, first_person_speaker, same_party
-from .intent import PROMISE_TYPES, STATEMENT_TYPES, THREAT_TYPES, concession, defiance, demand, prevention, recode, reversal
+from .intent import (PROMISE_TYPES, STATEMENT_TYPES, THREAT_TYPES, concession, defiance, demand,
+                     prevention, recode, reversal)
 from .roles import (agreed_to, conditional, defied, demand_speaker, granted, halted,
                     infinitive_complements, modality, prevented, refused, source_and_target,
                     unstated)

@@ -171,7 +171,8 @@ def dated_by_first_telling(found: Found) -> list[Event]:
             continue
         # the sentence's words for the act, whichever the classifier was surest of ("the
         # massive deployment … the soldiers dispatched": the definite noun tells it again)
-        told_by = [parsed[triggers[id(ev)]]] + [parsed[i] for i in found.merged_triggers.get(id(ev), ())]
+        told_by = [parsed[triggers[id(ev)]]]
+        told_by += [parsed[i] for i in found.merged_triggers.get(id(ev), ())]
         if not any(tok.pos_ == "NOUN" and any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE
                                               for c in tok.children) for tok in told_by):
             continue

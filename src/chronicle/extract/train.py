@@ -106,10 +106,12 @@ def _stated_act(cands, label: str) -> list:
     from .roles import demand_speaker
 
     kind = _STATEMENT_KIND.get(label)
+    if kind is None:
+        return []
     out = []
     for t in cands:
         listed = triggers_for(t)
-        if not kind or not listed:
+        if not listed:
             continue
         if kind == "demand" and demand_speaker(t) is not None \
                 or kind != "demand" and statement_kind(t, listed[0].type) == kind:
