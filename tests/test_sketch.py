@@ -19,30 +19,33 @@ def test_the_table_holds_the_bands_datasketch_computes_for_the_duplicate_check()
     assert sketch.lsh_params(0.5, 128) is None  # not in the table: datasketch computes it
 
 
+# A fresh interpreter that has checked one document for duplicates: what it imported since.
+_CHECKED_ONCE = ("import sys\n"
+                 "from chronicle.clean import Deduplicator\n"
+                 "from chronicle.record import Document\n"
+                 "d = Deduplicator()\n"
+                 "text = 'Police in Almaty detained fourteen activists on Saturday after a rally.'\n"
+                 "d.check(Document(id='a', text=text))\n")
+
+
+def _runs_in_a_fresh_process(code: str) -> None:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_checking_duplicates_does_not_import_scipy_integrate():
-    code = ("import sys\n"
-            "from chronicle.clean import Deduplicator\n"
-            "from chronicle.record import Document\n"
-            "d = Deduplicator()\n"
-            "text = 'Police in Almaty detained fourteen activists on Saturday after a rally.'\n"
-            "d.check(Document(id='a', text=text))\n"
+    code = (_CHECKED_ONCE +
             "second = d.check(Document(id='b', text=text + ' Officials said.'))\n"
             "assert second.flags.duplicate_of == 'a', second.flags\n"
             "assert 'scipy.integrate' not in sys.modules\n"
             "from datasketch.lsh import _optimal_param\n"
             "assert _optimal_param(0.5, 16, 0.5, 0.5)  # scipy's own quad, imported on first use\n"
             "assert 'scipy.integrate' in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    _runs_in_a_fresh_process(code)
 
 
 def test_checking_duplicates_runs_datasketchs_init_only_when_asked_for_more():
-    code = ("import sys\n"
-            "from chronicle.clean import Deduplicator\n"
-            "from chronicle.record import Document\n"
-            "d = Deduplicator()\n"
-            "text = 'Police in Almaty detained fourteen activists on Saturday after a rally.'\n"
-            "d.check(Document(id='a', text=text))\n"
+    code = (_CHECKED_ONCE +
             "assert d.check(Document(id='b', text=text)).flags.duplicate_of == 'a'\n"
             "assert 'datasketch.aio' not in sys.modules and 'asyncio' not in sys.modules\n"
             "import datasketch\n"
@@ -57,5 +60,4 @@ def test_checking_duplicates_runs_datasketchs_init_only_when_asked_for_more():
             "    assert 'no_such_name' in str(err)\n"
             "else:\n"
             "    raise AssertionError('a missing name must raise AttributeError')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    _runs_in_a_fresh_process(code)
