@@ -9,7 +9,8 @@ Two architectures, named by the card's `arch` (a card without one is `marked`):
 - `marked` (the shipped one): one pass per candidate over the sentence with the predicate marked
   ("… [[ arrested ]] …"), the ONNX model ending in the logits. Batched, with padding masked out.
 - `sentence` (`train --arch sentence`, see issue #4): each candidate sentence is encoded once,
-  without markers, by the ONNX encoder (input_ids, attention_mask → last hidden state), and every
+  without markers, by the ONNX encoder (input_ids → last hidden state; encoders exported before
+  session 14 also take an attention mask, which is then all ones), and every
   candidate of the sentence is classified from the contextual vectors: the mean of its trigger's
   subword vectors next to the mean of the whole window (optionally also the window pooled by the
   trigger's own attention), through a small head (`events_head.npz`, applied in numpy). A sentence
@@ -240,13 +241,17 @@ class EventClassifier:
             self.cls_id = self.tokenizer.token_to_id("[CLS]")
             self.sep_id = self.tokenizer.token_to_id("[SEP]")
         self.session = open_session(model_dir / "events.onnx", threads)
+        # an encoder exported for one unpadded window at a time has no mask input (session 14)
+        self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
 
     # -- the sentence architecture ------------------------------------------------------------
 
     def encode(self, ids: list[int]) -> np.ndarray:
         """Last hidden state of one window ([CLS] ids [SEP]), alone: no padding, no batch."""
         x = np.array([[self.cls_id, *ids, self.sep_id]], dtype=np.int64)
-        return self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0][0]
+        feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self.takes_mask else {
+            "input_ids": x}
+        return self.session.run(None, feed)[0][0]
 
     def sentence_logits(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
         enc = self.tokenizer.encode(text, add_special_tokens=False)

