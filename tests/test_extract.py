@@ -708,3 +708,69 @@ def test_a_definite_noun_retells_an_act_even_when_a_verb_of_its_sentence_wins_th
     events = dated_by_first_telling(found)
     assert [e.confidence for e in events] == [0.9, 0.93]  # the verb stands for the second telling
     assert events[1].date == "2026-05-04" and found.first_told[id(events[1])] is landed
+
+
+def test_the_same_act_by_two_states_in_one_sentence_is_two_events():
+    # CAMEO and PLOVER code one event per doer: two police forces, two countries, two arrests
+    doc = code("Kenyan police arrested 40 students in Nairobi while Ugandan police detained 12 "
+               "traders in Kampala.", published="2024-05-02")
+    arrests = sorted((e.source.country, e.target.country, e.location.name) for e in doc.events
+                     if e.type == "COERCE")
+    assert arrests == [("KEN", "KEN", "Nairobi"), ("UGA", "UGA", "Kampala")]
+    assert_fields_point_at_text(doc)
+
+
+def _two_deployments(text: str, second_trigger: str, sources, confidences=(0.95, 0.93),
+                     modalities=("asserted", "asserted")):
+    """The events `one_per_sentence_and_type` keeps of two MOBILIZE triggers of one sentence:
+    the first verb or noun of the sentence the lexicon lists, and `second_trigger`; each with its
+    doer as the parse gives it (`build.doer_token`)."""
+    from chronicle.extract import context
+    from chronicle.extract.build import doer_token
+    from chronicle.extract.candidates import triggers_for
+    from chronicle.extract.document import Found, one_per_sentence_and_type
+    from chronicle.nlp import annotate_with_parses
+    from chronicle.record import Evidence, Event
+
+    doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+    registry = context.prepare(doc, parsed)
+    first = next(t for t in parsed if any(tr.type == "MOBILIZE" for tr in triggers_for(t)))
+    second = next(t for t in parsed if t.text == second_trigger)
+    evidence = Evidence(text=parsed.text, start=0, end=len(parsed.text))
+    found = Found(doc, parsed)
+    for tok, source, confidence, mood in zip((first, second), sources, confidences, modalities):
+        event = Event(id="", type="MOBILIZE", source=source, confidence=confidence,
+                      modality=mood, evidence=evidence)
+        found.add(event, tok, "MOBILIZE", doer=doer_token(parsed, tok, "MOBILIZE", registry))
+    return one_per_sentence_and_type(found)
+
+
+def test_deployments_by_different_states_in_one_sentence_are_not_merged():
+    from chronicle.record import Actor
+
+    tr, gr = Actor(text="Turkey", country="TUR"), Actor(text="Greece", country="GRC")
+    text = "Turkey sent 400 commandos to Tripoli on Monday, and Greece dispatched 200 marines to Benghazi."
+    kept = _two_deployments(text, "dispatched", (tr, gr))
+    assert sorted(e.source.country for e in kept) == ["GRC", "TUR"]
+    # a doer named as distinct from the rest is another party, whether or not it is coded
+    text = "The deployment of Turkish ships was matched by the few vessels sent by other navies."
+    kept = _two_deployments(text, "sent", (Actor(text="Turkish ships", country="TUR"), None))
+    assert [e.source and e.source.country for e in kept] == ["TUR", None]
+
+
+def test_two_triggers_of_one_deployment_still_merge():
+    from chronicle.record import Actor
+
+    tr = Actor(text="Turkey", country="TUR")
+    # one country's act told twice: one event, whichever words name the doer
+    text = "Turkey sent 400 commandos to Tripoli, and the deployment of Turkish troops continued on Monday."
+    assert len(_two_deployments(text, "deployment", (tr, Actor(text="Turkish troops", country="TUR")))) == 1
+    # a second doer the classifier is unsure of is another reading of the one act
+    text = "Turkey sent 400 commandos to Tripoli on Monday, and Greece dispatched 200 marines to Benghazi."
+    gr = Actor(text="Greece", country="GRC")
+    assert len(_two_deployments(text, "dispatched", (tr, gr), confidences=(0.95, 0.7))) == 1
+    # an act of another modality is a plan or condition of it, which other steps code with it
+    assert len(_two_deployments(text, "dispatched", (tr, gr), modalities=("asserted", "intended"))) == 1
+    # a trigger in the act's own phrase describes it: "the contingent … sent by Greece to help"
+    text = "Turkey announced the deployment of a contingent dispatched by Greece to guard the port."
+    assert len(_two_deployments(text, "dispatched", (tr, gr))) == 1

@@ -101,7 +101,8 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
         label, confidence = answer
         event, *co_sourced = build.build_event(cand.doc, cand.parsed, cand.sent, cand.tok, label,
                                                confidence, cand.registry)
-        found[id(cand.doc)].add(event, cand.tok, label, told_in_passing=k in in_passing)
+        found[id(cand.doc)].add(event, cand.tok, label, told_in_passing=k in in_passing,
+                                doer=build.doer_token(cand.parsed, cand.tok, label, cand.registry))
         for other in co_sourced:
             found[id(cand.doc)].add(other, cand.tok, label, told_in_passing=k in in_passing,
                                     co_source_of=event)

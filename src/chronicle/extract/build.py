@@ -53,8 +53,7 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
     from ..places import event_location
 
     event_type, trig = act_type(tok, event_type)
-    src_tok, tgt_tok = source_and_target(
-        tok, event_type, is_party=lambda t: is_actor(actor_at(parsed, t, registry)))
+    src_tok, tgt_tok = source_and_target(tok, event_type, is_party=_party_test(parsed, registry))
     source = first_person_speaker(doc, src_tok) or actor_at(parsed, src_tok, registry)
     target = first_person_speaker(doc, tgt_tok) or actor_at(parsed, tgt_tok, registry)
     named_source, named_target = source, target
@@ -119,6 +118,18 @@ def build_event(doc, parsed, sent, tok, event_type, confidence, registry) -> lis
             event.target, partner = other, source  # "X and Y agreed": each agreed with the other
         events.append(msgspec.structs.replace(event, source=other, target=partner))
     return events
+
+
+def _party_test(parsed, registry):
+    """Whether the phrase a token heads names someone who can act or be acted on (the actor coder)."""
+    return lambda t: is_actor(actor_at(parsed, t, registry))
+
+
+def doer_token(parsed, tok, label: str, registry):
+    """The token heading the phrase that names who did the act a candidate read as `label` names
+    (its subject, agent or possessor, as `build_event` reads its source), or None."""
+    event_type, _ = act_type(tok, label)
+    return source_and_target(tok, event_type, is_party=_party_test(parsed, registry))[0]
 
 
 # Acts two parties do with each other: "Israel and Lebanon renewed negotiations" is each one's

@@ -37,12 +37,17 @@ class Found:
     offers: set[int] = field(default_factory=set)  # AGREE read as such, with what it would do
     # → the trigger tokens of the same-type events of its sentence merged into it
     merged_triggers: dict[int, list[int]] = field(default_factory=dict)
+    # → the token heading the phrase its trigger names as the doer (`build.doer_token`)
+    doers: dict[int, int] = field(default_factory=dict)
 
     def add(self, event: Event, tok, label: str, told_in_passing: bool = False,
-            co_source_of: Event | None = None) -> None:
+            co_source_of: Event | None = None, doer=None) -> None:
         """An event built from the candidate `tok`, which the classifier read as `label`; with
-        `co_source_of`, the same act by a doer coordinated with that event's source."""
+        `co_source_of`, the same act by a doer coordinated with that event's source; `doer`, the
+        token naming who did it."""
         self.events.append(event)
+        if doer is not None:
+            self.doers[id(event)] = doer.i
         if co_source_of is not None:
             self.co_sourced[id(event)] = co_source_of
         self.triggers[id(event)] = tok.i
@@ -348,20 +353,21 @@ _ROLE_OTHER = {"source": "target", "target": "source"}
 
 def one_per_sentence_and_type(found: Found) -> list[Event]:
     """Two triggers of one type in one sentence ("agreed … to cooperate") are one event: the more
-    confident one, completed with what the other knows. A second event type in a sentence must be
+    confident one, completed with what the other knows — unless they name two doers, who did two
+    acts (`different_doers`: "Kenyan police arrested 40 students while Ugandan police detained 12
+    traders"). A second event type in a sentence must be
     more certain than the first: wire sentences mostly report one act, with the rest background —
     unless it is told in a clause of its own ("Despite the shutdown, which came as the movement
     spread, …"), where it needs only `OTHER_CLAUSE_CONFIDENCE`. The same act by a doer coordinated
     with an event's source (`build.co_sources`) is kept with that event."""
     events, clauses = found.events, found.clauses
     groups: dict[tuple, list[Event]] = {}
-    for ev in events:
+    for ev in sorted(events, key=lambda e: -e.confidence):
         if id(ev) not in found.co_sourced:
             groups.setdefault((ev.evidence.start, ev.type), []).append(ev)
     merged = []
     into: dict[int, Event] = {}  # id(event) → the event it was merged into
-    for group in groups.values():
-        group.sort(key=lambda e: -e.confidence)
+    for group in (act for same_type in groups.values() for act in _acts(found, same_type)):
         best = group[0]
         for other in group[1:]:
             into[id(other)] = best
@@ -409,6 +415,70 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
                 doers.add(dyad)
                 kept.append(ev)
     return sorted(kept, key=lambda e: (e.evidence.start, e.type))
+
+
+def _acts(found: Found, events: list[Event]) -> list[list[Event]]:
+    """Events of one type in one sentence grouped into acts: two triggers are one act unless they
+    name different doers (`different_doers`), and an act is every trigger linked to it that way.
+    Each group keeps the order of `events`."""
+    act_of = list(range(len(events)))
+
+    def root(k: int) -> int:
+        while act_of[k] != k:
+            k = act_of[k]
+        return k
+
+    for i in range(len(events)):
+        for j in range(i):
+            if not different_doers(found, events[j], events[i]):
+                act_of[root(i)] = root(j)
+    acts: dict[int, list[Event]] = {}
+    for k, ev in enumerate(events):
+        acts.setdefault(root(k), []).append(ev)
+    return list(acts.values())
+
+
+def different_doers(found: Found, a: Event, b: Event) -> bool:
+    """Whether two triggers of one type in one sentence name two parties doing the act, and so two
+    acts: "Russia sent 3,000 troops to Almaty and Belarus dispatched 500 soldiers" is a deployment
+    by each (CAMEO and PLOVER code one event per doer, as `build.co_sources` does for doers
+    coordinated in one phrase). Two parties when each trigger names its own doer and either their
+    actors are of different countries, or one doer is named as distinct from the rest ("other
+    states", "another group": the words say it is not the party named before). A trigger with no
+    doer of its own ("the deployment was criticised") may be the same act told again, and merges;
+    so do a trigger inside the other's own phrase, which describes that act ("launched an
+    investigation into crimes committed by …", "held talks …, the first delegation to visit …"),
+    and one of another modality, which is a condition, plan or denial of it
+    (`without_conditions` merges a condition of the threat's own type into the threat). And a
+    second act must be read as surely as any second act of a sentence (`SECOND_EVENT_CONFIDENCE`:
+    wire sentences mostly report one act); a doubtful one is another reading of the first."""
+    da, db = found.doers.get(id(a)), found.doers.get(id(b))
+    if da is None or db is None or da == db or a.modality != b.modality \
+            or min(a.confidence, b.confidence) < SECOND_EVENT_CONFIDENCE:
+        return False
+    ta, tb = (found.parsed[found.triggers[id(e)]] for e in (a, b))
+    if _describes(ta, tb) or _describes(tb, ta):
+        return False
+    if a.source is not None and b.source is not None and a.source.country and b.source.country:
+        return a.source.country != b.source.country
+    return any(c.dep_ in ("amod", "det") and c.lower_ in _DISTINCT
+               for t in (found.parsed[da], found.parsed[db]) for c in t.children)
+
+
+def _describes(tok, head) -> bool:
+    """Whether `tok` stands in the phrase `head` heads: not in a clause coordinated with it or
+    adverbial to it ("… arrested 40 students while Ugandan police detained 12 traders"), which
+    tells an act of its own."""
+    for t in (tok, *tok.ancestors):
+        if t.i == head.i:
+            return True
+        if t.dep_ in ("conj", "advcl", "parataxis"):
+            return False
+    return False
+
+
+# Words that set a party apart from one named before: "other states", "another militia".
+_DISTINCT = {"other", "another"}
 
 
 _CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "parataxis", "csubj"}
