@@ -774,3 +774,15 @@ def test_two_triggers_of_one_deployment_still_merge():
     # a trigger in the act's own phrase describes it: "the contingent … sent by Greece to help"
     text = "Turkey announced the deployment of a contingent dispatched by Greece to guard the port."
     assert len(_two_deployments(text, "dispatched", (tr, gr))) == 1
+
+
+def test_custody_and_remand_are_arrests():
+    # "taken into custody", "remanded to police custody": arrests told without "arrest"
+    doc = code("Twenty traders were taken into custody in Mombasa after the market protest on Monday.",
+               published="2024-05-08")
+    (ev,) = [e for e in doc.events if e.type == "COERCE"]
+    assert (ev.mode, ev.cameo, ev.target.text) == ("arrest", "173", "Twenty traders")
+    doc = code("A judge in Colombo remanded the opposition MP to police custody for ten days.")
+    (ev,) = [e for e in doc.events if e.type == "COERCE"]
+    assert ev.mode == "arrest" and ev.target.text == "the opposition MP"
+    assert_fields_point_at_text(doc)

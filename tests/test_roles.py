@@ -479,3 +479,17 @@ def test_whoever_claims_an_attack_names_its_doer(nlp, text, trigger, named):
 
     tok = next(t for t in nlp(text) if t.text == trigger)
     assert _names_a_doer(tok) is named
+
+
+def test_who_puts_someone_in_custody_arrests_them(nlp):
+    # the verb that puts someone in the state the noun names does the act the noun names
+    src, tgt, _ = roles(nlp, "Gendarmes took nine strikers into custody outside the port of Douala.",
+                        "custody", "COERCE")
+    assert src.text == "Gendarmes" and tgt.text == "nine strikers"
+    src, tgt, _ = roles(nlp, "The union leader was placed under arrest by soldiers in Bamako.",
+                        "arrest", "COERCE")
+    assert src.text == "soldiers" and tgt.text == "The union leader"
+    # a custody the sentence names no one put anyone in has neither
+    src, tgt, _ = roles(nlp, "The custody of the two journalists worried their families.", "custody",
+                        "COERCE")
+    assert src is None

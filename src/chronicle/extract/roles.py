@@ -117,6 +117,20 @@ def _support_verb_subject(noun):
     return _subject_of(verb) or _inherited_subject(verb)
 
 
+# Verbs that put someone in a state a noun names, through a preposition: "take into custody",
+# "place under arrest", "remand to police custody", "keep in detention", "send to jail".
+_PLACING_VERBS = {"take", "place", "put", "keep", "hold", "remand", "send", "hand"}
+
+
+def _placing_verb(noun):
+    """The verb that puts someone in the state `noun` names ("taken [into custody]"), if any."""
+    prep = noun.head
+    if noun.dep_ == "pobj" and prep.dep_ == "prep" and prep.lower_ in ("into", "in", "under", "to") \
+            and prep.head.pos_ == "VERB" and _is_verb(prep.head, _PLACING_VERBS):
+        return prep.head
+    return None
+
+
 def _destination(noun):
     """Whom a visit is paid to: the place the visitor went ("arrived in Amman on a visit")."""
     head = noun.head
@@ -295,6 +309,12 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             for child in tok.children:
                 if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG"):
                     source = child
+        placing = _placing_verb(tok) if event_type == "COERCE" else None
+        if placing is not None:
+            # "took 40 people into custody", "were placed under arrest by the police": the verb
+            # that puts someone in the state the noun names does the act, on whom it puts there
+            by, on = source_and_target(placing, event_type, is_party)
+            source, target = source or by, target or on
         if source is None:
             source = _support_verb_subject(tok)
         if target is None and tok.dep_ == "dobj" and _is_verb(tok.head, _SUPPORT_VERBS):
