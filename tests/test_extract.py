@@ -786,3 +786,17 @@ def test_custody_and_remand_are_arrests():
     (ev,) = [e for e in doc.events if e.type == "COERCE"]
     assert ev.mode == "arrest" and ev.target.text == "the opposition MP"
     assert_fields_point_at_text(doc)
+
+
+def test_a_bomb_that_explodes_or_is_detonated_is_an_attack_and_one_made_safe_is_not():
+    # CAMEO 183: an explosion the sentence makes a bomb's is an attack, with or without a doer
+    doc = code("Rebels detonated a truck bomb outside the army barracks in Goma on Tuesday.",
+               published="2024-05-08")
+    assert [(e.type, e.mode, e.cameo, e.source.text) for e in doc.events] == [
+        ("ASSAULT", "explosives", "183", "Rebels")]
+    doc = code("A roadside bomb detonated beside an army truck near Gao on Sunday, killing four soldiers.",
+               published="2024-05-08")
+    assert [(e.type, e.cameo) for e in doc.events] == [("ASSAULT", "183")]
+    # bomb disposal makes a device safe: no attack (docs/CODING.md)
+    assert code("Police defused a bomb found under a bridge in Quetta on Monday.").events == []
+    assert code("Army engineers detonated the old shells in a controlled explosion outside Mosul.").events == []

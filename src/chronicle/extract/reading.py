@@ -169,6 +169,10 @@ def topic_not_noun(tok, label: str) -> bool:
 
 _ACCIDENTAL = {"accidental", "accidentally", "inadvertent", "inadvertently", "unintentional",
                "unintentionally"}
+# Verbs (by stem: the small model's lemmas of rare verbs vary) that make a device safe, and the
+# nouns a controlled one names: bomb disposal.
+_MADE_SAFE = ("defus", "deactivat", "dismantl", "dispos")
+_BLASTS = {"explosion", "detonation", "blast"}
 _WORKERS = {"worker", "employee", "staff", "coach", "manager", "director", "editor", "teacher"}
 
 
@@ -181,7 +185,10 @@ def not_an_act(tok, label: str) -> bool:
     - a dismissal ("didn't think they'd fire me", "fired the coach"): firing a person is no
       shooting — that is "fire on/at" someone or "fire" shots, rockets, tear gas;
     - a blow ("had to strike hysterical girls"): workers strike without an object; striking
-      someone or something is no strike."""
+      someone or something is no strike;
+    - bomb disposal ("police defused a bomb", "detonated the shells in a controlled explosion"):
+      making a device safe is no attack (docs/CODING.md, the codebook's ASSAULT is force used
+      against someone)."""
     near = list(tok.subtree)
     if tok.dep_ in ("advcl", "xcomp", "conj"):
         near += list(tok.head.children)
@@ -195,6 +202,10 @@ def not_an_act(tok, label: str) -> bool:
             return True
         if not any(c.dep_ in ("dobj", "xcomp", "prep", "ccomp", "dative") for c in tok.children):
             return True
+    if label == "ASSAULT" and (
+            (tok.dep_ in ("dobj", "nsubjpass") and tok.head.lower_.startswith(_MADE_SAFE))
+            or any(t.lower_ == "controlled" and t.head.lemma_.lower() in _BLASTS for t in near)):
+        return True
     if label == "PROTEST" and tok.lemma_.lower() == "strike" and tok.pos_ == "VERB" \
             and any(c.dep_ == "dobj" for c in tok.children):
         return True
