@@ -392,16 +392,23 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
     by_sentence: dict[int, list[Event]] = {}
     for ev in merged:
         by_sentence.setdefault(ev.evidence.start, []).append(ev)
+    # the clauses an event is told in: those of every trigger merged into it ("demonstrated …,
+    # where … were killed in riots": the protest is told in the main clause, whichever of its
+    # words the classifier was surest of)
+    told_in = {id(ev): {clauses.get(id(ev))} for ev in merged}
+    for other_id, ev in into.items():
+        if other_id in clauses and id(ev) in told_in:
+            told_in[id(ev)].add(clauses[other_id])
     for evs in by_sentence.values():
         evs.sort(key=lambda e: -e.confidence)
         first = evs[0]
         kept.append(first)
-        taken = {clauses.get(id(first))}
+        taken = set(told_in[id(first)])
         for e in evs[1:]:
-            own_clause = id(e) in clauses and clauses[id(e)] not in taken
+            own_clause = id(e) in clauses and bool(told_in[id(e)] - taken - {None})
             if e.confidence >= SECOND_EVENT_CONFIDENCE or (own_clause and e.confidence >= OTHER_CLAUSE_CONFIDENCE):
                 kept.append(e)
-                taken.add(clauses.get(id(e)))
+                taken |= told_in[id(e)]
     # the same act by a coordinated doer stands or falls with the event it was read with
     kept_ids = {id(e) for e in kept}
     # (the kept event, a coordinated party's dyad): one event each
