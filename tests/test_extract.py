@@ -800,3 +800,14 @@ def test_a_bomb_that_explodes_or_is_detonated_is_an_attack_and_one_made_safe_is_
     # bomb disposal makes a device safe: no attack (docs/CODING.md)
     assert code("Police defused a bomb found under a bridge in Quetta on Monday.").events == []
     assert code("Army engineers detonated the old shells in a controlled explosion outside Mosul.").events == []
+
+
+def test_a_leader_arriving_on_a_visit_is_no_deployment_but_forces_arriving_with_one_are():
+    # PLOVER's MOBILIZE moves forces; a person who travels pays a visit (CONSULT 042)
+    doc = code("Sudanese President Omar al-Bashir arrived in Cairo on Tuesday.", published="2024-05-08")
+    assert doc.events == []
+    doc = code("Ugandan President Yoweri Museveni arrived in Kigali on a previously unannounced visit "
+               "on Thursday.", published="2024-05-08")
+    assert [(e.type, e.cameo) for e in doc.events] == [("CONSULT", "042")]
+    doc = code("General Okello arrived in Gulu with 300 troops on Monday.", published="2024-05-08")
+    assert [e.type for e in doc.events] == ["MOBILIZE"]

@@ -169,6 +169,11 @@ def topic_not_noun(tok, label: str) -> bool:
 
 _ACCIDENTAL = {"accidental", "accidentally", "inadvertent", "inadvertently", "unintentional",
                "unintentionally"}
+# What a deployment moves, beside a person who travels with it.
+_FORCE_WORDS = {"troop", "troops", "soldier", "force", "forces", "contingent", "battalion", "unit",
+                "police", "policeman", "officer", "marine", "paratrooper", "army", "militia",
+                "fighter", "tank", "warship", "aircraft", "jet", "plane", "weapon", "guard",
+                "aid", "food", "medicine", "supply", "supplies", "relief", "doctor", "peacekeeper"}
 # Verbs (by stem: the small model's lemmas of rare verbs vary) that make a device safe, and the
 # nouns a controlled one names: bomb disposal.
 _MADE_SAFE = ("defus", "deactivat", "dismantl", "dispos")
@@ -186,6 +191,10 @@ def not_an_act(tok, label: str) -> bool:
       shooting — that is "fire on/at" someone or "fire" shots, rockets, tear gas;
     - a blow ("had to strike hysterical girls"): workers strike without an object; striking
       someone or something is no strike;
+    - a person travelling ("President X arrived in Amman on a visit", "sent his envoy to
+      Cairo"): a verb of moving forces read as MOBILIZE or AID moves troops, police, weapons or
+      relief, and a leader, envoy or suspect arriving or sent is neither — unless forces go with
+      them ("arrived with 300 troops");
     - bomb disposal ("police defused a bomb", "detonated the shells in a controlled explosion"):
       making a device safe is no attack (docs/CODING.md, the codebook's ASSAULT is force used
       against someone)."""
@@ -201,6 +210,13 @@ def not_an_act(tok, label: str) -> bool:
                 or c.left_edge.tag_ in ("WDT", "WP", "WRB") for c in clauses):
             return True
         if not any(c.dep_ in ("dobj", "xcomp", "prep", "ccomp", "dative") for c in tok.children):
+            return True
+    if label in ("MOBILIZE", "AID") and tok.pos_ == "VERB" \
+            and any(t.type == "MOBILIZE" for t in triggers_for(tok)):
+        moved = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")] \
+            or [c for c in tok.children if c.dep_ == "nsubj"]
+        if moved and all(m.ent_type_ == "PERSON" for m in moved) \
+                and not any(t.lemma_.lower() in _FORCE_WORDS for t in tok.subtree):
             return True
     if label == "ASSAULT" and (
             (tok.dep_ in ("dobj", "nsubjpass") and tok.head.lower_.startswith(_MADE_SAFE))
