@@ -811,3 +811,15 @@ def test_a_leader_arriving_on_a_visit_is_no_deployment_but_forces_arriving_with_
     assert [(e.type, e.cameo) for e in doc.events] == [("CONSULT", "042")]
     doc = code("General Okello arrived in Gulu with 300 troops on Monday.", published="2024-05-08")
     assert [e.type for e in doc.events] == ["MOBILIZE"]
+
+
+def test_martial_law_is_an_act_and_the_law_is_not():
+    from chronicle.extract.candidates import triggers_for
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    def listed(text):
+        return [t.text for t in nlp(text) if any(tr.type == "COERCE" for tr in triggers_for(t))]
+    assert listed("The junta imposed martial law across the north on Friday.") == ["imposed", "law"]
+    assert listed("Nobody in Kisumu is above the law, the governor said.") == []
+    assert listed("Farmers said they would not break the law during the march.") == []

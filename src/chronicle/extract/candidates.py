@@ -51,6 +51,12 @@ def _key(tok) -> tuple[str, str] | None:
     return (tok.lemma_.lower(), pos)
 
 
+# Nouns that name an act only with a modifier: "martial law" is military rule imposed, "the
+# law" or "a new law" the legal order (WikiEvents' "I thought the law protected me!" and "take
+# the law into their own hands" were curfews).
+_ONLY_WITH_MODIFIER = {"law": {"martial"}}
+
+
 def triggers_for(tok) -> list[Trigger]:
     key = _key(tok)
     if key is None:
@@ -59,6 +65,9 @@ def triggers_for(tok) -> list[Trigger]:
     found = lex.get(key)
     if found is None and key[1] == "NOUN":
         found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
+    needed = _ONLY_WITH_MODIFIER.get(key[0]) if key[1] == "NOUN" else None
+    if found and needed and not any(c.lower_ in needed for c in tok.children):
+        return []
     return found or []
 
 
