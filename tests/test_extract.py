@@ -823,3 +823,19 @@ def test_martial_law_is_an_act_and_the_law_is_not():
     assert listed("The junta imposed martial law across the north on Friday.") == ["imposed", "law"]
     assert listed("Nobody in Kisumu is above the law, the governor said.") == []
     assert listed("Farmers said they would not break the law during the march.") == []
+
+
+def test_rioting_heard_as_an_assault_is_coded_as_the_riot():
+    from chronicle.extract.build import act_type
+    from chronicle.nlp import load_pipeline
+
+    parsed = load_pipeline()("Inmates rioted at the central prison in Bukavu, burning mattresses, "
+                             "in the worst violence since the riots of 2019.")
+    word = {t.text: t for t in parsed}
+    # the verb says its doers rioted: PROTEST riot 145 (docs/CODING.md), whatever they hurt
+    kind, trig = act_type(word["rioted"], "ASSAULT")
+    assert (kind, trig.mode, trig.cameo) == ("PROTEST", "riot", "145")
+    # what else the rioters did keeps the classifier's reading, and a riot noun in the background
+    # read as an assault is left to the noun's own step (`topic_not_noun`)
+    assert act_type(word["burning"], "ASSAULT")[0] == "ASSAULT"
+    assert act_type(word["riots"], "ASSAULT")[0] == "ASSAULT"

@@ -183,6 +183,13 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
             # ("mounted an invasion", "retook the town"). Not a weapon named ("drones"), nor an
             # event mentioned in passing ("within days of the attacks").
             event_type = "ASSAULT"
+    if event_type == "ASSAULT" and tok.pos_ == "VERB" and (named := triggers_for(tok)) \
+            and all(t.type == "PROTEST" and t.mode == "riot" for t in named):
+        # the verb says its doers rioted ("prisoners rioted, setting fire to their mattresses"):
+        # PLOVER codes riots and mob violence PROTEST `riot` (CAMEO 145) whatever the rioters
+        # hurt (docs/CODING.md); the classifier often hears the violence as an assault. (A noun
+        # read as an assault is the sentence's topic: "the worst attack since the uprising".)
+        event_type = "PROTEST"
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
