@@ -108,3 +108,39 @@ def test_a_reading_bar_that_is_not_a_number_is_refused_naming_the_fix():
     run = subprocess.run([sys.executable, "-c", "import chronicle.extract.gate"],
                          env=env, capture_output=True, text=True)
     assert run.returncode != 0 and "CHRONICLE_READ_BAR='high': give a number" in run.stderr
+
+
+def test_a_candidate_its_sentence_reads_as_surely_no_event_is_not_asked_again_without_its_asides(monkeypatch):
+    from chronicle.extract import extract_events
+    from chronicle.extract.classifier import classifier
+    from chronicle.record import Document
+
+    reading = importlib.import_module("chronicle.extract.reading")
+    texts = ["The tariff rates, which the ministry set in 2019, are published every spring.",
+             "Police, who had been called to the scene by neighbours, arrested two men after a fight "
+             "outside the stadium, which holds 40,000 people."]
+    pairs = [(Document(id=f"t{n}", text=t, language="en"), load_pipeline()(t)) for n, t in enumerate(texts)]
+    model = classifier()
+    calls = []
+    monkeypatch.setattr(model, "predict", lambda items, f=model.predict: calls.append((items, f(items))) or calls[-1][1])
+
+    def readings(bar):
+        """The first answer for each candidate word, and the words asked again without asides."""
+        monkeypatch.setattr(reading, "SURE_NO_EVENT", bar)
+        calls.clear()
+        extract_events(pairs)
+        first = {text[a:b]: pred for (text, a, b), pred in zip(*calls[0])}
+        return first, [text[a:b] for text, a, b in calls[1][0]]
+
+    first, every = readings(1.0)
+    assert len(every) >= 2 and all(first[w].label == "NONE" for w in every)
+    surest = max(every, key=lambda w: first[w].none_probability)
+    _, asked = readings(first[surest].none_probability)
+    assert asked == [w for w in every if w != surest]
+    assert 0 < reading.SURE_NO_EVENT < 1  # the shipped setting reads some candidates only once
+
+
+def test_the_bars_tool_reads_triples_with_the_sure_bar_off_by_default():
+    from chronicle.scale.gate_bars import parse_bars
+
+    assert parse_bars("0:0,0.05:1:0.8,0.02") == [(0.0, 0.0, 1.0), (0.05, 1.0, 0.8), (0.02, 0.0, 1.0)]
