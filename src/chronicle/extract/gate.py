@@ -109,10 +109,11 @@ def _bar(variable: str, default: float) -> float:
 # one) is asked again without its sentence's asides or as its dated phrase (`reading.py`) only
 # when the gate scores it at least this.
 #
-# Both are off (0) by default: with the shipped gate (fitted beside another classifier than the
-# shipped one) the largest read bar that moves no evaluation set by more than 0.01 (0.02) saves
-# 3% of the encoder's passes, and a re-read bar of 0.04 already loses a seed event
-# (docs/BENCHMARKS.md, session 11).
+# Both are off (0) by default. Session 11's gate (fitted beside another classifier) lost events
+# at any useful bar; the news-trained model's gate moves no evaluation set up to a read bar of 0.1
+# (6% fewer passes) and a re-read bar of 1, but a read bar of 0.25 already costs 0.045 WikiEvents
+# mention recall, and the second readings are cut by the classifier's own doubt instead
+# (`reading.SURE_NO_EVENT`; docs/BENCHMARKS.md, sessions 11 and 14).
 # `python -m chronicle.scale.gate_bars` measures both again for a retrained model.
 READ_BAR = _bar("CHRONICLE_READ_BAR", 0.0)
 REREAD_BAR = _bar("CHRONICLE_REREAD_BAR", 0.0)

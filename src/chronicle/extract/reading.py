@@ -31,8 +31,8 @@ LEXICON_PRIOR = 3.0
 # pulling its answer towards "no event", so an act it drowned still shows as doubt; what the
 # sentence rules out that surely is the word's own reading ("called", "law", "provide"), which
 # leaving clauses out does not change. On the bench corpus 892 candidates were asked again; of
-# the 38 that became events, 32 had P(no event) < 0.8, and the 610 at or above it cost 2,830 →
-# 2,6xx encoder passes; no evaluation set loses anything (docs/BENCHMARKS.md, session 14).
+# the 38 that became events, 32 had P(no event) < 0.8, and the 610 at or above it cost 511 of the
+# encoder's 2,830 passes; no evaluation set loses anything (docs/BENCHMARKS.md, session 14).
 SURE_NO_EVENT = 0.8
 
 
