@@ -124,7 +124,8 @@ def test_a_candidate_its_sentence_reads_as_surely_no_event_is_not_asked_again_wi
     pairs = [(Document(id=f"t{n}", text=t, language="en"), load_pipeline()(t)) for n, t in enumerate(texts)]
     model = classifier()
     calls = []
-    monkeypatch.setattr(model, "predict", lambda items, f=model.predict: calls.append((items, f(items))) or calls[-1][1])
+    monkeypatch.setattr(model, "predict",
+                        lambda items, f=model.predict: calls.append((items, f(items))) or calls[-1][1])
 
     def readings(bar):
         """The first answer for each candidate word, and the words asked again without asides."""

@@ -30,9 +30,9 @@ LEXICON_PRIOR = 3.0
 # asked again without its asides (`second_reading`); 1 asks every one. An aside drowns an act by
 # pulling its answer towards "no event", so an act it drowned still shows as doubt; what the
 # sentence rules out that surely is the word's own reading ("called", "law", "provide"), which
-# leaving clauses out does not change. On the bench corpus 892 candidates were asked again; of
-# the 38 that became events, 32 had P(no event) < 0.8, and the 610 at or above it cost 511 of the
-# encoder's 2,830 passes; no evaluation set loses anything (docs/BENCHMARKS.md, session 14).
+# leaving clauses out does not change. On the bench corpus (session 13's model), of 892 candidates
+# asked again 38 became events, 32 of them with P(no event) < 0.8; the 610 at or above it cost 511
+# of the encoder's 2,830 passes, and no evaluation set loses anything (docs/BENCHMARKS.md, session 14).
 SURE_NO_EVENT = 0.8
 
 

@@ -86,10 +86,12 @@ def encoder_passes(docs: list, bars: list[tuple[float, float, float]], log=print
         with timed_classifier(time.process_time) as classifier:
             for triple in bars:
                 with _Bars(triple):
-                    passes["n"], classifier["seconds"], classifier["inputs"], classifier["second"] = 0, 0.0, 0, 0
+                    passes["n"] = classifier["inputs"] = classifier["second"] = 0
+                    classifier["seconds"] = 0.0
                     started, events = time.process_time(), 0
                     for k in range(0, len(docs), pipeline.BATCH_SIZE):
-                        events += sum(len(d.events) for d in pipeline.analyse(docs[k:k + pipeline.BATCH_SIZE]))
+                        batch = docs[k:k + pipeline.BATCH_SIZE]
+                        events += sum(len(d.events) for d in pipeline.analyse(batch))
                 rows.append({"bars": _label(triple), "documents": len(docs), "inputs": classifier["inputs"],
                              "second": classifier["second"], "passes": passes["n"], "events": events,
                              "cpu": time.process_time() - started, "classifier_cpu": classifier["seconds"]})
