@@ -5,7 +5,8 @@ teacher's six transformer layers, starts from the teacher's own weights for them
 and learns to give the teacher's temperature-softened probabilities (KL divergence) on every
 predicate span of the items `train.py` builds — our sentences, the held-back rows and conventions
 the teacher saw, the real news of ../shared/train — plus, unlabelled, every candidate of police
-sentences of the *train* split the teacher did not see. The held-out splits stay out of training:
+sentences of the *train* split the teacher did not see; with `--all-candidates`, also every other
+candidate of each training sentence (`every_candidate`). The held-out splits stay out of training:
 our sentences' split (`train._split`) and the news dev split calibrate the student and score it;
 the news test split is never read. Session 3's 4-layer model trained from the base encoder on our
 small data alone lost 0.08 GSR macro-F1; a student learning the teacher's answers on more text is
@@ -59,11 +60,13 @@ def sha1_of(path: Path) -> str:
 
 # -- the items: what the teacher was trained on, split as it was ----------------------------------
 
-def teacher_items(card: dict, nlp, unlabelled: int = 0):
+def teacher_items(card: dict, nlp, unlabelled: int = 0, all_candidates: bool = False):
     """(train items, dev items, our own dev items, inputs' sha1) as `train.train_sentence` built
     them for the teacher's card (its seed, corpora, held-back types, conventions, news
     negatives), each item once (no `own_weight` repetition), plus `unlabelled` police sentences
-    of the train split with every candidate a span of unknown label."""
+    of the train split with every candidate a span of unknown label. `all_candidates`: every
+    training item also gets the other candidates of its sentence, unlabelled
+    (`every_candidate`); the dev items stay as they are."""
     from . import train as t
 
     seed = int(card.get("seed", 13))
@@ -89,10 +92,34 @@ def teacher_items(card: dict, nlp, unlabelled: int = 0):
         dev_items += news_dev
         for rel in (sources.PLV_FILE, sources.POLICE_FILE):
             inputs[f"../shared/train/{rel}"] = sources.file_sha1(rel)
-        if unlabelled:
-            seen = {it.text for it in train_items}
-            train_items += unlabelled_items(labelled, nlp, unlabelled, seed, seen)
+    if all_candidates:  # before the unlabelled sentences, which have every candidate already
+        train_items = every_candidate(train_items, nlp)
+    if card.get("real_news", True) and unlabelled:
+        seen = {it.text for it in train_items}
+        train_items += unlabelled_items(labelled, nlp, unlabelled, seed, seen)
     return train_items, dev_items, own_dev, inputs
+
+
+def every_candidate(items: list[Item], nlp) -> list[Item]:
+    """The items with every other candidate of their sentence (ungated, as the teacher was
+    trained) added as a span of unknown label, for the teacher alone to answer. At run time the
+    student is asked about every candidate of a sentence, and the items label only some: one
+    trigger of a news sentence and the words that name no act, our sentences' act and their
+    verbs the lexicon does not list. Session 13's 4-layer student made its extra events on
+    candidates it had never seen the teacher answer. The spans share their sentence's encoder
+    pass, so they cost a parse, not training passes. Only spans are added, never a sentence:
+    what is held out stays out."""
+    from .candidates import candidates
+
+    out = []
+    for it, doc in zip(items, nlp.pipe([it.text for it in items], batch_size=64)):
+        spans = list(it.spans)
+        for tok in (tok for sent in doc.sents for tok in candidates(sent, gated=False)):
+            a, b = tok.idx, tok.idx + len(tok.text)
+            if all(b <= s0 or e0 <= a for s0, e0, _ in spans):
+                spans.append((a, b, UNLABELLED))
+        out.append(Item(it.text, spans, it.silent))
+    return out
 
 
 def unlabelled_items(labelled, nlp, n: int, seed: int, seen: set[str]) -> list[Item]:
@@ -473,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--unlabelled", type=int, default=2000,
                     help="police sentences of the train split without labels, answered by the "
                          "teacher (default 2000)")
+    tr.add_argument("--all-candidates", action="store_true",
+                    help="also every other candidate of each training sentence, answered by the "
+                         "teacher (what the student is asked about at run time)")
     tr.add_argument("--keep-fp32", action="store_true",
                     help="also keep the student's float weights (OUT_DIR/fp32.onnx)")
     tr.add_argument("--items-cache", type=Path,
@@ -507,7 +537,8 @@ def _cached_items(args, card):
 
     key = {"seed": card.get("seed"), "inputs": card.get("inputs_sha1"),
            "held_back": card.get("held_back"), "conventions": card.get("conventions"),
-           "negatives": card.get("news_negatives"), "unlabelled": args.unlabelled}
+           "negatives": card.get("news_negatives"), "unlabelled": args.unlabelled,
+           "all_candidates": args.all_candidates}
     if args.items_cache and args.items_cache.is_file():
         with open(args.items_cache, "rb") as fh:
             stored_key, items = pickle.load(fh)
@@ -516,7 +547,7 @@ def _cached_items(args, card):
             return items
     from ..nlp import load_pipeline
 
-    items = teacher_items(card, load_pipeline(), args.unlabelled)
+    items = teacher_items(card, load_pipeline(), args.unlabelled, args.all_candidates)
     print(f"{len(items[0])} train items, {len(items[1])} dev items", flush=True)
     if args.items_cache:
         with open(args.items_cache, "wb") as fh:
