@@ -136,3 +136,85 @@ def test_distilled_student_learns_the_teacher_and_exports_a_runnable_model(teach
     want = torch.softmax(distill.logits_of(student, windows) / written["temperature"], 1).numpy()
     assert np.abs(got - want).max() < 0.05
 
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from chronicle.nlp import load_pipeline
+
+    return load_pipeline()
+
+
+def test_every_candidate_adds_the_other_candidates_of_a_sentence_unlabelled(nlp):
+    """--all-candidates: the teacher is asked about every candidate the student will be asked
+    about at run time, not only the labelled ones; labelled spans stay as they were."""
+    items = [
+        Item("Thousands marched through the capital to demand new elections.", [(10, 17, "PROTEST")]),
+        Item("The union said the talks would resume next week.", [(10, 14, "NONE")],
+             frozenset({19})),
+        Item("Police arrested five protesters outside the parliament on Monday.", [(7, 15, "COERCE")]),
+    ]
+    out = distill.every_candidate(items, nlp)
+    assert [it.text for it in out] == [it.text for it in items]
+    assert out[0].spans == [(10, 17, "PROTEST"), (41, 47, distill.UNLABELLED)]   # "demand"
+    # "talks" (a silent candidate, left out of the police negatives) and "resume"
+    assert out[1].spans == [(10, 14, "NONE"), (19, 24, distill.UNLABELLED),
+                            (31, 37, distill.UNLABELLED)]
+    assert out[1].silent == frozenset({19})
+    assert out[2].spans == items[2].spans   # its one candidate is labelled already
+    assert items[0].spans == [(10, 17, "PROTEST")]  # the input is left alone
+
+
+def test_all_candidates_adds_spans_to_training_items_and_never_a_held_out_sentence(nlp, monkeypatch):
+    """teacher_items with and without the option: the same training sentences (ours and the
+    news train split), only unlabelled spans added to them; our held-out split and the news dev
+    split as before and unlabelled nowhere; a news test sentence in neither."""
+    from chronicle.extract import sources
+    from chronicle.extract import train as t
+
+    own = [
+        {"text": "Thousands marched through the capital to demand new elections.", "type": "PROTEST"},
+        {"text": "Students rallied outside the ministry and demanded lower fees.", "type": "PROTEST"},
+        {"text": "Police arrested five protesters and charged them with rioting.", "type": "COERCE"},
+        {"text": "Officers detained three students after the rally.", "type": "COERCE"},
+        {"text": "The company said its profits rose in the third quarter.", "type": "NONE"},
+        {"text": "The union said the talks would resume next week.", "type": "NONE"},
+    ]
+    news = [
+        sources.Labelled("Rebels attacked the town and burned the market, witnesses said.",
+                         ["ASSAULT"], "plv", "a", "train"),
+        sources.Labelled("The president met his counterpart and discussed trade.",
+                         ["CONSULT"], "plv", "b", "train"),
+        sources.Labelled("Soldiers fired on the crowd and killed four people.",
+                         ["ASSAULT"], "plv", "c", "dev"),
+        sources.Labelled("The ministers signed an accord and promised to cut tariffs.",
+                         ["AGREE"], "plv", "d", "test"),
+        sources.Labelled("Police arrested the driver after the crash and seized his car.",
+                         ["COERCE"], "police", "e", "train"),
+        sources.Labelled("Officers raided the house and detained two men, residents said.",
+                         ["COERCE"], "police", "f", "dev"),
+        sources.Labelled("The officer said the road reopened after the storm passed.",
+                         [], "police", "g", "train"),
+    ]
+    monkeypatch.setattr(t, "read_own", lambda contrast=True: own)
+    monkeypatch.setattr(sources, "read_plv", lambda path=None: news[:4])
+    monkeypatch.setattr(sources, "read_police", lambda path=None: news[4:])
+    monkeypatch.setattr(sources, "file_sha1", lambda rel: "0" * 40)
+    card = {"seed": 13, "real_news": True, "news_negatives": 10}
+
+    plain = distill.teacher_items(card, nlp)
+    every = distill.teacher_items(card, nlp, all_candidates=True)
+    assert [it.text for it in every[0]] == [it.text for it in plain[0]]
+    assert every[1:] == plain[1:]  # dev items, our own dev items, inputs: unchanged
+    added = 0
+    for before, after in zip(plain[0], every[0]):
+        assert after.spans[:len(before.spans)] == before.spans
+        assert all(lab == distill.UNLABELLED for _, _, lab in after.spans[len(before.spans):])
+        added += len(after.spans) - len(before.spans)
+    assert added >= 4
+    held_out = {it.text for it in every[1]} | {x.text for x in news if x.split != "train"}
+    assert held_out & {it.text for it in every[0]} == set()
+    assert all(lab != distill.UNLABELLED for it in every[1] for _, _, lab in it.spans)
+    # an unlabelled span of a news train sentence: "burned" beside the labelled "attacked"
+    rebels = next(it for it in every[0] if it.text.startswith("Rebels"))
+    assert (29, 35, distill.UNLABELLED) in rebels.spans
