@@ -839,3 +839,16 @@ def test_rioting_heard_as_an_assault_is_coded_as_the_riot():
     # read as an assault is left to the noun's own step (`topic_not_noun`)
     assert act_type(word["burning"], "ASSAULT")[0] == "ASSAULT"
     assert act_type(word["riots"], "ASSAULT")[0] == "ASSAULT"
+
+
+def test_begging_instructing_and_pressuring_someone_to_act_are_requests():
+    # verbs of asking the lexicon lacked were never asked about (WikiEvents misses, session 14)
+    for text, who, whom in (
+            ("Opposition leaders begged voters in Harare to stay at home on election day.",
+             "Opposition leaders", "voters"),
+            ("The governor instructed the police to reopen the roads into Kisumu.",
+             "The governor", "the police"),
+            ("Militia leaders have been pressuring shopkeepers in Goma to close their shops.",
+             "Militia leaders", "shopkeepers")):
+        doc = code(text, published="2024-05-10")
+        assert [(e.type, e.source.text, e.target.text) for e in doc.events] == [("REQUEST", who, whom)]
