@@ -1,4 +1,4 @@
-"""`python -m chronicle.scale.model_agreement`: counting where two exports of the classifier differ."""
+"""`python -m chronicle.scale.model_agreement`: where two exports of the classifier differ."""
 
 import pytest
 

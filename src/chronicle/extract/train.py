@@ -984,7 +984,8 @@ QUANT_BLOCK = 128
 
 
 def _block_size(k: int, largest: int = QUANT_BLOCK) -> int:
-    """The largest power of two ≤ `largest` (and ≥ 16, the kernel's least) dividing `k`; 0 if none."""
+    """The largest power of two ≤ `largest` (and ≥ 16, the kernel's least) dividing `k`;
+    0 if none does."""
     block = largest
     while block >= 16:
         if k % block == 0:
@@ -995,7 +996,8 @@ def _block_size(k: int, largest: int = QUANT_BLOCK) -> int:
 
 def matmul_nbits(w, block: int):
     """A (K, N) float matrix as MatMulNBits' 8-bit blocks: (N, K / block, block) uint8 with the
-    zero point 128 the kernel assumes when none is given, and one scale per block (N × K / block)."""
+    zero point 128 the kernel assumes when none is given, and one scale per block
+    (N × K / block)."""
     import numpy as np
 
     k, n = w.shape

@@ -53,7 +53,8 @@ def compare(reference, other) -> dict:
                                     for a, b in zip(reference, other)),
         "label_changed": sum(a.label != b.label for a, b in zip(reference, other)),
         "mean_none_change": round(sum(abs(a.none_probability - b.none_probability)
-                                      for a, b in zip(reference, other)) / max(1, len(reference)), 4),
+                                      for a, b in zip(reference, other))
+                                  / max(1, len(reference)), 4),
     }
 
 
