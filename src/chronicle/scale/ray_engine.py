@@ -120,6 +120,30 @@ def _runtime_env() -> dict | None:
     return env
 
 
+# What a local instance starts that a run on it never uses: the autoscaler's monitor (one node,
+# nothing to scale), the log monitor (it streams worker output to the driver: log_to_driver is
+# off) and the dashboard's API server (started even with include_dashboard=False, for its usage
+# statistics, which are off). Python processes of ≈90-105 MB each; `ray.init` has no switch for
+# them, so they are stopped once it returns (docs/BENCHMARKS.md, session 15).
+UNUSED_LOCAL_SERVICES = ("monitor", "log_monitor", "dashboard")
+
+
+def _stop_unused_services(ray) -> list[str]:
+    """Stop UNUSED_LOCAL_SERVICES of the local instance this process started; returns those
+    stopped. Best effort: another Ray version without these internals keeps them (memory only)."""
+    node = getattr(getattr(getattr(ray, "_private", None), "worker", None), "_global_node", None)
+    stopped = []
+    for name in UNUSED_LOCAL_SERVICES:
+        if name not in getattr(node, "all_processes", {}):
+            continue
+        try:
+            getattr(node, f"kill_{name}")(check_alive=False)
+        except Exception:  # noqa: BLE001 (Ray's internals: nothing a user can act on)
+            continue
+        stopped.append(name)
+    return stopped
+
+
 @contextmanager
 def _cluster(ray, address: str | None, workers: int | None):
     """Connected to Ray for the block: to a Ray already initialised in this process (a notebook,
@@ -154,6 +178,7 @@ def _cluster(ray, address: str | None, workers: int | None):
     else:  # "local": a new instance even if `ray start` once left a cluster address on this machine
         ray.init(address="local", num_cpus=workers, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
+        _stop_unused_services(ray)
         where = "local Ray instance"
     try:
         yield where, True
