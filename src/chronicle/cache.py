@@ -119,6 +119,17 @@ def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
     return arrays, header["meta"]
 
 
+
+def release(array: memoryview) -> None:
+    """Drop the pages of the mapping behind `array` (one of `map_arrays`'s) from this process's
+    resident memory. The page cache keeps them, so the next lookup maps them back with minor page
+    faults and no disk read: for a process about to need its memory for something else."""
+    import mmap
+
+    mapped = array.obj
+    if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED)
+
 # --- keeping the folder small ----------------------------------------------------------------
 
 # The kinds of file Chronicle writes here: name -> (suffix, what it is). A file is of a kind when

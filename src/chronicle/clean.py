@@ -350,9 +350,27 @@ def _mapped_language_identifier(identifier_class) -> Any:
     arrays, meta = cache.map_arrays(path)
     if meta.get("kind") != "py3langid":
         raise ValueError(f"{path} is not a language model")
-    return identifier_class(np.asarray(arrays["ptc"]).view(meta["ptc_dtype"]), np.asarray(arrays["pc"]),
-                            meta["classes"], arrays["nextmove"], arrays["output"], norm_probs=True,
-                            tk_row=arrays["row"])
+    global _mapped_tables
+    identifier = identifier_class(np.asarray(arrays["ptc"]).view(meta["ptc_dtype"]), np.asarray(arrays["pc"]),
+                                  meta["classes"], arrays["nextmove"], arrays["output"], norm_probs=True,
+                                  tk_row=arrays["row"])
+    _mapped_tables = arrays["ptc"]  # for `release_language_model`
+    return identifier
+
+
+_mapped_tables: memoryview | None = None  # the mapping behind the identifier, when it is mapped
+
+
+def release_language_model() -> None:
+    """Drop the language identifier's mapped tables (≈65 MB once a few texts have been
+    identified) from this process's resident memory; the next text maps back the pages it
+    touches, from the page cache. A Ray worker cleans its shard, then parses it: the parse needs
+    the memory, not the tables (`scale.coder`). Nothing to do where the model was never loaded or
+    is not mapped (the packaged one, read whole)."""
+    if _mapped_tables is not None:
+        from . import cache
+
+        cache.release(_mapped_tables)
 
 
 def _metadata_language(language: str | None) -> str | None:

@@ -17,6 +17,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from ..clean import release_language_model
 from ..record import Document, IngestError, to_json
 from ..workers import Budget, alarm_available, analyse_in_process
 from .parquet import ShardFolder
@@ -47,6 +48,18 @@ def _row(kind: str, *, caller_id: str = "", doc: Document | None = None,
             "error": _error_json(error) if error is not None else None}
 
 
+def _return_freed_memory() -> None:
+    """Give the memory the batch's parse freed back to the system (glibc's `malloc_trim`): malloc
+    keeps it otherwise, and the next shard's cleaning maps the language model back in on top of
+    it — a worker's peak, not its parse's (docs/BENCHMARKS.md, session 15). Elsewhere: nothing."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
                die_midway: bool = False) -> dict:
     """Code `shard` into `folder`; returns a summary. Raises on what stops the whole shard (an
@@ -63,6 +76,9 @@ def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
     waiting: list[tuple[int, Document, str]] = []
 
     def analyse_waiting() -> None:
+        # the shard's texts are cleaned: the language model's pages leave this process for the
+        # parse (a local pool's worker never holds them; docs/BENCHMARKS.md, session 15)
+        release_language_model()
         docs = [doc for _, doc, _ in waiting]
         if alarm_available():  # each document held to its CPU-time budget, as in a local worker
             done, errors = analyse_in_process(analyse_safely, docs, options.budget)
@@ -80,6 +96,8 @@ def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
                 rows[slot] = _row("analysis_failed", caller_id=caller_id, doc=doc, error=err)
                 counts["errors"] += 1
         waiting.clear()
+        del docs, done, errors
+        _return_freed_memory()
 
     folder.remove_temporaries(shard.id)
     with folder.writer(shard.id) as writer:
