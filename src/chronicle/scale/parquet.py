@@ -42,6 +42,21 @@ class DamagedShard(Exception):
     """A shard file that exists but cannot be read back (a disk error, never a half-written one)."""
 
 
+def use_system_memory_pool():
+    """Arrow's allocations in the system's malloc from now on, in this process; returns the pool
+    they went to before (to restore it), or None when nothing changed. Arrow's default allocator
+    (mimalloc) keeps what it freed: ≈10 MB in a Ray worker that writes shards and ≈30 MB in the
+    driver that reads them (docs/BENCHMARKS.md, session 15). A pool the user chose
+    (ARROW_DEFAULT_MEMORY_POOL) is left alone."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return None
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    return previous
+
+
 def _schema():
     import pyarrow as pa
 
