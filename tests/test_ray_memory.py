@@ -1,9 +1,10 @@
 """What keeps the Ray engine's memory down (docs/BENCHMARKS.md, session 15): the local instance
 without the services a run never uses, a worker that drops the language model's pages before it
-parses and returns what each batch freed, and allocators that give freed memory back.
+parses and returns what each batch freed, and Arrow allocating in malloc, which gives freed memory
+back.
 
-Only the first test needs Ray; the others run what a worker runs, without Ray. The allocator tests
-run in a child process: they change how the whole process allocates.
+Only the first test needs Ray; the others run what a worker or the driver runs, without Ray. The
+test of returning freed memory runs in a child process: it fills and empties the heap.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ TEXTS = [  # invented reports, long enough for the language identifier to be ask
 
 @pytest.mark.skipif(not LINUX, reason="reads the mapping's resident pages from /proc")
 def test_a_worker_parses_without_the_language_model_in_memory_and_frees_each_batch(tmp_path, monkeypatch):
+    import pyarrow
+
     from chronicle import clean, pipeline
     from chronicle.scale import coder
     from chronicle.scale.coder import CodingOptions, code_shard
@@ -110,7 +113,7 @@ def test_a_worker_parses_without_the_language_model_in_memory_and_frees_each_bat
     real_analyse, real_free = pipeline.analyse_safely, coder._return_freed_memory
 
     def analyse(docs):
-        steps.append(("analyse", len(docs), _langid_resident_kb()))
+        steps.append(("analyse", len(docs), _langid_resident_kb(), pyarrow.default_memory_pool().backend_name))
         return real_analyse(docs)
 
     def free():
@@ -119,11 +122,16 @@ def test_a_worker_parses_without_the_language_model_in_memory_and_frees_each_bat
 
     monkeypatch.setattr(pipeline, "analyse_safely", analyse)
     monkeypatch.setattr(coder, "_return_freed_memory", free)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    pool_before = pyarrow.default_memory_pool().backend_name
     summary = code_shard(shard, folder, CodingOptions(batch_size=2))
     assert summary["documents"] == len(TEXTS)
     assert clean._mapped_tables is not None  # the cleaning used the mapped model ...
-    # ... and each batch was parsed with none of its pages in this process, then freed
-    assert steps == [("analyse", 2, 0), ("free",), ("analyse", 2, 0), ("free",), ("analyse", 1, 0), ("free",)]
+    # ... and each batch was parsed with none of its pages in this process, then freed; Arrow
+    # allocated in malloc while the shard was coded, and its pool is the one before afterwards
+    analysed = ("analyse", 2, 0, "system"), ("analyse", 1, 0, "system")
+    assert steps == [analysed[0], ("free",), analysed[0], ("free",), analysed[1], ("free",)]
+    assert pyarrow.default_memory_pool().backend_name == pool_before
     languages = [json.loads(r["record"])["language"] for r in folder.open(shard.id).rows()]
     assert languages == ["en", "en", "en", "fr", "en"]
 
@@ -169,37 +177,6 @@ def test_freed_memory_goes_back_to_the_system():
         print(json.dumps({"before": before, "after": rss(), "keep": len(keep)}))
     """)
     assert out["before"] - out["after"] > 100_000  # kB: most of the 150 MB freed
-
-
-@pytest.mark.skipif(not GLIBC, reason="glibc's allocator")
-def test_a_worker_serves_large_blocks_from_their_own_mappings_and_arrow_from_malloc():
-    # glibc raises its mmap threshold when a mapped block is freed (here to 8 MB): a 1 MB block
-    # then comes from the heap, unless the threshold is held (`use_lean_allocators`)
-    code = """
-        import ctypes, json
-        class Info(ctypes.Structure):
-            _fields_ = [(name, ctypes.c_size_t) for name in
-                        ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-                         "uordblks", "fordblks", "keepcost")]
-        libc = ctypes.CDLL(None)
-        libc.mallinfo2.restype = Info
-        libc.malloc.restype = ctypes.c_void_p
-        libc.free.argtypes = [ctypes.c_void_p]
-        libc.free(libc.malloc(8 << 20))
-        if LEAN:
-            from chronicle.scale.coder import use_lean_allocators
-            use_lean_allocators()
-        before = libc.mallinfo2().hblks
-        block = libc.malloc(1 << 20)
-        mapped = libc.mallinfo2().hblks - before
-        libc.free(block)
-        import pyarrow
-        print(json.dumps({"mapped": mapped, "arrow": pyarrow.default_memory_pool().backend_name}))
-    """
-    lean = _child("LEAN = True\n" + textwrap.dedent(code))
-    plain = _child("LEAN = False\n" + textwrap.dedent(code))
-    assert lean == {"mapped": 1, "arrow": "system"}
-    assert plain["mapped"] == 0 and plain["arrow"] != "system"
 
 
 def test_the_driver_reads_shards_with_the_system_allocator_and_restores_arrow_s_pool(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..clean import release_language_model
 from ..record import Document, IngestError, to_json
 from ..workers import Budget, alarm_available, analyse_in_process
-from .parquet import ShardFolder, use_system_memory_pool
+from .parquet import ShardFolder, system_memory_pool
 from .shards import Shard, read_shard
 
 
@@ -48,28 +48,6 @@ def _row(kind: str, *, caller_id: str = "", doc: Document | None = None,
             "error": _error_json(error) if error is not None else None}
 
 
-# A Ray worker's allocations (docs/BENCHMARKS.md, session 15). glibc serves a block of at least
-# its mmap threshold with a mapping of its own, returned to the system when freed; but it raises
-# the threshold each time such a block is freed, up to 32 MB, and then serves the parse's large
-# arrays from the heap, where what they leave behind stays. Held at its initial 128 kB, a 2-worker
-# run's workers peaked ≈60 MB lower each. M_MMAP_THRESHOLD is mallopt's parameter -3.
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 128 * 1024
-
-
-def use_lean_allocators() -> None:
-    """For a process that only codes shards (a Ray worker): glibc's mmap threshold held fixed,
-    and Arrow's allocations in the system's malloc (`parquet.use_system_memory_pool`). Nothing
-    happens where there is no glibc."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-    except (OSError, AttributeError):
-        pass
-    use_system_memory_pool()
-
-
 def _return_freed_memory() -> None:
     """Give the memory the batch's parse freed back to the system (glibc's `malloc_trim`): malloc
     keeps it otherwise, and the next shard's cleaning maps the language model back in on top of
@@ -82,6 +60,7 @@ def _return_freed_memory() -> None:
         pass
 
 
+@system_memory_pool
 def code_shard(shard: Shard, folder: ShardFolder, options: CodingOptions,
                die_midway: bool = False) -> dict:
     """Code `shard` into `folder`; returns a summary. Raises on what stops the whole shard (an

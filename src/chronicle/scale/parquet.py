@@ -28,6 +28,7 @@ stopping every re-run; delete the marker to try it again.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
@@ -42,19 +43,24 @@ class DamagedShard(Exception):
     """A shard file that exists but cannot be read back (a disk error, never a half-written one)."""
 
 
-def use_system_memory_pool():
-    """Arrow's allocations in the system's malloc from now on, in this process; returns the pool
-    they went to before (to restore it), or None when nothing changed. Arrow's default allocator
-    (mimalloc) keeps what it freed: ≈10 MB in a Ray worker that writes shards and ≈30 MB in the
-    driver that reads them (docs/BENCHMARKS.md, session 15). A pool the user chose
-    (ARROW_DEFAULT_MEMORY_POOL) is left alone."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return None
-    import pyarrow as pa
+def system_memory_pool(function):
+    """Decorator: `function` runs with Arrow allocating in the system's malloc, and the pool
+    before is restored afterwards. Arrow's default allocator (mimalloc) keeps what it freed: ≈10 MB
+    in a Ray worker that writes shards, ≈30 MB in the driver that reads them (docs/BENCHMARKS.md,
+    session 15). A pool the user chose (ARROW_DEFAULT_MEMORY_POOL) is left alone."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+            return function(*args, **kwargs)
+        import pyarrow as pa
 
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    return previous
+        previous = pa.default_memory_pool()
+        pa.set_memory_pool(pa.system_memory_pool())
+        try:
+            return function(*args, **kwargs)
+        finally:
+            pa.set_memory_pool(previous)
+    return wrapper
 
 
 def _schema():

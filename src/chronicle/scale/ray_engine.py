@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from ..pipeline import BATCH_SIZE, Admission, RunReport
 from ..record import IngestError
 from . import ScaleError
-from .coder import CodingOptions, code_shard, use_lean_allocators
+from .coder import CodingOptions, code_shard
 from .load import load_shard
-from .parquet import DamagedShard, ShardFolder, use_system_memory_pool
+from .parquet import DamagedShard, ShardFolder, system_memory_pool
 from .shards import DEFAULT_SHARD_SIZE, Plan, Shard, code_fingerprint, plan
 
 IN_FLIGHT_PER_WORKER = 2  # one coding, one queued: no idle gap between shards
@@ -205,7 +205,6 @@ def _coder_class(ray):
                 return
             from ..pipeline import _worker_init
 
-            use_lean_allocators()  # this process only codes shards
             try:
                 _worker_init()
             except SETUP_ERRORS as err:
@@ -312,23 +311,7 @@ class _Loader:
                    if isinstance(e, Shard) and self.status[e.id] == "coded")
 
 
-def _system_arrow_pool(function):
-    """`function` run with Arrow allocating in the system's malloc, the pool before restored:
-    Arrow's default allocator (mimalloc) keeps ≈30 MB of what reading the shards freed."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        previous = use_system_memory_pool()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if previous is not None:
-                import pyarrow
-
-                pyarrow.set_memory_pool(previous)
-    return wrapper
-
-
-@_system_arrow_pool
+@system_memory_pool  # the shards read here
 def run(paths: Iterable[str], sink: Callable, *, store=None, force: bool = False,
         date: str | None = None, max_bytes: int = 10_000_000, workers: int | None = None,
         address: str | None = None, shards_dir: str | None = None,
