@@ -113,7 +113,8 @@ def test_a_worker_parses_without_the_language_model_in_memory_and_frees_each_bat
     real_analyse, real_free = pipeline.analyse_safely, coder._return_freed_memory
 
     def analyse(docs):
-        steps.append(("analyse", len(docs), _langid_resident_kb(), pyarrow.default_memory_pool().backend_name))
+        pool = pyarrow.default_memory_pool().backend_name
+        steps.append(("analyse", len(docs), _langid_resident_kb(), pool))
         return real_analyse(docs)
 
     def free():

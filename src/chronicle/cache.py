@@ -119,7 +119,6 @@ def map_arrays(path: Path) -> tuple[dict[str, memoryview], dict]:
     return arrays, header["meta"]
 
 
-
 def release(array: memoryview) -> None:
     """Drop the pages of the mapping behind `array` (one of `map_arrays`'s) from this process's
     resident memory. The page cache keeps them, so the next lookup maps them back with minor page
@@ -129,6 +128,7 @@ def release(array: memoryview) -> None:
     mapped = array.obj
     if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
         mapped.madvise(mmap.MADV_DONTNEED)
+
 
 # --- keeping the folder small ----------------------------------------------------------------
 
