@@ -75,15 +75,24 @@ def test_a_local_instance_runs_without_the_services_a_run_does_not_use():
 
 
 def _langid_resident_kb() -> int:
-    total, current = 0, ""
+    """Resident kB of the mapping behind the language identifier in use (`clean._mapped_tables`)."""
+    import numpy as np
+
+    from chronicle import clean
+
+    if clean._mapped_tables is None:
+        return 0
+    address = np.asarray(clean._mapped_tables).__array_interface__["data"][0]
+    inside = False
     with open("/proc/self/smaps", encoding="ascii", errors="replace") as fh:
         for line in fh:
             fields = line.split()
             if fields and "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:
-                current = fields[5] if len(fields) > 5 else ""
-            elif fields and fields[0] == "Rss:" and "/langid-" in current:
-                total += int(fields[1])
-    return total
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                inside = start <= address < end
+            elif inside and fields and fields[0] == "Rss:":
+                return int(fields[1])
+    raise AssertionError("the language model's mapping is not in /proc/self/smaps")
 
 
 TEXTS = [  # invented reports, long enough for the language identifier to be asked

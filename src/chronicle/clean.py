@@ -312,8 +312,12 @@ _LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_].*)?$")
 def _language_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    global _mapped_tables
     try:
-        return _mapped_language_identifier(LanguageIdentifier)
+        tables: list = []
+        identifier = _mapped_language_identifier(LanguageIdentifier, tables)
+        _mapped_tables = tables[0]  # for `release_language_model`
+        return identifier
     except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError):
         pass  # the cached model is only an optimisation: load the packaged one as py3langid does
     # py3langid 0.4 renamed the loader; 0.3 only has the pickled-model one.
@@ -321,12 +325,13 @@ def _language_identifier() -> Any:
     return load(MODEL_FILE, norm_probs=True)
 
 
-def _mapped_language_identifier(identifier_class) -> Any:
+def _mapped_language_identifier(identifier_class, tables: list | None = None) -> Any:
     """py3langid's identifier as its `from_model_file` makes it, from the same arrays, but read
     from a copy decompressed once into the user's cache and memory-mapped (`chronicle.cache`):
     py3langid un-xz's its 4.6 MB model on every start (~0.5 s of a cold `chronicle extract`) into
     68 MB that every process that cleans text holds; mapped, only the pages a text touches are read.
-    The same numbers in the same order, so the same answers."""
+    The same numbers in the same order, so the same answers. `tables` (a list) is given the
+    mapping's largest array, to release it later (`release_language_model`)."""
     from array import array
     from importlib import metadata
 
@@ -350,15 +355,15 @@ def _mapped_language_identifier(identifier_class) -> Any:
     arrays, meta = cache.map_arrays(path)
     if meta.get("kind") != "py3langid":
         raise ValueError(f"{path} is not a language model")
-    global _mapped_tables
-    identifier = identifier_class(np.asarray(arrays["ptc"]).view(meta["ptc_dtype"]), np.asarray(arrays["pc"]),
-                                  meta["classes"], arrays["nextmove"], arrays["output"], norm_probs=True,
-                                  tk_row=arrays["row"])
-    _mapped_tables = arrays["ptc"]  # for `release_language_model`
-    return identifier
+    if tables is not None:
+        tables.append(arrays["ptc"])
+    return identifier_class(np.asarray(arrays["ptc"]).view(meta["ptc_dtype"]), np.asarray(arrays["pc"]),
+                            meta["classes"], arrays["nextmove"], arrays["output"], norm_probs=True,
+                            tk_row=arrays["row"])
 
 
-_mapped_tables: memoryview | None = None  # the mapping behind the identifier, when it is mapped
+# the mapping behind `_language_identifier`'s identifier, when it is mapped
+_mapped_tables: memoryview | None = None
 
 
 def release_language_model() -> None:
