@@ -218,3 +218,30 @@ def test_all_candidates_adds_spans_to_training_items_and_never_a_held_out_senten
     # an unlabelled span of a news train sentence: "burned" beside the labelled "attacked"
     rebels = next(it for it in every[0] if it.text.startswith("Rebels"))
     assert (29, 35, distill.UNLABELLED) in rebels.spans
+
+
+def test_length_grouped_batches_cover_every_window_once_and_pad_less():
+    """`train.batches_of`, which `make train` and the distiller both use: each window once per
+    epoch, the same batches from the same seed, and much less padding than random batches on
+    lengths like our training windows' (mostly short sentences, a long tail)."""
+    import random
+
+    from chronicle.extract.train import batches_of
+
+    rng = random.Random(0)
+    lengths = [min(96, int(rng.lognormvariate(3.0, 0.5))) for _ in range(4000)]
+    grouped = batches_of(lengths, 32, True, torch, random.Random(1))
+    plain = batches_of(lengths, 32, False, torch, random.Random(1))
+    for batches in (grouped, plain):
+        assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+        assert all(len(b) <= 32 for b in batches)
+    assert grouped == batches_of(lengths, 32, True, torch, random.Random(1))
+    assert grouped != batches_of(lengths, 32, True, torch, random.Random(2))
+
+    def padded(batches):
+        return sum(max(lengths[i] for i in b) * len(b) for b in batches)
+
+    assert padded(grouped) < 0.7 * padded(plain)
+    # the batch order is shuffled: an epoch does not run from long to short
+    widths = [max(lengths[i] for i in b) for b in grouped[:50]]
+    assert widths != sorted(widths, reverse=True)

@@ -254,20 +254,6 @@ def collate(batch, pad_id: int = 0):
     return ids, mask, weights, owner
 
 
-def batches(n: int, batch_size: int, rng: random.Random, lengths: list[int]) -> list[list[int]]:
-    """Index batches of windows of similar length (less padding, the same examples): shuffled,
-    sorted by length within pools of 50 batches, the batches shuffled again."""
-    order = list(range(n))
-    rng.shuffle(order)
-    pool = batch_size * 50
-    out = []
-    for k in range(0, n, pool):
-        chunk = sorted(order[k:k + pool], key=lambda i: lengths[i])
-        out += [chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size)]
-    rng.shuffle(out)
-    return out
-
-
 def logits_of(model, windows, batch_size: int = 64):
     """Logits of every span of `windows`, in order (evaluation mode, no gradient)."""
     import torch
@@ -306,11 +292,12 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
            out_dir: Path, epochs: int = 2, lr: float = 1e-4, temperature: float = 2.0,
            hard_weight: float = 0.0, batch_size: int = 32, seed: int = 13, config=None,
            own_dev: list[Item] | None = None, inputs: dict | None = None,
-           keep_fp32: bool = False, log=print) -> dict:
+           keep_fp32: bool = False, bf16: bool = True, log=print) -> dict:
     """Train a student of `layers` layers on the teacher's logits over `train_items`, calibrate
     it on `dev_items` (gold labels, as `train.py` does), export it into `out_dir` and return its
     card. `hard_weight`: also this much cross-entropy on the gold labels of labelled spans.
-    `keep_fp32`: also keep `out_dir/fp32.onnx`, which makes the student a teacher in turn."""
+    `keep_fp32`: also keep `out_dir/fp32.onnx`, which makes the student a teacher in turn.
+    Batches of similar length and bfloat16 autocast (`bf16`), as `train.py` trains."""
     import numpy as np
     import torch
     from tokenizers import Tokenizer
@@ -355,9 +342,11 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
     for epoch in range(epochs):
         model.train()
         total, seen = 0.0, 0
-        for idx in batches(len(train_set), batch_size, rng, lengths):
+        for idx in t.batches_of(lengths, batch_size, True, torch, rng):
             rows = torch.cat([torch.arange(starts[i], starts[i + 1]) for i in idx])
-            out = model(*collate([train_set[i] for i in idx]))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = model(*collate([train_set[i] for i in idx]))
+            out = out.float()
             loss = kl_loss(out, target[rows], temperature, class_w[top[rows]])
             if hard_weight and gold_w[rows].any():
                 ce = torch.nn.functional.cross_entropy(out, gold[rows], reduction="none")
@@ -391,6 +380,7 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
                            "layers": teacher_layers, "card_seed": card_t.get("seed")},
         "distill": {"epochs": epochs, "lr": lr, "temperature": temperature,
                     "hard_weight": hard_weight, "batch_size": batch_size, "seed": seed,
+                    "bf16_autocast": bf16,
                     "train_windows": len(train_set), "train_spans": int(len(target)),
                     "unlabelled_spans": int((gold_w == 0).sum()), "loss": history},
         "examples": int(len(target)) + len(dev_gold),
@@ -505,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
                          "teacher (what the student is asked about at run time)")
     tr.add_argument("--keep-fp32", action="store_true",
                     help="also keep the student's float weights (OUT_DIR/fp32.onnx)")
+    tr.add_argument("--fp32", action="store_true",
+                    help="no bfloat16 autocast in the forward pass (slower; default: autocast)")
     tr.add_argument("--items-cache", type=Path,
                     help="keep the parsed items here (a pickle) and reuse them on the next run")
     sp = sub.add_parser("speed", help="CPU ms per encoder pass of each model, one thread")
@@ -528,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     distil(args.teacher, train_items, dev_items, args.layers, args.out_dir, epochs=args.epochs,
            lr=args.lr, temperature=args.temperature, hard_weight=args.hard_weight,
            seed=int(card.get("seed", 13)), own_dev=own_dev, inputs=inputs,
-           keep_fp32=args.keep_fp32)
+           keep_fp32=args.keep_fp32, bf16=not args.fp32)
     return 0
 
 
