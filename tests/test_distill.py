@@ -91,6 +91,21 @@ def test_student_keeps_the_teachers_first_layers(teacher):
         distill.keep_layers(student, 2)
 
 
+def test_a_spread_student_keeps_the_teachers_first_and_last_layers(teacher):
+    assert distill.layer_choice(4, 6) == [0, 1, 2, 3]
+    assert distill.layer_choice(4, 6, spread=True) == [0, 2, 3, 5]
+    assert distill.layer_choice(3, 6, spread=True) == [0, 2, 5]
+    assert distill.layer_choice(2, 12, spread=True) == [0, 11]
+    path, original = teacher  # two layers: a one-layer spread student keeps the first
+    student = distill.keep_layers(distill.load_teacher(path, tiny_config()), 1, spread=True)
+    for name, tensor in student.encoder.encoder.layer[0].state_dict().items():
+        assert torch.equal(tensor, original.encoder.encoder.layer[0].state_dict()[name]), name
+    full = distill.keep_layers(distill.load_teacher(path, tiny_config()), 2, spread=True)
+    for i in (0, 1):
+        for name, tensor in full.encoder.encoder.layer[i].state_dict().items():
+            assert torch.equal(tensor, original.encoder.encoder.layer[i].state_dict()[name]), name
+
+
 def test_kl_loss_is_zero_for_the_teachers_own_answers_and_grows_with_disagreement():
     t = torch.tensor([[3.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
     assert distill.kl_loss(t, t, 2.0).item() == pytest.approx(0.0, abs=1e-7)

@@ -220,11 +220,24 @@ def load_teacher(teacher: Path, config=None):
     return model.eval()
 
 
-def keep_layers(model, n: int):
-    """The model cut to its first `n` transformer layers (in place)."""
-    if not 1 <= n <= len(model.encoder.encoder.layer):
-        raise SystemExit(f"--layers {n}: the teacher has {len(model.encoder.encoder.layer)} layers")
-    model.encoder.encoder.layer = model.encoder.encoder.layer[:n]
+def layer_choice(n: int, of: int, spread: bool = False) -> list[int]:
+    """Which of the teacher's `of` layers a student of `n` keeps: its first `n`, or (`spread`)
+    `n` spread evenly from the first to the last, as DistilBERT initialised its student from
+    every other layer. Keeping the last layer starts the student with the vectors its head
+    was trained on."""
+    if not 1 <= n <= of:
+        raise SystemExit(f"--layers {n}: the teacher has {of} layers")
+    if not spread or n == 1:
+        return list(range(n))
+    return sorted({round(i * (of - 1) / (n - 1)) for i in range(n)})
+
+
+def keep_layers(model, n: int, spread: bool = False):
+    """The model cut to `n` of its transformer layers (in place; `layer_choice`)."""
+    import torch
+
+    kept = layer_choice(n, len(model.encoder.encoder.layer), spread)
+    model.encoder.encoder.layer = torch.nn.ModuleList(model.encoder.encoder.layer[i] for i in kept)
     model.encoder.config.num_hidden_layers = n
     return model
 
@@ -292,7 +305,8 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
            out_dir: Path, epochs: int = 2, lr: float = 1e-4, temperature: float = 2.0,
            hard_weight: float = 0.0, batch_size: int = 32, seed: int = 13, config=None,
            own_dev: list[Item] | None = None, inputs: dict | None = None,
-           keep_fp32: bool = False, bf16: bool = True, log=print) -> dict:
+           keep_fp32: bool = False, bf16: bool = True, spread: bool = False,
+           log=print) -> dict:
     """Train a student of `layers` layers on the teacher's logits over `train_items`, calibrate
     it on `dev_items` (gold labels, as `train.py` does), export it into `out_dir` and return its
     card. `hard_weight`: also this much cross-entropy on the gold labels of labelled spans.
@@ -332,7 +346,8 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
     gold_w = torch.tensor([0.0 if lab == UNLABELLED else 1.0 for w in train_set for lab in w.labels])
     gold = torch.tensor([label_id.get(lab, 0) for w in train_set for lab in w.labels])
 
-    keep_layers(model, layers)
+    kept = layer_choice(layers, teacher_layers, spread)
+    keep_layers(model, layers, spread)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     lengths = [len(w.ids) for w in train_set]
     steps = epochs * ((len(train_set) + batch_size - 1) // batch_size)
@@ -377,7 +392,8 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
         "held_out_teacher": teacher_held_out, "dev_same_top_label": round(agreement, 4),
         "distilled_from": {"onnx_sha1": sha1_of(teacher / "events.onnx"),
                            "fp32_sha1": sha1_of(teacher / "fp32.onnx"),
-                           "layers": teacher_layers, "card_seed": card_t.get("seed")},
+                           "layers": teacher_layers, "card_seed": card_t.get("seed"),
+                           "layers_kept": kept},
         "distill": {"epochs": epochs, "lr": lr, "temperature": temperature,
                     "hard_weight": hard_weight, "batch_size": batch_size, "seed": seed,
                     "bf16_autocast": bf16,
@@ -495,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
                          "teacher (what the student is asked about at run time)")
     tr.add_argument("--keep-fp32", action="store_true",
                     help="also keep the student's float weights (OUT_DIR/fp32.onnx)")
+    tr.add_argument("--spread", action="store_true",
+                    help="keep layers spread from the teacher's first to its last (e.g. 0,2,3,5 "
+                         "of 6), not its first N")
     tr.add_argument("--fp32", action="store_true",
                     help="no bfloat16 autocast in the forward pass (slower; default: autocast)")
     tr.add_argument("--items-cache", type=Path,
@@ -520,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     distil(args.teacher, train_items, dev_items, args.layers, args.out_dir, epochs=args.epochs,
            lr=args.lr, temperature=args.temperature, hard_weight=args.hard_weight,
            seed=int(card.get("seed", 13)), own_dev=own_dev, inputs=inputs,
-           keep_fp32=args.keep_fp32, bf16=not args.fp32)
+           keep_fp32=args.keep_fp32, bf16=not args.fp32, spread=args.spread)
     return 0
 
 
