@@ -25,12 +25,14 @@ BATCH_SIZE = 32
 # Documents spaCy parses at once inside a batch: at most PARSE_BATCH_SIZE of them and, past the
 # first, at most PARSE_CHARS characters together. The parser's working arrays grow with the tokens
 # parsed together: on the benchmark's articles a worker peaked ≈185 MB above its loaded models at
-# 16 documents, ≈130 MB with 30,000 characters, ≈100 MB with 20,000 (session 11). The documents
-# are taken shortest first, so that each part holds texts of like length (the parser steps
-# through the longest text of a part: mixed lengths waste steps), at no measurable parse time.
-# The parses are the same whatever the parts.
+# 16 documents, ≈130 MB with 30,000 characters, ≈100 MB with 20,000 (session 11). 20,000 since
+# session 16: on an Intel Xeon (AVX-512) the pool's peak tree RSS at 30,000 was 1.22 GB, over the
+# 1.2 GB target, and 1.04 GB at 20,000, the parse's CPU seconds the same (13.6 s; docs/BENCHMARKS.md,
+# "Session 16"). The documents are taken shortest first, so that each part holds texts of like
+# length (the parser steps through the longest text of a part: mixed lengths waste steps), at no
+# measurable parse time. The parses are the same whatever the parts.
 PARSE_BATCH_SIZE = 16
-PARSE_CHARS = 30_000
+PARSE_CHARS = 20_000
 SETUP_ERRORS = (ModelMissingError, ClassifierMissingError)
 
 
