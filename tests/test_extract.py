@@ -506,11 +506,11 @@ def test_an_act_with_no_named_target_is_aimed_at_the_state_where_it_happens():
     assert [(e.type, e.target) for e in doc.events] == [("PROTEST", None)]
     assert_fields_point_at_text(doc)
     # the place is only a default: a target another trigger of the sentence names wins ("assaulted
-    # the French Embassy" over the petrol bombs, the more confident trigger, which names none)
+    # the French Embassy" over the petrol bombs, which name none); rioters' violence is one riot
     doc = code("Hundreds of rioters assaulted the French Embassy in Niamey on Sunday, hurling petrol bombs.",
                published="2023-06-10")
-    assert [(e.type, e.target.text, e.target.country) for e in doc.events] == [
-        ("ASSAULT", "the French Embassy", "FRA")]
+    assert [(e.type, e.mode, e.target.text, e.target.country) for e in doc.events] == [
+        ("PROTEST", "riot", "the French Embassy", "FRA")]
 
 
 def test_a_group_is_never_taken_for_the_person_the_model_saw_in_its_name():
@@ -839,6 +839,36 @@ def test_rioting_heard_as_an_assault_is_coded_as_the_riot():
     # read as an assault is left to the noun's own step (`topic_not_noun`)
     assert act_type(word["burning"], "ASSAULT")[0] == "ASSAULT"
     assert act_type(word["riots"], "ASSAULT")[0] == "ASSAULT"
+
+
+def test_violence_by_a_crowd_is_coded_as_a_riot_and_violence_against_one_is_not():
+    from chronicle.extract.build import act_type
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+
+    def typed(text, word, heard="ASSAULT"):
+        tok = next(t for t in nlp(text) if t.text == word)
+        kind, trig = act_type(tok, heard)
+        return kind, trig.mode, trig.cameo
+
+    riot = ("PROTEST", "riot", "145")
+    # a crowd as such attacks: its subject, its agent, a count of it, a crowd of someone, or the
+    # doer of the verb that hurls the weapon (PLOVER codes mob violence PROTEST riot)
+    assert typed("A mob attacked the police station in Dhule on Friday.", "attacked") == riot
+    assert typed("The police station in Dhule was attacked by rioters on Friday.", "attacked") == riot
+    assert typed("Hundreds of protesters stormed the parliament building in Bishkek.", "stormed") == riot
+    assert typed("A crowd of villagers burned the district office near Gulu.", "burned") == riot
+    assert typed("Demonstrators in Lima threw petrol bombs at the ministry.", "bombs") == riot
+    # the classifier already heard a protest in a verb of violence: the mode says riot
+    assert typed("Hundreds of protesters stormed the parliament building in Bishkek.", "stormed",
+                 "PROTEST") == riot
+    # the crowd attacked, not attacking; and other doers stay assaults
+    assert typed("Gunmen attacked a crowd of worshippers in Maiduguri.", "attacked")[0] == "ASSAULT"
+    assert typed("Soldiers shot dead three demonstrators in Mandalay.", "shot")[0] == "ASSAULT"
+    assert typed("Rebels attacked an army base near Goma.", "attacked")[0] == "ASSAULT"
+    # a protest heard in a word that is no violence keeps its own mode
+    assert typed("Thousands of protesters marched through Lima.", "marched", "PROTEST")[1] != "riot"
 
 
 def test_begging_instructing_and_pressuring_someone_to_act_are_requests():

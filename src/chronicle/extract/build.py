@@ -190,6 +190,12 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
         # hurt (docs/CODING.md); the classifier often hears the violence as an assault. (A noun
         # read as an assault is the sentence's topic: "the worst attack since the uprising".)
         event_type = "PROTEST"
+    elif (event_type == "ASSAULT" or (event_type == "PROTEST" and any(
+            t.type == "ASSAULT" for t in triggers_for(tok)))) and _crowd_did_it(tok):
+        # a crowd as such did it ("a mob torched the market", "protesters stormed the parliament"):
+        # mob violence, PLOVER's PROTEST `riot` (CAMEO 145) whatever it hurt (docs/CODING.md) —
+        # also when the classifier already heard a protest in a verb of violence
+        return "PROTEST", Trigger("PROTEST", "riot", "145")
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
@@ -211,6 +217,36 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
     return event_type, trig
+
+
+# Nouns that name a crowd as such, whoever is in it. A crowd that attacks is rioting in PLOVER's
+# codebook (PROTEST `riot`: "distinct, continuous and violent action directed toward members of a
+# distinct 'other' group or government authorities"), where armed groups, soldiers or a named
+# person attack (ASSAULT). Words for who is in the crowd ("villagers", "students", "supporters")
+# are not here: those people also act otherwise than as a crowd.
+CROWD_NOUNS = frozenset({"mob", "crowd", "rioter", "protester", "protestor", "demonstrator",
+                         "marcher", "agitator", "throng"})
+
+
+def _crowd_did_it(tok) -> bool:
+    """Whether the act's doer is named as a crowd: its subject or agent ("a mob torched the
+    shops", "the police station was attacked by rioters"), counted ("hundreds of protesters
+    stormed …"), or a crowd of someone ("a crowd of villagers lynched …"); for a weapon the doer
+    of the verb that handles it."""
+    doer, _ = source_and_target(tok, "ASSAULT", is_party=lambda t: True)
+    if doer is None and tok.pos_ in ("NOUN", "PROPN"):
+        # a weapon or act named as what a verb handles: "hurling petrol bombs", "pelted the
+        # police with stones" — whoever does the verb
+        verb = tok.head if tok.dep_ == "dobj" else tok.head.head if (
+            tok.dep_ == "pobj" and tok.head.dep_ == "prep") else None
+        if verb is not None and verb.pos_ == "VERB":
+            doer, _ = source_and_target(verb, "ASSAULT", is_party=lambda t: True)
+    if doer is None:
+        return False
+    words = {doer.lemma_.lower(), doer.lower_}
+    if doer.dep_ == "pobj" and doer.head.lower_ == "of":
+        words.add(doer.head.head.lemma_.lower())  # source_and_target gives the counted noun
+    return not words.isdisjoint(CROWD_NOUNS)
 
 
 # Statements about an act written as a verb with the act as its complement: "refused to deploy
