@@ -835,10 +835,16 @@ def test_rioting_heard_as_an_assault_is_coded_as_the_riot():
     # the verb says its doers rioted: PROTEST riot 145 (docs/CODING.md), whatever they hurt
     kind, trig = act_type(word["rioted"], "ASSAULT")
     assert (kind, trig.mode, trig.cameo) == ("PROTEST", "riot", "145")
-    # what else the rioters did keeps the classifier's reading, and a riot noun in the background
-    # read as an assault is left to the noun's own step (`topic_not_noun`)
-    assert act_type(word["burning"], "ASSAULT")[0] == "ASSAULT"
+    # a riot noun in the background read as an assault is left to the noun's own step
+    # (`topic_not_noun`)
     assert act_type(word["riots"], "ASSAULT")[0] == "ASSAULT"
+    # what the rioters did while rioting is the riot
+    parsed = load_pipeline()("Prisoners rioted in Goma, setting fire to the kitchens. Guards fired at "
+                             "inmates who rioted.")
+    word = {t.text: t for t in parsed}
+    assert act_type(word["fire"], "ASSAULT")[0] == "PROTEST"
+    # the guards' shooting is not told as part of the riot: an assault on the rioters
+    assert act_type(word["fired"], "ASSAULT")[0] == "ASSAULT"
 
 
 def test_violence_by_a_crowd_is_coded_as_a_riot_and_violence_against_one_is_not():
@@ -869,6 +875,31 @@ def test_violence_by_a_crowd_is_coded_as_a_riot_and_violence_against_one_is_not(
     assert typed("Rebels attacked an army base near Goma.", "attacked")[0] == "ASSAULT"
     # a protest heard in a word that is no violence keeps its own mode
     assert typed("Thousands of protesters marched through Lima.", "marched", "PROTEST")[1] != "riot"
+
+
+def test_verbs_of_violence_are_candidates_and_their_other_senses_no_events():
+    # the acts: verbs of violence CAMEO files under physical conflict, and the noun "fire"
+    for text, kind, mode in (
+            ("Soldiers opened fire on protesters outside the governor's office in Jos on Monday.",
+             "ASSAULT", None),
+            ("Gunmen gunned down a judge outside his home in Peshawar on Tuesday.", "ASSAULT", "firearms"),
+            ("Militants set fire to a girls' school in Swat on Wednesday.", "ASSAULT", None),
+            ("An assailant stabbed a police officer outside the mosque in Paris on Saturday.",
+             "ASSAULT", "primitive"),
+            ("Unknown attackers vandalised a Hindu temple in Dhaka overnight.", "ASSAULT", "destroy"),
+            # a crowd's violence, and lynching, are riots (docs/CODING.md)
+            ("Rioters torched two churches and a police post in Kaduna on Thursday.", "PROTEST", "riot"),
+            ("Protesters pelted security forces with rocks in Srinagar on Friday.", "PROTEST", "riot"),
+            ("A crowd lynched two suspected thieves in Port-au-Prince on Sunday.", "PROTEST", "riot")):
+        doc = code(text, published="2023-06-10")
+        assert [(e.type, e.mode) for e in doc.events] == [(kind, mode)], text
+    # the same words in their other senses, and fire as what burns or as a modifier
+    for text in ("A fire broke out at a textile factory in Dhaka on Monday, killing 12 workers.",
+                 "Firefighters battled a forest fire near Athens for a third day.",
+                 "Strong winds blew the roof off a school in Manila.",
+                 "Fans torched their season tickets after the club was relegated.",
+                 "The fire brigade reached the market in Kano two hours late."):
+        assert code(text, published="2023-06-10").events == [], text
 
 
 def test_begging_instructing_and_pressuring_someone_to_act_are_requests():

@@ -183,13 +183,13 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
             # ("mounted an invasion", "retook the town"). Not a weapon named ("drones"), nor an
             # event mentioned in passing ("within days of the attacks").
             event_type = "ASSAULT"
-    if event_type == "ASSAULT" and tok.pos_ == "VERB" and (named := triggers_for(tok)) \
-            and all(t.type == "PROTEST" and t.mode == "riot" for t in named):
-        # the verb says its doers rioted ("prisoners rioted, setting fire to their mattresses"):
-        # PLOVER codes riots and mob violence PROTEST `riot` (CAMEO 145) whatever the rioters
-        # hurt (docs/CODING.md); the classifier often hears the violence as an assault. (A noun
-        # read as an assault is the sentence's topic: "the worst attack since the uprising".)
-        event_type = "PROTEST"
+    if event_type == "ASSAULT" and (_says_rioted(tok) or _done_while_rioting(tok)):
+        # the verb says its doers rioted, or the act is what they did while rioting ("prisoners
+        # rioted, setting fire to their mattresses"): PLOVER codes riots and mob violence PROTEST
+        # `riot` (CAMEO 145) whatever the rioters hurt (docs/CODING.md); the classifier often
+        # hears the violence as an assault. (A noun read as an assault is the sentence's topic:
+        # "the worst attack since the uprising".)
+        return "PROTEST", Trigger("PROTEST", "riot", "145")
     elif (event_type == "ASSAULT" or (event_type == "PROTEST" and any(
             t.type == "ASSAULT" for t in triggers_for(tok)))) and _crowd_did_it(tok):
         # a crowd as such did it ("a mob torched the market", "protesters stormed the parliament"):
@@ -217,6 +217,20 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
     return event_type, trig
+
+
+def _says_rioted(tok) -> bool:
+    """A verb the trigger lexicon lists only as rioting ("rioted")."""
+    named = triggers_for(tok) if tok.pos_ == "VERB" else []
+    return bool(named) and all(t.type == "PROTEST" and t.mode == "riot" for t in named)
+
+
+def _done_while_rioting(tok) -> bool:
+    """An act told as part of a riot: a verb, or the object of a verb ("setting fire", "smashing
+    furniture"), in a clause hung on a verb that says its doers rioted ("inmates rioted, setting
+    fire to their mattresses", "rioted and burned cars")."""
+    verb = tok if tok.pos_ == "VERB" else tok.head if tok.dep_ == "dobj" else None
+    return verb is not None and verb.dep_ in ("advcl", "conj", "xcomp") and _says_rioted(verb.head)
 
 
 # Nouns that name a crowd as such, whoever is in it. A crowd that attacks is rioting in PLOVER's

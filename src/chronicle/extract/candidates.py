@@ -55,6 +55,10 @@ def _key(tok) -> tuple[str, str] | None:
 # law" or "a new law" the legal order (WikiEvents' "I thought the law protected me!" and "take
 # the law into their own hands" were curfews).
 _ONLY_WITH_MODIFIER = {"law": {"martial"}}
+# Nouns that name an act only as the head of their phrase: "opened fire", "set fire to", "came
+# under fire" are acts; as a modifier of another noun the word names a kind of thing ("the fire
+# brigade", "fire-crackers", "a fire station").
+_NEVER_AS_MODIFIER = {"fire"}
 
 
 def triggers_for(tok) -> list[Trigger]:
@@ -67,6 +71,8 @@ def triggers_for(tok) -> list[Trigger]:
         found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
     needed = _ONLY_WITH_MODIFIER.get(key[0]) if key[1] == "NOUN" else None
     if found and needed and not any(c.lower_ in needed for c in tok.children):
+        return []
+    if found and key[1] == "NOUN" and key[0] in _NEVER_AS_MODIFIER and tok.dep_ == "compound":
         return []
     return found or []
 
