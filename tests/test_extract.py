@@ -887,12 +887,16 @@ def test_verbs_of_violence_are_candidates_and_their_other_senses_no_events():
             ("An assailant stabbed a police officer outside the mosque in Paris on Saturday.",
              "ASSAULT", "primitive"),
             ("Unknown attackers vandalised a Hindu temple in Dhaka overnight.", "ASSAULT", "destroy"),
+            ("Gunmen took 20 passengers hostage on a bus near Maiduguri.", "ASSAULT", "abduct"),
             # a crowd's violence, and lynching, are riots (docs/CODING.md)
             ("Rioters torched two churches and a police post in Kaduna on Thursday.", "PROTEST", "riot"),
             ("Protesters pelted security forces with rocks in Srinagar on Friday.", "PROTEST", "riot"),
             ("A crowd lynched two suspected thieves in Port-au-Prince on Sunday.", "PROTEST", "riot")):
         doc = code(text, published="2023-06-10")
         assert [(e.type, e.mode) for e in doc.events] == [(kind, mode)], text
+    # destroying property is CAMEO 1712 (ASSAULT in CAMEO2PLOVER); 1831 is a suicide bombing
+    (ev,) = code("Unknown attackers vandalised a Hindu temple in Dhaka overnight.").events
+    assert ev.cameo == "1712"
     # the same words in their other senses, and fire as what burns or as a modifier
     for text in ("A fire broke out at a textile factory in Dhaka on Monday, killing 12 workers.",
                  "Firefighters battled a forest fire near Athens for a third day.",
