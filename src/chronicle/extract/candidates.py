@@ -66,6 +66,12 @@ def triggers_for(tok) -> list[Trigger]:
     if key is None:
         return []
     lex = trigger_lexicon()
+    if key[1] == "VERB":
+        # a phrasal verb is its own entry: "cracked down on protesters", "set off a bomb"; the verb
+        # alone ("cracked the code", "set the date") is not
+        particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
+        if particle is not None and (phrasal := lex.get((f"{key[0]} {particle}", "VERB"))):
+            return phrasal
     found = lex.get(key)
     if found is None and key[1] == "NOUN":
         found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
