@@ -579,6 +579,36 @@ def test_a_definite_event_noun_after_the_act_is_told_is_a_mention_of_it():
     assert all(e.mention_of is None for e in code("Residents in Kano said the attack lasted two hours.").events)
 
 
+def test_a_background_noun_read_as_too_weak_an_act_or_as_the_topic_may_still_be_a_mention():
+    # the classifier leans to ASSAULT for "the attack" in a sentence about a visit but not enough
+    # to call it an event: it names again the attack told before
+    doc = code("Gunmen attacked a bus station in Kano on Saturday. "
+               "The governor visited the wounded two days after the attack.")
+    first = doc.events[0]
+    assert (first.type, first.mention_of) == ("ASSAULT", None)
+    assert ("ASSAULT", first.id) in [(e.type, e.mention_of) for e in doc.events[1:]]
+
+
+def test_a_possessive_makes_a_noun_phrase_definite_and_a_cyber_act_needs_saying_so():
+    from chronicle.extract.candidates import triggers_for
+    from chronicle.extract.document import _definite
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+
+    def word(text, w):
+        return next(t for t in nlp(text) if t.text == w)
+    assert _definite(word("Saturday's attack killed two policemen.", "attack"))
+    assert _definite(word("The group's bombings went on for a year.", "bombings"))
+    assert _definite(word("Our march will go on.", "march"))
+    assert not _definite(word("An attack killed two policemen.", "attack"))
+    # an attack is a cyber attack (COERCE, CAMEO 176) only when the phrase says so
+    modes = lambda text: {t.mode for t in triggers_for(word(text, "attack"))}
+    assert "cyber" not in modes("Police arrested 12 people in connection with Saturday's attack.")
+    assert "cyber" in modes("A cyber attack took the ministry's servers offline.")
+    assert "cyber" in modes("A ransomware attack shut the hospital in Dublin.")
+
+
 def test_a_background_noun_with_nothing_told_before_it_is_no_mention_and_no_event():
     from chronicle.extract import context
     from chronicle.extract.classifier import Prediction

@@ -94,9 +94,13 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
     if "second reading" not in off:
         predictions, in_passing = reading.second_reading(model, predictions, work)
     for k, (cand, pred) in enumerate(zip(work, predictions)):
-        if pred.label == "NONE" and cand.tok.pos_ == "NOUN":
+        answer = None if pred.label == "NONE" else reading.accepted(cand.tok, pred, off)
+        if answer is None and cand.tok.pos_ == "NOUN":
+            # an event noun read as no event, or as an act it cannot name (the sentence's topic:
+            # "police arrested 12 people in connection with Saturday's attack"): it may still name
+            # again an act told before (`document.background_mentions`)
             found[id(cand.doc)].unread.append((cand.sent, cand.tok, cand.registry, pred))
-        if pred.label == "NONE" or (answer := reading.accepted(cand.tok, pred, off)) is None:
+        if answer is None:
             continue
         label, confidence = answer
         event, *co_sourced = build.build_event(cand.doc, cand.parsed, cand.sent, cand.tok, label,

@@ -49,7 +49,7 @@ def features(tok) -> list[str]:
             out += [f"c={c.dep_}", f"cl={c.dep_}|{c.lemma_.lower()}"]
             if c.ent_type_:
                 out.append(f"ce={c.dep_}|{c.ent_type_}")
-    types = {t.type for t in triggers_for(tok)}
+    types = {t.type for t in triggers_for(tok, narrowed=False)}
     out += [f"x={t}" for t in sorted(types)] or ["x=-"]
     return out
 
