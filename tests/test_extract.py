@@ -950,6 +950,14 @@ def test_a_phrasal_verb_is_its_own_lexicon_entry():
     (ev,) = code("Security forces cracked down on protesters in Tehran on Friday.").events
     assert (ev.type, ev.source.text) == ("COERCE", "Security forces")
     assert code("Hackers cracked the ministry's passwords.").events == []
+    # arrests and blockades by other words
+    for text, kind, mode in (
+            ("Police picked up three activists from their homes in Lahore overnight.", "COERCE", "arrest"),
+            ("Security agents apprehended the opposition leader at the airport in Kampala.",
+             "COERCE", "arrest"),
+            ("Protesters barricaded the main road into Cochabamba on Monday.", "PROTEST", "obstruct")):
+        assert [(e.type, e.mode) for e in code(text, published="2023-06-10").events] == [(kind, mode)], text
+    assert code("Villagers picked up the rubbish along the river.").events == []
     # agreements by any of their names
     assert listed("Both sides inked a prisoner-exchange accord in Doha.", "accord") == ["AGREE"]
     assert listed("The two neighbours signed a border treaty in Lima.", "treaty") == ["AGREE"]
