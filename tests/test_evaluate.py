@@ -279,3 +279,34 @@ def test_tables_print_the_headline_numbers_of_hand_made_results():
     table = wikievents.format_table(wiki)
     assert "mention recall" in table and "false events per gold mention: 1.00" in table
     assert "AGREE 1" in table
+
+
+def test_own_event_list_scores_types_per_sentence_and_no_event_sentences():
+    from chronicle.evaluate.event_sentences import Case, score
+
+    cases = [Case("violence", "Gunmen killed four farmers.", frozenset({"ASSAULT"})),
+             Case("riot", "A mob burned a police station.", frozenset({"PROTEST"})),
+             Case("none", "Floods swept away dozens of homes.", frozenset())]
+    result = score(cases, [{"ASSAULT"}, {"ASSAULT"}, set()])
+    # pairs: one right, one wrong type (a false and a missed pair), the no-event sentence right
+    assert result["type"]["tp"] == 1 and result["type"]["fp"] == 1 and result["type"]["fn"] == 1
+    assert result["exact"] == 2 / 3 and result["none_right"] == 1.0
+    assert [w["sentence"] for w in result["wrong"]] == ["A mob burned a police station."]
+    result = score(cases, [{"ASSAULT"}, {"PROTEST"}, {"ASSAULT"}])
+    assert result["none_right"] == 0.0 and result["type"]["fp"] == 1
+
+
+def test_own_event_list_ships_with_the_package_and_is_mostly_right():
+    from chronicle.evaluate import suite
+    from chronicle.evaluate.event_sentences import default_path, evaluate, format_table, read_cases
+
+    cases = read_cases(default_path())
+    kinds = {c.kind for c in cases}
+    assert len(cases) >= 70 and {"violence", "riot", "coerce", "none"} <= kinds
+    assert all(c.types <= {"ASSAULT", "PROTEST", "COERCE", "AGREE", "CONSULT", "REQUEST", "THREATEN",
+                           "ACCUSE", "AID", "MOBILIZE", "SANCTION", "RETREAT", "SUPPORT", "REJECT",
+                           "CONCEDE", "COOPERATE"} for c in cases)
+    result = evaluate()
+    assert result["type"]["f1"] >= 0.85 and result["none_right"] >= 0.9
+    assert "events" in suite.SETS and "type F1" in suite.format_all({"events": result})
+    assert "exactly right" in format_table(result)

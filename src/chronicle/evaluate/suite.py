@@ -17,6 +17,7 @@ SETS: dict[str, tuple[str, str | None]] = {
     "police": ("chronicle.evaluate.heldout", "police"),
     "actors": ("chronicle.evaluate.actors", None),
     "places": ("chronicle.evaluate.places", None),
+    "events": ("chronicle.evaluate.event_sentences", None),
 }
 
 
@@ -57,6 +58,8 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
                ("events/unlabelled sent.", "events_per_unlabelled_sentence")],
     "places": [(what, (lambda r, w=what: next(x for x in r["rows"] if x["kind"] == "all")[w]))
                for what in ("found", "right")],
+    "events": [("type F1", "type.f1"), ("type P", "type.precision"), ("type R", "type.recall"),
+               ("exact", "exact"), ("no-event right", "none_right")],
     "actors": [(f"{split} {what}", (lambda r, s=split, w=what: r["splits"][s][w] / r["splits"][s]["n"]))
                for split in ("dev", "heldout") for what in ("country", "sector")],
 }
