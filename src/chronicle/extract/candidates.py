@@ -70,8 +70,8 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
         return []
     lex = trigger_lexicon()
     if key[1] == "VERB":
-        # a phrasal verb is its own entry: "cracked down on protesters", "set off a bomb"; the verb
-        # alone ("cracked the code", "set the date") is not
+        # a phrasal verb is its own entry: "cracked down on protesters", "picked up activists"; the verb
+        # alone ("cracked the code", "picked a date") is not
         particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
         if particle is not None and (phrasal := lex.get((f"{key[0]} {particle}", "VERB"))):
             return phrasal
