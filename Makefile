@@ -55,7 +55,7 @@ $(TRAIN_STAMP): $(STAMP)
 # labelled news of ../shared/train with our own sentences (x3), the contrast set and the held-back rows
 # of troop movements, aid and accusations, 3 epochs (kept in build/news-base); then one more epoch
 # from there on our sentences, the conventions file and the news again, at a lower rate. Fixed seeds;
-# 98 + 20 min on the busy 2-core dev machine in session 13 (the first stage took 26 min quiet).
+# 25 min on the 2-core AMD dev machine (session 15), 10 min on the 2-core Intel Xeon of session 16.
 NEWS := --own-weight 3 --negatives 1500 --held-back MOBILIZE,AID,ACCUSE
 train: $(TRAIN_STAMP)
 	mkdir -p build/news-base

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import time
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,15 +43,13 @@ def read_cases(path: Path) -> list[Case]:
 
 def score(cases: list[Case], found: list[set[str]]) -> dict:
     """Every measure of this set for the expected cases and the types found in each sentence."""
-    pairs, by_kind = PRF(), {}
-    exact = Counter()
+    pairs, by_kind = PRF(), {}  # kind → [exactly right, sentences]
     none_right = none_n = 0
     listing = []
     for case, got in zip(cases, found):
         tp = len(case.types & got)
         pairs = pairs + PRF(tp=tp, fp=len(got - case.types), fn=len(case.types - got))
         ok = got == set(case.types)
-        exact[case.kind] += ok
         by_kind.setdefault(case.kind, [0, 0])
         by_kind[case.kind][0] += ok
         by_kind[case.kind][1] += 1
@@ -62,7 +59,8 @@ def score(cases: list[Case], found: list[set[str]]) -> dict:
         if not ok:
             listing.append({"kind": case.kind, "sentence": case.sentence,
                             "expected": sorted(case.types) or ["NONE"], "got": sorted(got) or ["NONE"]})
-    return {"type": pairs.as_dict(), "exact": sum(exact.values()) / len(cases) if cases else 0.0,
+    right = sum(r for r, _ in by_kind.values())
+    return {"type": pairs.as_dict(), "exact": right / len(cases) if cases else 0.0,
             "none_right": none_right / none_n if none_n else 0.0,
             "kinds": [{"kind": k, "n": n, "exact": right / n} for k, (right, n) in by_kind.items()],
             "wrong": listing}

@@ -27,7 +27,8 @@ our sentences, the conventions file and the news again at a lower rate (`--finis
 --finish-lr 3e-5 --finish-news 1.0 --conventions`), into the package. `make train-news` writes the
 same into `build/news-model`. Since session 15 both stages train on batches of similar length under
 bfloat16 autocast (`batches_of`; `--random-batches --fp32` for the old way): 25 minutes on the 2-core
-dev machine at load 3–4, against an hour before. `make train-own` writes the model shipped until
+AMD dev machine at load 3–4, against an hour before; 10 minutes on the 2-core Intel Xeon of session 16,
+whose AMX runs the autocast (docs/EVALUATION.md, session 16). `make train-own` writes the model shipped until
 session 13 (`events.tsv` only, three runs of 5 epochs averaged) into `build/own-model`. docs/EVALUATION.md (sessions 11–13)
 has every set for each.
 
