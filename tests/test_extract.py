@@ -907,6 +907,23 @@ def test_violence_by_a_crowd_is_coded_as_a_riot_and_violence_against_one_is_not(
     assert typed("Thousands of protesters marched through Lima.", "marched", "PROTEST")[1] != "riot"
 
 
+def test_a_protest_heard_in_a_word_of_violence_is_a_riot():
+    # PLOVER's PROTEST riot is violence by a crowd; the classifier may hear the crowd ("angry
+    # residents") where the parse names none of `CROWD_NOUNS`. A noun of violence (lexicon: ASSAULT
+    # only) keeps such an event, and a verb or noun of violence heard as a protest has mode riot.
+    for text in ("Angry residents set fire to a police station in Kisii on Sunday night.",
+                 "Furious villagers torched the house of a chief accused of selling their land."):
+        doc = code(text, published="2023-06-10")
+        assert [(e.type, e.mode, e.cameo) for e in doc.events] == [("PROTEST", "riot", "145")], text
+    # violence by armed men near protests stays an assault, and a fire that no one set no event
+    (ev,) = code("After weeks of protests in the capital, militants attacked an army base in the "
+                 "north.", published="2023-06-10").events
+    assert ev.type == "ASSAULT"
+    (ev,) = code("Gunmen set fire to a school in the village overnight.", published="2023-06-10").events
+    assert ev.type == "ASSAULT"
+    assert code("A fire destroyed a warehouse in the port district on Monday.").events == []
+
+
 def test_verbs_of_violence_are_candidates_and_their_other_senses_no_events():
     # the acts: verbs of violence CAMEO files under physical conflict, and the noun "fire"
     for text, kind, mode in (

@@ -196,6 +196,9 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
         # mob violence, PLOVER's PROTEST `riot` (CAMEO 145) whatever it hurt (docs/CODING.md) —
         # also when the classifier already heard a protest in a verb of violence
         return "PROTEST", Trigger("PROTEST", "riot", "145")
+    if event_type == "PROTEST" and _names_only_violence(tok):
+        # a protest told by a word of violence alone ("set fire to", "torched", "stoned"): a riot
+        return "PROTEST", Trigger("PROTEST", "riot", "145")
     if event_type == "MOBILIZE" and _peacekeepers(tok):
         # forces sent as peacekeepers are peacekeeping provided (CAMEO 074), not a show of force
         event_type = "AID"
@@ -217,6 +220,12 @@ def act_type(tok, event_type: str) -> tuple[str, Trigger]:
     if event_type == "AID" and trig.mode is None and _peacekeepers(tok):
         trig = Trigger("AID", "peacekeeping", "074")
     return event_type, trig
+
+
+def _names_only_violence(tok) -> bool:
+    """A word the trigger lexicon lists as an assault and never as a protest."""
+    kinds = {t.type for t in triggers_for(tok)}
+    return "ASSAULT" in kinds and "PROTEST" not in kinds
 
 
 def _says_rioted(tok) -> bool:
