@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from ..record import Document, Event
 from . import build, context, document, reading
-from .candidates import candidates
+from .candidates import candidates, trigger_chars
 from .document import Found
 from .gate import worth_reading
 from .reading import MIN_CONFIDENCE  # noqa: F401  (the bar events pass; the evaluations report it)
@@ -120,5 +120,5 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
 
 def _view(cand: Candidate) -> tuple[str, int, int]:
     """What the classifier reads: the sentence and its trigger's span in it."""
-    start = cand.tok.idx - cand.sent.start_char
-    return cand.sent.text, start, start + len(cand.tok.text)
+    first, end = trigger_chars(cand.tok)
+    return cand.sent.text, first - cand.sent.start_char, end - cand.sent.start_char

@@ -78,6 +78,8 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
     found = lex.get(key)
     if found is None and key[1] == "NOUN":
         found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
+    if found is None and key[1] == "NOUN" and (joined := _hyphen_joined(tok)):
+        found = lex.get((f"{joined}{key[0]}", "NOUN")) or lex.get((f"{joined}{tok.lower_}", "NOUN"))
     needed = _ONLY_WITH_MODIFIER.get(key[0]) if key[1] == "NOUN" else None
     if found and needed and not any(c.lower_ in needed for c in tok.children):
         return []
@@ -88,6 +90,35 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
         # "attack" is a cyber attack (COERCE, CAMEO 176) only when the phrase says so
         found = [t for t in found if t.mode != "cyber"]
     return found or []
+
+
+def _hyphen_joined(tok) -> str | None:
+    """The first part and hyphen of a hyphenated compound ending in `tok` ("sit-" of "sit-in"):
+    spaCy's tokenizer splits words at inner hyphens ("sit", "-", "in"), and the compound's last
+    part heads it, so a lexicon row written with its hyphen ("sit-in", "build-up") is looked up
+    from there. Only a hyphen with no space on either side joins."""
+    i, doc = tok.i, tok.doc
+    if i < 2 or doc[i - 1].text != "-" or doc[i - 1].whitespace_ or doc[i - 2].whitespace_:
+        return None
+    return f"{doc[i - 2].lower_}-"
+
+
+def trigger_first(tok):
+    """The first token of the trigger `tok` ends: itself, or the first part of its hyphenated
+    compound ("sit" of "sit-in"), so that the classifier reads the whole word as the trigger."""
+    return tok.doc[tok.i - 2] if triggers_for(tok) and _hyphen_joined(tok) and not lex_has_word(tok) else tok
+
+
+def lex_has_word(tok) -> bool:
+    """Whether the lexicon lists the token's own word (not only as part of a compound)."""
+    key = _key(tok)
+    lex = trigger_lexicon()
+    return key is not None and (key in lex or (tok.lower_, key[1]) in lex)
+
+
+def trigger_chars(tok) -> tuple[int, int]:
+    """The trigger's character span in its document (`trigger_first` to the end of `tok`)."""
+    return trigger_first(tok).idx, tok.idx + len(tok.text)
 
 
 def _cyber_word(tok) -> bool:
@@ -218,34 +249,37 @@ def without_asides(sent, tok) -> tuple[str, int, int] | None:
         return None
     parts: list[str] = []
     at = start = 0
+    first, end = trigger_chars(tok)
     for t in sent:
         if t.i in drop:
             continue
-        if t.i == tok.i:
+        if t.idx == first:
             start = at
         parts.append(t.text_with_ws)
         at += len(t.text_with_ws)
-    return "".join(parts).strip(), start, start + len(tok.text)
+    return "".join(parts).strip(), start, start + end - first
 
 
 def phrase_alone(tok) -> tuple[str, int, int]:
     """The noun phrase headed by `tok` as a sentence of its own, and the trigger's span in it:
     without its determiner or possessive and without the punctuation that set its modifiers off
     in the sentence ("the protests, sparked by …" → "Protests sparked by …")."""
-    words = [t for t in tok.subtree
-             if not (t.i < tok.i and t.head.i == tok.i and t.dep_ in ("det", "poss"))
-             and not (t.is_punct and t.head.i == tok.i)]
+    lo = trigger_first(tok).i  # a hyphenated trigger keeps its parts and hyphen
+    words = [t for t in tok.subtree if lo <= t.i <= tok.i or (
+             not (t.i < tok.i and t.head.i == tok.i and t.dep_ in ("det", "poss"))
+             and not (t.is_punct and t.head.i == tok.i))]
     parts: list[str] = []
     at = start = 0
+    first, end = trigger_chars(tok)
     for t, after in zip(words, words[1:] + [None]):
-        if t.i == tok.i:
+        if t.idx == first:
             start = at
         # a space where the sentence had one, or where a left-out word stood
         piece = t.text + (" " if t.whitespace_ or (after is not None and after.i > t.i + 1) else "")
         parts.append(piece)
         at += len(piece)
     text = "".join(parts).rstrip()
-    return text[:1].upper() + text[1:] + ".", start, start + len(tok.text)
+    return text[:1].upper() + text[1:] + ".", start, start + end - first
 
 
 def mark_span(text: str, a: int, b: int) -> str:
