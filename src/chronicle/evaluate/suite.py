@@ -18,6 +18,7 @@ SETS: dict[str, tuple[str, str | None]] = {
     "actors": ("chronicle.evaluate.actors", None),
     "places": ("chronicle.evaluate.places", None),
     "events": ("chronicle.evaluate.event_sentences", None),
+    "snippets": ("chronicle.evaluate.snippets", None),
 }
 
 
@@ -60,6 +61,8 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
                for what in ("found", "right")],
     "events": [("type F1", "type.f1"), ("type P", "type.precision"), ("type R", "type.recall"),
                ("exact", "exact"), ("no-event right", "none_right")],
+    "snippets": [("macro-F1 all", "macro_f1"), ("macro-F1 test", "splits.test.macro_f1"),
+                 ("accuracy all", "accuracy"), ("keywords macro-F1 all", "keywords.all.macro_f1")],
     "actors": [(f"{split} {what}", (lambda r, s=split, w=what: r["splits"][s][w] / r["splits"][s]["n"]))
                for split in ("dev", "heldout") for what in ("country", "sector")],
 }
