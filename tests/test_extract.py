@@ -633,6 +633,80 @@ def test_a_background_noun_with_nothing_told_before_it_is_no_mention_and_no_even
     assert added("Witnesses in Gao said the ambush went on for an hour.") == []
 
 
+def test_a_hyphenated_lexicon_word_is_found_across_the_tokenizer_split_and_read_whole():
+    from chronicle.extract.candidates import candidates, trigger_chars, triggers_for
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    parsed = nlp("Students staged a sit-in outside the parliament in Nairobi.")
+    (tok,) = [t for s in parsed.sents for t in candidates(s)]
+    # spaCy splits "sit-in" into three tokens; the last heads the compound and carries the row
+    assert tok.text == "in" and [(t.type, t.mode) for t in triggers_for(tok)] == [("PROTEST", "obstruct")]
+    a, b = trigger_chars(tok)
+    assert parsed.text[a:b] == "sit-in"
+    # a hyphen set off by spaces joins nothing; a plain word's span is its own
+    assert [t.text for s in nlp("They sit - in silence - for hours.").sents for t in candidates(s)] == []
+    arrest = next(t for t in nlp("Police arrested 40 students.") if t.text == "arrested")
+    assert trigger_chars(arrest) == (arrest.idx, arrest.idx + len("arrested"))
+    doc = code("Students staged a sit-in outside the parliament in Nairobi on Monday.", published="2023-06-10")
+    assert [(e.type, e.mode) for e in doc.events] == [("PROTEST", "obstruct")]
+
+
+def test_a_weak_second_act_named_by_a_noun_may_still_be_a_mention_of_an_act_told_before():
+    from chronicle.extract import context
+    from chronicle.extract.build import build_event
+    from chronicle.extract.classifier import Prediction
+    from chronicle.extract.document import Found, background_mentions, one_per_sentence_and_type
+    from chronicle.nlp import annotate_with_parses
+
+    text = ("Gunmen ambushed an army convoy near Gao on Monday. On Friday police arrested two men "
+            "in connection with the ambush.")
+    doc, parsed = next(annotate_with_parses([clean(Document(id="t", text=text))]))
+    registry = context.prepare(doc, parsed)
+    tok = {t.text: t for t in parsed}
+    told = build_event(doc, parsed, tok["ambushed"].sent, tok["ambushed"], "ASSAULT", 0.95, registry)[0]
+    arrest = build_event(doc, parsed, tok["arrested"].sent, tok["arrested"], "COERCE", 0.96, registry)[0]
+    noun = tok["ambush"]
+    # the classifier read the noun as a weak act of its own, beside the sentence's arrest
+    pred = Prediction("ASSAULT", 0.55, 0.02, {"NONE": 0.02, "ASSAULT": 0.55, "COERCE": 0.43})
+    weak = build_event(doc, parsed, noun.sent, noun, "ASSAULT", 0.55, registry)[0]
+    found = Found(doc, parsed, [told, arrest, weak], noun_reads={id(weak): (noun.sent, noun, registry, pred)})
+    found.events = one_per_sentence_and_type(found)
+    # too weak to stand as a second act of its sentence: not a new event, but looked at again
+    assert weak not in found.events and [u[1] for u in found.unread] == [noun]
+    events = background_mentions(found)
+    again = [e for e in events if e.type == "ASSAULT" and e is not told]
+    assert len(again) == 1 and found.first_told[id(again[0])] is told
+    # without the noun's reading kept, it is simply gone
+    found = Found(doc, parsed, [told, arrest, weak])
+    found.events = one_per_sentence_and_type(found)
+    assert found.unread == [] and [e.type for e in background_mentions(found)] == ["ASSAULT", "COERCE"]
+
+
+def test_violence_is_one_act_whether_a_crowd_or_anyone_else_did_it():
+    from chronicle.extract.classifier import Prediction
+    from chronicle.extract.reading import riot_or_assault
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    word = lambda text, w: next(t for t in nlp(text) if t.text == w)
+    split = Prediction("PROTEST", 0.49, 0.02, {"NONE": 0.02, "PROTEST": 0.49, "ASSAULT": 0.41,
+                                               "ACCUSE": 0.08})
+    # a word of violence: the classifier's PROTEST and ASSAULT are one act, its doers undecided
+    for text, w in (("A mob lynched a man in Kaduna on Friday.", "lynched"),
+                    ("Youths set fire to a police post in Zaria.", "fire")):
+        joined = riot_or_assault(word(text, w), split)
+        assert (joined.label, round(joined.confidence, 2)) == ("PROTEST", 0.9), text
+    # not for a word that names no violence, nor for another pair of types
+    assert riot_or_assault(word("Thousands marched through Lima on Friday.", "marched"), split) is split
+    other = Prediction("COERCE", 0.49, 0.02, {"NONE": 0.02, "COERCE": 0.49, "ASSAULT": 0.41, "PROTEST": 0.08})
+    assert riot_or_assault(word("A mob lynched a man in Kaduna on Friday.", "lynched"), other) is other
+    # end to end: a crowd's violence the classifier splits is the riot
+    doc = code("Demonstrators angered by the arrest of a local imam set fire to a police post in Zaria "
+               "on Sunday.", published="2023-06-10")
+    assert [(e.type, e.mode) for e in doc.events] == [("PROTEST", "riot")]
+
+
 def test_a_group_the_coder_cannot_place_takes_the_one_country_its_sentence_names():
     doc = code("Village elders from a Ghanaian farming district blocked the main road on Monday.")
     assert [(e.type, e.source.kind, e.source.country) for e in doc.events] == [("PROTEST", "group", "GHA")]

@@ -36,6 +36,7 @@ from .reading import MIN_CONFIDENCE  # noqa: F401  (the bar events pass; the eva
 CANDIDATE_STEPS = (
     "second reading",            # ask again without the asides, or the dated phrase alone
     "lexicon prior",             # the trigger lexicon weighs in on the type
+    "riot or assault",           # violence's confidence is PROTEST and ASSAULT together
     "stated act recoding",       # an announced, refused, demanded or reported act is coded as such
     "agreeing-verb bar",         # a verb the lexicon agrees with needs a little less confidence
     "noun names only its acts",  # an event noun typed as the sentence's topic is no event
@@ -107,6 +108,8 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
                                                confidence, cand.registry)
         found[id(cand.doc)].add(event, cand.tok, label, told_in_passing=k in in_passing,
                                 doer=build.doer_token(cand.parsed, cand.tok, label, cand.registry))
+        if cand.tok.pos_ == "NOUN":
+            found[id(cand.doc)].noun_reads[id(event)] = (cand.sent, cand.tok, cand.registry, pred)
         for other in co_sourced:
             found[id(cand.doc)].add(other, cand.tok, label, told_in_passing=k in in_passing,
                                     co_source_of=event)

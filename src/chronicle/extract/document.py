@@ -39,6 +39,9 @@ class Found:
     merged_triggers: dict[int, list[int]] = field(default_factory=dict)
     # → the token heading the phrase its trigger names as the doer (`build.doer_token`)
     doers: dict[int, int] = field(default_factory=dict)
+    # → (sentence, token, registry, prediction) of an event read from an event noun, which goes to
+    # `unread` if `one_per_sentence_and_type` drops it as a weaker second act of its sentence
+    noun_reads: dict[int, tuple] = field(default_factory=dict)
 
     def add(self, event: Event, tok, label: str, told_in_passing: bool = False,
             co_source_of: Event | None = None, doer=None) -> None:
@@ -421,6 +424,10 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
             if e.confidence >= SECOND_EVENT_CONFIDENCE or (own_clause and e.confidence >= OTHER_CLAUSE_CONFIDENCE):
                 kept.append(e)
                 taken |= told_in[id(e)]
+            elif id(e) in found.noun_reads:
+                # too weak a second act to stand as a new event, an event noun may still name
+                # again an act told before ("charged with complicity in the assassination")
+                found.unread.append(found.noun_reads[id(e)])
     # the same act by a coordinated doer stands or falls with the event it was read with
     kept_ids = {id(e) for e in kept}
     # (the kept event, a coordinated party's dyad): one event each
