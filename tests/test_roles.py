@@ -101,6 +101,10 @@ def test_blame_on_someone_targets_the_accused_not_the_events(nlp):
     ("The minister said the EU would halt its mediation.", "halt", "intended"),
     # a decision taken is the act, not a plan
     ("The cabinet decided to impose sanctions on the two firms.", "impose", "asserted"),
+    # what a noun says ("reports that …") is denied with it, and told as it is told
+    ("The army denied reports that soldiers had opened fire on civilians in Kindia.", "opened", "denied"),
+    ("The government dismissed claims that police had tortured detainees in Jos.", "tortured", "denied"),
+    ("Witnesses gave accounts that soldiers had opened fire on civilians in Kindia.", "opened", "asserted"),
 ])
 def test_modality(nlp, text, trigger, expected):
     doc = nlp(text)

@@ -609,12 +609,19 @@ def infinitive_complements(tok) -> list:
         c.dep_ == "advcl" and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children))]
 
 
+def _content_clause(tok) -> bool:
+    """A clause that tells what a noun says ("reports that soldiers had opened fire", "claims that
+    the army shelled the town"): its act is the noun's content, asserted or denied as the noun is."""
+    return tok.dep_ == "acl" and tok.head.pos_ == "NOUN" and any(
+        c.dep_ == "mark" and c.lower_ == "that" for c in tok.children)
+
+
 def _chain(tok) -> list:
     """The predicate and the verbs it hangs from: "did not agree to send"."""
     chain = [tok]
     cur = tok
     for _ in range(3):
-        if cur.dep_ in ("xcomp", "ccomp", "pobj", "pcomp", "dobj", "nsubj", "nsubjpass") \
+        if (cur.dep_ in ("xcomp", "ccomp", "pobj", "pcomp", "dobj", "nsubj", "nsubjpass") or _content_clause(cur)) \
                 and cur.head is not cur:
             cur = cur.head
             chain.append(cur)
