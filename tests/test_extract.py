@@ -652,6 +652,26 @@ def test_a_hyphenated_lexicon_word_is_found_across_the_tokenizer_split_and_read_
     assert [(e.type, e.mode) for e in doc.events] == [("PROTEST", "obstruct")]
 
 
+def test_a_weapon_found_held_or_shown_is_no_attack_and_one_used_is():
+    from chronicle.extract.reading import _weapon_held
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    word = lambda text, w: next(t for t in nlp(text) if t.text == w)
+    assert _weapon_held(word("A bomb from the Second World War was found by a farmer near Ypres.", "bomb"))
+    assert _weapon_held(word("Police discovered two rockets and a drone in a warehouse outside Basra.", "drone"))
+    assert _weapon_held(word("Soldiers uncovered a cache of grenades in a cave near Kidal.", "grenades"))
+    assert not _weapon_held(word("Militants lobbed a grenade at a police post in Pulwama.", "grenade"))
+    assert not _weapon_held(word("Rebels fired rockets at the airport in Goma.", "rockets"))
+    for text in ("A bomb from the Second World War was found by a farmer near Ypres.",
+                 "Police discovered two rockets and a drone in a warehouse outside Basra."):
+        assert code(text).events == [], text
+    # weapon and act nouns of violence the lexicon lists (grenade, abduction)
+    for text in ("Militants lobbed a grenade at a police post in Pulwama on Tuesday.",
+                 "The abduction of 40 schoolgirls in Zamfara by armed bandits drew condemnation."):
+        assert [e.type for e in code(text, published="2023-06-10").events] == ["ASSAULT"], text
+
+
 def test_a_weak_second_act_named_by_a_noun_may_still_be_a_mention_of_an_act_told_before():
     from chronicle.extract import context
     from chronicle.extract.build import build_event

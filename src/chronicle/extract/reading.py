@@ -212,6 +212,28 @@ _BLASTS = {"explosion", "detonation", "blast"}
 _WORKERS = {"worker", "employee", "staff", "coach", "manager", "director", "editor", "teacher"}
 
 
+# Nouns of a weapon (not of its use: "bombing", "shelling" name the act).
+_WEAPON_NOUNS = {"bomb", "grenade", "rocket", "missile", "drone", "mortar", "shell", "mine", "explosive"}
+# Verbs that find, hold, show or trade a thing: their object is not used.
+_HOLDING_VERBS = {"find", "discover", "uncover", "unearth", "recover", "locate", "detect", "seize",
+                  "confiscate", "capture", "display", "show", "parade", "exhibit", "store", "stockpile",
+                  "hide", "possess", "own", "keep", "carry", "buy", "purchase", "acquire", "sell", "import",
+                  "export", "smuggle", "produce", "manufacture", "build", "develop", "test", "collect"}
+
+
+def _weapon_held(tok) -> bool:
+    """A weapon noun (or one coordinated with it: "two rockets and a drone") that is the object of
+    a verb of finding, holding, showing or trading, active or passive."""
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.lemma_.lower() not in _WEAPON_NOUNS:
+        return False
+    head = tok
+    while head.dep_ == "conj" and head.head is not head:
+        head = head.head
+    if head.dep_ == "pobj" and head.head.dep_ == "prep" and head.head.head.pos_ == "NOUN":
+        head = head.head.head  # "a shipment of grenades", "a cache of rockets"
+    return head.dep_ in ("dobj", "nsubjpass") and head.head.lemma_.lower() in _HOLDING_VERBS
+
+
 def not_an_act(tok, label: str) -> bool:
     """A word the classifier reads as an act, in a use that is none:
     - an accident ("militants were killed in two accidental explosions", "the device detonated
@@ -228,7 +250,10 @@ def not_an_act(tok, label: str) -> bool:
       them ("arrived with 300 troops");
     - bomb disposal ("police defused a bomb", "detonated the shells in a controlled explosion"):
       making a device safe is no attack (docs/CODING.md, the codebook's ASSAULT is force used
-      against someone)."""
+      against someone);
+    - a weapon found, held or shown ("a bomb from the war was found", "police discovered two
+      rockets", "the army displayed captured missiles"): the noun names the thing, and what is
+      done to it is no use of it."""
     near = list(tok.subtree)
     if tok.dep_ in ("advcl", "xcomp", "conj"):
         near += list(tok.head.children)
@@ -252,6 +277,8 @@ def not_an_act(tok, label: str) -> bool:
     if label == "ASSAULT" and (
             (tok.dep_ in ("dobj", "nsubjpass") and tok.head.lower_.startswith(_MADE_SAFE))
             or any(t.lower_ == "controlled" and t.head.lemma_.lower() in _BLASTS for t in near)):
+        return True
+    if label == "ASSAULT" and _weapon_held(tok):
         return True
     if label == "PROTEST" and tok.lemma_.lower() == "strike" and tok.pos_ == "VERB" \
             and any(c.dep_ == "dobj" for c in tok.children):
