@@ -652,6 +652,27 @@ def test_a_hyphenated_lexicon_word_is_found_across_the_tokenizer_split_and_read_
     assert [(e.type, e.mode) for e in doc.events] == [("PROTEST", "obstruct")]
 
 
+def test_a_fronted_time_phrase_is_left_out_of_what_the_classifier_reads():
+    from chronicle.extract.candidates import fronted_time
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    def rest(text):
+        sent = next(nlp(text).sents)
+        return sent.text[fronted_time(sent):]
+    assert rest("On 3 February 2022, students demonstrated at the university gates.") \
+        == "students demonstrated at the university gates."
+    assert rest("Late on Sunday, gunmen attacked a bus near Gao.") == "gunmen attacked a bus near Gao."
+    # a place, or a clause, before the comma is kept; so is a date that ends the sentence
+    assert rest("In Kano, police arrested 12 people.") == "In Kano, police arrested 12 people."
+    assert rest("As talks stalled, rebels shelled the town.") == "As talks stalled, rebels shelled the town."
+    assert rest("Police arrested 12 people on Sunday.") == "Police arrested 12 people on Sunday."
+    # the act is read, and its date still comes from the whole sentence
+    doc = code("On 3 February 2022, students demonstrated at the university gates over a rise in fees.",
+               published="2022-02-05")
+    assert [(e.type, e.date) for e in doc.events] == [("PROTEST", "2022-02-03")]
+
+
 def test_a_weapon_found_held_or_shown_is_no_attack_and_one_used_is():
     from chronicle.extract.reading import _weapon_held
     from chronicle.nlp import load_pipeline

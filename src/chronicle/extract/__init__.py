@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from ..record import Document, Event
 from . import build, context, document, reading
-from .candidates import candidates, trigger_chars
+from .candidates import candidates, fronted_time, trigger_chars
 from .document import Found
 from .gate import worth_reading
 from .reading import MIN_CONFIDENCE  # noqa: F401  (the bar events pass; the evaluations report it)
@@ -124,4 +124,7 @@ def extract_events(pairs: Sequence[tuple[Document, object]], disable: Iterable[s
 def _view(cand: Candidate) -> tuple[str, int, int]:
     """What the classifier reads: the sentence and its trigger's span in it."""
     first, end = trigger_chars(cand.tok)
-    return cand.sent.text, first - cand.sent.start_char, end - cand.sent.start_char
+    cut = fronted_time(cand.sent)  # "On 3 February 2022, …": asked about what follows
+    if first - cand.sent.start_char < cut:
+        cut = 0
+    return cand.sent.text[cut:], first - cand.sent.start_char - cut, end - cand.sent.start_char - cut

@@ -103,6 +103,32 @@ def _hyphen_joined(tok) -> str | None:
     return f"{doc[i - 2].lower_}-"
 
 
+# Words that may stand in a fronted time phrase beside its date: "On 3 February 2022,", "Late on
+# Sunday,", "Early this morning,".
+_TIME_PHRASE_WORDS = {"on", "in", "at", "by", "late", "early", "earlier", "later", "during", "since",
+                      "from", "until", "the", "this", "that", "of", "and", "around", "about"}
+
+
+def fronted_time(sent) -> int:
+    """Characters to leave out at the start of a sentence that opens with a time phrase and a
+    comma ("On 3 February 2022, nurses demonstrated …"), else 0.
+
+    The act's date is read from the whole sentence (`dates.py`); the classifier, which pools every
+    word of the sentence, reads the fronted date as part of the act's context, and news that opens
+    each report with one (event notes, wire leads) loses confidence in plain acts with it. A time
+    phrase says when, never what: the classifier is asked about the rest."""
+    toks = list(sent)
+    for k, t in enumerate(toks[:9]):
+        if t.text == ",":
+            head = toks[:k]
+            if k and any(h.ent_type_ in ("DATE", "TIME") for h in head) and all(
+                    h.ent_type_ in ("DATE", "TIME") or h.lower_ in _TIME_PHRASE_WORDS for h in head) \
+                    and k + 1 < len(toks):
+                return toks[k + 1].idx - sent.start_char
+            return 0
+    return 0
+
+
 def trigger_first(tok):
     """The first token of the trigger `tok` ends: itself, or the first part of its hyphenated
     compound ("sit" of "sit-in"), so that the classifier reads the whole word as the trigger."""
