@@ -652,6 +652,16 @@ def test_a_hyphenated_lexicon_word_is_found_across_the_tokenizer_split_and_read_
     assert [(e.type, e.mode) for e in doc.events] == [("PROTEST", "obstruct")]
 
 
+def test_men_and_people_acted_on_are_the_target_and_unidentified_men_are_armed():
+    # "four men", "a man" name civilians (CAMEO's agents code women so); the target of the arrest is
+    # them, not the town where it happened
+    (ev,) = code("Kenyan police arrested four men in Lamu on Sunday.", published="2023-06-10").events
+    assert (ev.type, ev.target.text, ev.target.sector) == ("COERCE", "four men", "CVL")
+    (ev,) = code("Unidentified men abducted a Catholic priest near Kaduna on Sunday.",
+                 published="2023-06-10").events
+    assert (ev.type, ev.source.sector) == ("ASSAULT", "REB")
+
+
 def test_a_fronted_time_phrase_is_left_out_of_what_the_classifier_reads():
     from chronicle.extract.candidates import fronted_time
     from chronicle.nlp import load_pipeline
