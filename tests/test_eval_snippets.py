@@ -24,6 +24,22 @@ def test_the_surest_event_of_the_four_types_gives_the_class():
     assert reduce_events([event("CONSULT", 0.99), event("AGREE", 0.6, start=30)]) == ("agree", "event")
 
 
+def test_acleds_reading_counts_agreements_signed_and_ceasefires_as_agree_and_plovers_does_not():
+    from chronicle.evaluate.snippets import acled_class
+
+    signed = event("SUPPORT", 0.9)
+    signed.cameo = "057"
+    truce = event("RETREAT", 0.9)
+    truce.mode, truce.cameo = "ceasefire", "0871"
+    praised = event("SUPPORT", 0.9)
+    praised.cameo = "051"
+    for ev in (signed, truce):
+        assert reduce_events([ev]) == ("none", "other types")
+        assert reduce_events([ev], classify=acled_class) == ("agree", "event")
+    assert reduce_events([praised], classify=acled_class) == ("none", "other types")
+    assert reduce_events([event("PROTEST")], classify=acled_class) == ("protest", "event")
+
+
 def test_a_tie_goes_to_the_event_first_in_the_text():
     assert reduce_events([event("COERCE", 0.8, start=50), event("PROTEST", 0.8, start=5)])[0] == "protest"
     assert reduce_events([event("COERCE", 0.8, start=5), event("PROTEST", 0.8, start=50)])[0] == "coerce"
