@@ -968,6 +968,25 @@ def test_a_leader_arriving_on_a_visit_is_no_deployment_but_forces_arriving_with_
     assert [e.type for e in doc.events] == ["MOBILIZE"]
 
 
+def test_civilians_sent_somewhere_are_no_deployment_and_patients_kept_in_hospital_no_arrest():
+    from chronicle.extract.reading import _civilians, _kept_for_care
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    word = lambda text, w: next(t for t in nlp(text) if t.text == w)
+    # who is moved: civilians, also counted ("scores of civilians"), are no force
+    assert _civilians(word("Scores of civilians have been sent into the military court system.", "Scores"))
+    assert _civilians(word("The ministry sent 300 students to study in Cuba.", "students"))
+    assert not _civilians(word("The government sent 2,000 soldiers to the border region.", "soldiers"))
+    assert code("The ministry sent 300 students to study in Havana on Monday.").events == []
+    assert [e.type for e in code("The government sent 2,000 soldiers to the border region on Monday.",
+                                 published="2023-06-10").events] == ["MOBILIZE"]
+    # detained in hospital: kept for treatment
+    assert _kept_for_care(word("Ninety people were detained in hospital overnight after the blast.", "detained"))
+    assert not _kept_for_care(word("Police detained ninety people in Harare overnight.", "detained"))
+    assert code("Ninety people were detained in hospital overnight after the blast in Omagh.").events == []
+
+
 def test_martial_law_is_an_act_and_the_law_is_not():
     from chronicle.extract.candidates import triggers_for
     from chronicle.nlp import load_pipeline

@@ -234,6 +234,31 @@ def _weapon_held(tok) -> bool:
     return head.dep_ in ("dobj", "nsubjpass") and head.head.lemma_.lower() in _HOLDING_VERBS
 
 
+# Sectors of people who are no force a state or group deploys (the actor coder's codes).
+_CIVILIAN_SECTORS = {"CVL", "EDU", "MED", "REF", "LAB", "BUS", "REL", "JUD", "HRI", "PRO", "AGR"}
+_CARE_PLACES = {"hospital", "clinic", "ward", "care", "infirmary"}
+
+
+def _civilians(tok) -> bool:
+    """A phrase naming civilians ("scores of civilians", "students"), not forces."""
+    from ..actors import code_span
+
+    actor = code_span(tok.doc, tok)
+    if actor is not None and actor.sector in _CIVILIAN_SECTORS:
+        return True
+    # a quantity of them: "scores of civilians", "hundreds of students"
+    of = [o for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for o in c.children if o.dep_ == "pobj"]
+    return bool(of) and _civilians(of[0])
+
+
+def _kept_for_care(tok) -> bool:
+    """"Ninety people were detained in hospital": kept for treatment, not arrested."""
+    return tok.lemma_.lower() in ("detain", "hold", "keep") and any(
+        c.dep_ == "prep" and c.lower_ in ("in", "at") and any(
+            o.dep_ == "pobj" and o.lemma_.lower() in _CARE_PLACES for o in c.children)
+        for c in tok.children)
+
+
 def not_an_act(tok, label: str) -> bool:
     """A word the classifier reads as an act, in a use that is none:
     - an accident ("militants were killed in two accidental explosions", "the device detonated
@@ -245,9 +270,11 @@ def not_an_act(tok, label: str) -> bool:
     - a blow ("had to strike hysterical girls"): workers strike without an object; striking
       someone or something is no strike;
     - a person travelling ("President X arrived in Amman on a visit", "sent his envoy to
-      Cairo"): a verb of moving forces read as MOBILIZE or AID moves troops, police, weapons or
-      relief, and a leader, envoy or suspect arriving or sent is neither — unless forces go with
-      them ("arrived with 300 troops");
+      Cairo"), or civilians sent somewhere ("scores of civilians have been sent into the military
+      courts"): a verb of moving forces read as MOBILIZE or AID moves troops, police, weapons or
+      relief, and a leader, envoy, suspect or civilians arriving or sent are neither — unless
+      forces go with them ("arrived with 300 troops");
+    - care ("ninety people were detained in hospital"): kept for treatment is no arrest;
     - bomb disposal ("police defused a bomb", "detonated the shells in a controlled explosion"):
       making a device safe is no attack (docs/CODING.md, the codebook's ASSAULT is force used
       against someone);
@@ -271,9 +298,11 @@ def not_an_act(tok, label: str) -> bool:
             and any(t.type == "MOBILIZE" for t in triggers_for(tok)):
         moved = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")] \
             or [c for c in tok.children if c.dep_ == "nsubj"]
-        if moved and all(m.ent_type_ == "PERSON" for m in moved) \
+        if moved and all(m.ent_type_ == "PERSON" or _civilians(m) for m in moved) \
                 and not any(t.lemma_.lower() in _FORCE_WORDS for t in tok.subtree):
             return True
+    if label == "COERCE" and tok.pos_ == "VERB" and _kept_for_care(tok):
+        return True
     if label == "ASSAULT" and (
             (tok.dep_ in ("dobj", "nsubjpass") and tok.head.lower_.startswith(_MADE_SAFE))
             or any(t.lower_ == "controlled" and t.head.lemma_.lower() in _BLASTS for t in near)):
