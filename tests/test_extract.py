@@ -692,7 +692,9 @@ def test_a_weapon_found_held_or_shown_is_no_attack_and_one_used_is():
     assert _weapon_held(word("A bomb from the Second World War was found by a farmer near Ypres.", "bomb"))
     assert _weapon_held(word("Police discovered two rockets and a drone in a warehouse outside Basra.", "drone"))
     assert _weapon_held(word("Soldiers uncovered a cache of grenades in a cave near Kidal.", "grenades"))
+    assert _weapon_held(word("The group makes bombs in a workshop near Quetta, police said.", "bombs"))
     assert not _weapon_held(word("Militants lobbed a grenade at a police post in Pulwama.", "grenade"))
+    assert not _weapon_held(word("Militants made a bomb attack on a convoy near Quetta.", "bomb"))
     assert not _weapon_held(word("Rebels fired rockets at the airport in Goma.", "rockets"))
     for text in ("A bomb from the Second World War was found by a farmer near Ypres.",
                  "Police discovered two rockets and a drone in a warehouse outside Basra."):

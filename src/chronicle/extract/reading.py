@@ -218,7 +218,8 @@ _WEAPON_NOUNS = {"bomb", "grenade", "rocket", "missile", "drone", "mortar", "she
 _HOLDING_VERBS = {"find", "discover", "uncover", "unearth", "recover", "locate", "detect", "seize",
                   "confiscate", "capture", "display", "show", "parade", "exhibit", "store", "stockpile",
                   "hide", "possess", "own", "keep", "carry", "buy", "purchase", "acquire", "sell", "import",
-                  "export", "smuggle", "produce", "manufacture", "build", "develop", "test", "collect"}
+                  "export", "smuggle", "produce", "manufacture", "make", "assemble", "build", "develop", "test",
+                  "collect"}
 
 
 def _weapon_held(tok) -> bool:
