@@ -171,3 +171,28 @@ def test_the_actor_command_says_what_matched():
     assert "'Almaty' → KAZ" in result.output
     bad = CliRunner().invoke(cli, ["actor", "Russia", "--date", "5 January"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_a_scan_kept_per_document_answers_as_a_fresh_scan_and_never_crosses_a_gap():
+    """`actors.scan` keeps its matches per parse (code_span scans a phrase's core, then its
+    subtree, and heads are coded more than once): a second scan of the same tokens, in any order
+    and with repeats, gives what a scan of a fresh parse of the same text gives."""
+    from chronicle.actors import scan
+    from chronicle.nlp import load_pipeline
+
+    text = ("UN Secretary-General Antonio Guterres met Russia's foreign minister. Pro-Iranian "
+            "militias and Kazakstan's police clashed with US Army troops near the NATO base.")
+    doc, fresh = load_pipeline()(text), load_pipeline()(text)
+    for tok in doc:
+        tokens = [t.i for t in tok.subtree]
+        first = scan(doc, tokens)
+        assert scan(doc, list(reversed(tokens)) + tokens) == first
+        assert scan(fresh, tokens) == first
+    assert doc.user_data["chronicle_scans"]
+    by_text = {doc[m.start:m.end].text: m.what for m in scan(doc, range(len(doc)))}
+    assert by_text["UN Secretary-General"] == "role" and by_text["Kazakstan's"] == "country"
+    # a match is a contiguous run of the tokens given: with the hyphen left out, no
+    # "Secretary-General" (and no "General" taken with the words around the gap)
+    hyphen = next(t.i for t in doc if t.text == "-")
+    gapped = {doc[m.start:m.end].text for m in scan(doc, [i for i in range(len(doc)) if i != hyphen])}
+    assert not any("Secretary" in t for t in gapped) and "UN" in gapped
