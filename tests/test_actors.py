@@ -196,3 +196,26 @@ def test_a_scan_kept_per_document_answers_as_a_fresh_scan_and_never_crosses_a_ga
     hyphen = next(t.i for t in doc if t.text == "-")
     gapped = {doc[m.start:m.end].text for m in scan(doc, [i for i in range(len(doc)) if i != hyphen])}
     assert not any("Secretary" in t for t in gapped) and "UN" in gapped
+
+
+
+def test_a_coded_phrase_is_kept_per_parse_and_each_caller_gets_its_own_copy():
+    """`code_span` keeps each head's coding per parse and coding date (the context codes every
+    entity's head and the roles code the same heads again per event): a second call answers the
+    same as a fresh parse does, and changing one answer changes no other."""
+    from chronicle.actors import code_span
+    from chronicle.nlp import load_pipeline
+
+    text = ("Russian troops and Kazakh police moved into Almaty on Friday, where President Tokayev "
+            "said the Collective Security Treaty Organization would help.")
+    doc, fresh = load_pipeline()(text), load_pipeline()(text)
+    for tok in doc:
+        first = code_span(doc, tok)
+        first.country, first.kind = "XXX", "person"  # what callers do with their answer
+        again = code_span(doc, tok)
+        assert again == code_span(fresh, fresh[tok.i]) and again is not first
+    doc.user_data["chronicle.date"] = fresh.user_data["chronicle.date"] = "1990-01-01"
+    assert [code_span(doc, t) for t in doc] == [code_span(fresh, t) for t in fresh]
+    why: list[str] = []
+    troops = next(t for t in doc if t.text == "troops")
+    assert code_span(doc, troops, why) == code_span(fresh, fresh[troops.i]) and why  # explained afresh
