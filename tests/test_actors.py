@@ -171,3 +171,51 @@ def test_the_actor_command_says_what_matched():
     assert "'Almaty' → KAZ" in result.output
     bad = CliRunner().invoke(cli, ["actor", "Russia", "--date", "5 January"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_a_scan_kept_per_document_answers_as_a_fresh_scan_and_never_crosses_a_gap():
+    """`actors.scan` keeps its matches per parse (code_span scans a phrase's core, then its
+    subtree, and heads are coded more than once): a second scan of the same tokens, in any order
+    and with repeats, gives what a scan of a fresh parse of the same text gives."""
+    from chronicle.actors import scan
+    from chronicle.nlp import load_pipeline
+
+    text = ("UN Secretary-General Antonio Guterres met Russia's foreign minister. Pro-Iranian "
+            "militias and Kazakstan's police clashed with US Army troops near the NATO base.")
+    doc, fresh = load_pipeline()(text), load_pipeline()(text)
+    for tok in doc:
+        tokens = [t.i for t in tok.subtree]
+        first = scan(doc, tokens)
+        assert scan(doc, list(reversed(tokens)) + tokens) == first
+        assert scan(fresh, tokens) == first
+    assert doc.user_data["chronicle_scans"]
+    by_text = {doc[m.start:m.end].text: m.what for m in scan(doc, range(len(doc)))}
+    assert by_text["UN Secretary-General"] == "role" and by_text["Kazakstan's"] == "country"
+    # a match is a contiguous run of the tokens given: with the hyphen left out, no
+    # "Secretary-General" (and no "General" taken with the words around the gap)
+    hyphen = next(t.i for t in doc if t.text == "-")
+    gapped = {doc[m.start:m.end].text for m in scan(doc, [i for i in range(len(doc)) if i != hyphen])}
+    assert not any("Secretary" in t for t in gapped) and "UN" in gapped
+
+
+
+def test_a_coded_phrase_is_kept_per_parse_and_each_caller_gets_its_own_copy():
+    """`code_span` keeps each head's coding per parse and coding date (the context codes every
+    entity's head and the roles code the same heads again per event): a second call answers the
+    same as a fresh parse does, and changing one answer changes no other."""
+    from chronicle.actors import code_span
+    from chronicle.nlp import load_pipeline
+
+    text = ("Russian troops and Kazakh police moved into Almaty on Friday, where President Tokayev "
+            "said the Collective Security Treaty Organization would help.")
+    doc, fresh = load_pipeline()(text), load_pipeline()(text)
+    for tok in doc:
+        first = code_span(doc, tok)
+        first.country, first.kind = "XXX", "person"  # what callers do with their answer
+        again = code_span(doc, tok)
+        assert again == code_span(fresh, fresh[tok.i]) and again is not first
+    doc.user_data["chronicle.date"] = fresh.user_data["chronicle.date"] = "1990-01-01"
+    assert [code_span(doc, t) for t in doc] == [code_span(fresh, t) for t in fresh]
+    why: list[str] = []
+    troops = next(t for t in doc if t.text == "troops")
+    assert code_span(doc, troops, why) == code_span(fresh, fresh[troops.i]) and why  # explained afresh

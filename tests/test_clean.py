@@ -566,6 +566,34 @@ def test_chain_of_near_duplicates_points_to_the_first_document():
     assert doc.flags.duplicate_of == "a1"
 
 
+def test_a_check_makes_each_texts_minhash_and_exact_key_once(monkeypatch):
+    """Looking a text up and registering it read the same MinHash and exact key: each is made
+    once per check (twice, they were half of the near-duplicate check's CPU), and the answers
+    are those of the tests above."""
+    made = {"minhash": 0, "exact": 0}
+    minhash, exact = Deduplicator._minhash, Deduplicator._exact_key
+
+    def counted_minhash(self, text):
+        made["minhash"] += 1
+        return minhash(self, text)
+
+    def counted_exact(self, text):
+        made["exact"] += 1
+        return exact(self, text)
+
+    monkeypatch.setattr(Deduplicator, "_minhash", counted_minhash)
+    monkeypatch.setattr(Deduplicator, "_exact_key", counted_exact)
+    dedup = Deduplicator()
+    assert dedup.check(make_doc(ARTICLE, doc_id="a1")).flags.duplicate_of is None
+    assert made == {"minhash": 1, "exact": 1}
+    near = dedup.check(make_doc(ARTICLE + "\n\nShare this article", doc_id="a2"))
+    assert near.flags.duplicate_of == "a1" and made == {"minhash": 2, "exact": 2}
+    # an exact copy is found by its key; its MinHash is still made once, to index it
+    assert dedup.check(make_doc(ARTICLE.upper(), doc_id="a3")).flags.duplicate_of == "a1"
+    assert made == {"minhash": 3, "exact": 3}
+    assert dedup.check(make_doc(SAME_TOPIC_OTHER_ARTICLE, doc_id="c3")).flags.duplicate_of is None
+
+
 def test_checking_the_same_document_again_does_not_make_it_its_own_duplicate():
     dedup = Deduplicator()
     dedup.check(make_doc(ARTICLE, doc_id="a1"))

@@ -625,6 +625,26 @@ def _key32(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little", signed=True)
 
 
+class _Made:
+    """A text's exact key and MinHash for `Deduplicator`, each made on first use and kept."""
+
+    _UNSET = object()
+
+    def __init__(self, dedup: Deduplicator, text: str):
+        self.dedup, self.text = dedup, text
+        self._key = self._signature = self._UNSET
+
+    def exact_key(self) -> str:
+        if self._key is self._UNSET:
+            self._key = self.dedup._exact_key(self.text)
+        return self._key
+
+    def minhash(self):
+        if self._signature is self._UNSET:
+            self._signature = self.dedup._minhash(self.text)
+        return self._signature
+
+
 class Deduplicator:
     """Finds exact and near duplicates among the documents it has seen.
 
@@ -665,10 +685,13 @@ class Deduplicator:
         """Set ``doc.flags.duplicate_of`` when `doc` duplicates a document seen before, then register
         `doc`. The document is updated in place and returned."""
         doc_id = doc.id or text_id(doc.text)
-        original = self._find_original(doc_id, doc.text)
+        # the text's exact key and MinHash, each made at most once for the look-up and the
+        # registration (made twice, they were half of the near-duplicate check's CPU)
+        made = _Made(self, doc.text)
+        original = self._find_original(doc_id, doc.text, made)
         if original is not None:
             doc.flags.duplicate_of = original
-        self._register(doc_id, doc.text, original)
+        self._register(doc_id, doc.text, original, made)
         return doc
 
     def index_keys(self, text: str, keep: bool = False) -> list[int]:
@@ -719,13 +742,14 @@ class Deduplicator:
         shared = jaccard * (size_a + size_b) / (1 + jaccard)
         return min(1.0, shared / shorter)
 
-    def _find_original(self, doc_id: str, text: str) -> str | None:
+    def _find_original(self, doc_id: str, text: str, made: _Made | None = None) -> str | None:
         if not text.strip():
             return None
-        exact = self._by_exact_key.get(self._exact_key(text))
+        made = made or _Made(self, text)
+        exact = self._by_exact_key.get(made.exact_key())
         if exact is not None and exact != doc_id:
             return self._original_of.get(exact, exact)
-        signature = self._minhash(text)
+        signature = made.minhash()
         if signature is None:
             return None
         best_id, best_similarity = None, self.threshold
@@ -737,15 +761,16 @@ class Deduplicator:
                 best_id, best_similarity = candidate, similarity
         return None if best_id is None else self._original_of.get(best_id, best_id)
 
-    def _register(self, doc_id: str, text: str, original: str | None) -> None:
+    def _register(self, doc_id: str, text: str, original: str | None, made: _Made | None = None) -> None:
         if not text.strip():
             return
-        self._by_exact_key.setdefault(self._exact_key(text), doc_id)
+        made = made or _Made(self, text)
+        self._by_exact_key.setdefault(made.exact_key(), doc_id)
         if original is not None:
             self._original_of.setdefault(doc_id, original)
         if doc_id in self._minhashes:
             return  # the same document checked again: it is already indexed
-        signature = self._minhash(text)
+        signature = made.minhash()
         if signature is not None:
             self._minhashes[doc_id] = signature
             self._lsh.insert(doc_id, signature[0])

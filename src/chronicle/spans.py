@@ -40,12 +40,18 @@ def doc_text(doc) -> str:
     return text
 
 
-def token_text(doc, i: int, j: int) -> str:
-    """The text of tokens [i, j) of `doc` (as `doc[i:j].text`), cut from the document's text by
-    offsets kept once per Doc: actors look up every run of up to 8 tokens of each phrase they code,
-    and a Span made and joined for each was a third of their cost."""
+def token_bounds(doc) -> tuple[str, list[int], list[int]]:
+    """The document's text and every token's start and end offset in it, made once per Doc."""
     bounds = doc.user_data.get("chronicle_token_bounds")
     if bounds is None:
         bounds = doc.user_data["chronicle_token_bounds"] = (
             [t.idx for t in doc], [t.idx + len(t) for t in doc])
-    return doc_text(doc)[bounds[0][i]:bounds[1][j - 1]] if j > i else ""
+    return doc_text(doc), bounds[0], bounds[1]
+
+
+def token_text(doc, i: int, j: int) -> str:
+    """The text of tokens [i, j) of `doc` (as `doc[i:j].text`), cut from the document's text by
+    offsets kept once per Doc: actors look up every run of up to 8 tokens of each phrase they code,
+    and a Span made and joined for each was a third of their cost."""
+    text, starts, ends = token_bounds(doc)
+    return text[starts[i]:ends[j - 1]] if j > i else ""
