@@ -989,6 +989,23 @@ def test_civilians_sent_somewhere_are_no_deployment_and_patients_kept_in_hospita
     assert code("Ninety people were detained in hospital overnight after the blast in Omagh.").events == []
 
 
+def test_holding_talks_is_convening_them_and_holding_people_is_detaining_them():
+    from chronicle.extract.candidates import triggers_for
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    held = lambda text: [t.mode for t in triggers_for(next(t for t in nlp(text) if t.lemma_ == "hold"))]
+    assert held("Police are holding three journalists at a station in Harare.") == ["arrest"]
+    assert held("The rebels held talks with the government in Doha.") == []
+    assert held("The electoral commission will hold the vote on 12 March.") == []
+    # a promise to talk is no threat to arrest anyone
+    doc = code("The rebels said they were ready to hold talks with the government.", published="2023-06-10")
+    assert [e.type for e in doc.events] == ["AGREE"]
+    # a call on the telephone is a consultation, like phone and call
+    doc = code("Blinken telephoned his Chinese counterpart on Tuesday.", published="2023-06-10")
+    assert [(e.type, e.mode) for e in doc.events] == [("CONSULT", "phone")]
+
+
 def test_martial_law_is_an_act_and_the_law_is_not():
     from chronicle.extract.candidates import triggers_for
     from chronicle.nlp import load_pipeline

@@ -59,6 +59,15 @@ _ONLY_WITH_MODIFIER = {"law": {"martial"}}
 # under fire" are acts; as a modifier of another noun the word names a kind of thing ("the fire
 # brigade", "fire-crackers", "a fire station").
 _NEVER_AS_MODIFIER = {"fire"}
+# Verbs whose lexicon rows do not hold with such a direct object: one holds a person (an arrest) but
+# holds talks, an election or a ceremony (convenes them). Protests held are left to the verb's reading
+# ("holding a march" stays a candidate the classifier reads as the protest).
+_GATHERINGS = {"talk", "talks", "meeting", "meetings", "election", "elections", "vote", "referendum",
+               "conference", "summit", "ceremony", "funeral", "session", "exercise", "exercises", "drill",
+               "drills", "hearing", "consultation", "consultations", "negotiation", "negotiations",
+               "dialogue", "poll", "polls", "primary", "event", "festival", "celebration", "service",
+               "prayer", "prayers", "parade", "congress", "convention"}
+_NOT_WITH_OBJECT = {"hold": _GATHERINGS}
 
 
 def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
@@ -76,6 +85,9 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
         if particle is not None and (phrasal := lex.get((f"{key[0]} {particle}", "VERB"))):
             return phrasal
     found = lex.get(key)
+    if found and key[1] == "VERB" and (unlike := _NOT_WITH_OBJECT.get(key[0])) and any(
+            c.dep_ == "dobj" and (c.lemma_.lower() in unlike or c.lower_ in unlike) for c in tok.children):
+        return []  # "held talks", "will hold elections": convened, not held in custody
     if found is None and key[1] == "NOUN":
         found = lex.get((tok.lower_, "NOUN"))  # plural nouns the lemmatizer left alone
     if found is None and key[1] == "NOUN" and (joined := _hyphen_joined(tok)):
