@@ -112,3 +112,27 @@ def test_a_matrix_no_block_divides_keeps_one_scale_per_column(tmp_path):
     ids = rng.integers(0, 1000, (1, 5))
     y32, y8 = _run(src, x, ids)[0], _run(dst, x, ids)[0]
     assert np.abs(y8 - y32).max() < 0.02 * np.abs(y32).max()
+
+
+def test_per_token_integer_products_stay_close_and_keep_sentences_apart(tmp_path):
+    """`scale.rowquant` (an experiment, issue 18): the 8-bit blocks rewritten as smoothed per-token
+    int8 MatMulInteger products stay close to the float model, and each token's scale is its own."""
+    from chronicle.scale.rowquant import activation_maxima, rewrite
+
+    src, dst = _graph(tmp_path, k=384)
+    model = onnx.load(str(dst))
+    assert any(n.op_type == "MatMulNBits" for n in model.graph.node)
+    rng = np.random.default_rng(3)
+    feeds = [{"x": rng.normal(0, 1, (1, 9, 384)).astype(np.float32), "ids": rng.integers(0, 1000, (1, 9))}
+             for _ in range(4)]
+    rewrite(model, activation_maxima(model, feeds), alpha=0.5)
+    assert not any(n.op_type == "MatMulNBits" for n in model.graph.node)
+    assert sum(n.op_type == "MatMulInteger" for n in model.graph.node) == 1
+    out = tmp_path / "rowquant.onnx"
+    onnx.save(model, str(out))
+    x, ids = feeds[0]["x"], feeds[0]["ids"]
+    (y32, _), (yq, _) = _run(src, x, ids), _run(out, x, ids)
+    assert np.abs(yq - y32).max() < 0.03 * np.abs(y32).max()
+    alone, batched, first_tokens = _alone_and_beside_a_loud_neighbour(out)
+    assert np.allclose(alone, batched, rtol=0, atol=1e-5)
+    assert np.allclose(first_tokens, alone[:3], rtol=0, atol=1e-5)

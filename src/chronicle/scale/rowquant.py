@@ -1,0 +1,171 @@
+"""An experiment (issue 18), not the shipped export: the classifier's encoder with its matrix products
+as onnxruntime's `MatMulInteger` on per-token int8 activations, instead of `MatMulNBits`.
+
+On the Intel dev machine of sessions 16–17 (AVX-512 VNNI, AMX) onnxruntime's int8 GEMM behind
+`MatMulInteger` (uint8 activations × int8 weights) runs an encoder pass in about half the CPU time of
+the shipped `MatMulNBits` graph (docs/BENCHMARKS.md, session 17). Its own dynamic quantization takes one
+activation scale per tensor, which session 14 measured to cost WikiEvents 0.05 document F1 and which lets
+one sentence's numbers depend on another's. Here each token's row gets its own scale, as `MatMulNBits`
+does per block, so a sentence's numbers are its own:
+
+1. SmoothQuant's smoothing (Xiao et al. 2023, written here from the paper's formula): each input channel
+   j of a product is divided by s_j = max|X_j|^alpha / max|W_j|^(1-alpha) and the weight's row j
+   multiplied by it — the product is unchanged in exact arithmetic, and the few large activation channels
+   of a BERT layer move into the weights, which are quantized per column. max|X_j| comes from a
+   calibration run over sentences of our own (`data/train/events.tsv`, 300 of them, every 13th or so).
+2. Each token's row of the smoothed activations is quantized to int8 around a zero point of 128
+   (uint8), the weights to int8 per output column, and the int32 product is scaled back.
+
+Products whose output name matches `keep` (a regular expression) stay `MatMulNBits`.
+
+    python -m chronicle.scale.rowquant SRC_MODEL_DIR OUT_DIR [--alpha 0.5] [--keep 'layer\\.\\d+/output/dense']
+    CHRONICLE_EVENT_MODEL=OUT_DIR chronicle eval all
+
+Not shipped: measured in session 17, see docs/BENCHMARKS.md. Not checked on a CPU without VNNI, where
+onnxruntime's uint8 × int8 kernel may saturate (seven-bit weights would avoid it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+
+def dequantized(node, inits) -> "np.ndarray":
+    """The float32 weight [K, N] of an 8-bit `MatMulNBits` node (zero point 128, one scale per block)."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    at = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    k, n = at["K"], at["N"]
+    if at.get("bits", 4) != 8 or len(node.input) > 3:
+        raise ValueError(f"{node.name or node.output[0]}: only 8-bit MatMulNBits without zero points")
+    q = numpy_helper.to_array(inits[node.input[1]]).astype(np.float32)  # [N, blocks, block]
+    scales = numpy_helper.to_array(inits[node.input[2]]).reshape(n, -1).astype(np.float32)
+    return ((q - 128.0) * scales[:, :, None]).reshape(n, k).T.copy()
+
+
+def activation_maxima(model, feeds) -> dict[str, "np.ndarray"]:
+    """max |x| per input channel of every `MatMulNBits` input, over the calibration feeds."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    names = sorted({n.input[0] for n in model.graph.node if n.op_type == "MatMulNBits"})
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for name in names:
+        probe.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    top: dict[str, np.ndarray] = {}
+    for feed in feeds:
+        for name, value in zip(names, session.run(names, feed)):
+            m = np.abs(value.reshape(-1, value.shape[-1])).max(axis=0)
+            top[name] = m if name not in top else np.maximum(top[name], m)
+    return top
+
+
+def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None):
+    """The model with its `MatMulNBits` products (but those whose output matches `keep`) as smoothed
+    per-token int8 `MatMulInteger` products. Changes `model` in place and returns it."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    todo = [n for n in graph.node if n.op_type == "MatMulNBits"
+            and not (keep and re.search(keep, n.output[0]))]
+    weights = {id(n): dequantized(n, inits) for n in todo}
+    smooth = {}
+    for x in {n.input[0] for n in todo}:
+        w_max = np.max([np.abs(weights[id(n)]).max(axis=1) for n in todo if n.input[0] == x], axis=0)
+        smooth[x] = (np.maximum(maxima[x], 1e-5) ** alpha / np.maximum(w_max, 1e-5) ** (1 - alpha)
+                     ).astype(np.float32)
+    const = lambda value, name: numpy_helper.from_array(np.asarray(value), name)  # noqa: E731
+    nodes, added, dropped, smoothed = [], [], set(), set()
+    for node in graph.node:
+        if not any(node is n for n in todo):
+            nodes.append(node)
+            continue
+        x, out = node.input[0], node.output[0]
+        p = out.replace("/", "_") + "_rq_"
+        xs = x.replace("/", "_") + "_rq_smoothed"
+        if x not in smoothed:
+            added.append(const((1.0 / smooth[x]).astype(np.float32), xs + "_inv"))
+            nodes.append(helper.make_node("Mul", [x, xs + "_inv"], [xs]))
+            smoothed.add(x)
+        w = weights[id(node)] * smooth[x][:, None]
+        col = np.abs(w).max(axis=0)
+        w_scale = np.where(col > 0, col / 127.0, 1.0).astype(np.float32)
+        added += [const(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), p + "w"),
+                  const(w_scale, p + "wscale"), const(np.float32(1e-8), p + "eps"),
+                  const(np.float32(127.0), p + "c127"), const(np.float32(128.0), p + "c128"),
+                  const(np.uint8(128), p + "zp")]
+        dropped |= {node.input[1], node.input[2]}
+        nodes += [
+            helper.make_node("Abs", [xs], [p + "abs"]),
+            helper.make_node("ReduceMax", [p + "abs"], [p + "max"], keepdims=1, axes=[-1]),
+            helper.make_node("Max", [p + "max", p + "eps"], [p + "max1"]),
+            helper.make_node("Div", [p + "max1", p + "c127"], [p + "scale"]),  # one scale per token
+            helper.make_node("Div", [xs, p + "scale"], [p + "div"]),
+            helper.make_node("Round", [p + "div"], [p + "round"]),
+            helper.make_node("Add", [p + "round", p + "c128"], [p + "shift"]),
+            helper.make_node("Cast", [p + "shift"], [p + "q"], to=TensorProto.UINT8),
+            helper.make_node("MatMulInteger", [p + "q", p + "w", p + "zp"], [p + "acc"]),
+            helper.make_node("Cast", [p + "acc"], [p + "accf"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [p + "accf", p + "scale"], [p + "y"]),
+            helper.make_node("Mul", [p + "y", p + "wscale"], [out]),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    kept = [i for i in graph.initializer if i.name not in dropped]
+    del graph.initializer[:]
+    graph.initializer.extend(kept + added)
+    return model
+
+
+def calibration_feeds(model_dir: Path, count: int = 300, max_tokens: int = 96):
+    """Input feeds for `activation_maxima`: `count` of our own training sentences, evenly spaced."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    path = Path(str(resources.files("chronicle") / "data" / "train" / "events.tsv"))
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    texts = [row["text"] for row in csv.DictReader(lines, delimiter="\t")]
+    for text in texts[::max(1, len(texts) // count)][:count]:
+        yield {"input_ids": np.array([tokenizer.encode(text).ids[:max_tokens]], np.int64)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import onnx
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("src", type=Path, help="a model directory (events.onnx, card, head, tokenizer)")
+    ap.add_argument("out", type=Path, help="where to write the rewritten model directory")
+    ap.add_argument("--alpha", type=float, default=0.5, help="SmoothQuant's migration strength")
+    ap.add_argument("--keep", default=None, help="regular expression: products left as MatMulNBits")
+    args = ap.parse_args(argv)
+    model = onnx.load(str(args.src / "events.onnx"))
+    maxima = activation_maxima(model, calibration_feeds(args.src))
+    rewrite(model, maxima, alpha=args.alpha, keep=args.keep)
+    onnx.checker.check_model(model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for item in args.src.iterdir():
+        if item.is_file() and item.name != "events.onnx" and not item.name.startswith("events.opt"):
+            shutil.copy2(item, args.out / item.name)
+    onnx.save(model, str(args.out / "events.onnx"))
+    print(f"wrote {args.out / 'events.onnx'}")
+
+
+if __name__ == "__main__":
+    main()
