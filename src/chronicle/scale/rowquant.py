@@ -22,7 +22,8 @@ Products whose output name matches `keep` (a regular expression) stay `MatMulNBi
     CHRONICLE_EVENT_MODEL=OUT_DIR chronicle eval all
 
 Not shipped: measured in session 17, see docs/BENCHMARKS.md. Not checked on a CPU without VNNI, where
-onnxruntime's uint8 × int8 kernel may saturate (seven-bit weights would avoid it).
+onnxruntime's uint8 × int8 kernel may saturate (seven-bit weights would avoid it, at a cost in accuracy
+measured there).
 """
 
 from __future__ import annotations
