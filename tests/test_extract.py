@@ -677,6 +677,11 @@ def test_a_fronted_time_phrase_is_left_out_of_what_the_classifier_reads():
     assert rest("In Kano, police arrested 12 people.") == "In Kano, police arrested 12 people."
     assert rest("As talks stalled, rebels shelled the town.") == "As talks stalled, rebels shelled the town."
     assert rest("Police arrested 12 people on Sunday.") == "Police arrested 12 people on Sunday."
+    # the second reading, without the asides, leaves it out too
+    from chronicle.extract.candidates import without_asides
+    parsed = nlp("On 3 February 2022, nurses, who had not been paid for months, demonstrated at the gates.")
+    text, a, b = without_asides(next(parsed.sents), next(t for t in parsed if t.text == "demonstrated"))
+    assert not text.startswith("On") and text[a:b] == "demonstrated"
     # the act is read, and its date still comes from the whole sentence
     doc = code("On 3 February 2022, students demonstrated at the university gates over a rise in fees.",
                published="2022-02-05")

@@ -285,6 +285,10 @@ def without_asides(sent, tok) -> tuple[str, int, int] | None:
             drop.update(range(lo, hi + 1))
     if not drop:
         return None
+    # the fronted time phrase the first reading left out (`fronted_time`) stays out
+    cut = sent.start_char + fronted_time(sent)
+    if cut > sent.start_char and tok.idx >= cut:
+        drop.update(t.i for t in sent if t.idx < cut)
     parts: list[str] = []
     at = start = 0
     first, end = trigger_chars(tok)
