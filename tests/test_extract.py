@@ -710,6 +710,22 @@ def test_a_weapon_found_held_or_shown_is_no_attack_and_one_used_is():
         assert [e.type for e in code(text, published="2023-06-10").events] == ["ASSAULT"], text
 
 
+def test_a_past_form_the_lemmatizer_cut_short_is_read_as_its_verb_in_e():
+    from chronicle.extract.candidates import _undoubled_stem
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    word = lambda text, w: next(t for t in nlp(text) if t.text == w)
+    # "raped" lemmatised "rap": the past of "rap" is "rapped", so the verb is "rape"
+    raped = word("Armed men raped a woman returning from her farm in Benue state.", "raped")
+    assert raped.lemma_ == "rape" or _undoubled_stem(raped) == "rape"
+    assert _undoubled_stem(word("The singer rapped about life in the favelas.", "rapped")) is None
+    assert _undoubled_stem(word("Police cordoned off the area.", "cordoned")) is None
+    doc = code("Armed men raped a woman returning from her farm in Benue state on Sunday.", published="2023-06-10")
+    assert [(e.type, e.mode) for e in doc.events] == [("ASSAULT", "sexual")]
+    assert code("The singer rapped about life in the favelas on Sunday.").events == []
+
+
 def test_a_weak_second_act_named_by_a_noun_may_still_be_a_mention_of_an_act_told_before():
     from chronicle.extract import context
     from chronicle.extract.build import build_event

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,6 +86,8 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
         if particle is not None and (phrasal := lex.get((f"{key[0]} {particle}", "VERB"))):
             return phrasal
     found = lex.get(key)
+    if found is None and key[1] == "VERB" and (stem := _undoubled_stem(tok)):
+        found = lex.get((stem, "VERB"))
     if found and key[1] == "VERB" and (unlike := _NOT_WITH_OBJECT.get(key[0])) and any(
             c.dep_ == "dobj" and (c.lemma_.lower() in unlike or c.lower_ in unlike) for c in tok.children):
         return []  # "held talks", "will hold elections": convened, not held in custody
@@ -102,6 +105,17 @@ def triggers_for(tok, narrowed: bool = True) -> list[Trigger]:
         # "attack" is a cyber attack (COERCE, CAMEO 176) only when the phrase says so
         found = [t for t in found if t.mode != "cyber"]
     return found or []
+
+
+def _undoubled_stem(tok) -> str | None:
+    """The verb of a regular past form the small model's lemmatizer cut one letter short: "raped" →
+    "rap", where the past of "rap" doubles its consonant ("rapped"), so a one-syllable stem of one
+    vowel and one final consonant left undoubled before "-ed" is the stem of a verb in "-e" ("rape",
+    as "taped", "hoped"). Other wrong stems ("cordoned" → "cordone") are not guessed at."""
+    word, lemma = tok.lower_, tok.lemma_.lower()
+    if tok.tag_ in ("VBD", "VBN") and word == lemma + "ed" and re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", lemma):
+        return lemma + "e"
+    return None
 
 
 def _hyphen_joined(tok) -> str | None:
