@@ -13,13 +13,12 @@ shared/ folder.
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .scoring import PRF, analyse_texts
+from .scoring import PRF, analyse_texts, read_table
 
 
 @dataclass
@@ -34,8 +33,7 @@ def default_path() -> Path:
 
 
 def read_cases(path: Path) -> list[Case]:
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = read_table(path)
     return [Case(row["kind"].strip(), row["sentence"].strip(),
                  frozenset(t.strip() for t in row["types"].split(",") if t.strip() and t.strip() != "NONE"))
             for row in rows]

@@ -12,12 +12,13 @@ the file gives them. Unlike GeoWebNews this set needs no shared/ folder: it ship
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from .scoring import read_table
 
 
 @dataclass
@@ -35,8 +36,7 @@ def default_path() -> Path:
 
 
 def read_cases(path: Path) -> list[Case]:
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = read_table(path)
     return [Case(**{k: (row.get(k) or "").strip() for k in Case.__dataclass_fields__}) for row in rows]
 
 

@@ -114,6 +114,16 @@ PARSE_CACHE: dict | None = None
 DISABLED_STEPS: frozenset = frozenset()
 
 
+def read_table(path: Path) -> list[dict]:
+    """The rows of one of our own test lists: a tab-separated file whose `#` lines are its note on
+    how it was made, blank lines skipped, quotes taken literally."""
+    import csv
+
+    lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
 def analyse_texts(items: list[tuple[str, str, str | None]], batch_size: int = 64) -> list:
     """Run clean → analyse on `(id, text, published)` triples, in batches; documents come back in
     input order with the given ids (clean assigns a hash id, which the scorers must not see)."""

@@ -16,7 +16,6 @@ matcher (`keyword_class`), so the set says how much Chronicle adds over keywords
 
 from __future__ import annotations
 
-import csv
 import re
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .scoring import PRF, analyse_texts, macro_f1
+from .scoring import PRF, analyse_texts, macro_f1, read_table
 
 CLASSES = ("protest", "assault", "coerce", "agree", "none")
 SPLITS = ("dev", "test")
@@ -50,8 +49,7 @@ def default_path() -> Path:
 
 
 def read_cases(path: Path) -> list[Case]:
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = read_table(path)
     cases = [Case(row["id"].strip(), row["split"].strip(), row["class"].strip(), row["subtype"].strip(),
                   row["snippet"].strip()) for row in rows]
     for case in cases:

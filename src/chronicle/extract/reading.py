@@ -242,8 +242,6 @@ _CARE_PLACES = {"hospital", "clinic", "ward", "care", "infirmary"}
 
 def _civilians(tok) -> bool:
     """A phrase naming civilians ("scores of civilians", "students"), not forces."""
-    from ..actors import code_span
-
     actor = code_span(tok.doc, tok)
     if actor is not None and actor.sector in _CIVILIAN_SECTORS:
         return True

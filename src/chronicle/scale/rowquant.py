@@ -29,10 +29,8 @@ measured there).
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import shutil
-from importlib import resources
 from pathlib import Path
 
 
@@ -140,9 +138,9 @@ def calibration_feeds(model_dir: Path, count: int = 300, max_tokens: int = 96):
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    path = Path(str(resources.files("chronicle") / "data" / "train" / "events.tsv"))
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
-    texts = [row["text"] for row in csv.DictReader(lines, delimiter="\t")]
+    from ..extract.train import read_corpus
+
+    texts = [row["text"] for row in read_corpus()]
     for text in texts[::max(1, len(texts) // count)][:count]:
         yield {"input_ids": np.array([tokenizer.encode(text).ids[:max_tokens]], np.int64)}
 
