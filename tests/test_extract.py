@@ -1177,3 +1177,16 @@ def test_begging_instructing_and_pressuring_someone_to_act_are_requests():
              "Militia leaders", "shopkeepers")):
         doc = code(text, published="2024-05-10")
         assert [(e.type, e.source.text, e.target.text) for e in doc.events] == [("REQUEST", who, whom)]
+
+
+def test_armed_clashes_named_by_battle_gunfight_firefight_or_shootout_are_attacks():
+    # lexicon rows of session 18 (CAMEO 190 beside fight and clash); sentences we wrote
+    for text in ("Troops battled Islamist fighters for a second day in the northern province on Monday.",
+                 "A firefight broke out between border guards and smugglers on Tuesday night.",
+                 "Three officers died in a shootout with bandits on the highway on Sunday."):
+        assert [e.type for e in code(text, published="2023-06-10").events] == ["ASSAULT"], text
+    # the same words of fires, illness, trade and film stay no event
+    for text in ("Firefighters battled the blaze for six hours.",
+                 "Doctors are battling a cholera outbreak in the camps.",
+                 "The film ends with a shootout in a saloon."):
+        assert code(text, published="2023-06-10").events == [], text
