@@ -19,11 +19,16 @@ does per block, so a sentence's numbers are its own:
 Products whose output name matches `keep` (a regular expression) stay `MatMulNBits`.
 
     python -m chronicle.scale.rowquant SRC_MODEL_DIR OUT_DIR [--alpha 0.5] [--keep 'layer\\.\\d+/output/dense']
+                                       [--weights s8|u8]
     CHRONICLE_EVENT_MODEL=OUT_DIR chronicle eval all
 
-Not shipped: measured in session 17, see docs/BENCHMARKS.md. Not checked on a CPU without VNNI, where
-onnxruntime's uint8 × int8 kernel may saturate (seven-bit weights would avoid it, at a cost in accuracy
-measured there).
+Not shipped: measured in session 17, see docs/BENCHMARKS.md. On a CPU with AVX2 but without VNNI
+onnxruntime's uint8 × int8 kernel does saturate (`python -m chronicle.scale.saturation` under
+`qemu-x86_64 -cpu Haswell`): the default int8 weights then answer differently there (issue 18: class
+probabilities of real sentences moved by up to 0.13). `--weights u8` stores the same integers as uint8
+with a zero point of 128; onnxruntime's uint8 × uint8 kernel is exact on AVX2 too and gives this
+machine's answers bit for bit, but on this VNNI/AMX CPU it runs a pass about twice as slowly as the
+int8 weights (slower than the shipped `MatMulNBits` graph).
 """
 
 from __future__ import annotations
@@ -71,9 +76,15 @@ def activation_maxima(model, feeds) -> dict[str, "np.ndarray"]:
     return top
 
 
-def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None):
+def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None, weights: str = "s8"):
     """The model with its `MatMulNBits` products (but those whose output matches `keep`) as smoothed
-    per-token int8 `MatMulInteger` products. Changes `model` in place and returns it."""
+    per-token int8 `MatMulInteger` products. Changes `model` in place and returns it.
+
+    `weights` "s8" stores each weight as int8 (onnxruntime's uint8 × int8 kernel, which saturates without
+    VNNI); "u8" stores the same integers + 128 as uint8 with a zero point of 128 (its uint8 × uint8 kernel,
+    exact on every x86 CPU: `scale.saturation`). The integer products are the same."""
+    if weights not in ("s8", "u8"):
+        raise ValueError(f"weights must be 's8' or 'u8', not {weights!r}")
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
@@ -81,10 +92,10 @@ def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None):
     inits = {i.name: i for i in graph.initializer}
     todo = [n for n in graph.node if n.op_type == "MatMulNBits"
             and not (keep and re.search(keep, n.output[0]))]
-    weights = {id(n): dequantized(n, inits) for n in todo}
+    floats = {id(n): dequantized(n, inits) for n in todo}
     smooth = {}
     for x in {n.input[0] for n in todo}:
-        w_max = np.max([np.abs(weights[id(n)]).max(axis=1) for n in todo if n.input[0] == x], axis=0)
+        w_max = np.max([np.abs(floats[id(n)]).max(axis=1) for n in todo if n.input[0] == x], axis=0)
         smooth[x] = (np.maximum(maxima[x], 1e-5) ** alpha / np.maximum(w_max, 1e-5) ** (1 - alpha)
                      ).astype(np.float32)
     const = lambda value, name: numpy_helper.from_array(np.asarray(value), name)  # noqa: E731
@@ -100,10 +111,11 @@ def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None):
             added.append(const((1.0 / smooth[x]).astype(np.float32), xs + "_inv"))
             nodes.append(helper.make_node("Mul", [x, xs + "_inv"], [xs]))
             smoothed.add(x)
-        w = weights[id(node)] * smooth[x][:, None]
+        w = floats[id(node)] * smooth[x][:, None]
         col = np.abs(w).max(axis=0)
         w_scale = np.where(col > 0, col / 127.0, 1.0).astype(np.float32)
-        added += [const(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), p + "w"),
+        w_q = np.clip(np.round(w / w_scale), -127, 127)
+        added += [const(w_q.astype(np.int8) if weights == "s8" else (w_q + 128).astype(np.uint8), p + "w"),
                   const(w_scale, p + "wscale"), const(np.float32(1e-8), p + "eps"),
                   const(np.float32(127.0), p + "c127"), const(np.float32(128.0), p + "c128"),
                   const(np.uint8(128), p + "zp")]
@@ -117,7 +129,8 @@ def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None):
             helper.make_node("Round", [p + "div"], [p + "round"]),
             helper.make_node("Add", [p + "round", p + "c128"], [p + "shift"]),
             helper.make_node("Cast", [p + "shift"], [p + "q"], to=TensorProto.UINT8),
-            helper.make_node("MatMulInteger", [p + "q", p + "w", p + "zp"], [p + "acc"]),
+            helper.make_node("MatMulInteger", [p + "q", p + "w", p + "zp"] + [p + "zp"] * (weights == "u8"),
+                             [p + "acc"]),
             helper.make_node("Cast", [p + "acc"], [p + "accf"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [p + "accf", p + "scale"], [p + "y"]),
             helper.make_node("Mul", [p + "y", p + "wscale"], [out]),
@@ -153,10 +166,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("out", type=Path, help="where to write the rewritten model directory")
     ap.add_argument("--alpha", type=float, default=0.5, help="SmoothQuant's migration strength")
     ap.add_argument("--keep", default=None, help="regular expression: products left as MatMulNBits")
+    ap.add_argument("--weights", choices=("s8", "u8"), default="s8",
+                    help="int8 weights, or uint8 with zero point 128 (exact without VNNI)")
     args = ap.parse_args(argv)
     model = onnx.load(str(args.src / "events.onnx"))
     maxima = activation_maxima(model, calibration_feeds(args.src))
-    rewrite(model, maxima, alpha=args.alpha, keep=args.keep)
+    rewrite(model, maxima, alpha=args.alpha, keep=args.keep, weights=args.weights)
     onnx.checker.check_model(model)
     args.out.mkdir(parents=True, exist_ok=True)
     for item in args.src.iterdir():
