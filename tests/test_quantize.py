@@ -127,7 +127,7 @@ def test_per_token_integer_products_stay_close_and_keep_sentences_apart(tmp_path
              for _ in range(4)]
     rewrite(model, activation_maxima(model, feeds), alpha=0.5)
     assert not any(n.op_type == "MatMulNBits" for n in model.graph.node)
-    assert sum(n.op_type == "MatMulInteger" for n in model.graph.node) == 1
+    assert sum(n.op_type == "MatMulIntegerToFloat" for n in model.graph.node) == 1
     out = tmp_path / "rowquant.onnx"
     onnx.save(model, str(out))
     x, ids = feeds[0]["x"], feeds[0]["ids"]

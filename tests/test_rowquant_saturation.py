@@ -73,13 +73,13 @@ def test_uint8_weights_store_the_same_integers_and_answer_as_the_int8_ones(tmp_p
     u8 = rewrite(onnx.load(str(dst)), maxima, weights="u8")
     for model in (s8, u8):
         onnx.checker.check_model(model)
-    (mm_s8,) = [n for n in s8.graph.node if n.op_type == "MatMulInteger"]
-    (mm_u8,) = [n for n in u8.graph.node if n.op_type == "MatMulInteger"]
+    (mm_s8,) = [n for n in s8.graph.node if n.op_type == "MatMulIntegerToFloat"]
+    (mm_u8,) = [n for n in u8.graph.node if n.op_type == "MatMulIntegerToFloat"]
     inits_s8 = {i.name: numpy_helper.to_array(i) for i in s8.graph.initializer}
     inits_u8 = {i.name: numpy_helper.to_array(i) for i in u8.graph.initializer}
     w8, wu = inits_s8[mm_s8.input[1]], inits_u8[mm_u8.input[1]]
-    assert w8.dtype == np.int8 and wu.dtype == np.uint8 and len(mm_s8.input) == 3
-    assert inits_u8[mm_u8.input[3]] == 128
+    assert w8.dtype == np.int8 and wu.dtype == np.uint8 and len(mm_s8.input) == 5
+    assert inits_u8[mm_u8.input[5]] == 128
     assert np.array_equal(wu.astype(np.int16) - 128, w8.astype(np.int16))
     x = feeds[0]["x"]
     y32 = _run(onnx.load(str(src)), x)
