@@ -25,9 +25,9 @@ A shard that lost its worker gets a `<shard id>.lost` marker counting the losses
 that kills its worker every time (a poisonous input) is skipped after the second loss instead of
 stopping every re-run; delete the marker to try it again.
 
-Without Arrow in a local folder. pyarrow costs ≈60 MB resident in every process that imports it,
-and a Ray worker imported it only to write its shard, the driver only to read them back (docs/
-BENCHMARKS.md, session 18). In a local or shared folder a worker writes its shard with
+Without Arrow's Parquet in a local folder. Writing a shard with pyarrow cost ≈60 MB resident in
+every Ray worker, reading them back ≈35 MB in the driver (docs/BENCHMARKS.md, session 18; Ray
+itself imports pyarrow's core in its workers when it is installed, not its Parquet). In a local or shared folder a worker writes its shard with
 `parquet_lite` (the standard library: GZIP pages, where pyarrow wrote ZSTD), the driver reads it
 with DuckDB, which it has loaded for the store anyway, and the folder is listed, moved and cleaned
 with `os`. Any Parquet file with these columns loads, shards written by pyarrow included. An

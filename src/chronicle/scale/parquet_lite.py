@@ -1,9 +1,9 @@
 """A Parquet writer in the standard library, for the shards a worker writes to a local folder.
 
-Why by hand: pyarrow costs ≈60 MB resident in every process that imports it (its libraries:
-libarrow, libparquet and their Python modules), and a Ray worker imported it for nothing else than
-writing its shard — against the engine's memory target of 1.5 GB for two workers and the driver
-(docs/BENCHMARKS.md, session 18). A shard is a flat table of one int32 and eight nullable byte
+Why by hand: writing a shard with pyarrow cost ≈60 MB resident in every Ray worker (Arrow's Parquet
+library and modules, its filesystems, the zstd codec, its tables; Ray itself imports only pyarrow's
+core), and reading them back ≈35 MB in the driver — against the engine's memory target of 1.5 GB
+for two workers and the driver (docs/BENCHMARKS.md, session 18). A shard is a flat table of one int32 and eight nullable byte
 strings; writing that in Parquet needs little of the format:
 
 - the file is `PAR1`, the column chunks, the footer (`FileMetaData`), its length, `PAR1`;
