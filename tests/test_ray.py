@@ -341,6 +341,34 @@ def test_a_rerun_codes_nothing_again_and_changes_nothing(ray_instance, corpus, l
 
 
 @pytest.mark.ray
+def test_a_ray_worker_codes_a_shard_into_a_local_folder_without_arrow_s_parquet(ray_instance, tmp_path):
+    # Ray imports pyarrow itself in a worker that is given arguments (its serializers for Ray
+    # Data, whenever pyarrow is installed); coding a shard adds nothing of Arrow's to that, where
+    # writing it with pyarrow added Parquet, its filesystems and codecs: ≈60 MB a worker
+    # (docs/BENCHMARKS.md, session 18). No CPU asked: the engine's idle actors, kept from the
+    # tests before, hold both.
+    @ray_instance.remote(num_cpus=0)
+    def code_in_a_worker(paths: list[str], location: str) -> dict:
+        import sys
+
+        from chronicle.scale.coder import CodingOptions, code_shard
+
+        arrow = lambda: sorted(m for m in sys.modules if m.split(".")[0] == "pyarrow")  # noqa: E731
+        before = arrow()
+        folder = ShardFolder(location)
+        folder.ensure()
+        summaries = [code_shard(shard, folder, CodingOptions()) for shard in plan(paths).shards]
+        return {"before": before, "after": arrow(), "documents": sum(s["documents"] for s in summaries)}
+
+    out = ray_instance.get(code_in_a_worker.remote([str(EXAMPLES / "wire.rss")], str(tmp_path / "shards")))
+    assert out["after"] == out["before"]
+    assert not {"pyarrow.parquet", "pyarrow._parquet", "pyarrow.fs", "pyarrow._fs"} & set(out["after"])
+    (shard_id,) = ShardFolder(tmp_path / "shards").coded()
+    rows = list(ShardFolder(tmp_path / "shards").open(shard_id).rows())
+    assert out["documents"] == len(rows) > 0 and {r["kind"] for r in rows} == {"document"}
+
+
+@pytest.mark.ray
 def test_a_worker_killed_mid_run_costs_only_its_shards_and_a_rerun_completes(
         ray_instance, corpus, local_db, tmp_path, monkeypatch):
     db = tmp_path / "ray.duckdb"

@@ -299,7 +299,7 @@ class _Loader:
             self.notice(f"shard {shard.id} ({shard.label}) could not be loaded ({err}); it is removed "
                         "and will be coded again by the next run")
             try:
-                self.folder.fs.delete_file(self.folder.path(shard.id))
+                self.folder.delete(shard.id)
             except OSError:
                 pass
             return False
@@ -311,7 +311,6 @@ class _Loader:
                    if isinstance(e, Shard) and self.status[e.id] == "coded")
 
 
-@system_memory_pool  # the shards read here
 def run(paths: Iterable[str], sink: Callable, *, store=None, force: bool = False,
         date: str | None = None, max_bytes: int = 10_000_000, workers: int | None = None,
         address: str | None = None, shards_dir: str | None = None,
@@ -326,6 +325,23 @@ def run(paths: Iterable[str], sink: Callable, *, store=None, force: bool = False
     `shards_dir` (default `<store path>.shards`): where coded shards are kept; on a cluster, a
     path every node and the driver see, or an object-store URI."""
     started = time.perf_counter()
+    if shards_dir is None:
+        if store is None:
+            raise ValueError("give shards_dir, or a store beside which the shards are kept")
+        shards_dir = f"{store.path}.shards"
+    folder = ShardFolder(shards_dir)  # an object store's loads Arrow here; a local folder never does
+    return _run(paths, sink, folder, started, store=store, force=force, date=date,
+                max_bytes=max_bytes, workers=workers, address=address, shard_size=shard_size,
+                batch_size=batch_size, on_error=on_error, on_progress=on_progress,
+                on_notice=on_notice, sink_batches=sink_batches)
+
+
+@system_memory_pool  # the shards read here, where Arrow reads them
+def _run(paths: Iterable[str], sink: Callable, folder: ShardFolder, started: float, *, store,
+         force: bool, date: str | None, max_bytes: int, workers: int | None, address: str | None,
+         shard_size: int, batch_size: int, on_error: Callable[[IngestError], None] | None,
+         on_progress: Callable[[RunReport], None] | None, on_notice: Callable[[str], None] | None,
+         sink_batches: bool) -> ShardedRunReport:
     report = ShardedRunReport()
 
     def fail(err: IngestError) -> None:
@@ -337,12 +353,7 @@ def run(paths: Iterable[str], sink: Callable, *, store=None, force: bool = False
         if on_notice:
             on_notice(message)
 
-    if shards_dir is None:
-        if store is None:
-            raise ValueError("give shards_dir, or a store beside which the shards are kept")
-        shards_dir = f"{store.path}.shards"
     the_plan = plan(paths, shard_size=shard_size, date=date, max_bytes=max_bytes)
-    folder = ShardFolder(shards_dir)
     folder.ensure()
     report.shards_dir = folder.location
     report.skipped.update(the_plan.skipped)
