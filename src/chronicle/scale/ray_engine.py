@@ -107,17 +107,48 @@ def _check_reachable(address: str) -> None:
                          "with `ray start --head` on the head node, or check the address") from None
 
 
-def _runtime_env() -> dict | None:
+def _runtime_env() -> dict:
+    """The user's runtime_env (`CHRONICLE_RAY_RUNTIME_ENV`), with Chronicle's worker set-up hook
+    (`without_arrow_serializers`) unless the user gave a hook of their own."""
     raw = os.environ.get(RUNTIME_ENV_VARIABLE)
-    if not raw:
-        return None
-    try:
-        env = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise ScaleError(f"{RUNTIME_ENV_VARIABLE} is not valid JSON ({err.msg})") from None
-    if not isinstance(env, dict):
-        raise ScaleError(f"{RUNTIME_ENV_VARIABLE} must be a JSON object (a Ray runtime_env)")
+    env = {}
+    if raw:
+        try:
+            env = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ScaleError(f"{RUNTIME_ENV_VARIABLE} is not valid JSON ({err.msg})") from None
+        if not isinstance(env, dict):
+            raise ScaleError(f"{RUNTIME_ENV_VARIABLE} must be a JSON object (a Ray runtime_env)")
+    env.setdefault("worker_process_setup_hook", f"{__name__}.without_arrow_serializers")
     return env
+
+
+def without_arrow_serializers() -> bool:
+    """Keep Ray from importing pyarrow in this process; True when done.
+
+    Ray (2.60: `ray.util.serialization_addons.apply`) registers serializers for Arrow objects in
+    every process that builds its serialization context — the driver at `ray.init`, a worker at its
+    first task's arguments — and imports pyarrow to do so whenever pyarrow is installed: ≈35 MB
+    resident a process (measured: a worker 122 → 87 MB, the driver 127 → 91), of the 1.5 GB the
+    engine's two workers and driver may take (issue 18; docs/BENCHMARKS.md, session 18). Nothing
+    Chronicle passes through Ray is an Arrow object (records go to the shard files), so the
+    registration is replaced by nothing: Ray looks the function up by name when it builds the
+    context, in the driver before `ray.init` and in each worker by Ray's `worker_process_setup_hook`
+    (`_runtime_env`). Where Chronicle itself needs Arrow (object-store shards, Parquet export) it
+    imports it as before. Best effort, like `_stop_unused_services`: a Ray without this internal
+    keeps its behaviour, and only the memory differs."""
+    try:
+        from ray._private import arrow_serialization
+    except ImportError:
+        return False
+    if not hasattr(arrow_serialization, "_register_custom_datasets_serializers"):
+        return False
+    arrow_serialization._register_custom_datasets_serializers = _no_serializers
+    return True
+
+
+def _no_serializers(serialization_context) -> None:
+    return None
 
 
 # What a local instance starts that a run on it never uses: the autoscaler's monitor (one node,
@@ -155,6 +186,7 @@ def _cluster(ray, address: str | None, workers: int | None):
         yield "the Ray instance this process had started", False
         return
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting: runs offline
+    without_arrow_serializers()  # before ray.init builds this process's serialization context
     common = {"logging_level": logging.ERROR, "log_to_driver": False, "runtime_env": _runtime_env()}
     if address:
         auth_error = getattr(ray.exceptions, "AuthenticationError", ())  # Ray ≥ 2.52 has token auth
