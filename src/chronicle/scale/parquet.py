@@ -26,12 +26,13 @@ that kills its worker every time (a poisonous input) is skipped after the second
 stopping every re-run; delete the marker to try it again.
 
 Without Arrow's Parquet in a local folder. Writing a shard with pyarrow cost ≈60 MB resident in
-every Ray worker, reading them back ≈35 MB in the driver (docs/BENCHMARKS.md, session 18; Ray
-itself imports pyarrow's core in its workers when it is installed, not its Parquet). In a local or shared folder a worker writes its shard with
-`parquet_lite` (the standard library: GZIP pages, where pyarrow wrote ZSTD), the driver reads it
-with DuckDB, which it has loaded for the store anyway, and the folder is listed, moved and cleaned
-with `os`. Any Parquet file with these columns loads, shards written by pyarrow included. An
-object-store URI keeps pyarrow for everything: its filesystems, its writer (ZSTD) and its reader.
+every Ray worker, reading them back ≈35 MB in the driver (docs/BENCHMARKS.md, session 18; the
+import of pyarrow's core that Ray itself makes is skipped by `ray_engine.without_arrow_serializers`).
+In a local or shared folder a worker writes its shard with `parquet_lite` (the standard library:
+GZIP pages, where pyarrow wrote ZSTD), the driver reads it with DuckDB, which it has loaded for the
+store anyway, and the folder is listed, moved and cleaned with `os`. Any Parquet file with these
+columns loads, shards written by pyarrow included. An object-store URI keeps pyarrow for everything:
+its filesystems, its writer (ZSTD) and its reader.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Why by hand: writing a shard with pyarrow cost ≈60 MB resident in every Ray worker (Arrow's Parquet
 library and modules, its filesystems, the zstd codec, its tables; Ray itself imports only pyarrow's
-core), and reading them back ≈35 MB in the driver — against the engine's memory target of 1.5 GB
-for two workers and the driver (docs/BENCHMARKS.md, session 18). A shard is a flat table of one int32 and eight nullable byte
-strings; writing that in Parquet needs little of the format:
+core, and no longer in the Ray Chronicle starts), and reading them back ≈35 MB in the driver —
+against the engine's memory target of 1.5 GB for two workers and the driver (docs/BENCHMARKS.md,
+session 18). A shard is a flat table of one int32 and eight nullable byte strings; writing that in
+Parquet needs little of the format:
 
 - the file is `PAR1`, the column chunks, the footer (`FileMetaData`), its length, `PAR1`;
 - one row group per `write` call, one data page (v1) per column chunk, values PLAIN-encoded;

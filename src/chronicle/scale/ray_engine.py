@@ -135,8 +135,10 @@ def without_arrow_serializers() -> bool:
     registration is replaced by nothing: Ray looks the function up by name when it builds the
     context, in the driver before `ray.init` and in each worker by Ray's `worker_process_setup_hook`
     (`_runtime_env`). Where Chronicle itself needs Arrow (object-store shards, Parquet export) it
-    imports it as before. Best effort, like `_stop_unused_services`: a Ray without this internal
-    keeps its behaviour, and only the memory differs."""
+    imports it as before. In the driver the change lasts as long as the process: an Arrow object
+    another Ray job of that process passes is pickled by Ray's general serializer instead (slower,
+    not wrong). Best effort, like `_stop_unused_services`: a Ray without this internal keeps its
+    behaviour, and only the memory differs."""
     try:
         from ray._private import arrow_serialization
     except ImportError:
