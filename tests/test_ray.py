@@ -447,23 +447,23 @@ def test_a_bad_shard_is_reported_and_skipped_and_the_others_are_stored(
 
 @pytest.mark.ray
 def test_ray_started_by_chronicle_imports_no_arrow_for_its_own_serializers(tmp_path):
-    # Ray imports pyarrow in the driver at ray.init and in a worker given arguments, to register
-    # serializers for Arrow objects (≈35 MB a process); Chronicle passes none through Ray, so the
-    # Ray it starts skips that (`without_arrow_serializers`, in the driver and by the workers'
-    # set-up hook). A fresh process: the module-scoped instance above is started by the tests.
+    # Ray imports pyarrow in the driver at ray.init and in a worker at its first arguments, to
+    # register serializers for Arrow objects (≈35 MB a process); Chronicle passes none through
+    # Ray, so the Ray it starts skips that (`without_arrow_serializers`: in the driver, and in the
+    # workers as the actor starts, created with no arguments). A fresh process: the module-scoped
+    # instance above is started by the tests.
     import subprocess
     import sys
 
     script = tmp_path / "probe.py"
     script.write_text(
-        "import sys, ray\n"
-        "from chronicle.scale.ray_engine import _cluster\n"
+        "import json, sys, ray\n"
+        "from chronicle.scale.ray_engine import _cluster, _coder_class\n"
+        "from chronicle.scale.shards import code_fingerprint\n"
         "with _cluster(ray, None, 1) as (where, started):\n"
-        "    @ray.remote\n"
-        "    def probe(x):\n"
-        "        import sys\n"
-        "        return ['pyarrow' in sys.modules, sum(x)]\n"
-        "    print(ray.get(probe.remote([1, 2])), 'pyarrow' in sys.modules)\n", encoding="utf-8")
+        "    actor = _coder_class(ray, json.dumps(code_fingerprint(), sort_keys=True)).remote()\n"
+        "    print(ray.get(actor.loaded.remote('pyarrow')), 'pyarrow' in sys.modules)\n",
+        encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "[False, 3] False"
+    assert out.stdout.strip().splitlines()[-1] == "[] False"

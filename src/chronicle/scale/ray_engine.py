@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -107,19 +108,16 @@ def _check_reachable(address: str) -> None:
                          "with `ray start --head` on the head node, or check the address") from None
 
 
-def _runtime_env() -> dict:
-    """The user's runtime_env (`CHRONICLE_RAY_RUNTIME_ENV`), with Chronicle's worker set-up hook
-    (`without_arrow_serializers`) unless the user gave a hook of their own."""
+def _runtime_env() -> dict | None:
     raw = os.environ.get(RUNTIME_ENV_VARIABLE)
-    env = {}
-    if raw:
-        try:
-            env = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise ScaleError(f"{RUNTIME_ENV_VARIABLE} is not valid JSON ({err.msg})") from None
-        if not isinstance(env, dict):
-            raise ScaleError(f"{RUNTIME_ENV_VARIABLE} must be a JSON object (a Ray runtime_env)")
-    env.setdefault("worker_process_setup_hook", f"{__name__}.without_arrow_serializers")
+    if not raw:
+        return None
+    try:
+        env = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ScaleError(f"{RUNTIME_ENV_VARIABLE} is not valid JSON ({err.msg})") from None
+    if not isinstance(env, dict):
+        raise ScaleError(f"{RUNTIME_ENV_VARIABLE} must be a JSON object (a Ray runtime_env)")
     return env
 
 
@@ -133,8 +131,9 @@ def without_arrow_serializers() -> bool:
     engine's two workers and driver may take (issue 18; docs/BENCHMARKS.md, session 18). Nothing
     Chronicle passes through Ray is an Arrow object (records go to the shard files), so the
     registration is replaced by nothing: Ray looks the function up by name when it builds the
-    context, in the driver before `ray.init` and in each worker by Ray's `worker_process_setup_hook`
-    (`_runtime_env`). Where Chronicle itself needs Arrow (object-store shards, Parquet export) it
+    context, in the driver before `ray.init` and in each worker as the actor starts (`_coder_class`:
+    created with no arguments, it runs this first). A worker set-up hook in the runtime_env did the
+    same but sent every worker through Ray's runtime-env agent, 1–2 s of start-up a run. Where Chronicle itself needs Arrow (object-store shards, Parquet export) it
     imports it as before. In the driver the change lasts as long as the process: an Arrow object
     another Ray job of that process passes is pickled by Ray's general serializer instead (slower,
     not wrong). Best effort, like `_stop_unused_services`: a Ray without this internal keeps its
@@ -223,17 +222,24 @@ def _cluster(ray, address: str | None, workers: int | None):
 # --- the worker -------------------------------------------------------------------------------------
 
 @functools.cache
-def _coder_class(ray):
+def _coder_class(ray, fingerprint_json: str):
+    """The actor class for workers of a driver whose code has this fingerprint (JSON). The
+    fingerprint travels inside the class, not as an argument: the actor is created with none, so
+    that `without_arrow_serializers` runs before Ray deserializes anything in the worker (Ray builds
+    its serialization context, and imports pyarrow for it, at the first arguments)."""
     from ..pipeline import SETUP_ERRORS
+
+    fingerprint = json.loads(fingerprint_json)
 
     @ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)
     class ShardCoder:
         """A Ray actor: models loaded once (`pipeline._worker_init`), then shards coded one by one."""
 
-        def __init__(self, fingerprint: dict):
+        def __init__(self):
+            without_arrow_serializers()
             self.problem = None
             mine = code_fingerprint()
-            if mine != fingerprint:
+            if json.dumps(mine, sort_keys=True) != fingerprint_json:
                 self.problem = (f"worker node {socket.gethostname()} runs {mine}, the driver {fingerprint}: "
                                 "install the same Chronicle on every node")
                 return
@@ -246,6 +252,10 @@ def _coder_class(ray):
 
         def ping(self) -> bool:
             return True
+
+        def loaded(self, prefix: str) -> list[str]:
+            """The modules this worker has imported whose name starts with `prefix` (diagnosis)."""
+            return sorted(name for name in sys.modules if name.startswith(prefix))
 
         def code(self, shard: Shard, location: str, options: CodingOptions, cwd: str,
                  die_midway: bool = False) -> dict:
@@ -443,10 +453,10 @@ def _code(ray, todo: list[Shard], folder: ShardFolder, options: CodingOptions, w
     from ray.exceptions import RayError, RayTaskError
 
     fingerprint = code_fingerprint()
-    coder = _coder_class(ray)
+    coder = _coder_class(ray, json.dumps(fingerprint, sort_keys=True))
     key = _pool_key(ray, fingerprint)
     idle = _alive(ray, _IDLE_ACTORS.pop(key, []))
-    actors = [idle.pop() if idle else coder.options(scheduling_strategy="SPREAD").remote(fingerprint)
+    actors = [idle.pop() if idle else coder.options(scheduling_strategy="SPREAD").remote()
               for _ in range(workers)]
     for extra in idle:
         ray.kill(extra)
@@ -512,7 +522,7 @@ def _code(ray, todo: list[Shard], folder: ShardFolder, options: CodingOptions, w
                 del busy[slot]
                 if replaced < max(2, workers):
                     replaced += 1
-                    actors.append(coder.options(scheduling_strategy="SPREAD").remote(fingerprint))
+                    actors.append(coder.options(scheduling_strategy="SPREAD").remote())
                     busy[len(actors) - 1] = 0
                 elif not busy:
                     notice("workers keep dying; giving up on the shards not coded yet")
