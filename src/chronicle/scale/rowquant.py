@@ -82,7 +82,7 @@ def activation_maxima(model, feeds) -> dict[str, "np.ndarray"]:
 
 def rewrite(model, maxima: dict, alpha: float = 0.5, keep: str | None = None, weights: str = "s8"):
     """The model with its `MatMulNBits` products (but those whose output matches `keep`) as smoothed
-    per-token int8 `MatMulInteger` products. Changes `model` in place and returns it.
+    per-token int8 integer products (`MatMulIntegerToFloat`). Changes `model` in place and returns it.
 
     `weights` "s8" stores each weight as int8 (onnxruntime's uint8 × int8 kernel, which saturates without
     VNNI); "u8" stores the same integers + 128 as uint8 with a zero point of 128 (its uint8 × uint8 kernel,

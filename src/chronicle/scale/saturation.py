@@ -1,7 +1,9 @@
 """Does onnxruntime's `MatMulInteger` give the exact integer product on this CPU? (issue 18)
 
-`scale.rowquant` feeds `MatMulInteger` uint8 activations (zero point 128) and either int8 weights or
-uint8 weights with a zero point of 128. onnxruntime's x86 kernels compute on the raw stored bytes and
+`scale.rowquant` feeds onnxruntime's integer products (`MatMulIntegerToFloat` since session 18, the
+same integer kernels as `MatMulInteger`, which is probed here; the same saturation was seen under
+`-cpu Haswell` with a one-off script, docs/BENCHMARKS.md) uint8 activations (zero point 128) and either
+int8 weights or uint8 weights with a zero point of 128. onnxruntime's x86 kernels compute on the raw stored bytes and
 correct for the zero points afterwards. Without VNNI, its uint8 × int8 kernel (AVX2 `vpmaddubsw`) adds
 each pair of adjacent u8·s8 products into a saturating int16: 255·127 + 255·127 = 64770 does not fit,
 so such a product is clipped to 32767 and the answer depends on the CPU. Its uint8 × uint8 kernel widens
