@@ -200,8 +200,25 @@ def test_table_shows_machine_command_commit_targets_and_stages():
                      "CPU seconds, Chronicle / bare spaCy", "resolve"):
         assert expected in table
     assert "busy machine" not in table
+    assert "code     as found (not compiled to bytecode first)" in table
+    result["bytecode"] = {"package": "/x/chronicle", "modules": 120, "ok": True}
+    assert "code     120 modules of chronicle compiled to bytecode first" in bench.format_table(result)
     result["machine"]["load_average_1min"] = 3.5
     assert "WARNING  busy machine: load average 3.50 on 2 cores" in bench.format_table(result)
+
+
+def test_bytecode_is_written_before_timing_even_where_the_environment_says_not_to(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("X = 1\n")
+    (package / "sub" / "b.py").write_text("Y = 2\n")
+    done = bench.compile_bytecode(package)
+    assert done == {"package": str(package), "modules": 2, "ok": True}
+    assert len(list(package.glob("__pycache__/a.*.pyc"))) == 1
+    assert len(list(package.glob("sub/__pycache__/b.*.pyc"))) == 1
+    (package / "c.py").write_text("def broken(:\n")
+    assert bench.compile_bytecode(package)["ok"] is False
 
 
 def _alive(pid: int) -> bool:
