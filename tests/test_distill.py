@@ -152,6 +152,23 @@ def test_distilled_student_learns_the_teacher_and_exports_a_runnable_model(teach
     assert np.abs(got - want).max() < 0.05
 
 
+def test_a_model_exported_again_answers_as_before_and_its_card_names_its_recipe(teacher, tmp_path):
+    # `make train` exports the pinned recipe's result with this version's export (train.reexport)
+    from chronicle.extract.classifier import EventClassifier
+    from chronicle.extract.train import reexport
+
+    path, _ = teacher
+    pinned = {"commit": "f" * 40, "stages": [["--out-dir", "{build}/x"]], "output": "x"}
+    card = reexport(path, tmp_path / "again", recipe=pinned, config=tiny_config())
+    written = json.loads((tmp_path / "again" / "events.json").read_text(encoding="utf-8"))
+    assert written == card and written["recipe"] == pinned
+    assert written["fp32_sha1"] == distill.sha1_of(path / "fp32.onnx")
+    assert written["temperature"] == 1.0 and written["gate"] == {"dim": 8}
+    cands = [(it.text, a, b) for it in TRAIN for a, b, _ in it.spans]
+    before = EventClassifier(path, threads=1).probabilities(cands)
+    after = EventClassifier(tmp_path / "again", threads=1).probabilities(cands)
+    assert np.array_equal(before, after)
+
 
 @pytest.fixture(scope="module")
 def nlp():

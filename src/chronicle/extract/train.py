@@ -17,20 +17,20 @@ Two architectures (`--arch`, see `classifier.py`):
   pass per training sentence with the loss over all its predicate spans.
 - `marked`: one pass per candidate over the sentence with the predicate marked (`[[ … ]]`).
 
-`make train` runs the shipped model's recipe (since session 13; the shipped weights were trained
-before session 14's lexicon rows moved 62 of its labels, so it no longer rebuilds them bit for bit:
-docs/EVALUATION.md, session 15) in two stages, seed 13 throughout:
-one run of 3 epochs on the real news, 1,500 police sentences without a police act and our own
-sentences with the contrast set and the held-back MOBILIZE, AID and ACCUSE rows seen three times
-per epoch (`build/news-base`, kept as fp32); then, from there (`--init-from`), one more epoch on
-our sentences, the conventions file and the news again at a lower rate (`--finish-on-own 1
---finish-lr 3e-5 --finish-news 1.0 --conventions`), into the package. `make train-news` writes the
-same into `build/news-model`. Since session 15 both stages train on batches of similar length under
-bfloat16 autocast (`batches_of`; `--random-batches --fp32` for the old way): 25 minutes on the 2-core
-AMD dev machine at load 3–4, against an hour before; 10 minutes on the 2-core Intel Xeon of session 16,
-whose AMX runs the autocast (docs/EVALUATION.md, session 16). `make train-own` writes the model shipped until
-session 13 (`events.tsv` only, three runs of 5 epochs averaged) into `build/own-model`. docs/EVALUATION.md (sessions 11–13)
-has every set for each.
+The shipped model's recipe (since session 13), in two stages, seed 13 throughout: one run of 3
+epochs on the real news, 1,500 police sentences without a police act and our own sentences with the
+contrast set and the held-back MOBILIZE, AID and ACCUSE rows seen three times per epoch (kept as
+fp32); then, from there (`--init-from`), one more epoch on our sentences, the conventions file and
+the news again at a lower rate (`--finish-on-own 1 --finish-lr 3e-5 --finish-news 1.0
+--conventions`). `make train` rebuilds the shipped model with the code of the commit that trained it
+(`recipe.py`: which word carries each label depends on the lexicon and candidate steps of the day),
+then exports it with this version's `reexport`. `make train-news` runs the recipe with this
+version's code and data into `build/news-model`: the next model, to compare. Since session 15 this
+version trains on batches of similar length under bfloat16 autocast (`batches_of`;
+`--random-batches --fp32` for the old way): 10 minutes on the 2-core Intel Xeon of session 16,
+whose AMX runs the autocast (docs/EVALUATION.md, session 16). `make train-own` writes the model
+shipped until session 13 (`events.tsv` only, three runs of 5 epochs averaged) into
+`build/own-model`. docs/EVALUATION.md (sessions 11–13, 19) has every set for each.
 
 Never train on `../shared/eval`: that gold is how we learn whether the model generalises.
 """
@@ -1206,6 +1206,30 @@ def export(model, tokenizer, out_dir: Path, card: dict, keep_fp32: Path | None =
     card["int8_block"] = QUANT_BLOCK  # the matrix products' blocks (`quantize_weights`)
     (out_dir / "events.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out_dir / 'events.onnx'} ({card['onnx_bytes'] / 1e6:.1f} MB)", flush=True)
+
+
+def reexport(src: Path, out_dir: Path, recipe: dict | None = None, config=None) -> dict:
+    """The sentence model in `src` (its fp32.onnx, head, gate and card, as `--keep-fp32 src/fp32.onnx`
+    leaves them) exported again by this version's `export` into `out_dir`: the graph and int8 blocks
+    of today (`_unmasked`, `quantize_weights`) around the same weights. `make train` runs the
+    shipped model's pinned training code (`recipe.py`) and exports its result here. The card keeps
+    every figure of the training run; `recipe` (the commit and stages that trained it) is added.
+    `config`: the encoder's shape when it is not the base model's (tests)."""
+    from . import distill
+
+    card = json.loads((src / "events.json").read_text(encoding="utf-8"))
+    if card.get("arch") != "sentence":
+        raise SystemExit(f"{src}: only a sentence-architecture model can be exported again")
+    model = distill.load_teacher(src, config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("events_head.npz", "gate.npz"):
+        if (src / name).exists() and (src / name).resolve() != (out_dir / name).resolve():
+            shutil.copy(src / name, out_dir / name)
+    card["fp32_sha1"] = hashlib.sha1((src / "fp32.onnx").read_bytes()).hexdigest()
+    if recipe is not None:
+        card["recipe"] = recipe
+    export(distill.encoder_only(model.encoder), None, out_dir, card, output_name="hidden")
+    return card
 
 
 def main() -> None:

@@ -1,0 +1,127 @@
+"""`make train`: the shipped event classifier rebuilt by the training code that trained it.
+
+A trained model is its data *and* the code that turned the data into examples: which word of a
+sentence carries the sentence's label, which other words are its no-event examples and how the
+held-out split falls all come from the trigger lexicon and the candidate steps of the day. Those
+keep changing (between the commit that trained the shipped model and session 18, 69 of our
+training sentences and 33 real-news items had their label moved to another word, and session
+18's 51 new sentences reshuffled the held-out split), so today's `train.py` makes a different
+model — every such retrain of sessions 15–18 read lower on the development sets
+(docs/EVALUATION.md). So the recipe is pinned to a commit, as a model registry pins one, and
+written in the model's card (`recipe`):
+
+1. `git archive` writes that commit's `src/` into ``build/recipe-<commit>/`` (the repository's
+   own history: nothing is downloaded);
+2. its two training stages run from there, in this environment, with this repository as the
+   working directory, so they read `../shared/train` in place as they did;
+3. this version's `train.reexport` exports the result into the package with today's graph and
+   int8 blocks, the card keeping every figure of the run.
+
+On the 2-core Intel dev machine this gives the shipped files bit for bit in about 21 minutes
+(docs/EVALUATION.md, session 19). `make train-news` trains with this version's code instead:
+the next model, to compare before it replaces this one.
+
+    python -m chronicle.extract.recipe [--out-dir DIR] [--work-dir build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+from .classifier import MODEL_DIR
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+class RecipeError(RuntimeError):
+    """The pinned training code cannot be had (no git history, an unknown commit)."""
+
+
+def shipped_recipe(model_dir: Path = MODEL_DIR) -> dict:
+    """The `recipe` of a model's card: {"commit": …, "stages": [[args…], …]}."""
+    card = json.loads((model_dir / "events.json").read_text(encoding="utf-8"))
+    recipe = card.get("recipe")
+    if not recipe or not recipe.get("commit") or not recipe.get("stages"):
+        raise RecipeError(f"{model_dir / 'events.json'} names no training recipe (commit and stages)")
+    return recipe
+
+
+def extract_source(commit: str, dest: Path, repo: Path = REPO) -> Path:
+    """`commit`'s `src/` tree written under `dest` (replacing what was there); returns dest/src."""
+    if not (repo / ".git").exists():
+        raise RecipeError(f"{repo} is not a git checkout: the training code of {commit} comes from "
+                          "the repository's history (clone it with git)")
+    try:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit, "src"],
+                                 check=True, capture_output=True).stdout
+    except FileNotFoundError as err:
+        raise RecipeError("git is not installed: the training code comes from the repository's "
+                          "history") from err
+    except subprocess.CalledProcessError as err:
+        raise RecipeError(f"commit {commit} is not in this clone ({err.stderr.decode().strip()}); "
+                          "a shallow clone lacks it: run `git fetch --unshallow`") from err
+    if dest.exists():
+        import shutil
+
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "src"
+
+
+def stage_commands(recipe: dict, python: str = sys.executable) -> list[list[str]]:
+    return [[python, "-m", "chronicle.extract.train", *stage] for stage in recipe["stages"]]
+
+
+def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
+        model_dir: Path = MODEL_DIR) -> dict:
+    """Rebuild the model whose card is in `model_dir` into `out_dir`; returns the new card."""
+    from .train import reexport
+
+    recipe = shipped_recipe(model_dir)
+    root = work_dir / f"recipe-{recipe['commit'][:12]}"
+    src = extract_source(recipe["commit"], root)
+    env = dict(os.environ, PYTHONPATH=str(src))
+    for command in stage_commands(recipe):
+        # "{build}" in a stage is the recipe's own build folder; the working directory is the
+        # repository, beside ../shared, as when the recipe was run
+        command = [arg.replace("{build}", str(root / "build")) for arg in command]
+        for flag, value in zip(command, command[1:]):
+            if flag == "--out-dir":
+                Path(value).mkdir(parents=True, exist_ok=True)
+        print("$", " ".join(command[1:]), flush=True)
+        subprocess.run(command, check=True, env=env, cwd=REPO)
+    trained = root / "build" / recipe["output"]
+    card = reexport(trained, out_dir, recipe=recipe)
+    print(f"wrote {out_dir} from {trained} (recipe {recipe['commit'][:12]})", flush=True)
+    return card
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out-dir", type=Path, default=MODEL_DIR,
+                    help="where to write the rebuilt model (default: the package's)")
+    ap.add_argument("--work-dir", type=Path, default=REPO / "build",
+                    help="where the pinned code and its intermediate models go")
+    args = ap.parse_args(argv)
+    try:
+        run(args.out_dir, args.work_dir)
+    except RecipeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as err:
+        print(f"error: a training stage failed (exit code {err.returncode})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""`make train`'s pinned recipe (extract/recipe.py): the training code of the commit the shipped model's
+card names, taken from the repository's history."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chronicle.extract import recipe
+
+REPO = Path(__file__).resolve().parents[1]
+GIT = (REPO / ".git").exists()
+
+
+def test_the_shipped_card_names_the_commit_and_stages_that_trained_it():
+    pinned = recipe.shipped_recipe()
+    assert len(pinned["commit"]) == 40 and int(pinned["commit"], 16) >= 0
+    first, second = pinned["stages"]
+    assert first[first.index("--out-dir") + 1] == "{build}/news-base"
+    assert second[second.index("--init-from") + 1] == "{build}/news-base"
+    assert second[second.index("--out-dir") + 1] == "{build}/" + pinned["output"]
+    assert "--keep-fp32" in second  # what train.reexport reads
+    commands = recipe.stage_commands(pinned, python="py")
+    assert [c[:3] for c in commands] == [["py", "-m", "chronicle.extract.train"]] * 2
+
+
+def test_a_card_without_a_recipe_is_a_clear_error(tmp_path):
+    (tmp_path / "events.json").write_text('{"arch": "sentence"}', encoding="utf-8")
+    with pytest.raises(recipe.RecipeError, match="names no training recipe"):
+        recipe.shipped_recipe(tmp_path)
+
+
+@pytest.mark.skipif(not GIT, reason="not a git checkout")
+def test_a_commit_s_source_tree_is_written_as_the_history_holds_it(tmp_path):
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    src = recipe.extract_source(head, tmp_path / "r")
+    committed = subprocess.run(["git", "-C", str(REPO), "show", f"{head}:src/chronicle/extract/train.py"],
+                               capture_output=True, check=True).stdout
+    assert (src / "chronicle" / "extract" / "train.py").read_bytes() == committed
+    assert not (tmp_path / "r" / "tests").exists()  # the source tree only
+    (src / "stale.txt").write_text("x")
+    recipe.extract_source(head, tmp_path / "r")  # written afresh
+    assert not (src / "stale.txt").exists()
+
+
+@pytest.mark.skipif(not GIT, reason="not a git checkout")
+def test_a_commit_this_clone_lacks_names_the_fix(tmp_path):
+    with pytest.raises(recipe.RecipeError, match=r"git fetch --unshallow"):
+        recipe.extract_source("0" * 40, tmp_path / "r")
+
+
+def test_a_folder_without_history_says_the_code_comes_from_git(tmp_path):
+    with pytest.raises(recipe.RecipeError, match="not a git checkout"):
+        recipe.extract_source("bdccea8", tmp_path / "r", repo=tmp_path)
+
+
+@pytest.mark.skipif(not GIT, reason="not a git checkout")
+def test_the_pinned_commit_is_in_the_history_unless_the_clone_is_shallow():
+    commit = recipe.shipped_recipe()["commit"]
+    shallow = (REPO / ".git" / "shallow").exists()
+    found = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{commit}^{{commit}}"],
+                           capture_output=True).returncode == 0
+    if shallow and not found:
+        pytest.skip("a shallow clone: `make train` would ask for `git fetch --unshallow`")
+    assert found
