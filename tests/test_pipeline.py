@@ -212,29 +212,3 @@ def test_analysed_documents_keep_their_order_and_parses_whatever_the_parts(monke
     assert [doc_id for doc_id, _, _ in whole] == ["t0", "t1", "t2"]
     assert any(events for _, _, events in whole)
     assert analysed_with(1) == whole  # one document per part
-
-
-def test_the_last_batches_are_cut_between_idle_workers_and_the_output_is_unchanged():
-    # at the end of a run fewer batches wait than there are workers: they are cut in halves by
-    # text length (down to workers.MIN_PIECE documents), and the records come back in input order
-    texts = [f"Police arrested {n} protesters in Almaty on Friday, officials said. " * (1 + n % 5)
-             for n in range(24)]
-    batches = [[english(f"d{b}-{i}", texts[b * 8 + i]) for i in range(8)] for b in range(3)]
-
-    def run_engine(workers):
-        engine = _Engine(workers, Budget())
-        results = []
-        try:
-            for batch in batches:
-                results.extend(engine.submit(batch))
-            results.extend(engine.drain())
-            tasks = engine.pool.task_count if engine.pool else 0
-        finally:
-            engine.close()
-        assert not [err for _, part in results for err in part]
-        return [to_json(doc) for part, _ in results for doc in part], tasks
-
-    two, tasks = run_engine(2)
-    assert tasks > len(batches)  # some batch went out in pieces
-    assert [r.split(b'"')[3] for r in two] == [doc.id.encode() for batch in batches for doc in batch]
-    assert run_engine(1)[0] == two  # one worker gets the batches whole: the same records

@@ -219,10 +219,6 @@ class _Task:
     id: int = 0
 
 
-# The fewest documents a batch is cut into at the end of a run (`Pool._cut`).
-MIN_PIECE = 4
-
-
 @dataclass
 class _Job:
     docs: list[Document]
@@ -283,7 +279,6 @@ class Pool:
         self.task_count = 0
         self.failed_starts = 0
         self.replaced = 0  # workers stopped over their budget or crashed
-        self.draining = False  # no more batches will be submitted (`results(keep=0)`)
 
     # --- submitting and collecting ---------------------------------------------------------
 
@@ -298,10 +293,7 @@ class Pool:
         return self.job_count - self.next_job
 
     def results(self, keep: int = 0) -> Iterator[_Result]:
-        """Results of finished jobs in submission order, until at most `keep` are unfinished.
-        `keep=0` says no more batches will come: the last ones may then be cut (`_dispatch`)."""
-        if keep == 0:
-            self.draining = True
+        """Results of finished jobs in submission order, until at most `keep` are unfinished."""
         while self.in_flight() > keep:
             job = self.jobs.get(self.next_job)
             if job is not None and job.pending == 0:
@@ -363,29 +355,11 @@ class Pool:
                 idle = _Worker(self.context, self.init, self.fatal_errors)
                 self.workers.append(idle)
             task = self.waiting.popleft()
-            if self.draining and len(self.waiting) + 1 < self.size and len(task.docs) >= 2 * MIN_PIECE:
-                task = self._cut(task)
             idle.task, idle.started = task, time.monotonic()
             try:
                 idle.conn.send((task.id, self.function, task.docs, self.budget.cpu_seconds(task.docs)))
             except OSError:
                 self._lost(idle)
-
-    def _cut(self, task: _Task) -> _Task:
-        """The first half of `task` by text length (what a document costs grows with it); the rest
-        waits first in line. At the end of a run fewer batches wait than there are workers, and a
-        whole batch of 32 on one worker kept the others idle for seconds (one to two batches'
-        time in `make bench`); cut in halves as workers free up, the last pieces are small. The
-        results are the same: each document's analysis is its own, and the job's parts are put
-        back together in order (`_Job.result`)."""
-        sizes = [len(doc.text) for doc in task.docs]
-        half, total, k = sum(sizes) / 2, 0, 0
-        while k < len(sizes) - MIN_PIECE and (k < MIN_PIECE or total + sizes[k] <= half):
-            total += sizes[k]
-            k += 1
-        self.jobs[task.job].pending += 1
-        self._queue(_Task(task.job, task.first + k, task.docs[k:]), front=True)
-        return _Task(task.job, task.first, task.docs[:k], task.id)
 
     def _received(self, worker: _Worker, message) -> None:
         if message[0] == "ready":
