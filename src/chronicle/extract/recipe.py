@@ -87,6 +87,7 @@ def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
     from .train import reexport
 
     recipe = shipped_recipe(model_dir)
+    out_dir, work_dir = out_dir.resolve(), work_dir.resolve()  # the stages run from the repository
     root = work_dir / f"recipe-{recipe['commit'][:12]}"
     src = extract_source(recipe["commit"], root)
     env = dict(os.environ, PYTHONPATH=str(src))
