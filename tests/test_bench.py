@@ -208,7 +208,10 @@ def test_table_shows_machine_command_commit_targets_and_stages():
 
 
 def test_bytecode_is_written_before_timing_even_where_the_environment_says_not_to(tmp_path, monkeypatch):
+    import sys
+
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # what the variable sets at start-up
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)
     (package / "a.py").write_text("X = 1\n")
