@@ -64,3 +64,37 @@ def test_the_pinned_commit_is_in_the_history_unless_the_clone_is_shallow():
     if shallow and not found:
         pytest.skip("a shallow clone: `make train` would ask for `git fetch --unshallow`")
     assert found
+
+
+def _git(*args) -> bytes:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, check=True).stdout
+
+
+@pytest.mark.skipif(not GIT, reason="not a git checkout")
+def test_a_recipe_s_files_from_another_commit_are_written_over_its_code(tmp_path):
+    head = _git("rev-parse", "HEAD").decode().strip()
+    path = "src/chronicle/data/train/events_contrast.tsv"
+    versions = _git("log", "-2", "--format=%H", "--", path).decode().split()
+    if len(versions) < 2:
+        pytest.skip("a shallow clone: one version of the file in its history")
+    older = versions[-1]
+    recipe.extract_source(head, tmp_path / "r")
+    pinned = {"commit": head, "files": {path: older}}
+    written = recipe.overlay_files(pinned, tmp_path / "r")
+    blob = _git("show", f"{older}:{path}")
+    assert (tmp_path / "r" / path).read_bytes() == blob
+    assert blob != _git("show", f"{head}:{path}")  # another version than the code's commit has
+    assert written == {path: __import__("hashlib").sha1(blob).hexdigest()}
+    train_py = "src/chronicle/extract/train.py"  # files the recipe does not name stay the code's
+    assert (tmp_path / "r" / train_py).read_bytes() == _git("show", f"{head}:{train_py}")
+    assert recipe.overlay_files({"commit": head}, tmp_path / "r") == {}
+
+
+@pytest.mark.skipif(not GIT, reason="not a git checkout")
+def test_a_recipe_file_outside_src_or_missing_is_a_clear_error(tmp_path):
+    with pytest.raises(recipe.RecipeError, match="not a path under src/"):
+        recipe.overlay_files({"files": {"Makefile": "HEAD"}}, tmp_path)
+    with pytest.raises(recipe.RecipeError, match="not a path under src/"):
+        recipe.overlay_files({"files": {"src/../Makefile": "HEAD"}}, tmp_path)
+    with pytest.raises(recipe.RecipeError, match="git fetch --unshallow"):
+        recipe.overlay_files({"files": {"src/chronicle/no_such_file.tsv": "HEAD"}}, tmp_path)

@@ -17,6 +17,11 @@ written in the model's card (`recipe`):
 3. this version's `train.reexport` exports the result into the package with today's graph and
    int8 blocks, the card keeping every figure of the run.
 
+A recipe may also take some files from other commits than its code's (`files`: a path under
+`src/` → the commit whose version is used), written over the archived tree before the stages
+run: a model trained with one commit's example builder on later training sentences is rebuilt
+exactly so, and its card says which version of each file it read.
+
 On the 2-core Intel dev machine this gives the shipped files bit for bit in about 21 minutes
 (docs/EVALUATION.md, session 19). `make train-news` trains with this version's code instead:
 the next model, to compare before it replaces this one.
@@ -77,6 +82,27 @@ def extract_source(commit: str, dest: Path, repo: Path = REPO) -> Path:
     return dest / "src"
 
 
+def overlay_files(recipe: dict, dest: Path, repo: Path = REPO) -> dict[str, str]:
+    """Write each of the recipe's `files` (path under `src/` → commit) from that commit over the
+    tree `extract_source` wrote under `dest`; returns {path: sha1 of the bytes written}."""
+    import hashlib
+
+    written = {}
+    for path, commit in sorted((recipe.get("files") or {}).items()):
+        if not path.startswith("src/") or ".." in Path(path).parts:
+            raise RecipeError(f"the recipe's file {path!r} is not a path under src/")
+        try:
+            blob = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"],
+                                  check=True, capture_output=True).stdout
+        except subprocess.CalledProcessError as err:
+            raise RecipeError(f"{path} at {commit} is not in this clone ({err.stderr.decode().strip()}); "
+                              "a shallow clone lacks it: run `git fetch --unshallow`") from err
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        (dest / path).write_bytes(blob)
+        written[path] = hashlib.sha1(blob).hexdigest()
+    return written
+
+
 def stage_commands(recipe: dict, python: str = sys.executable) -> list[list[str]]:
     return [[python, "-m", "chronicle.extract.train", *stage] for stage in recipe["stages"]]
 
@@ -90,6 +116,8 @@ def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
     out_dir, work_dir = out_dir.resolve(), work_dir.resolve()  # the stages run from the repository
     root = work_dir / f"recipe-{recipe['commit'][:12]}"
     src = extract_source(recipe["commit"], root)
+    for path, sha1 in overlay_files(recipe, root).items():
+        print(f"{path} from {recipe['files'][path][:12]} (sha1 {sha1[:12]})", flush=True)
     env = dict(os.environ, PYTHONPATH=str(src))
     for command in stage_commands(recipe):
         # "{build}" in a stage is the recipe's own build folder; the working directory is the
