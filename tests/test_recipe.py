@@ -98,3 +98,19 @@ def test_a_recipe_file_outside_src_or_missing_is_a_clear_error(tmp_path):
         recipe.overlay_files({"files": {"src/../Makefile": "HEAD"}}, tmp_path)
     with pytest.raises(recipe.RecipeError, match="git fetch --unshallow"):
         recipe.overlay_files({"files": {"src/chronicle/no_such_file.tsv": "HEAD"}}, tmp_path)
+
+
+def test_a_recipe_run_with_another_seed_passes_it_to_every_stage():
+    pinned = recipe.shipped_recipe()
+    plain = recipe.stage_commands(pinned, python="py")
+    assert all("--seed" not in command for command in plain)  # the stages' own default
+    seeded = recipe.stage_commands({**pinned, "seed": 14}, python="py")
+    assert [c[:-2] for c in seeded] == plain
+    assert all(c[-2:] == ["--seed", "14"] for c in seeded)
+
+
+def test_the_seed_option_reaches_the_run(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(recipe, "run", lambda out, work, seed=None: seen.update(out=out, seed=seed))
+    assert recipe.main(["--seed", "15", "--out-dir", str(tmp_path)]) == 0
+    assert seen == {"out": tmp_path, "seed": 15}

@@ -26,7 +26,13 @@ On the 2-core Intel dev machine this gives the shipped files bit for bit in abou
 (docs/EVALUATION.md, session 19). `make train-news` trains with this version's code instead:
 the next model, to compare before it replaces this one.
 
-    python -m chronicle.extract.recipe [--out-dir DIR] [--work-dir build]
+    python -m chronicle.extract.recipe [--out-dir DIR] [--work-dir build] [--seed N]
+
+`--seed N` runs the same recipe with another seed: training is one random draw (the seed picks
+the held-out split of our sentences, the sampled negatives, the batches and the head's start),
+and on the development sets one recipe's draws differ by as much as two recipes do
+(docs/EVALUATION.md, session 20), so recipes are compared by several draws each
+(`python -m chronicle.evaluate.compare`).
 """
 
 from __future__ import annotations
@@ -104,17 +110,24 @@ def overlay_files(recipe: dict, dest: Path, repo: Path = REPO) -> dict[str, str]
 
 
 def stage_commands(recipe: dict, python: str = sys.executable) -> list[list[str]]:
-    return [[python, "-m", "chronicle.extract.train", *stage] for stage in recipe["stages"]]
+    """The training stages as commands; a recipe run with another `seed` passes it to each."""
+    seed = ["--seed", str(recipe["seed"])] if recipe.get("seed") is not None else []
+    return [[python, "-m", "chronicle.extract.train", *stage, *seed] for stage in recipe["stages"]]
 
 
 def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
-        model_dir: Path = MODEL_DIR) -> dict:
-    """Rebuild the model whose card is in `model_dir` into `out_dir`; returns the new card."""
+        model_dir: Path = MODEL_DIR, seed: int | None = None) -> dict:
+    """Rebuild the model whose card is in `model_dir` into `out_dir`; returns the new card.
+    `seed`: the same recipe with another seed (the stages' `--seed`), written in the card's
+    recipe — one more draw of the recipe, to see how far its results move with the seed alone."""
     from .train import reexport
 
     recipe = shipped_recipe(model_dir)
+    if seed is not None:
+        recipe = {**recipe, "seed": seed}
     out_dir, work_dir = out_dir.resolve(), work_dir.resolve()  # the stages run from the repository
-    root = work_dir / f"recipe-{recipe['commit'][:12]}"
+    root = work_dir / (f"recipe-{recipe['commit'][:12]}"
+                       + (f"-seed{recipe['seed']}" if recipe.get("seed") is not None else ""))
     src = extract_source(recipe["commit"], root)
     for path, sha1 in overlay_files(recipe, root).items():
         print(f"{path} from {recipe['files'][path][:12]} (sha1 {sha1[:12]})", flush=True)
@@ -140,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="where to write the rebuilt model (default: the package's)")
     ap.add_argument("--work-dir", type=Path, default=REPO / "build",
                     help="where the pinned code and its intermediate models go")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="train with this seed instead of the recipe's own (another draw of the "
+                         "same recipe; give --out-dir too, or the package's model is replaced)")
     args = ap.parse_args(argv)
     try:
-        run(args.out_dir, args.work_dir)
+        run(args.out_dir, args.work_dir, seed=args.seed)
     except RecipeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
