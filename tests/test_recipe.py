@@ -114,3 +114,9 @@ def test_the_seed_option_reaches_the_run(monkeypatch, tmp_path):
     monkeypatch.setattr(recipe, "run", lambda out, work, seed=None: seen.update(out=out, seed=seed))
     assert recipe.main(["--seed", "15", "--out-dir", str(tmp_path)]) == 0
     assert seen == {"out": tmp_path, "seed": 15}
+
+
+def test_another_seed_never_replaces_the_shipped_model(monkeypatch, capsys):
+    monkeypatch.setattr(recipe, "run", lambda *a, **k: pytest.fail("ran"))
+    assert recipe.main(["--seed", "15"]) == 2
+    assert "--out-dir" in capsys.readouterr().err

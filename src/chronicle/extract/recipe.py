@@ -154,9 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work-dir", type=Path, default=REPO / "build",
                     help="where the pinned code and its intermediate models go")
     ap.add_argument("--seed", type=int, default=None,
-                    help="train with this seed instead of the recipe's own (another draw of the "
-                         "same recipe; give --out-dir too, or the package's model is replaced)")
+                    help="train with this seed instead of the recipe's own: another draw of the "
+                         "same recipe, written to --out-dir (which must then be given)")
     args = ap.parse_args(argv)
+    if args.seed is not None and args.out_dir.resolve() == MODEL_DIR.resolve():
+        print("error: --seed makes another draw of the recipe, not the shipped model: give --out-dir "
+              "(e.g. --out-dir /tmp/model-seed14) so the package's model stays", file=sys.stderr)
+        return 2
     try:
         run(args.out_dir, args.work_dir, seed=args.seed)
     except RecipeError as err:
