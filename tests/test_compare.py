@@ -38,3 +38,10 @@ def test_the_command_reads_files_and_names_a_bad_one(tmp_path, capsys):
     (tmp_path / "bad.json").write_text("{")
     assert compare.main([f"x={tmp_path / 'bad.json'}"]) == 2
     assert "bad.json" in capsys.readouterr().err
+
+
+def test_a_single_set_result_is_refused_with_the_reason(tmp_path, capsys):
+    one = tmp_path / "gsr.json"
+    one.write_text(json.dumps(_gsr(0.7, 0.8)["plover-gsr"]))  # what `chronicle eval plover-gsr --json` writes
+    assert compare.main([f"x={one}"]) == 2
+    assert "eval all --json" in capsys.readouterr().err

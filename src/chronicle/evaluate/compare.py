@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from statistics import mean
 
-from .suite import headline
+from .suite import SETS, headline
 
 
 def rows(results: dict[str, dict]) -> list[tuple[str, str, float | None]]:
@@ -70,10 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         if not sep or not name or not path:
             ap.error(f"{item!r}: give NAME=FILE")
         try:
-            groups.setdefault(name, []).append(json.loads(Path(path).read_text(encoding="utf-8")))
+            results = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as err:
             print(f"error: {path}: {err}", file=sys.stderr)
             return 2
+        if not isinstance(results, dict) or not set(results) & set(SETS):
+            print(f"error: {path} is not what `chronicle eval all --json` writes (no set by name: "
+                  f"{', '.join(SETS)})", file=sys.stderr)
+            return 2
+        groups.setdefault(name, []).append(results)
     print(table(groups))
     return 0
 
