@@ -1,6 +1,7 @@
 """`make train`'s pinned recipe (extract/recipe.py): the training code of the commit the shipped model's
 card names, taken from the repository's history."""
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_a_recipe_s_files_from_another_commit_are_written_over_its_code(tmp_path
     blob = _git("show", f"{older}:{path}")
     assert (tmp_path / "r" / path).read_bytes() == blob
     assert blob != _git("show", f"{head}:{path}")  # another version than the code's commit has
-    assert written == {path: __import__("hashlib").sha1(blob).hexdigest()}
+    assert written == {path: hashlib.sha1(blob).hexdigest()}
     train_py = "src/chronicle/extract/train.py"  # files the recipe does not name stay the code's
     assert (tmp_path / "r" / train_py).read_bytes() == _git("show", f"{head}:{train_py}")
     assert recipe.overlay_files({"commit": head}, tmp_path / "r") == {}

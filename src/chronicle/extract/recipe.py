@@ -38,6 +38,7 @@ and on the development sets one recipe's draws differ by as much as two recipes 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -64,20 +65,25 @@ def shipped_recipe(model_dir: Path = MODEL_DIR) -> dict:
     return recipe
 
 
+def _from_history(repo: Path, what: str, *args: str) -> bytes:
+    """The output of `git -C repo *args`, which reads `what` from the repository's history; a
+    RecipeError naming the fix when git is missing or the history lacks it."""
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
+    except FileNotFoundError as err:
+        raise RecipeError("git is not installed: the training code comes from the repository's "
+                          "history") from err
+    except subprocess.CalledProcessError as err:
+        raise RecipeError(f"{what} is not in this clone ({err.stderr.decode().strip()}); "
+                          "a shallow clone lacks it: run `git fetch --unshallow`") from err
+
+
 def extract_source(commit: str, dest: Path, repo: Path = REPO) -> Path:
     """`commit`'s `src/` tree written under `dest` (replacing what was there); returns dest/src."""
     if not (repo / ".git").exists():
         raise RecipeError(f"{repo} is not a git checkout: the training code of {commit} comes from "
                           "the repository's history (clone it with git)")
-    try:
-        archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit, "src"],
-                                 check=True, capture_output=True).stdout
-    except FileNotFoundError as err:
-        raise RecipeError("git is not installed: the training code comes from the repository's "
-                          "history") from err
-    except subprocess.CalledProcessError as err:
-        raise RecipeError(f"commit {commit} is not in this clone ({err.stderr.decode().strip()}); "
-                          "a shallow clone lacks it: run `git fetch --unshallow`") from err
+    archive = _from_history(repo, f"commit {commit}", "archive", "--format=tar", commit, "src")
     if dest.exists():
         import shutil
 
@@ -91,18 +97,11 @@ def extract_source(commit: str, dest: Path, repo: Path = REPO) -> Path:
 def overlay_files(recipe: dict, dest: Path, repo: Path = REPO) -> dict[str, str]:
     """Write each of the recipe's `files` (path under `src/` → commit) from that commit over the
     tree `extract_source` wrote under `dest`; returns {path: sha1 of the bytes written}."""
-    import hashlib
-
     written = {}
     for path, commit in sorted((recipe.get("files") or {}).items()):
         if not path.startswith("src/") or ".." in Path(path).parts:
             raise RecipeError(f"the recipe's file {path!r} is not a path under src/")
-        try:
-            blob = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"],
-                                  check=True, capture_output=True).stdout
-        except subprocess.CalledProcessError as err:
-            raise RecipeError(f"{path} at {commit} is not in this clone ({err.stderr.decode().strip()}); "
-                              "a shallow clone lacks it: run `git fetch --unshallow`") from err
+        blob = _from_history(repo, f"{path} at {commit}", "show", f"{commit}:{path}")
         (dest / path).parent.mkdir(parents=True, exist_ok=True)
         (dest / path).write_bytes(blob)
         written[path] = hashlib.sha1(blob).hexdigest()
