@@ -114,6 +114,21 @@ def test_kl_loss_is_zero_for_the_teachers_own_answers_and_grows_with_disagreemen
     assert 0 < near < far
 
 
+def test_an_ensembles_target_is_the_mean_of_its_teachers_softened_answers():
+    a = torch.tensor([[4.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    b = torch.tensor([[0.0, 3.0, 0.0], [0.0, 1.0, 0.0]])
+    for temperature in (1.0, 2.0):
+        one = distill.ensemble_target([a], temperature)
+        assert torch.allclose(torch.softmax(one / temperature, 1), torch.softmax(a / temperature, 1))
+        both = distill.ensemble_target([a, b], temperature)
+        mean = (torch.softmax(a / temperature, 1) + torch.softmax(b / temperature, 1)) / 2
+        assert torch.allclose(torch.softmax(both / temperature, 1), mean, atol=1e-6)
+    # where the two teachers disagree, the ensemble is less sure than either
+    both = torch.softmax(distill.ensemble_target([a, b], 1.0), 1)
+    assert both[0].max() < torch.softmax(a, 1)[0].max()
+    assert distill.kl_loss(distill.ensemble_target([a, a], 2.0), a, 2.0).item() == pytest.approx(0.0, abs=1e-6)
+
+
 def test_distilled_student_learns_the_teacher_and_exports_a_runnable_model(teacher, tmp_path):
     path, _ = teacher
     from chronicle.extract.classifier import EventClassifier

@@ -285,6 +285,17 @@ def logits_of(model, windows, batch_size: int = 64):
     return torch.cat(per_window) if per_window else torch.zeros((0, len(LABELS)))
 
 
+def ensemble_target(logits: list, temperature: float):
+    """Logits whose softmax at `temperature` is the mean of the teachers' softmaxes at it: the
+    ensemble's answer, in the form `kl_loss` takes. Several draws of one recipe differ by as
+    much as two recipes do (docs/EVALUATION.md, session 20); their mean answer carries less of
+    one draw's luck (an ensemble's variance, Hinton et al. 2015's "distilling an ensemble")."""
+    import torch
+
+    probs = torch.stack([torch.softmax(z / temperature, dim=1) for z in logits]).mean(0)
+    return temperature * torch.log(probs.clamp_min(1e-12))
+
+
 def kl_loss(student, teacher, temperature: float, weights=None):
     """KL(teacher ‖ student) of the temperature-softened distributions, per span weighted by
     `weights` (mean), times T² so its gradients keep their size across temperatures (Hinton et
@@ -306,12 +317,15 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
            hard_weight: float = 0.0, batch_size: int = 32, seed: int = 13, config=None,
            own_dev: list[Item] | None = None, inputs: dict | None = None,
            keep_fp32: bool = False, bf16: bool = True, spread: bool = False,
-           log=print) -> dict:
+           ensemble: list[Path] = (), log=print) -> dict:
     """Train a student of `layers` layers on the teacher's logits over `train_items`, calibrate
     it on `dev_items` (gold labels, as `train.py` does), export it into `out_dir` and return its
     card. `hard_weight`: also this much cross-entropy on the gold labels of labelled spans.
     `keep_fp32`: also keep `out_dir/fp32.onnx`, which makes the student a teacher in turn.
-    Batches of similar length and bfloat16 autocast (`bf16`), as `train.py` trains."""
+    `ensemble`: more teachers (other draws of the teacher's recipe); the student then learns the
+    mean of all teachers' softened probabilities (`ensemble_target`) and starts from the first
+    teacher's weights. Batches of similar length and bfloat16 autocast (`bf16`), as `train.py`
+    trains."""
     import numpy as np
     import torch
     from tokenizers import Tokenizer
@@ -334,6 +348,16 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
         f"{len(dev_set)} dev windows; teacher logits …")
     target = logits_of(model, train_set)
     dev_teacher = logits_of(model, dev_set)
+    if ensemble:
+        targets, devs = [target], [dev_teacher]
+        for other in ensemble:
+            teacher_card(other)
+            extra = load_teacher(other, config)
+            targets.append(logits_of(extra, train_set))
+            devs.append(logits_of(extra, dev_set))
+            del extra
+        target = ensemble_target(targets, temperature)
+        dev_teacher = ensemble_target(devs, temperature)
     log(f"teacher logits done ({time.time() - started:.0f}s)")
     starts = np.cumsum([0] + [len(w.spans) for w in train_set])
     label_id = {lab: i for i, lab in enumerate(LABELS)}
@@ -393,7 +417,10 @@ def distil(teacher: Path, train_items: list[Item], dev_items: list[Item], layers
         "distilled_from": {"onnx_sha1": sha1_of(teacher / "events.onnx"),
                            "fp32_sha1": sha1_of(teacher / "fp32.onnx"),
                            "layers": teacher_layers, "card_seed": card_t.get("seed"),
-                           "layers_kept": kept},
+                           "layers_kept": kept,
+                           "ensemble": [{"fp32_sha1": sha1_of(d / "fp32.onnx"),
+                                         "card_seed": teacher_card(d).get("seed")}
+                                        for d in ensemble]},
         "distill": {"epochs": epochs, "lr": lr, "temperature": temperature,
                     "hard_weight": hard_weight, "batch_size": batch_size, "seed": seed,
                     "bf16_autocast": bf16,
@@ -509,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--all-candidates", action="store_true",
                     help="also every other candidate of each training sentence, answered by the "
                          "teacher (what the student is asked about at run time)")
+    tr.add_argument("--ensemble", type=Path, nargs="*", default=[],
+                    help="more teacher directories (other draws of the recipe, each with "
+                         "fp32.onnx): the student learns the mean of all teachers' answers")
     tr.add_argument("--keep-fp32", action="store_true",
                     help="also keep the student's float weights (OUT_DIR/fp32.onnx)")
     tr.add_argument("--spread", action="store_true",
@@ -539,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     distil(args.teacher, train_items, dev_items, args.layers, args.out_dir, epochs=args.epochs,
            lr=args.lr, temperature=args.temperature, hard_weight=args.hard_weight,
            seed=int(card.get("seed", 13)), own_dev=own_dev, inputs=inputs,
-           keep_fp32=args.keep_fp32, bf16=not args.fp32, spread=args.spread)
+           keep_fp32=args.keep_fp32, bf16=not args.fp32, spread=args.spread,
+           ensemble=args.ensemble)
     return 0
 
 
