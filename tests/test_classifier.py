@@ -108,3 +108,30 @@ def test_the_graph_records_its_use_and_a_new_one_prunes_the_stale(cache_folder):
     os.utime(cached, (old, old))
     EventClassifier()  # reads it: its use is recorded
     assert time.time() - cached.stat().st_atime < 3600
+
+
+def test_an_ensemble_answers_the_mean_of_its_members_probabilities(tmp_path, fresh_probabilities):
+    """CHRONICLE_EVENT_ENSEMBLE's members each answer as they would alone; the ensemble gives the
+    mean. A member differing only in its calibration (twice the temperature) moves every answer
+    halfway towards its own."""
+    import json
+    import shutil
+
+    hot = tmp_path / "hot"
+    shutil.copytree(MODEL_DIR, hot)
+    card = json.loads((hot / "events.json").read_text(encoding="utf-8"))
+    card["temperature"] = 2 * card["temperature"]
+    (hot / "events.json").write_text(json.dumps(card), encoding="utf-8")
+    alone = EventClassifier(hot).probabilities(candidates())
+    assert np.abs(alone - fresh_probabilities).max() > 0.05  # the member answers differently
+
+    both = EventClassifier(ensemble=[hot]).probabilities(candidates())
+    np.testing.assert_allclose(both, (alone + fresh_probabilities) / 2, atol=1e-5)
+    np.testing.assert_allclose(both.sum(axis=1), 1.0, atol=1e-5)
+    with_itself = EventClassifier(ensemble=[MODEL_DIR]).probabilities(candidates())
+    np.testing.assert_allclose(with_itself, fresh_probabilities, atol=1e-5)
+
+    card["labels"] = card["labels"][::-1]
+    (hot / "events.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot answer as one ensemble"):
+        EventClassifier(ensemble=[hot])

@@ -163,10 +163,13 @@ def model_card() -> dict:
     """What identifies the event classifier independently of the commit: its card's fields of
     interest and a digest of the ONNX file; plus the confidence threshold events must pass."""
     from ..extract import MIN_CONFIDENCE
-    from ..extract.classifier import MODEL_DIR
+    from ..extract.classifier import ENSEMBLE, MODEL_DIR
 
     card_path, onnx_path = MODEL_DIR / "events.json", MODEL_DIR / "events.onnx"
     info: dict = {"min_confidence": MIN_CONFIDENCE}
+    if ENSEMBLE:  # the answers were the mean of these models' and this one's
+        info["ensemble_onnx_sha1"] = " ".join(
+            hashlib.sha1((d / "events.onnx").read_bytes()).hexdigest()[:12] for d in ENSEMBLE)
     if card_path.exists():
         card = json.loads(card_path.read_text(encoding="utf-8"))
         info.update({f"model_{k}": card[k] for k in _CARD_FIELDS if k in card})

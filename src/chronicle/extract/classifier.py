@@ -35,6 +35,13 @@ from .. import cache
 MODEL_DIR = Path(os.environ.get("CHRONICLE_EVENT_MODEL")
                  or Path(__file__).resolve().parents[1] / "data" / "models")
 
+# More models whose answers are averaged with the packaged (or CHRONICLE_EVENT_MODEL) one's,
+# separated like PATH: CHRONICLE_EVENT_ENSEMBLE=/draws/s14:/draws/s15. For evaluation: one training
+# recipe's draws differ by as much as two recipes do (docs/EVALUATION.md, session 20), and their
+# mean answer is what the recipe reads without one draw's luck; each model costs its own passes.
+ENSEMBLE = tuple(Path(p) for p in os.environ.get("CHRONICLE_EVENT_ENSEMBLE", "").split(os.pathsep)
+                 if p)
+
 # A candidate: the sentence text and the character span of its trigger within it.
 Candidate = tuple[str, int, int]
 
@@ -212,7 +219,7 @@ def _remove(path: Path) -> None:
 
 
 class EventClassifier:
-    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0):
+    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0, ensemble=()):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -243,6 +250,12 @@ class EventClassifier:
         self.session = open_session(model_dir / "events.onnx", threads)
         # an encoder exported for one unpadded window at a time has no mask input (session 14)
         self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
+        # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours
+        self.others = [EventClassifier(Path(d), threads) for d in ensemble]
+        for other, where in zip(self.others, ensemble):
+            if other.labels != self.labels or other.arch != self.arch:
+                raise ValueError(f"{where}: its labels or architecture differ from {model_dir}'s, "
+                                 "so the two cannot answer as one ensemble")
 
     # -- the sentence architecture ------------------------------------------------------------
 
@@ -300,7 +313,10 @@ class EventClassifier:
             for text, members in by_sentence.items():
                 spans = [(items[k][1], items[k][2]) for k in members]
                 logits[members] = self.sentence_logits(text, spans)
-        return softmax(logits / self.temperature)
+        probs = softmax(logits / self.temperature)
+        if self.others:
+            probs = np.mean([probs] + [other.probabilities(items) for other in self.others], axis=0)
+        return probs
 
     def predict(self, items: list[Candidate | str]) -> list[Prediction]:
         """An event when "no event" has less than half the probability (or less than the card's
@@ -333,4 +349,4 @@ THREADS = 0
 
 @lru_cache(maxsize=1)
 def classifier() -> EventClassifier:
-    return EventClassifier(threads=THREADS)
+    return EventClassifier(threads=THREADS, ensemble=ENSEMBLE)
