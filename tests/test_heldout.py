@@ -82,3 +82,31 @@ def test_an_actor_overlaps_a_marked_span_by_a_content_word_whatever_its_possessi
     assert heldout._overlaps("Cuba's", "Cuba")
     assert not heldout._overlaps("the government", "the opposition")
     assert not heldout._overlaps(None, "Cuba")
+
+
+def test_bars_are_read_as_pairs_and_a_malformed_pair_is_named():
+    from chronicle.evaluate import bars
+
+    assert bars.parse_bars("0.29:0.5, 0.2:0.45,") == [(0.29, 0.5), (0.2, 0.45)]
+    for bad in ("0.29", "0.2:x", "1.5:0.5"):
+        with pytest.raises(ValueError, match=bad.replace(".", r"\.")):
+            bars.parse_bars(bad)
+
+
+@needs_model
+def test_bars_score_our_list_at_other_bars_and_put_the_model_s_back():
+    from chronicle.evaluate import bars
+    from chronicle.extract import reading
+    from chronicle.extract.classifier import classifier
+
+    own = (classifier().none_threshold, reading.MIN_CONFIDENCE, reading.AGREEING_VERB_CONFIDENCE)
+    rows = bars.run(["events"], [(own[0], own[1]), (0.0, own[1]), (1.0, 0.2)])
+    mine, again, none_bar_0, low = (r["events"]["type"] for _, r in rows)
+    # the model's own bars, given again, score as the first row does
+    assert again == mine and mine["tp"] > 40
+    # nothing stays under a "no event" bar of 0: no event at all
+    assert none_bar_0["tp"] == 0 and none_bar_0["fp"] == 0
+    # with no "no event" bar and a low type bar, more candidates' likeliest types are events
+    assert low["tp"] + low["fp"] > mine["tp"] + mine["fp"] and low["tp"] >= mine["tp"]
+    assert (classifier().none_threshold, reading.MIN_CONFIDENCE,
+            reading.AGREEING_VERB_CONFIDENCE) == own

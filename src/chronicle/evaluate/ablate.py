@@ -25,24 +25,32 @@ LEXICON_ONLY = "lexicon-only candidates"
 STEPS = (LEXICON_ONLY, *extract.STEP_NAMES)
 
 
-def _remember_predictions() -> None:
-    """Make the classifier answer each (sentence, span) once per process."""
-    from ..extract.classifier import classifier
-
-    model = classifier()
-    if getattr(model, "_remembered", False):
+def remember(model, method: str, copy=replace, collect=list) -> None:
+    """Make `model.method(items)` — one answer per (sentence, span) item — compute each item's
+    answer once per process; every caller gets `copy` of it (callers change predictions), the
+    answers of a call gathered by `collect`."""
+    flag = f"_remembered_{method}"
+    if getattr(model, flag, False):
         return
-    predict, memo = model.predict, {}
+    compute, memo = getattr(model, method), {}
 
     def remembered(items):
         keys = [item if isinstance(item, str) else tuple(item) for item in items]
         missing = [k for k in dict.fromkeys(keys) if k not in memo]
-        for k, p in zip(missing, predict(missing)):
-            memo[k] = p
-        return [replace(memo[k]) for k in keys]
+        if missing:
+            for k, answer in zip(missing, compute(missing)):
+                memo[k] = answer
+        return collect([copy(memo[k]) for k in keys])
 
-    model.predict = remembered
-    model._remembered = True
+    setattr(model, method, remembered)
+    setattr(model, flag, True)
+
+
+def _remember_predictions() -> None:
+    """Make the classifier answer each (sentence, span) once per process."""
+    from ..extract.classifier import classifier
+
+    remember(classifier(), "predict")
 
 
 def run(sets: list[str], steps: list[str], limit: int | None = None) -> list[tuple[str, dict]]:
