@@ -39,6 +39,7 @@ MODEL_DIR = Path(os.environ.get("CHRONICLE_EVENT_MODEL")
 # separated like PATH: CHRONICLE_EVENT_ENSEMBLE=/draws/s14:/draws/s15. For evaluation: one training
 # recipe's draws differ by as much as two recipes do (docs/EVALUATION.md, session 20), and their
 # mean answer is what the recipe reads without one draw's luck; each model costs its own passes.
+# The candidate gate and the bars an event must pass stay the main model's.
 ENSEMBLE = tuple(Path(p) for p in os.environ.get("CHRONICLE_EVENT_ENSEMBLE", "").split(os.pathsep)
                  if p)
 
