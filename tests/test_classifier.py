@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chronicle.extract.classifier import MODEL_DIR, EventClassifier, optimised_model_path
+from chronicle.extract.classifier import (MODEL_DIR, ClassifierMissingError, EventClassifier,
+                                         optimised_model_path)
 
 pytestmark = pytest.mark.skipif(not (MODEL_DIR / "events.onnx").exists(),
                                 reason="no event classifier in the package")
@@ -135,3 +136,5 @@ def test_an_ensemble_answers_the_mean_of_its_members_probabilities(tmp_path, fre
     (hot / "events.json").write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ValueError, match="cannot answer as one ensemble"):
         EventClassifier(ensemble=[hot])
+    with pytest.raises(ClassifierMissingError, match="nowhere"):
+        EventClassifier(ensemble=[tmp_path / "nowhere"])

@@ -252,6 +252,10 @@ class EventClassifier:
         # an encoder exported for one unpadded window at a time has no mask input (session 14)
         self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
         # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours
+        missing = [str(d) for d in ensemble if not (Path(d) / "events.json").exists()]
+        if missing:
+            raise ClassifierMissingError(f"CHRONICLE_EVENT_ENSEMBLE names {', '.join(missing)}, "
+                                         "which holds no event classifier (events.json)")
         self.others = [EventClassifier(Path(d), threads) for d in ensemble]
         for other, where in zip(self.others, ensemble):
             if other.labels != self.labels or other.arch != self.arch:
