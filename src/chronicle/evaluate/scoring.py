@@ -15,6 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 NOTHING = "(nothing)"  # the other side of a confusion when one side is empty
 
@@ -168,14 +169,25 @@ def model_card() -> dict:
     card_path, onnx_path = MODEL_DIR / "events.json", MODEL_DIR / "events.onnx"
     info: dict = {"min_confidence": MIN_CONFIDENCE}
     if ENSEMBLE:  # the answers were the mean of these models' and this one's
-        info["ensemble_onnx_sha1"] = " ".join(
-            hashlib.sha1((d / "events.onnx").read_bytes()).hexdigest()[:12] for d in ENSEMBLE)
+        info["ensemble_onnx_sha1"] = " ".join(_short_sha1(d / "events.onnx") for d in ENSEMBLE)
     if card_path.exists():
         card = json.loads(card_path.read_text(encoding="utf-8"))
         info.update({f"model_{k}": card[k] for k in _CARD_FIELDS if k in card})
     if onnx_path.exists():
-        info["onnx_sha1"] = hashlib.sha1(onnx_path.read_bytes()).hexdigest()[:12]
+        info["onnx_sha1"] = _short_sha1(onnx_path)
     return info
+
+
+def _short_sha1(path: Path) -> str:
+    """A model file's digest, read once per process and version of the file (`eval all` asks
+    for it with every set)."""
+    stat = path.stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()[:12]
 
 
 def gold_path(relative: str | Path) -> Path:

@@ -136,8 +136,9 @@ def without_arrow_serializers() -> bool:
     same but sent every worker through Ray's runtime-env agent, 1–2 s of start-up a run. Where
     Chronicle itself needs Arrow (object-store shards, Parquet export) it imports it as before. In
     the driver the change lasts as long as the process: an Arrow object another Ray job of that
-    process passes is pickled by Ray's general serializer instead (slower, not wrong). Best effort, like `_stop_unused_services`: a Ray without this internal keeps its
-    behaviour, and only the memory differs."""
+    process passes is pickled by Ray's general serializer instead (slower, not wrong). Best effort,
+    like `_stop_unused_services`: a Ray without this internal keeps its behaviour, and only the
+    memory differs."""
     try:
         from ray._private import arrow_serialization
     except ImportError:
