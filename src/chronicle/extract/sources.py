@@ -14,9 +14,13 @@ ships is the model trained on them and a card naming each file's sha1 (`train.py
   and a lone ANY_ACTION (patrols, curfews, "the situation is under control") name no type we can
   map, so those sentences are neither positives nor negatives. A sentence with no label is real
   news with no police act: mostly no event at all, the negatives the classifier lacked.
-- The ConfliBERT CAMEO sentences carry only a quad class (statement, verbal/material
-  cooperation/conflict), not a PLOVER type, and are partly the PLV sentences again: not used for
-  the classifier.
+- `conflibert-cameo/cameo_class_train.tsv`: news sentences with a CAMEO quad class only
+  (statement, verbal/material cooperation/conflict), not a PLOVER type, and partly the PLV
+  sentences again. `read_cameo` drops those (same text once lower-cased and stripped of all but
+  letters and digits) and keeps the rest as weak labels: "some act of this sentence is of a type
+  in this quad class" (`type_quads` says which types those are, learnt from PLV, which codes each
+  sentence both ways). They name no word and no type, so `source_items` never reads them as
+  examples of either kind (`untyped`); `train.weak_items` turns them into bags of candidates.
 
 Every source is split once, by a hash of its document key (a PLV sentence id, a police article id),
 into `train`, `dev` (calibration and thresholds) and `test` (held out: never trained or tuned on;
@@ -64,6 +68,10 @@ def shared_train_dir() -> Path:
 
 PLV_FILE = "plover-plv/PLV_train.tsv"
 POLICE_FILE = "india-police-events/sents.jsonl"
+CAMEO_FILE = "conflibert-cameo/cameo_class_train.tsv"
+# ConfliBERT's and PLV's (`gold_penta`) numbering of CAMEO's quad classes, statements first
+QUADS = ("statement", "verbal cooperation", "material cooperation", "verbal conflict",
+         "material conflict")
 
 # RETREAT's modes in the PLOVER codebook (withdraw, release, return, disarm, ceasefire, access,
 # resign) and the CAMEO 08x codes CAMEO2PLOVER puts under RETREAT (ease economic sanctions,
@@ -180,6 +188,54 @@ def read_police(path: Path | None = None) -> list[Labelled]:
             out.append(Labelled(text, types if types is not None else [], "police", key,
                                 split_of(key), {"labels": row.get("sent_labels") or [],
                                                 "sent_id": row["sent_id"], "untyped": types is None}))
+    return out
+
+
+def compared(text: str) -> str:
+    """A sentence as two sources' copies of it are compared: lower case, letters and digits only
+    (ConfliBERT's copies of PLV sentences differ in quotes, dashes and spacing)."""
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def type_quads(path: Path | None = None) -> dict[str, int]:
+    """Our type → the CAMEO quad class (index into `QUADS`) its acts are coded in. Learnt from
+    PLV, whose sentences carry a PLOVER root and a quad class both: each root's most frequent
+    class (ACCUSE 120 of 120 in verbal conflict, COOPERATE 14 of 15 in material cooperation);
+    YIELD's is CONCEDE's and RETREAT's (CAMEO's 08 "yield" is material cooperation)."""
+    path = path or shared_train_dir() / PLV_FILE
+    counts: dict[str, dict[int, int]] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            root, penta = row["gold_root"].strip().upper(), row["gold_penta"].strip()
+            if not penta.isdigit():
+                continue
+            for typ in (("CONCEDE", "RETREAT") if root == "YIELD" else (root,)):
+                if typ in _PLV_SAME:
+                    by = counts.setdefault(typ, {})
+                    by[int(penta)] = by.get(int(penta), 0) + 1
+    return {typ: max(by, key=lambda q: (by[q], -q)) for typ, by in sorted(counts.items())}
+
+
+def read_cameo(path: Path | None = None, plv_path: Path | None = None) -> list[Labelled]:
+    """The ConfliBERT quad-class sentences that PLV does not also hold, as weak labels:
+    `types` empty, `extra["quad"]` the class, `extra["untyped"]` set (see the module doc). Split
+    by the compared text's hash, so a sentence keeps its split whatever else the file holds."""
+    path = path or shared_train_dir() / CAMEO_FILE
+    plv_path = plv_path or shared_train_dir() / PLV_FILE
+    with open(plv_path, encoding="utf-8", newline="") as fh:
+        plv = {compared(row["sentence"]) for row in csv.DictReader(fh, delimiter="\t")}
+    out, seen = [], set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            text, _, quad = line.rstrip("\n").rpartition("\t")
+            text = " ".join(text.split())
+            key = compared(text)
+            if not text or not quad.strip().isdigit() or key in plv or key in seen:
+                continue
+            seen.add(key)
+            doc = f"cameo:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+            out.append(Labelled(text, [], "cameo", doc, split_of(doc),
+                                {"quad": int(quad), "untyped": True}))
     return out
 
 

@@ -270,6 +270,40 @@ def source_items(labelled, nlp, negatives: int, seed: int) -> tuple[list[Item], 
     return out["train"], out["dev"]
 
 
+WEAK = "QUAD:"  # the label of a weak bag's spans: WEAK + the quad class's index
+
+
+def weak_items(labelled, nlp) -> list[Item]:
+    """The bags of a weakly labelled source (`sources.read_cameo`): every candidate of a sentence
+    whose quad class names acts (verbal or material cooperation or conflict), all labelled
+    `WEAK` + the class. The label says that at least one of them is an act of a type in that class
+    (`sources.type_quads`), not which one, so `train_sentence` asks only that the likeliest act
+    among them be of such a type (multiple-instance learning): the other candidates stay free,
+    and a sentence coded as a statement (no PLOVER type) gives nothing. The train split only:
+    test is held out (`chronicle eval cameo`), dev kept for later calibration."""
+    chosen = [x for x in labelled if x.split == "train" and x.extra.get("quad", 0) > 0]
+    out = []
+    for row, doc in zip(chosen, nlp.pipe([x.text for x in chosen], batch_size=64)):
+        cands = [t for sent in doc.sents for t in candidates(sent, gated=False)]
+        spans = [(t.idx, t.idx + len(t.text), f"{WEAK}{row.extra['quad']}") for t in cands]
+        if spans:
+            out.append(Item(doc.text, spans))
+    return out
+
+
+def bag_loss(logits, bags, quad_mask):
+    """The weak bags' loss (`weak_items`): the mean over bags of −log of the largest probability,
+    among the bag's candidates, of a label its class allows. `logits` (spans, labels); `bags`
+    (spans, 2): each span's bag (its window in the batch; −1 for a span of a labelled item) and
+    class; `quad_mask` (classes, labels): which labels each class allows."""
+    import torch
+
+    log_p = logits.log_softmax(1)
+    in_class = torch.logsumexp(log_p.masked_fill(~quad_mask[bags[:, 1]], float("-inf")), 1)
+    losses = [-in_class[bags[:, 0] == b].max() for b in bags[:, 0].unique() if b >= 0]
+    return torch.stack(losses).mean()
+
+
 def gate_examples(items: list[Item], nlp) -> tuple[list[list[str]], list[int]]:
     """The gate's examples: each labelled trigger is a positive, each candidate labelled no event
     (every candidate of a no-event sentence, `_not_the_act` of our own event sentences) a
@@ -603,12 +637,16 @@ class Window:
 
 
 def windows_of(items: list[Item], tokenizer, max_tokens: int = MAX_TOKENS) -> list[Window]:
-    """The training sentences cut exactly as the runtime cuts them (`plan_windows`)."""
+    """The training sentences cut exactly as the runtime cuts them (`plan_windows`). A weak bag
+    (`weak_items`) cut in two says nothing of either half, so such a sentence is left out."""
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     out = []
     for it in items:
         enc = tokenizer.encode(it.text, add_special_tokens=False)
-        for win in plan_windows(enc.offsets, [(a, b) for a, b, _ in it.spans], max_tokens):
+        wins = plan_windows(enc.offsets, [(a, b) for a, b, _ in it.spans], max_tokens)
+        if len(wins) > 1 and it.spans[0][2].startswith(WEAK):
+            continue
+        for win in wins:
             out.append(Window([cls_id, *enc.ids[win.start:win.end], sep_id], win.spans,
                               [it.spans[m][2] for m in win.members]))
     return out
@@ -646,7 +684,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    conventions: bool = False,
                    init_from: Path | None = None, finish_on_own: int = 0,
                    finish_lr: float = 2e-5, finish_news: float = 0.0,
-                   grouped: bool = True, bf16: bool = True) -> dict:
+                   grouped: bool = True, bf16: bool = True, weak_weight: float = 0.0) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -662,7 +700,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     to start from instead of the first fit; its gate is kept.
     `grouped`: batches of windows of similar length (`batches_of`); `bf16`: the forward pass under
     bfloat16 autocast (weights, gradients and the optimiser stay float32). Together 3.5× less time
-    per epoch on the 2-core dev machine (session 15, docs/EVALUATION.md)."""
+    per epoch on the 2-core dev machine (session 15, docs/EVALUATION.md).
+    `weak_weight`: above 0, the ConfliBERT quad-class sentences join both fits as bags
+    (`weak_items`, after the gate is fitted: they name no trigger), their loss −log of the
+    likeliest candidate's probability of a type in the bag's class, times this weight."""
     if full and (init_from or finish_on_own):
         raise SystemExit("--full retrains from the base model: it does not take --init-from or "
                          "--finish-on-own")
@@ -715,18 +756,31 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         val_items += news_dev
         for rel in (sources.PLV_FILE, sources.POLICE_FILE):
             inputs[f"../shared/train/{rel}"] = sources.file_sha1(rel)
+    weak_train: list[Item] = []
+    if weak_weight > 0:
+        from . import sources
+
+        weak_train = weak_items(sources.read_cameo(), nlp)
+        print(f"weak bags (CAMEO quad classes): {len(weak_train)}", flush=True)
+        for rel in (sources.CAMEO_FILE, sources.PLV_FILE):
+            inputs[f"../shared/train/{rel}"] = sources.file_sha1(rel)
+        quad_of = sources.type_quads()
     if init_from:
         out_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(init_from / "gate.npz", out_dir / "gate.npz")
         gate_stats = json.loads((init_from / "events.json").read_text(encoding="utf-8"))["gate"]
     else:
         gate_stats = train_gate(train_items, val_items, nlp, out_dir, seed)
-    train_set = windows_of(train_items, tokenizer)
+    train_set = windows_of(train_items + weak_train, tokenizer)
     random.shuffle(train_set)
     val_set = windows_of(val_items, tokenizer)
-    n_train = sum(len(w.spans) for w in train_set)
+    n_train = sum(not lab.startswith(WEAK) for w in train_set for lab in w.labels)
     n_val = sum(len(w.spans) for w in val_set)
     label_id = {lab: i for i, lab in enumerate(LABELS)}
+    # a weak bag's class → which labels are of its types (`weak_items`)
+    quad_mask = torch.zeros((len(sources.QUADS) if weak_train else 1, len(LABELS)), dtype=torch.bool)
+    for typ, q in (quad_of.items() if weak_train else ()):
+        quad_mask[q, label_id[typ]] = True
     print(f"{len(rows)} sentences → {n_train + n_val} examples in {len(train_set) + len(val_set)} "
           f"encoder passes ({n_train} train, {n_val} held out)", flush=True)
 
@@ -784,7 +838,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         n_spans = sum(len(w.spans) for w in batch)
         weights = torch.zeros((n_spans, len(batch), width))
-        labels = []
+        labels, bags = [], []  # a weak span: label -1, and (its window, its class)
         k = 0
         for b, w in enumerate(batch):
             ids[b, :len(w.ids)] = torch.tensor(w.ids)
@@ -792,9 +846,11 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
             for span, lab in zip(w.spans, w.labels):
                 for i in span:
                     weights[k, b, i + 1] = 1.0 / len(span)
-                labels.append(label_id[lab])
+                weak = lab.startswith(WEAK)
+                labels.append(-1 if weak else label_id[lab])
+                bags.append((b, int(lab[len(WEAK):])) if weak else (-1, 0))
                 k += 1
-        return ids, mask, weights, torch.tensor(labels)
+        return ids, mask, weights, torch.tensor(labels), torch.tensor(bags).reshape(-1, 2)
 
     def fit(model, data, epochs=epochs, lr=lr):
         head_params = list(model.head.parameters())
@@ -806,7 +862,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: min(1.0, (s + 1) / (0.06 * steps)) * max(0.0, (steps - s) / steps))
         # no-event examples outnumber each event type; weight classes so types are not drowned
-        counts = np.bincount([label_id[lab] for w in data for lab in w.labels],
+        counts = np.bincount([label_id[lab] for w in data for lab in w.labels
+                              if not lab.startswith(WEAK)],
                              minlength=len(LABELS)).astype(float)
         weights = torch.tensor((counts.sum() / np.maximum(counts, 1)) ** 0.5, dtype=torch.float)
         weights = weights / weights.mean()
@@ -816,17 +873,20 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
             model.train()
             total, seen = 0.0, 0
             for batch in batches_of(lengths, batch_size, grouped, torch):
-                ids, mask, span_w, y = collate([data[i] for i in batch])
+                ids, mask, span_w, y, bags = collate([data[i] for i in batch])
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    logits = model(ids, mask, span_w)
-                loss = loss_fn(logits.float(), y)
+                    logits = model(ids, mask, span_w).float()
+                strong = y >= 0
+                loss = loss_fn(logits[strong], y[strong]) if strong.any() else logits.sum() * 0
+                if not strong.all():
+                    loss = loss + weak_weight * bag_loss(logits, bags, quad_mask)
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
                 sched.step()
-                total += loss.item() * len(y)
-                seen += len(y)
+                total += loss.item() * int(strong.sum())
+                seen += int(strong.sum())
             print(f"epoch {epoch + 1}/{epochs}: loss {total / seen:.4f} "
                   f"({time.time() - started:.0f}s)", flush=True)
 
@@ -835,7 +895,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         model.eval()
         out = []
         for k in range(0, len(data), 64):
-            ids, mask, span_w, _ = collate(data[k:k + 64])
+            ids, mask, span_w, _, _ = collate(data[k:k + 64])
             out.append(model(ids, mask, span_w))
         return torch.cat(out)
 
@@ -866,7 +926,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     if finish_on_own:
         rehearsed = random.Random(seed).sample(news_train, min(len(news_train), int(
             finish_news * len(own_train)))) if real_news and finish_news else []
-        own_set = windows_of(own_train + rehearsed, tokenizer)
+        own_set = windows_of(own_train + rehearsed + weak_train, tokenizer)
         random.shuffle(own_set)
         print(f"finishing on our own sentences: {len(own_set)} encoder passes", flush=True)
         fit(model, own_set, epochs=finish_on_own, lr=finish_lr)
@@ -905,6 +965,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "held_back": list(held_back), "conventions": len(convention_rows),
         "finish_on_own": finish_on_own, "finish_lr": finish_lr if finish_on_own else None,
         "finish_news": finish_news if finish_on_own else None,
+        "weak_weight": weak_weight, "weak_bags": len(weak_train),
         "init_from_fp32_sha1": hashlib.sha1((init_from / "fp32.onnx").read_bytes()).hexdigest()
         if init_from else None,
         "gate": gate_stats,
@@ -1300,6 +1361,9 @@ def main() -> None:
                     help="sentence architecture: batches in random order, not grouped by length")
     ap.add_argument("--fp32", action="store_true",
                     help="sentence architecture: no bfloat16 autocast in the forward pass")
+    ap.add_argument("--weak-weight", type=float, default=0.0,
+                    help="sentence architecture: train also on the ConfliBERT quad-class sentences "
+                         "as bags of candidates (`weak_items`), their loss times this (default 0: not)")
     ap.add_argument("--gate-only", action="store_true",
                     help="fit only the candidate gate (gate.npz) on the same items, into --out-dir")
     args = ap.parse_args()
@@ -1315,7 +1379,8 @@ def main() -> None:
              "held_back": tuple(t for t in args.held_back.split(",") if t),
              "conventions": args.conventions, "init_from": args.init_from, "finish_on_own": args.finish_on_own,
              "finish_lr": args.finish_lr, "finish_news": args.finish_news,
-             "grouped": not args.random_batches, "bf16": not args.fp32} \
+             "grouped": not args.random_batches, "bf16": not args.fp32,
+             "weak_weight": args.weak_weight} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
