@@ -7,6 +7,8 @@ article): each article is analysed whole, and a sentence labelled ARREST counts 
 event of type COERCE has it as evidence, KILL or FORCE when an ASSAULT does. Those labels cover
 police acts only, so an event in an unlabelled sentence is not necessarily false: the report
 counts them and lists a fixed random sample for reading (`--json`).
+`chronicle eval cameo` scores the test split of the ConfliBERT sentences coded with a CAMEO quad
+class only (statement, verbal or material cooperation or conflict; `sources.read_cameo`).
 """
 
 from __future__ import annotations
@@ -164,6 +166,61 @@ def format_police(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _quad_of(events, quads: dict[str, int]) -> int:
+    """The quad class a sentence's events put it in: the most confident event's type's class, 0
+    (statement, no act of a PLOVER type) when there is none."""
+    if not events:
+        return 0
+    return quads.get(max(events, key=lambda e: e.confidence).type, 0)
+
+
+def evaluate_cameo(limit: int | None = None, split: str = "test", batch_size: int = 64) -> dict:
+    """The test split of the ConfliBERT quad-class sentences (`sources.read_cameo`): each sentence
+    analysed alone and put in the class of its most confident event's type (`sources.type_quads`),
+    in "statement" when it has none; macro-F1 over the five classes, and for the four classes of
+    acts how often some event of the sentence is of a type in the gold class."""
+    started = time.perf_counter()
+    quads = sources.type_quads()
+    rows = [r for r in sources.read_cameo() if r.split == split][:limit]
+    docs = analyse_texts([(r.key, r.text, None) for r in rows], batch_size=batch_size)
+    gold_items, pred_items = set(), set()
+    acts = acts_hit = 0
+    for r, d in zip(rows, docs):
+        gold = r.extra["quad"]
+        events = list(d.events)
+        gold_items.add((r.key, sources.QUADS[gold]))
+        pred_items.add((r.key, sources.QUADS[_quad_of(events, quads)]))
+        if gold:
+            acts += 1
+            acts_hit += any(quads.get(e.type) == gold for e in events)
+    by_class = per_label(gold_items, pred_items, label=lambda item: item[1])
+    right = len(gold_items & pred_items)
+    return {
+        "dataset": f"ConfliBERT CAMEO quad classes held-out ({split})",
+        "items": len(rows),
+        "macro_f1": macro_f1(by_class),
+        "accuracy": ratio(right, len(rows)),
+        "act_in_class": ratio(acts_hit, acts), "act_sentences": acts,
+        "per_class": [{"class": c, "support": row.support, "predicted": row.predicted, **row.as_dict()}
+                      for c, row in sorted(by_class.items(), key=lambda kv: sources.QUADS.index(kv[0]))],
+        "type_quads": quads,
+        "config": model_card(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def format_cameo(result: dict) -> str:
+    lines = [f"{result['dataset']}: {result['items']} sentences, {result['seconds']} s",
+             f"quad class macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}; "
+             f"sentences of acts with an event of a type in their class "
+             f"{result['act_in_class']:.3f} of {result['act_sentences']}",
+             "", f"{'class':<21} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}"]
+    for row in result["per_class"]:
+        lines.append(f"{row['class']:<21} {row['support']:>5} {row['predicted']:>5} "
+                     f"{row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}")
+    return "\n".join(lines)
+
+
 # `chronicle eval` calls `evaluate(path=…, limit=…)` and `format_table(result)` on a module; these
 # two thin modules-in-one give it that shape for each held-out set.
 class _Set:
@@ -179,3 +236,4 @@ class _Set:
 
 plv = _Set(evaluate_plv, format_plv)
 police = _Set(evaluate_police, format_police)
+cameo = _Set(evaluate_cameo, format_cameo)

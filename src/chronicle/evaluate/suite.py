@@ -15,6 +15,7 @@ SETS: dict[str, tuple[str, str | None]] = {
     "geowebnews": ("chronicle.evaluate.geowebnews", None),
     "plv": ("chronicle.evaluate.heldout", "plv"),
     "police": ("chronicle.evaluate.heldout", "police"),
+    "cameo": ("chronicle.evaluate.heldout", "cameo"),
     "actors": ("chronicle.evaluate.actors", None),
     "places": ("chronicle.evaluate.places", None),
     "events": ("chronicle.evaluate.event_sentences", None),
@@ -57,6 +58,7 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "police": [("ARREST→COERCE", "recall.ARREST.recall"), ("KILL→ASSAULT", "recall.KILL.recall"),
                ("FORCE→ASSAULT", "recall.FORCE.recall"), ("KILL|FORCE→ASSAULT", "recall_kill_or_force"),
                ("events/unlabelled sent.", "events_per_unlabelled_sentence")],
+    "cameo": [("quad macro-F1", "macro_f1"), ("accuracy", "accuracy"), ("act in class", "act_in_class")],
     "places": [(what, (lambda r, w=what: next(x for x in r["rows"] if x["kind"] == "all")[w]))
                for what in ("found", "right")],
     "events": [("type F1", "type.f1"), ("type P", "type.precision"), ("type R", "type.recall"),
