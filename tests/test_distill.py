@@ -293,3 +293,25 @@ def test_length_grouped_batches_cover_every_window_once_and_pad_less():
     # the batch order is shuffled: an epoch does not run from long to short
     widths = [max(lengths[i] for i in b) for b in grouped[:50]]
     assert widths != sorted(widths, reverse=True)
+
+
+def test_a_weak_bag_asks_only_that_its_likeliest_candidate_be_of_a_type_in_its_class():
+    from chronicle.extract.train import LABELS, bag_loss
+
+    assault, protest, agree = (LABELS.index(t) for t in ("ASSAULT", "PROTEST", "AGREE"))
+    quad_mask = torch.zeros((5, len(LABELS)), dtype=torch.bool)
+    quad_mask[4, [assault, protest]] = True
+    logits = torch.zeros((3, len(LABELS)))
+    logits[0, agree] = 6.0      # one candidate of the bag is surely no act of the class…
+    logits[1, protest] = 6.0    # …another surely is: the bag is satisfied
+    bags = torch.tensor([[0, 4], [0, 4], [-1, 0]])  # the third span is a labelled item's
+    satisfied = bag_loss(logits, bags, quad_mask)
+    assert satisfied < 0.05   # −log((e⁶ + 1) / (e⁶ + 16)): assault keeps a small share
+    logits[1, protest] = 0.0    # now no candidate is of the class: the loss is large
+    unsatisfied = bag_loss(logits, bags, quad_mask)
+    assert unsatisfied > 1.5
+    # and its gradient pushes the likeliest candidate of the class up, not the others
+    logits.requires_grad_(True)
+    bag_loss(logits, bags, quad_mask).backward()
+    assert logits.grad[2].abs().sum() == 0
+    assert logits.grad[:2, protest].min() < 0 or logits.grad[:2, assault].min() < 0

@@ -46,6 +46,23 @@ def test_police_held_out_finds_labelled_arrests_in_their_sentence(monkeypatch):
     assert "ARREST" in heldout.format_police(result)
 
 
+@needs_model
+def test_cameo_held_out_puts_a_sentence_in_its_likeliest_event_s_class_or_in_statement(monkeypatch):
+    def row(text, quad):
+        return sources.Labelled(text, [], "cameo", f"cameo:{text[:8]}", "test",
+                                {"quad": quad, "untyped": True})
+
+    rows = [row("Nigerian police arrested 40 protesters in Lagos on Monday.", 4),
+            row("The weather in Lagos was hot and humid on Monday.", 0)]
+    monkeypatch.setattr(sources, "read_cameo", lambda path=None, plv_path=None: rows)
+    result = heldout.evaluate_cameo()
+    assert result["items"] == 2 and result["accuracy"] == 1.0 and result["macro_f1"] == 1.0
+    assert result["act_sentences"] == 1 and result["act_in_class"] == 1.0
+    assert {r["class"]: r["support"] for r in result["per_class"]} == {
+        "statement": 1, "material conflict": 1}
+    assert "quad class macro-F1 1.000" in heldout.format_cameo(result)
+
+
 def test_eval_all_prints_each_set_on_its_own_line_and_says_which_did_not_run():
     results = {"plover-gsr": {"items": 322, "seconds": 9.0, "macro_f1": 0.8, "type": {"f1": 0.81},
                               "type_source": {"f1": 0.7}, "type_source_target": {"f1": 0.5},

@@ -97,3 +97,64 @@ def test_a_sentence_labelled_for_police_acts_only_teaches_no_event_only_for_word
     plv = [sources.Labelled(text, [], "plv", "plv:1", "train")]
     train, _ = source_items(plv, nlp, negatives=10, seed=1)
     assert {"blamed", "deployed"} <= {train[0].text[a:b] for a, b, _ in train[0].spans}
+
+
+PLV_HEADER = "\tsentence_id\tsentence\tgold_penta\tgold_root\n"
+
+
+def _plv_file(tmp_path, rows):
+    path = tmp_path / "PLV_train.tsv"
+    path.write_text(PLV_HEADER + "".join(f"{i}\t{i}\t{text}\t{penta}\t{root}\n"
+                                         for i, (text, penta, root) in enumerate(rows)),
+                    encoding="utf-8")
+    return path
+
+
+def test_each_type_s_quad_class_is_the_one_plv_codes_its_sentences_in_most_often(tmp_path):
+    path = _plv_file(tmp_path, [
+        ("Rebels shelled the town.", "4", "ASSAULT"),
+        ("Gunmen attacked a convoy.", "4", "ASSAULT"),
+        ("The minister condemned the raid.", "3", "ACCUSE"),
+        ("The union sued the firm.", "3", "ACCUSE"),
+        ("The party denounced the vote.", "4", "ACCUSE"),   # a stray code loses to the majority
+        ("The junta freed 40 prisoners.", "2", "YIELD"),    # YIELD: both of our types
+        ("They met in Geneva.", "1", "INVESTIGATE"),        # not one of ours: no entry
+    ])
+    assert sources.type_quads(path) == {"ACCUSE": 3, "ASSAULT": 4, "CONCEDE": 2, "RETREAT": 2}
+
+
+def test_cameo_reader_drops_plv_sentences_whatever_their_punctuation_and_marks_rows_untyped(tmp_path):
+    plv = _plv_file(tmp_path, [("Troops \u201cwithdrew\u201d from the border - officials said.", "2",
+                                "YIELD")])
+    cameo = tmp_path / "cameo.tsv"
+    cameo.write_text("Troops \"withdrew\" from the border -- officials said.\t2\n"
+                     "Police  fired tear gas at the marchers.\t4\n"
+                     "Police fired tear gas at the marchers.\t4\n"          # the same sentence again
+                     "The spokesman spoke to reporters.\t0\n"
+                     "\t3\n", encoding="utf-8")
+    rows = sources.read_cameo(cameo, plv)
+    assert [(r.text, r.extra["quad"]) for r in rows] == [
+        ("Police fired tear gas at the marchers.", 4), ("The spokesman spoke to reporters.", 0)]
+    assert all(r.types == [] and r.extra["untyped"] and r.source == "cameo" for r in rows)
+    assert rows[0].split == sources.split_of(rows[0].key)
+
+
+def test_weak_bags_hold_every_candidate_of_a_train_sentence_of_acts_and_nothing_else():
+    from chronicle.extract.train import WEAK, gate_examples, source_items, weak_items
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    acts = "Soldiers opened fire on the crowd and arrested dozens of students after the rally."
+
+    def row(text, quad, split="train"):
+        return sources.Labelled(text, [], "cameo", "cameo:x", split, {"quad": quad, "untyped": True})
+
+    rows = [row(acts, 4), row("The spokesman spoke to reporters on Monday.", 0),
+            row(acts, 4, split="test"), row(acts, 4, split="dev")]
+    bags = weak_items(rows, nlp)
+    assert len(bags) == 1  # statements give nothing; test and dev sentences never come here
+    words = {bags[0].text[a:b] for a, b, _ in bags[0].spans}
+    assert {"fire", "arrested"} <= words or {"opened", "arrested"} <= words
+    assert {lab for _, _, lab in bags[0].spans} == {f"{WEAK}4"}
+    # the same rows are neither positives nor negatives of the labelled sources
+    assert source_items(rows, nlp, negatives=10, seed=1) == ([], [])
