@@ -110,17 +110,32 @@ def _plv_file(tmp_path, rows):
     return path
 
 
-def test_each_type_s_quad_class_is_the_one_plv_codes_its_sentences_in_most_often(tmp_path):
+def test_each_type_s_quad_classes_are_those_the_cameo_file_codes_its_plv_sentences_in(tmp_path):
     path = _plv_file(tmp_path, [
         ("Rebels shelled the town.", "4", "ASSAULT"),
         ("Gunmen attacked a convoy.", "4", "ASSAULT"),
-        ("The minister condemned the raid.", "3", "ACCUSE"),
-        ("The union sued the firm.", "3", "ACCUSE"),
-        ("The party denounced the vote.", "4", "ACCUSE"),   # a stray code loses to the majority
+        ("The EU froze the assets of six officials.", "4", "SANCTION"),
+        ("Police detained the mayor.", "4", "COERCE"),
+        ("Police arrested 12 students.", "4", "COERCE"),
+        ("Soldiers detained two journalists.", "4", "COERCE"),
+        ("Police seized the newspaper's presses.", "4", "COERCE"),
+        ("Troops arrested the spies for treason.", "4", "COERCE"),
         ("The junta freed 40 prisoners.", "2", "YIELD"),    # YIELD: both of our types
         ("They met in Geneva.", "1", "INVESTIGATE"),        # not one of ours: no entry
+        ("The minister condemned the raid.", "3", "ACCUSE"),  # not in the CAMEO file: no entry
     ])
-    assert sources.type_quads(path) == {"ACCUSE": 3, "ASSAULT": 4, "CONCEDE": 2, "RETREAT": 2}
+    cameo = tmp_path / "cameo.tsv"
+    cameo.write_text("Rebels shelled the town.\t4\n"
+                     "Gunmen attacked a convoy!\t4\n"                 # compared without punctuation
+                     "The EU froze the assets of six officials.\t3\n"  # its own numbering wins
+                     "Police detained the mayor.\t4\nPolice arrested 12 students.\t4\n"
+                     "Soldiers detained two journalists.\t4\nPolice seized the newspaper's presses.\t4\n"
+                     "Troops arrested the spies for treason.\t3\n"     # one in five: a class too
+                     "The junta freed 40 prisoners.\t2\nThey met in Geneva.\t1\n"
+                     "A sentence PLV does not hold.\t4\n", encoding="utf-8")
+    assert sources.type_quads(cameo, path) == {
+        "ASSAULT": (4,), "COERCE": (4, 3), "CONCEDE": (2,), "RETREAT": (2,), "SANCTION": (3,)}
+    assert sources.type_quads(cameo, path, share=0.3)["COERCE"] == (4,)
 
 
 def test_cameo_reader_drops_plv_sentences_whatever_their_punctuation_and_marks_rows_untyped(tmp_path):

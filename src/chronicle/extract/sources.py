@@ -18,8 +18,8 @@ ships is the model trained on them and a card naming each file's sha1 (`train.py
   (statement, verbal/material cooperation/conflict), not a PLOVER type, and partly the PLV
   sentences again. `read_cameo` drops those (same text once lower-cased and stripped of all but
   letters and digits) and keeps the rest as weak labels: "some act of this sentence is of a type
-  in this quad class" (`type_quads` says which types those are, learnt from PLV, which codes each
-  sentence both ways). They name no word and no type, so `source_items` never reads them as
+  in this quad class" (`type_quads` says which types those are, learnt from the shared sentences,
+  coded both ways). They name no word and no type, so `source_items` never reads them as
   examples of either kind (`untyped`); `train.weak_items` turns them into bags of candidates.
 
 Every source is split once, by a hash of its document key (a PLV sentence id, a police article id),
@@ -197,23 +197,35 @@ def compared(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.lower())
 
 
-def type_quads(path: Path | None = None) -> dict[str, int]:
-    """Our type → the CAMEO quad class (index into `QUADS`) its acts are coded in. Learnt from
-    PLV, whose sentences carry a PLOVER root and a quad class both: each root's most frequent
-    class (ACCUSE 120 of 120 in verbal conflict, COOPERATE 14 of 15 in material cooperation);
-    YIELD's is CONCEDE's and RETREAT's (CAMEO's 08 "yield" is material cooperation)."""
-    path = path or shared_train_dir() / PLV_FILE
+def type_quads(path: Path | None = None, plv_path: Path | None = None,
+               share: float = 0.2) -> dict[str, tuple[int, ...]]:
+    """Our type → the CAMEO quad classes (indices into `QUADS`) ConfliBERT codes its acts in.
+    Learnt from the 538 sentences the ConfliBERT file shares with PLV, which carry a PLOVER root
+    there: each class holding at least `share` of a root's shared sentences, the most frequent
+    first. The two sources
+    number the classes differently (PLV's `gold_penta` puts all 39 SANCTION sentences in material
+    conflict, ConfliBERT 29 of 29 shared ones in verbal conflict; ConfliBERT codes 8 of 34 COERCE
+    sentences as verbal conflict), so the map is read from the source it is applied to. YIELD
+    counts for CONCEDE and RETREAT both."""
+    path = path or shared_train_dir() / CAMEO_FILE
+    plv_path = plv_path or shared_train_dir() / PLV_FILE
+    with open(plv_path, encoding="utf-8", newline="") as fh:
+        roots = {compared(row["sentence"]): row["gold_root"].strip().upper()
+                 for row in csv.DictReader(fh, delimiter="\t")}
     counts: dict[str, dict[int, int]] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            root, penta = row["gold_root"].strip().upper(), row["gold_penta"].strip()
-            if not penta.isdigit():
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            text, _, quad = line.rstrip("\n").rpartition("\t")
+            root = roots.get(compared(text))
+            if root is None or not quad.strip().isdigit():
                 continue
             for typ in (("CONCEDE", "RETREAT") if root == "YIELD" else (root,)):
                 if typ in _PLV_SAME:
                     by = counts.setdefault(typ, {})
-                    by[int(penta)] = by.get(int(penta), 0) + 1
-    return {typ: max(by, key=lambda q: (by[q], -q)) for typ, by in sorted(counts.items())}
+                    by[int(quad)] = by.get(int(quad), 0) + 1
+    return {typ: tuple(q for q, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
+                       if n >= share * sum(by.values()))
+            for typ, by in sorted(counts.items())}
 
 
 def read_cameo(path: Path | None = None, plv_path: Path | None = None) -> list[Labelled]:

@@ -779,8 +779,9 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     label_id = {lab: i for i, lab in enumerate(LABELS)}
     # a weak bag's class → which labels are of its types (`weak_items`)
     quad_mask = torch.zeros((len(sources.QUADS) if weak_train else 1, len(LABELS)), dtype=torch.bool)
-    for typ, q in (quad_of.items() if weak_train else ()):
-        quad_mask[q, label_id[typ]] = True
+    for typ, classes in (quad_of.items() if weak_train else ()):
+        for q in classes:
+            quad_mask[q, label_id[typ]] = True
     print(f"{len(rows)} sentences → {n_train + n_val} examples in {len(train_set) + len(val_set)} "
           f"encoder passes ({n_train} train, {n_val} held out)", flush=True)
 
