@@ -8,7 +8,10 @@ event of type COERCE has it as evidence, KILL or FORCE when an ASSAULT does. Tho
 police acts only, so an event in an unlabelled sentence is not necessarily false: the report
 counts them and lists a fixed random sample for reading (`--json`).
 `chronicle eval cameo` scores the test split of the ConfliBERT sentences coded with a CAMEO quad
-class only (statement, verbal or material cooperation or conflict; `sources.read_cameo`).
+class only (statement, verbal or material cooperation or conflict; `sources.read_cameo`). CAMEO's
+statement class holds some acts that Chronicle codes by its conventions (docs/CODING.md): a claim
+of responsibility is the attack claimed, a denial of charges an accusation, "called for reform" a
+REQUEST. Its statement recall is therefore low by design; the act classes are the better read.
 """
 
 from __future__ import annotations
