@@ -31,6 +31,8 @@ version trains on batches of similar length under bfloat16 autocast (`batches_of
 whose AMX runs the autocast (docs/EVALUATION.md, session 16). `make train-own` writes the model
 shipped until session 13 (`events.tsv` only, three runs of 5 epochs averaged) into
 `build/own-model`. docs/EVALUATION.md (sessions 11–13, 19) has every set for each.
+`--weak-weight W` adds the ConfliBERT sentences that carry a CAMEO quad class only, as bags of
+candidates of which one must be of a type in the class (`weak_items`, `bag_loss`; session 22).
 
 Never train on `../shared/eval`: that gold is how we learn whether the model generalises.
 """
