@@ -315,3 +315,26 @@ def test_a_weak_bag_asks_only_that_its_likeliest_candidate_be_of_a_type_in_its_c
     bag_loss(logits, bags, quad_mask).backward()
     assert logits.grad[2].abs().sum() == 0
     assert logits.grad[:2, protest].min() < 0 or logits.grad[:2, assault].min() < 0
+
+
+def test_a_weak_bag_given_its_act_corrects_the_likeliest_act_s_type_and_never_lowers_no_event():
+    from chronicle.extract.train import LABELS, bag_loss
+
+    assault, protest, agree = (LABELS.index(t) for t in ("ASSAULT", "PROTEST", "AGREE"))
+    quad_mask = torch.zeros((5, len(LABELS)), dtype=torch.bool)
+    quad_mask[4, [assault, protest]] = True
+    logits = torch.zeros((2, len(LABELS)))
+    logits[:, 0] = 8.0          # both candidates are surely no event…
+    logits[1, agree] = 7.0      # …the second less surely, and if an act, an agreement
+    logits.requires_grad_(True)
+    bags = torch.tensor([[0, 4], [0, 4]])
+    loss = bag_loss(logits, bags, quad_mask, given_act=True)
+    loss.backward()
+    assert loss > 3             # AGREE is no act of material conflict
+    assert logits.grad[0].abs().sum() == 0            # only the likeliest act is taught
+    assert logits.grad[1, 0] == 0                     # P(no event) is left as it is
+    assert logits.grad[1, agree] > 0 and logits.grad[1, protest] < 0
+    # the plain bag loss, by contrast, pushes the no-event label down
+    logits.grad = None
+    bag_loss(logits, bags, quad_mask).backward()
+    assert logits.grad[:, 0].max() > 0

@@ -293,16 +293,31 @@ def weak_items(labelled, nlp) -> list[Item]:
     return out
 
 
-def bag_loss(logits, bags, quad_mask):
+def bag_loss(logits, bags, quad_mask, given_act: bool = False):
     """The weak bags' loss (`weak_items`): the mean over bags of −log of the largest probability,
-    among the bag's candidates, of a label its class allows. `logits` (spans, labels); `bags`
-    (spans, 2): each span's bag (its window in the batch; −1 for a span of a labelled item) and
-    class; `quad_mask` (classes, labels): which labels each class allows."""
+    among the bag's candidates, of a label its class allows. `logits` (spans, labels; label 0 is
+    no event); `bags` (spans, 2): each span's bag (its window in the batch; −1 for a span of a
+    labelled item) and class; `quad_mask` (classes, labels): which labels each class allows.
+    `given_act`: the class says only which type the act has, not whether a candidate is one:
+    the bag's likeliest act (highest P(some event)) is asked for P(type in class | some event),
+    so the loss never lowers P(no event) (a bag whose act is no candidate pushes no word into
+    being an event)."""
     import torch
 
     log_p = logits.log_softmax(1)
     in_class = torch.logsumexp(log_p.masked_fill(~quad_mask[bags[:, 1]], float("-inf")), 1)
-    losses = [-in_class[bags[:, 0] == b].max() for b in bags[:, 0].unique() if b >= 0]
+    if given_act:
+        some_event = torch.logsumexp(log_p[:, 1:], 1)
+        in_class = in_class - some_event
+    losses = []
+    for b in bags[:, 0].unique():
+        if b < 0:
+            continue
+        mine = bags[:, 0] == b
+        if given_act:
+            losses.append(-in_class[mine][some_event[mine].detach().argmax()])
+        else:
+            losses.append(-in_class[mine].max())
     return torch.stack(losses).mean()
 
 
@@ -686,7 +701,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                    conventions: bool = False,
                    init_from: Path | None = None, finish_on_own: int = 0,
                    finish_lr: float = 2e-5, finish_news: float = 0.0,
-                   grouped: bool = True, bf16: bool = True, weak_weight: float = 0.0) -> dict:
+                   grouped: bool = True, bf16: bool = True, weak_weight: float = 0.0,
+                   weak_given_act: bool = False) -> dict:
     """One encoder pass per sentence; the loss is over every predicate span of the sentence.
     `soup`: fine-tune this many models from the same starting weights, each seeing the training
     examples in its own order with its own dropout, and ship the average of their weights (a
@@ -705,7 +721,8 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     per epoch on the 2-core dev machine (session 15, docs/EVALUATION.md).
     `weak_weight`: above 0, the ConfliBERT quad-class sentences join both fits as bags
     (`weak_items`, after the gate is fitted: they name no trigger), their loss −log of the
-    likeliest candidate's probability of a type in the bag's class, times this weight."""
+    likeliest candidate's probability of a type in the bag's class, times this weight;
+    `weak_given_act`: of the likeliest act's type given that it is one (`bag_loss`)."""
     if full and (init_from or finish_on_own):
         raise SystemExit("--full retrains from the base model: it does not take --init-from or "
                          "--finish-on-own")
@@ -882,7 +899,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
                 strong = y >= 0
                 loss = loss_fn(logits[strong], y[strong]) if strong.any() else logits.sum() * 0
                 if not strong.all():
-                    loss = loss + weak_weight * bag_loss(logits, bags, quad_mask)
+                    loss = loss + weak_weight * bag_loss(logits, bags, quad_mask, weak_given_act)
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -969,6 +986,7 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
         "finish_on_own": finish_on_own, "finish_lr": finish_lr if finish_on_own else None,
         "finish_news": finish_news if finish_on_own else None,
         "weak_weight": weak_weight, "weak_bags": len(weak_train),
+        "weak_given_act": weak_given_act if weak_train else None,
         "init_from_fp32_sha1": hashlib.sha1((init_from / "fp32.onnx").read_bytes()).hexdigest()
         if init_from else None,
         "gate": gate_stats,
@@ -1367,6 +1385,9 @@ def main() -> None:
     ap.add_argument("--weak-weight", type=float, default=0.0,
                     help="sentence architecture: train also on the ConfliBERT quad-class sentences "
                          "as bags of candidates (`weak_items`), their loss times this (default 0: not)")
+    ap.add_argument("--weak-given-act", action="store_true",
+                    help="with --weak-weight: the bags teach only the type of their likeliest act, "
+                         "never whether a candidate is one (`bag_loss`)")
     ap.add_argument("--gate-only", action="store_true",
                     help="fit only the candidate gate (gate.npz) on the same items, into --out-dir")
     args = ap.parse_args()
@@ -1383,7 +1404,7 @@ def main() -> None:
              "conventions": args.conventions, "init_from": args.init_from, "finish_on_own": args.finish_on_own,
              "finish_lr": args.finish_lr, "finish_news": args.finish_news,
              "grouped": not args.random_batches, "bf16": not args.fp32,
-             "weak_weight": args.weak_weight} \
+             "weak_weight": args.weak_weight, "weak_given_act": args.weak_given_act} \
         if args.arch == "sentence" else {}
     train(args.arch, epochs=args.epochs, seed=args.seed, lr=args.lr, full=args.full,
           keep_fp32=args.keep_fp32, composite_ratio=args.composites, out_dir=args.out_dir, **extra)
