@@ -22,9 +22,9 @@ ships is the model trained on them and a card naming each file's sha1 (`train.py
   coded both ways). They name no word and no type, so `source_items` never reads them as
   examples of either kind (`untyped`); `train.weak_items` turns them into bags of candidates.
 
-Every source is split once, by a hash of its document key (a PLV sentence id, a police article id),
-into `train`, `dev` (calibration and thresholds) and `test` (held out: never trained or tuned on;
-`chronicle eval plv` and `chronicle eval police` score it). The split does not depend on the order
+Every source is split once, by a hash of its document key (a PLV sentence id, a police article id,
+a ConfliBERT sentence's compared text), into `train`, `dev` (calibration and thresholds) and `test`
+(held out: never trained or tuned on; `chronicle eval plv`, `police` and `cameo` score it). The split does not depend on the order
 of the file or on a random seed, so adding rows never moves an old one across it.
 """
 
@@ -202,11 +202,10 @@ def type_quads(path: Path | None = None, plv_path: Path | None = None,
     """Our type → the CAMEO quad classes (indices into `QUADS`) ConfliBERT codes its acts in.
     Learnt from the 538 sentences the ConfliBERT file shares with PLV, which carry a PLOVER root
     there: each class holding at least `share` of a root's shared sentences, the most frequent
-    first. The two sources
-    number the classes differently (PLV's `gold_penta` puts all 39 SANCTION sentences in material
-    conflict, ConfliBERT 29 of 29 shared ones in verbal conflict; ConfliBERT codes 8 of 34 COERCE
-    sentences as verbal conflict), so the map is read from the source it is applied to. YIELD
-    counts for CONCEDE and RETREAT both."""
+    first. The two sources number the classes differently (PLV's `gold_penta` puts all 39
+    SANCTION sentences in material conflict, ConfliBERT 29 of 29 shared ones in verbal conflict;
+    ConfliBERT codes 8 of 34 COERCE sentences as verbal conflict), so the map is read from the
+    source it is applied to. YIELD counts for CONCEDE and RETREAT both."""
     path = path or shared_train_dir() / CAMEO_FILE
     plv_path = plv_path or shared_train_dir() / PLV_FILE
     with open(plv_path, encoding="utf-8", newline="") as fh:
