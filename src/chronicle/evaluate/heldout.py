@@ -84,6 +84,15 @@ def evaluate_plv(limit: int | None = None, split: str = "test", batch_size: int 
     }
 
 
+def _label_table(rows: list[dict], key: str, width: int) -> list[str]:
+    """The per-label lines of a report: label, gold and predicted counts, P, R, F1."""
+    lines = [f"{key:<{width}} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}"]
+    for row in rows:
+        lines.append(f"{row[key]:<{width}} {row['support']:>5} {row['predicted']:>5} "
+                     f"{row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}")
+    return lines
+
+
 def format_plv(result: dict) -> str:
     t = result["type"]
     lines = [f"{result['dataset']}: {result['items']} sentences, {result['seconds']} s",
@@ -94,10 +103,7 @@ def format_plv(result: dict) -> str:
              f"on events of the gold type: source overlaps the marked source "
              f"{result['source_overlap']:.1%} of {result['source_scored']}, target "
              f"{result['target_overlap']:.1%} of {result['target_scored']}",
-             "", f"{'type':<10} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}"]
-    for row in result["per_type"]:
-        lines.append(f"{row['type']:<10} {row['support']:>5} {row['predicted']:>5} "
-                     f"{row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}")
+             ""] + _label_table(result["per_type"], "type", 10)
     return "\n".join(lines)
 
 
@@ -218,10 +224,7 @@ def format_cameo(result: dict) -> str:
              f"quad class macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}; "
              f"sentences of acts with an event of a type in their class "
              f"{result['act_in_class']:.3f} of {result['act_sentences']}",
-             "", f"{'class':<21} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}"]
-    for row in result["per_class"]:
-        lines.append(f"{row['class']:<21} {row['support']:>5} {row['predicted']:>5} "
-                     f"{row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}")
+             ""] + _label_table(result["per_class"], "class", 21)
     return "\n".join(lines)
 
 
