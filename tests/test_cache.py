@@ -188,6 +188,7 @@ def test_every_file_chronicle_writes_to_the_cache_is_of_a_known_kind(folder):
     paths = [places._cache_file(), actorbase._cache_file(b"x"), stoplists._path()]
     if (MODEL_DIR / "events.onnx").exists():
         paths.append(optimised_model_path(MODEL_DIR / "events.onnx"))
+        paths.append(optimised_model_path(MODEL_DIR / "events.onnx", int8=True))
     _mapped_language_identifier(LanguageIdentifier)  # writes its file into the folder
     paths.extend(folder.iterdir())
     kinds = {cache.kind_of(path.name) for path in paths if path is not None}

@@ -1,11 +1,14 @@
 """Loading the event classifier: the optimised graph kept in the cache folder must give exactly the
-probabilities a freshly optimised session gives, and a bad cache file must never break a run."""
+probabilities a freshly optimised session gives, and a bad cache file must never break a run — for
+the shipped 8-bit blocks and, on CPUs with exact int8 products, the per-token int8 graph derived from
+them (`extract/int8.py`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from chronicle.extract import int8
 from chronicle.extract.classifier import (MODEL_DIR, ClassifierMissingError, EventClassifier,
                                          optimised_model_path)
 
@@ -26,6 +29,28 @@ def candidates():
     return [(text, text.index(word), text.index(word) + len(word)) for text, word in SENTENCES]
 
 
+MODEL = MODEL_DIR / "events.onnx"
+
+
+@pytest.fixture(scope="module", params=["8-bit blocks", "per-token int8"])
+def kind(request):
+    if request.param == "per-token int8" and not (int8.cpu_has_exact_int8()
+                                                   and (MODEL_DIR / int8.MAXIMA).is_file()):
+        pytest.skip("the int8 graph is used only on CPUs with exact int8 products (VNNI, AMX)")
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def graph(kind, monkeypatch):
+    """Every test of this module runs with each graph the classifier may use: CHRONICLE_INT8=0
+    keeps the 8-bit blocks; unset, a CPU with exact int8 products runs the int8 graph."""
+    if kind == "8-bit blocks":
+        monkeypatch.setenv("CHRONICLE_INT8", "0")
+    else:
+        monkeypatch.delenv("CHRONICLE_INT8", raising=False)
+    return kind == "per-token int8"
+
+
 @pytest.fixture
 def cache_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("CHRONICLE_CACHE", str(tmp_path / "cache"))
@@ -33,20 +58,21 @@ def cache_folder(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def fresh_probabilities():
+def fresh_probabilities(kind):
     """What a session onnxruntime optimises itself, with its default options, gives."""
     import onnxruntime as ort
 
     reference = EventClassifier()
-    reference.session = ort.InferenceSession(str(MODEL_DIR / "events.onnx"),
-                                             providers=["CPUExecutionProvider"])
+    graph = int8.graph(MODEL) if kind == "per-token int8" else str(MODEL)
+    reference.session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
     return reference.probabilities(candidates())
 
 
-def test_the_cached_optimised_graph_gives_the_fresh_sessions_probabilities(cache_folder,
+def test_the_cached_optimised_graph_gives_the_fresh_sessions_probabilities(cache_folder, graph,
                                                                          fresh_probabilities):
     first = EventClassifier()  # optimises and writes the graph
-    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    assert first.int8 == graph
+    cached = optimised_model_path(MODEL, graph)
     assert cached.parent == cache_folder and cached.is_file()
     second = EventClassifier()  # reads it, optimisation off
     assert second.session._model_path == str(cached)
@@ -59,9 +85,9 @@ def test_the_cached_optimised_graph_gives_the_fresh_sessions_probabilities(cache
 
 @pytest.mark.parametrize("damage", [b"not a model", "truncated", b""])
 def test_a_corrupt_or_truncated_cache_file_is_rebuilt_not_fatal(cache_folder, fresh_probabilities,
-                                                                damage):
+                                                                damage, graph):
     EventClassifier()
-    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    cached = optimised_model_path(MODEL, graph)
     good = cached.read_bytes()
     cached.write_bytes(good[:len(good) // 3] if damage == "truncated" else damage)
     clf = EventClassifier()
@@ -90,7 +116,7 @@ def test_a_replaced_model_is_not_served_the_old_graph(tmp_path):
     assert optimised_model_path(a).name.startswith("events-")
 
 
-def test_the_graph_records_its_use_and_a_new_one_prunes_the_stale(cache_folder):
+def test_the_graph_records_its_use_and_a_new_one_prunes_the_stale(cache_folder, graph):
     # the cache's pruning keeps what was used lately: reading the graph must say so, and writing a
     # new model's graph prunes graphs of old models nobody has used for a long time
     import os
@@ -103,7 +129,7 @@ def test_the_graph_records_its_use_and_a_new_one_prunes_the_stale(cache_folder):
         path.write_bytes(b"an old model's graph")
         os.utime(path, (old + n, old + n))
     EventClassifier()  # writes this model's graph, then prunes
-    cached = optimised_model_path(MODEL_DIR / "events.onnx")
+    cached = optimised_model_path(MODEL, graph)
     assert cached.is_file()
     assert [p.exists() for p in stale] == [False, False, True]  # the newest old one is kept
     os.utime(cached, (old, old))

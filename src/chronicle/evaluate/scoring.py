@@ -175,6 +175,10 @@ def model_card() -> dict:
         info.update({f"model_{k}": card[k] for k in _CARD_FIELDS if k in card})
     if onnx_path.exists():
         info["onnx_sha1"] = _short_sha1(onnx_path)
+        from ..extract import int8
+
+        # which graph answered: the numbers of the two differ a little (extract/int8.py)
+        info["products"] = "per-token int8" if int8.wanted(onnx_path) else "8-bit blocks"
     return info
 
 

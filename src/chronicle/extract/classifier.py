@@ -142,15 +142,21 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def optimised_model_path(model: Path) -> Path:
+def optimised_model_path(model: Path, int8: bool = False) -> Path:
     """Where the optimised graph of `model` is kept in Chronicle's cache folder: keyed by the
-    model file's content (the model is replaced when it is retrained) and onnxruntime's version."""
+    model file's content (the model is replaced when it is retrained) and onnxruntime's version;
+    `int8`: its per-token int8 graph (`int8.py`), keyed by the model and its calibration too."""
     import hashlib
 
     import onnxruntime as ort
 
-    with open(model, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha1").hexdigest()[:16]
+    if int8:
+        from . import int8 as int8_graph
+
+        digest = "int8" + int8_graph.key(model)
+    else:
+        with open(model, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha1").hexdigest()[:16]
     return cache.folder() / f"{model.stem}-{digest}-ort{ort.__version__}.onnx"
 
 
@@ -167,7 +173,7 @@ def _options(threads: int):
     return opts
 
 
-def open_session(model: Path, threads: int = 0):
+def open_session(model: Path, threads: int = 0, int8: bool | None = None):
     """An onnxruntime session over `model`, from its optimised graph in the cache when there.
 
     Optimising the int8 graph (fusing attention, layer norms, GELU) is most of what opening a
@@ -175,12 +181,21 @@ def open_session(model: Path, threads: int = 0):
     sessions read the result with optimisation off. It is saved at ORT_ENABLE_EXTENDED, the last
     level whose graph is not specific to this machine's CPU, and gives exactly the outputs of a
     fresh session at the default level (ALL) (`tests/test_classifier.py` asserts it). A cache file that is missing, unreadable or not a model is rebuilt; a cache folder
-    that cannot be written only costs the optimisation again."""
+    that cannot be written only costs the optimisation again.
+
+    `int8` (default: `int8.wanted`, i.e. on CPUs with exact int8 products when the model carries
+    its calibration): the session runs the per-token int8 graph derived from `model` (`int8.py`),
+    built once and cached the same way."""
     import onnxruntime as ort
 
+    from . import int8 as int8_graph
+
+    if int8 is None:
+        int8 = int8_graph.wanted(model)
+    source = (lambda: int8_graph.graph(model)) if int8 else (lambda: str(model))
     providers = ["CPUExecutionProvider"]
     try:
-        cached = optimised_model_path(model)
+        cached = optimised_model_path(model, int8)
     except OSError:
         cached = None
     if cached is not None and cached.is_file():
@@ -193,8 +208,9 @@ def open_session(model: Path, threads: int = 0):
         except Exception:  # noqa: BLE001 — onnxruntime's errors share no base class: rebuild
             _remove(cached)
     opts = _options(threads)
+    graph = source()
     if cached is None:
-        return ort.InferenceSession(str(model), opts, providers=providers)
+        return ort.InferenceSession(graph, opts, providers=providers)
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     # written under a name of this process's and moved into place: a concurrent reader sees the
     # old file or the whole new one
@@ -202,12 +218,12 @@ def open_session(model: Path, threads: int = 0):
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         opts.optimized_model_filepath = str(tmp)
-        session = ort.InferenceSession(str(model), opts, providers=providers)
+        session = ort.InferenceSession(graph, opts, providers=providers)
         tmp.replace(cached)
         cache.written(cached)  # a new model's graph: older ones may now be stale
         return session
     except Exception:  # noqa: BLE001 — no folder, no space, a read-only cache: optimise each time
-        return ort.InferenceSession(str(model), _options(threads), providers=providers)
+        return ort.InferenceSession(graph, _options(threads), providers=providers)
     finally:
         _remove(tmp)
 
@@ -248,7 +264,13 @@ class EventClassifier:
             self.attention = (head["wq"], head["wk"]) if "wq" in head.files else None
             self.cls_id = self.tokenizer.token_to_id("[CLS]")
             self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.session = open_session(model_dir / "events.onnx", threads)
+        from . import int8
+
+        # the per-token int8 graph where this CPU's int8 products are exact (`int8.py`), else the
+        # shipped 8-bit blocks; `products` says which one answers
+        self.int8 = int8.wanted(model_dir / "events.onnx")
+        self.products = "per-token int8" if self.int8 else "8-bit blocks"
+        self.session = open_session(model_dir / "events.onnx", threads, self.int8)
         # an encoder exported for one unpadded window at a time has no mask input (session 14)
         self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
         # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours

@@ -1286,6 +1286,12 @@ def export(model, tokenizer, out_dir: Path, card: dict, keep_fp32: Path | None =
                 out_dir / "tokenizer.json")
     card["onnx_bytes"] = (out_dir / "events.onnx").stat().st_size
     card["int8_block"] = QUANT_BLOCK  # the matrix products' blocks (`quantize_weights`)
+    if output_name == "hidden":
+        # the activation maxima the per-token int8 graph is derived from on CPUs with exact int8
+        # products (`int8.py`): one calibration here, so every machine derives the same graph
+        from . import int8
+
+        card["int8_calibration"] = int8.calibrate(out_dir)
     (out_dir / "events.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out_dir / 'events.onnx'} ({card['onnx_bytes'] / 1e6:.1f} MB)", flush=True)
 

@@ -1,0 +1,122 @@
+"""The classifier's per-token int8 graph (`extract/int8.py`, issue 18): used only where the CPU's int8
+products are exact, derived the same way on every machine from the calibration shipped beside the
+model, and close to the 8-bit blocks it is derived from on sentences of ours it was not calibrated on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from chronicle.extract import int8
+from chronicle.extract.classifier import MODEL_DIR, EventClassifier, optimised_model_path
+
+MODEL = MODEL_DIR / "events.onnx"
+shipped = pytest.mark.skipif(not MODEL.exists(), reason="no event classifier in the package")
+
+
+def test_only_cpus_with_exact_int8_products_are_chosen(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    assert int8.cpu_has_exact_int8({"AVX512VNNI": True}, cpuinfo=None)
+    # AVX2 and AVX-512 without VNNI sum pairs of products in int16: not chosen
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse4_2 avx2 avx512f avx512bw\n")
+    assert not int8.cpu_has_exact_int8({"AVX512VNNI": False, "AVX2": True}, cpuinfo)
+    # AVX-VNNI (Alder Lake and later) and AMX show only in Linux's flags
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx_vnni\n")
+    assert int8.cpu_has_exact_int8({"AVX512VNNI": False}, cpuinfo)
+    cpuinfo.write_text("flags\t\t: avx2 amx_bf16 amx_int8 amx_tile\n")
+    assert int8.cpu_has_exact_int8({}, cpuinfo)
+    assert not int8.cpu_has_exact_int8({}, tmp_path / "no such file")
+
+
+def test_the_graph_is_wanted_only_with_a_calibration_and_not_when_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setattr(int8, "cpu_has_exact_int8", lambda: True)
+    model = tmp_path / "events.onnx"
+    model.write_bytes(b"a model")
+    monkeypatch.delenv("CHRONICLE_INT8", raising=False)
+    assert not int8.wanted(model)  # no calibration beside it: the 8-bit blocks
+    (tmp_path / int8.MAXIMA).write_bytes(b"maxima")
+    assert int8.wanted(model)
+    monkeypatch.setenv("CHRONICLE_INT8", "0")
+    assert not int8.wanted(model)
+    monkeypatch.setattr(int8, "cpu_has_exact_int8", lambda: False)
+    monkeypatch.setenv("CHRONICLE_INT8", "1")
+    assert not int8.wanted(model)  # never where the products would saturate
+
+
+def test_the_cached_int8_graph_is_keyed_by_the_model_and_its_calibration(tmp_path):
+    for name, model, maxima in (("a", b"model one", b"m1"), ("b", b"model one", b"m2"),
+                                ("c", b"model two", b"m1")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "events.onnx").write_bytes(model)
+        (tmp_path / name / int8.MAXIMA).write_bytes(maxima)
+    paths = {optimised_model_path(tmp_path / n / "events.onnx", int8=True) for n in "abc"}
+    assert len(paths) == 3
+    blocks = optimised_model_path(tmp_path / "a" / "events.onnx")
+    assert blocks not in paths and all(p.name.startswith("events-int8") for p in paths)
+
+
+@shipped
+def test_the_shipped_model_carries_the_calibration_its_card_names():
+    card = json.loads((MODEL_DIR / "events.json").read_text(encoding="utf-8"))
+    info = card["int8_calibration"]
+    assert hashlib.sha1((MODEL_DIR / int8.MAXIMA).read_bytes()).hexdigest() == info["sha1"]
+    texts = int8.calibration_texts(info["sentences"])
+    assert hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest() == info["texts_sha1"]
+    maxima, alpha = int8.read_maxima(MODEL_DIR / int8.MAXIMA)
+    assert alpha == info["alpha"]
+    # one entry per input of the encoder's matrix products: 6 layers × (attention in, attention
+    # out, feed-forward in, feed-forward out), each as wide as what it multiplies
+    assert len(maxima) == 24 and {m.shape[0] for m in maxima.values()} == {384, 1536}
+    assert all(np.all(m > 0) for m in maxima.values())
+
+
+@shipped
+def test_calibrating_again_writes_the_same_file(tmp_path):
+    """`make train` must rebuild the shipped files bit for bit, the calibration among them."""
+    import shutil
+
+    for name in ("events.onnx", "tokenizer.json"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    texts = int8.calibration_texts(40)
+    first = int8.calibrate(tmp_path, texts)
+    again = int8.calibrate(tmp_path, texts)
+    assert first["sha1"] == again["sha1"] and first["sentences"] == 40
+
+
+def _our_candidates(limit: int = 60):
+    """Every verb and noun of the first `limit` contrast sentences (ours, not read by the
+    calibration): (sentence, start, end) triples as the extractor hands them to the classifier."""
+    from chronicle.extract.train import CONTRAST, read_corpus
+    from chronicle.nlp import load_pipeline
+
+    nlp = load_pipeline()
+    texts = [row["text"] for row in read_corpus(CONTRAST)][:limit]
+    out = []
+    for doc in nlp.pipe(texts):
+        out += [(doc.text, t.idx, t.idx + len(t.text)) for t in doc if t.pos_ in ("VERB", "NOUN")]
+    return out
+
+
+@shipped
+@pytest.mark.skipif(not (int8.cpu_has_exact_int8() and (MODEL_DIR / int8.MAXIMA).is_file()),
+                    reason="the int8 graph runs only on CPUs with exact int8 products (VNNI, AMX)")
+def test_the_int8_graph_answers_close_to_the_blocks_it_comes_from(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHRONICLE_CACHE", str(tmp_path / "cache"))
+    items = _our_candidates()
+    monkeypatch.setenv("CHRONICLE_INT8", "0")
+    blocks = EventClassifier()
+    monkeypatch.delenv("CHRONICLE_INT8")
+    fast = EventClassifier()
+    assert (blocks.int8, fast.int8) == (False, True) and fast.products == "per-token int8"
+    p_blocks, p_fast = blocks.probabilities(items), fast.probabilities(items)
+    assert len(items) > 300
+    # session 18 measured a mean |ΔP| of 0.001 over 2,313 candidates of ours, 16 decisions moved
+    assert np.abs(p_fast - p_blocks).mean() < 0.005
+    decided = [p.label for p in blocks.predict(items)]
+    again = [p.label for p in fast.predict(items)]
+    assert sum(a == b for a, b in zip(decided, again)) >= 0.97 * len(items)
+    # and the comparison covers real decisions: some candidates are events
+    assert sum(p.label != "NONE" for p in fast.predict(items)) > 20
