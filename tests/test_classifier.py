@@ -43,11 +43,8 @@ def kind(request):
 @pytest.fixture(autouse=True)
 def graph(kind, monkeypatch):
     """Every test of this module runs with each graph the classifier may use: CHRONICLE_INT8=0
-    keeps the 8-bit blocks; unset, a CPU with exact int8 products runs the int8 graph."""
-    if kind == "8-bit blocks":
-        monkeypatch.setenv("CHRONICLE_INT8", "0")
-    else:
-        monkeypatch.delenv("CHRONICLE_INT8", raising=False)
+    keeps the 8-bit blocks; =1, a CPU with exact int8 products runs the int8 graph."""
+    monkeypatch.setenv("CHRONICLE_INT8", "0" if kind == "8-bit blocks" else "1")
     return kind == "per-token int8"
 
 

@@ -31,13 +31,22 @@ def test_only_cpus_with_exact_int8_products_are_chosen(tmp_path):
     assert not int8.cpu_has_exact_int8({}, tmp_path / "no such file")
 
 
-def test_the_graph_is_wanted_only_with_a_calibration_and_not_when_turned_off(tmp_path, monkeypatch):
+def test_the_graph_is_wanted_only_with_a_calibration_and_as_the_card_or_user_says(tmp_path, monkeypatch):
     monkeypatch.setattr(int8, "cpu_has_exact_int8", lambda: True)
     model = tmp_path / "events.onnx"
     model.write_bytes(b"a model")
     monkeypatch.delenv("CHRONICLE_INT8", raising=False)
-    assert not int8.wanted(model)  # no calibration beside it: the 8-bit blocks
+    monkeypatch.setenv("CHRONICLE_INT8", "1")
+    assert not int8.wanted(model)  # no calibration beside it: the 8-bit blocks, whatever is asked
     (tmp_path / int8.MAXIMA).write_bytes(b"maxima")
+    assert int8.wanted(model)
+    monkeypatch.delenv("CHRONICLE_INT8")
+    assert not int8.wanted(model)  # no card: not by default
+    card = {"labels": ["NONE"], "int8_calibration": {"default": False}}
+    (tmp_path / "events.json").write_text(json.dumps(card), encoding="utf-8")
+    assert not int8.wanted(model)
+    card["int8_calibration"]["default"] = True  # a model whose answers through it were checked
+    (tmp_path / "events.json").write_text(json.dumps(card), encoding="utf-8")
     assert int8.wanted(model)
     monkeypatch.setenv("CHRONICLE_INT8", "0")
     assert not int8.wanted(model)
@@ -59,9 +68,12 @@ def test_the_cached_int8_graph_is_keyed_by_the_model_and_its_calibration(tmp_pat
 
 
 @shipped
-def test_the_shipped_model_carries_the_calibration_its_card_names():
+def test_the_shipped_model_carries_the_calibration_its_card_names(monkeypatch):
     card = json.loads((MODEL_DIR / "events.json").read_text(encoding="utf-8"))
     info = card["int8_calibration"]
+    # r19's answers through the int8 graph were measured and not taken by default (session 23)
+    monkeypatch.delenv("CHRONICLE_INT8", raising=False)
+    assert info["default"] is False and not int8.wanted(MODEL)
     assert hashlib.sha1((MODEL_DIR / int8.MAXIMA).read_bytes()).hexdigest() == info["sha1"]
     texts = int8.calibration_texts(info["sentences"])
     assert hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest() == info["texts_sha1"]
@@ -108,7 +120,7 @@ def test_the_int8_graph_answers_close_to_the_blocks_it_comes_from(tmp_path, monk
     items = _our_candidates()
     monkeypatch.setenv("CHRONICLE_INT8", "0")
     blocks = EventClassifier()
-    monkeypatch.delenv("CHRONICLE_INT8")
+    monkeypatch.setenv("CHRONICLE_INT8", "1")
     fast = EventClassifier()
     assert (blocks.int8, fast.int8) == (False, True) and fast.products == "per-token int8"
     p_blocks, p_fast = blocks.probabilities(items), fast.probabilities(items)

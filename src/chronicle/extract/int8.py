@@ -4,8 +4,8 @@ dot products are exact (issue 18, item 1: the classifier's cost).
 The shipped `events.onnx` stores its products as 8-bit blocks (`MatMulNBits`, `train.quantize_weights`):
 one file that answers the same on every CPU. On a CPU with VNNI (AVX-512 VNNI, AVX-VNNI) or AMX,
 onnxruntime's uint8 × int8 product runs an encoder pass in a little over half the time
-(docs/BENCHMARKS.md, sessions 17–18 and 23), so there `classifier.open_session` rewrites the graph once
-into this form and keeps the result in the cache folder beside the optimised graph:
+(docs/BENCHMARKS.md, sessions 17–18 and 23), so there `classifier.open_session` can rewrite the graph
+once into this form and keep the result in the cache folder beside the optimised graph (when: `wanted`):
 
 1. SmoothQuant's smoothing (Xiao et al. 2023, written here from the paper's formula): each input
    channel j of a product is divided by s_j = max|X_j|^alpha / max|W_j|^(1-alpha) and the weight's
@@ -24,9 +24,10 @@ Why not everywhere: without VNNI (AVX2's `vpmaddubsw`) onnxruntime sums pairs of
 products in int16, which saturates (`python -m chronicle.scale.saturation`, measured under
 `qemu-x86_64 -cpu Haswell`), so the same graph would answer differently there; the 8-bit blocks are
 exact on every CPU. Accuracy: over eight models (four draws of two recipes) the rewritten graph moves
-no evaluation headline by more than 0.008 on average (docs/EVALUATION.md, session 23); the two paths'
-answers are close, not identical, so `CHRONICLE_INT8=0` keeps the portable graph on any CPU (and
-`chronicle eval` says which one answered).
+no evaluation headline by more than 0.008 on average (docs/EVALUATION.md, session 23), but one model's
+answers move more than that (the shipped r19: WikiEvents document F1 −0.025, and the seed report loses
+the spreading protest), so a model runs it by default only when its card says so, after its own
+check; `CHRONICLE_INT8=1` asks for it, `0` refuses it, and `chronicle eval` says which graph answered.
 
 The rewrite and the calibration use the `onnx` package, imported only when a graph is (re)built.
 """
@@ -34,6 +35,7 @@ The rewrite and the calibration use the `onnx` package, imported only when a gra
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -67,11 +69,22 @@ def cpu_has_exact_int8(features: dict | None = None, cpuinfo: Path | None = Path
 
 
 def wanted(model: Path) -> bool:
-    """Whether the classifier at `model` (its events.onnx) should run the int8 graph here: it carries
-    its calibration (`MAXIMA`), this CPU's int8 products are exact, and `CHRONICLE_INT8` is not "0"."""
-    if os.environ.get("CHRONICLE_INT8", "").strip() == "0":
+    """Whether the classifier at `model` (its events.onnx) runs the int8 graph here. Never without
+    its calibration (`MAXIMA`) or on a CPU whose int8 products are not exact. Then
+    `CHRONICLE_INT8=1` turns it on, `0` off, and unset the model's card decides (`int8_calibration`'s
+    `default`): a model gets the int8 graph by default only once its answers through it were
+    measured on every evaluation set and the seed report (docs/EVALUATION.md) — the shipped r19
+    was not given it (session 23: the seed report loses an event)."""
+    choice = os.environ.get("CHRONICLE_INT8", "").strip()
+    if choice == "0" or not (model.parent / MAXIMA).is_file() or not cpu_has_exact_int8():
         return False
-    return (model.parent / MAXIMA).is_file() and cpu_has_exact_int8()
+    if choice == "1":
+        return True
+    try:
+        card = json.loads((model.parent / "events.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool((card.get("int8_calibration") or {}).get("default", False))
 
 
 def key(model: Path) -> str:
@@ -236,7 +249,9 @@ def calibrate(model_dir: Path, texts: list[str] | None = None, alpha: float = AL
     names = sorted(maxima)
     arrays = {f"x{i}": maxima[name].astype(np.float32) for i, name in enumerate(names)}
     np.savez(model_dir / MAXIMA, names=np.array(names), alpha=np.float32(alpha), **arrays)
-    return {"sentences": len(texts), "alpha": alpha,
+    # `default`: whether the classifier uses the int8 graph unless told otherwise (`wanted`); set by
+    # hand in the card once the model's answers through it have been measured
+    return {"default": False, "sentences": len(texts), "alpha": alpha,
             "texts_sha1": hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest(),
             "sha1": hashlib.sha1((model_dir / MAXIMA).read_bytes()).hexdigest()}
 
