@@ -161,3 +161,36 @@ def test_an_ensemble_answers_the_mean_of_its_members_probabilities(tmp_path, fre
         EventClassifier(ensemble=[hot])
     with pytest.raises(ClassifierMissingError, match="nowhere"):
         EventClassifier(ensemble=[tmp_path / "nowhere"])
+
+
+def test_windows_of_one_length_encoded_together_get_the_numbers_they_get_alone(graph):
+    """`windows_logits` encodes same-length windows in one pass, unpadded (the int8 graph; the 8-bit
+    blocks one at a time): each window's logits must be bit for bit those of encoding it alone, with
+    either graph. Towns of one subword each give sentences of one length, odd and even; a run-on
+    sentence gives windows of the maximum width."""
+    from chronicle.extract.classifier import plan_windows, span_features
+
+    clf = EventClassifier()
+    towns = ["Nairobi", "Lagos", "Kano", "Gaza", "Kyiv", "Paris", "Cairo", "Tunis", "Dakar", "Lima"]
+    texts = [f"Police arrested three protesters in {town} on Monday{tail}." for town in towns
+             for tail in ("", ", officials said")]
+    lengths = [len(clf.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
+    # windows share lengths (batches of more than one), of both parities
+    assert len(set(lengths)) < len(texts) / 4 and {n % 2 for n in lengths} == {0, 1}
+    run_on = ", and ".join(f"troops shelled {town} while crowds marched in {town}" for town in towns) + "."
+    items = [(t, t.index("arrested"), t.index("arrested") + 8) for t in texts]
+    items += [(run_on, m.start(), m.end()) for m in __import__("re").finditer(r"shelled|marched", run_on)]
+    batched = clf.probabilities(items)
+    alone = np.zeros_like(batched)
+    for text in dict.fromkeys(t for t, _, _ in items):
+        members = [k for k, item in enumerate(items) if item[0] == text]
+        enc = clf.tokenizer.encode(text, add_special_tokens=False)
+        for win in plan_windows(enc.offsets, [items[k][1:] for k in members], clf.max_tokens):
+            hidden = clf.encode(enc.ids[win.start:win.end])
+            logits = clf.apply_head(span_features(hidden, win.spans, clf.attention))
+            alone[[members[m] for m in win.members]] = logits
+    from chronicle.extract.classifier import softmax
+
+    assert len(plan_windows(clf.tokenizer.encode(run_on, add_special_tokens=False).offsets,
+                            [items[-1][1:]], clf.max_tokens)) >= 1
+    assert np.array_equal(batched, softmax(alone / clf.temperature))

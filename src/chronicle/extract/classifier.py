@@ -71,6 +71,11 @@ class Window:
     spans: list[list[int]]
 
 
+# windows of one length encoded in one pass (`EventClassifier.windows_logits`): beyond 8 the int8
+# graph's pass grows slower per window again on the dev machine (48 subwords: 2.78 ms at 8, 3.00 at 16)
+WINDOW_BATCH = 8
+
+
 def span_tokens(offsets: list[tuple[int, int]], a: int, b: int) -> list[int]:
     """Indices of the subwords overlapping characters a..b (the nearest one if none does)."""
     hit = [i for i, (s, e) in enumerate(offsets) if s < b and e > a]
@@ -288,17 +293,45 @@ class EventClassifier:
 
     def encode(self, ids: list[int]) -> np.ndarray:
         """Last hidden state of one window ([CLS] ids [SEP]), alone: no padding, no batch."""
-        x = np.array([[self.cls_id, *ids, self.sep_id]], dtype=np.int64)
-        feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self.takes_mask else {
-            "input_ids": x}
-        return self.session.run(None, feed)[0][0]
+        return self.hidden(np.array([[self.cls_id, *ids, self.sep_id]], dtype=np.int64))[0]
+
+    def hidden(self, x: np.ndarray) -> np.ndarray:
+        """Last hidden states of a batch of windows of one length ([CLS] … [SEP] ids, no padding)."""
+        feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self.takes_mask else {"input_ids": x}
+        return self.session.run(None, feed)[0]
 
     def sentence_logits(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        enc = self.tokenizer.encode(text, add_special_tokens=False)
-        logits = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
-        for win in plan_windows(enc.offsets, spans, self.max_tokens):
-            hidden = self.encode(enc.ids[win.start:win.end])
-            logits[win.members] = self.apply_head(span_features(hidden, win.spans, self.attention))
+        """The logits of one sentence's candidates (`spans`), its windows encoded as `windows_logits` does."""
+        return self.windows_logits({text: list(range(len(spans)))}, [(text, a, b) for a, b in spans])
+
+    def windows_logits(self, by_sentence: dict[str, list[int]], items: list[Candidate]) -> np.ndarray:
+        """The logits of `items`, grouped by sentence (`by_sentence`: text → indices into `items`).
+
+        Every sentence's windows are planned first. With the int8 graph, windows of the same length
+        in subwords are then encoded together, WINDOW_BATCH at a time: nothing is padded, so no mask
+        is needed, and each window's numbers are bit for bit those it gets alone (its products
+        quantize each token's row on its own; checked for every length 4–96 on the dev machine, and
+        by `tests/test_classifier.py` wherever the graph runs), so a batch only shares the fixed cost
+        of a pass: per window of 20 subwords 1.81 → 1.12 ms at batches of 8 (docs/BENCHMARKS.md,
+        session 23). The 8-bit blocks are not batched: onnxruntime's `MatMulNBits` answers a
+        product with an odd number of rows differently from one with an even number (every odd
+        length 5–95 moved hidden states by up to 0.085 when batched), so a window's answer would
+        depend on its neighbours."""
+        logits = np.zeros((len(items), len(self.labels)), dtype=np.float32)
+        by_length: dict[int, list[tuple[list[int], Window, list[int]]]] = {}
+        for text, members in by_sentence.items():
+            enc = self.tokenizer.encode(text, add_special_tokens=False)
+            spans = [(items[k][1], items[k][2]) for k in members]
+            for win in plan_windows(enc.offsets, spans, self.max_tokens):
+                ids = [self.cls_id, *enc.ids[win.start:win.end], self.sep_id]
+                by_length.setdefault(len(ids), []).append((ids, win, [members[m] for m in win.members]))
+        batch = WINDOW_BATCH if self.int8 else 1
+        for group in by_length.values():
+            for k in range(0, len(group), batch):
+                part = group[k:k + batch]
+                hidden = self.hidden(np.array([ids for ids, _, _ in part], dtype=np.int64))
+                for h, (_, win, rows) in zip(hidden, part):
+                    logits[rows] = self.apply_head(span_features(h, win.spans, self.attention))
         return logits
 
     def apply_head(self, x: np.ndarray) -> np.ndarray:
@@ -333,13 +366,10 @@ class EventClassifier:
             logits = self.marked_logits(
                 [item if isinstance(item, str) else mark_span(*item) for item in items])
         else:
-            logits = np.zeros((len(items), len(self.labels)), dtype=np.float32)
             by_sentence: dict[str, list[int]] = {}
             for k, (text, _, _) in enumerate(items):
                 by_sentence.setdefault(text, []).append(k)
-            for text, members in by_sentence.items():
-                spans = [(items[k][1], items[k][2]) for k in members]
-                logits[members] = self.sentence_logits(text, spans)
+            logits = self.windows_logits(by_sentence, items)
         probs = softmax(logits / self.temperature)
         if self.others:
             probs = np.mean([probs] + [other.probabilities(items) for other in self.others], axis=0)
