@@ -55,6 +55,24 @@ def test_the_graph_is_wanted_only_with_a_calibration_and_as_the_card_or_user_say
     assert not int8.wanted(model)  # never where the products would saturate
 
 
+def test_asking_for_the_graph_where_it_cannot_run_says_why_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(int8, "cpu_has_exact_int8", lambda: False)
+    monkeypatch.setattr(int8, "_told", set())
+    monkeypatch.setenv("CHRONICLE_INT8", "1")
+    model = tmp_path / "events.onnx"
+    model.write_bytes(b"a model")
+    assert not int8.wanted(model) and not int8.wanted(model)
+    err = capsys.readouterr().err
+    assert err.count("CHRONICLE_INT8=1 ignored") == 1 and "no calibration" in err
+    (tmp_path / int8.MAXIMA).write_bytes(b"maxima")
+    monkeypatch.setattr(int8, "_told", set())
+    assert not int8.wanted(model)
+    assert "not exact (no AVX-512 VNNI" in capsys.readouterr().err
+    monkeypatch.setenv("CHRONICLE_INT8", "0")
+    monkeypatch.setattr(int8, "_told", set())
+    assert not int8.wanted(model) and not capsys.readouterr().err  # not asked for: nothing said
+
+
 def test_the_cached_int8_graph_is_keyed_by_the_model_and_its_calibration(tmp_path):
     for name, model, maxima in (("a", b"model one", b"m1"), ("b", b"model one", b"m2"),
                                 ("c", b"model two", b"m1")):

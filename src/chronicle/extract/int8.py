@@ -76,7 +76,14 @@ def wanted(model: Path) -> bool:
     measured on every evaluation set and the seed report (docs/EVALUATION.md) — the shipped r19
     was not given it (session 23: the seed report loses an event)."""
     choice = os.environ.get("CHRONICLE_INT8", "").strip()
-    if choice == "0" or not (model.parent / MAXIMA).is_file() or not cpu_has_exact_int8():
+    if choice == "0":
+        return False
+    if not (model.parent / MAXIMA).is_file() or not cpu_has_exact_int8():
+        if choice == "1":  # asked for and refused: say why, once per process and model
+            _refused(str(model), "it carries no calibration (events_int8.npz: "
+                     f"`python -m chronicle.extract.int8 {model.parent}` writes it)"
+                     if not (model.parent / MAXIMA).is_file() else
+                     "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)")
         return False
     if choice == "1":
         return True
@@ -85,6 +92,16 @@ def wanted(model: Path) -> bool:
     except (OSError, ValueError):
         return False
     return bool((card.get("int8_calibration") or {}).get("default", False))
+
+
+_told: set[str] = set()
+
+
+def _refused(model: str, why: str) -> None:
+    if model not in _told:
+        _told.add(model)
+        print(f"chronicle: CHRONICLE_INT8=1 ignored for {model}: {why}; the 8-bit blocks answer",
+              file=sys.stderr)
 
 
 def key(model: Path) -> str:
