@@ -173,3 +173,14 @@ def test_weak_bags_hold_every_candidate_of_a_train_sentence_of_acts_and_nothing_
     assert {lab for _, _, lab in bags[0].spans} == {f"{WEAK}4"}
     # the same rows are neither positives nor negatives of the labelled sources
     assert source_items(rows, nlp, negatives=10, seed=1) == ([], [])
+
+
+def test_a_full_retrain_refuses_the_weak_bags_it_would_leave_out():
+    """`train --full` retrains on our own sentences only: with `--weak-weight` the final model would
+    not see the bags its card counts, so the combination is refused before any work."""
+    from chronicle.extract.train import train
+
+    with pytest.raises(SystemExit, match="--full .* does not take --weak-weight"):
+        train("sentence", full=True, weak_weight=1.0)
+    with pytest.raises(SystemExit, match="--init-from"):
+        train("sentence", full=True, init_from="somewhere")

@@ -726,6 +726,10 @@ def train_sentence(epochs: int = 5, seed: int = 13, lr: float = 5e-5, batch_size
     if full and (init_from or finish_on_own):
         raise SystemExit("--full retrains from the base model: it does not take --init-from or "
                          "--finish-on-own")
+    if full and weak_weight > 0:
+        # the final retrain on every sentence reads our own corpus only: the bags would be left out
+        # while the card counted them
+        raise SystemExit("--full retrains on our own sentences only: it does not take --weak-weight")
     import numpy as np
     import torch
     from tokenizers import Tokenizer
