@@ -46,7 +46,7 @@ from pathlib import Path
 
 # the rewrite and its calibration live in `extract.int8`, which the classifier uses at run time on
 # CPUs with exact int8 products; this module keeps the experiment's options (`keep`, `--weights u8`)
-from ..extract.int8 import MAXIMA, activation_maxima, calibration_feeds, calibration_texts, dequantized, rewrite  # noqa: F401
+from ..extract.int8 import MAXIMA, activation_maxima, calibration_feeds, calibration_texts, rewrite
 
 
 def main(argv: list[str] | None = None) -> None:
