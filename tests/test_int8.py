@@ -150,3 +150,24 @@ def test_the_int8_graph_answers_close_to_the_blocks_it_comes_from(tmp_path, monk
     assert sum(a == b for a, b in zip(decided, again)) >= 0.97 * len(items)
     # and the comparison covers real decisions: some candidates are events
     assert sum(p.label != "NONE" for p in fast.predict(items)) > 20
+
+
+def test_the_batching_check_reports_exactly_the_lengths_where_a_batch_changes_a_window():
+    """`scale.batching.batch_changes` (what decides which graph `windows_logits` batches): a graph
+    whose rows do not depend on their neighbours reports nothing; one whose odd-length batches add a
+    little to every row reports those lengths and the size of the change."""
+    from chronicle.scale.batching import batch_changes
+
+    class Rows:
+        def __init__(self, odd_shift):
+            self.odd_shift = odd_shift
+
+        def hidden(self, x):
+            out = np.repeat(x[:, :, None].astype(np.float32), 3, axis=2)
+            if len(x) > 1 and x.shape[1] % 2:
+                out += self.odd_shift
+            return out
+
+    rng = np.random.default_rng(0)
+    assert batch_changes(Rows(0.0), rng, range(4, 12)) == []
+    assert batch_changes(Rows(0.25), rng, range(4, 12)) == [(5, 0.25), (7, 0.25), (9, 0.25), (11, 0.25)]

@@ -300,10 +300,6 @@ class EventClassifier:
         feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self.takes_mask else {"input_ids": x}
         return self.session.run(None, feed)[0]
 
-    def sentence_logits(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        """The logits of one sentence's candidates (`spans`), its windows encoded as `windows_logits` does."""
-        return self.windows_logits({text: list(range(len(spans)))}, [(text, a, b) for a, b in spans])
-
     def windows_logits(self, by_sentence: dict[str, list[int]], items: list[Candidate]) -> np.ndarray:
         """The logits of `items`, grouped by sentence (`by_sentence`: text → indices into `items`).
 
@@ -312,8 +308,8 @@ class EventClassifier:
         is needed, and each window's numbers are bit for bit those it gets alone (its products
         quantize each token's row on its own; checked for every length 4–96 on the dev machine, and
         by `tests/test_classifier.py` wherever the graph runs), so a batch only shares the fixed cost
-        of a pass: per window of 20 subwords 1.81 → 1.12 ms at batches of 8 (docs/BENCHMARKS.md,
-        session 23). The 8-bit blocks are not batched: onnxruntime's `MatMulNBits` answers a
+        of a pass: per window of 20 subwords 1.81 → 1.12 ms at batches of 8 (`python -m
+        chronicle.scale.batching`; docs/BENCHMARKS.md, session 23). The 8-bit blocks are not batched: onnxruntime's `MatMulNBits` answers a
         product with an odd number of rows differently from one with an even number (every odd
         length 5–95 moved hidden states by up to 0.085 when batched), so a window's answer would
         depend on its neighbours."""

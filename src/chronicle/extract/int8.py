@@ -78,12 +78,12 @@ def wanted(model: Path) -> bool:
     choice = os.environ.get("CHRONICLE_INT8", "").strip()
     if choice == "0":
         return False
-    if not (model.parent / MAXIMA).is_file() or not cpu_has_exact_int8():
+    calibrated = (model.parent / MAXIMA).is_file()
+    if not calibrated or not cpu_has_exact_int8():
         if choice == "1":  # asked for and refused: say why, once per process and model
-            _refused(str(model), "it carries no calibration (events_int8.npz: "
-                     f"`python -m chronicle.extract.int8 {model.parent}` writes it)"
-                     if not (model.parent / MAXIMA).is_file() else
-                     "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)")
+            _refused(str(model), "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)"
+                     if calibrated else "it carries no calibration (events_int8.npz: "
+                     f"`python -m chronicle.extract.int8 {model.parent}` writes it)")
         return False
     if choice == "1":
         return True
