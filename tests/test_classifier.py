@@ -164,9 +164,9 @@ def test_an_ensemble_answers_the_mean_of_its_members_probabilities(tmp_path, fre
 
 
 def test_windows_of_one_length_encoded_together_get_the_numbers_they_get_alone(graph):
-    """`windows_logits` encodes same-length windows in one pass, unpadded (the int8 graph; the 8-bit
-    blocks one at a time): each window's logits must be bit for bit those of encoding it alone, with
-    either graph. Towns of one subword each give sentences of one length, odd and even; a run-on
+    """`windows_logits` encodes same-length windows in one pass, unpadded (the int8 graph every length;
+    the 8-bit blocks the even lengths, where this CPU answers them exactly): each window's logits must
+    be bit for bit those of encoding it alone, with either graph. Towns of one subword each give sentences of one length, odd and even; a run-on
     sentence gives windows of the maximum width."""
     import re
 
@@ -182,6 +182,8 @@ def test_windows_of_one_length_encoded_together_get_the_numbers_they_get_alone(g
     run_on = ", and ".join(f"troops shelled {town} while crowds marched in {town}" for town in towns) + "."
     items = [(t, t.index("arrested"), t.index("arrested") + 8) for t in texts]
     items += [(run_on, m.start(), m.end()) for m in re.finditer(r"shelled|marched", run_on)]
+    # both graphs share passes here (the blocks' even lengths, on the dev machines' CPUs)
+    assert clf.batch_lengths == ("all" if graph else "even")
     batched = clf.probabilities(items)
     alone = np.zeros_like(batched)
     for text in dict.fromkeys(t for t, _, _ in items):
@@ -194,3 +196,18 @@ def test_windows_of_one_length_encoded_together_get_the_numbers_they_get_alone(g
     # the run-on sentence is longer than a window: it is cut into several, each of the full width
     assert len(clf.tokenizer.encode(run_on, add_special_tokens=False).ids) > clf.max_tokens
     assert np.array_equal(batched, softmax(alone / clf.temperature))
+
+
+def test_the_load_time_check_refuses_a_graph_whose_batched_answers_differ():
+    """`batch_exact` asks the graph itself: a run whose numbers depend on the batch (as the blocks'
+    product does for an odd number of rows) is refused, a row-by-row one accepted."""
+    from chronicle.extract.classifier import batch_exact
+
+    def row_by_row(x):
+        return np.sin(x[:, :, None] * np.arange(1, 4)).astype(np.float32)
+
+    def batch_dependent(x):  # a sum over the batch leaks into every window
+        return row_by_row(x) + np.float32(1e-3) * len(x)
+
+    assert batch_exact(row_by_row)
+    assert not batch_exact(batch_dependent)

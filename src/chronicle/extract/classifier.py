@@ -76,6 +76,24 @@ class Window:
 WINDOW_BATCH = 8
 
 
+def batch_exact(hidden, lengths=(6, 10)) -> bool:
+    """Whether `hidden` (a graph's run over a batch of windows of one length) gives two windows
+    of each of `lengths` in one pass bit for bit what each gets alone. onnxruntime's 8-bit block
+    product (`MatMulNBits`) is exact this way for an even number of rows and not for an odd one
+    (every odd length moved: session 23 on the Intel dev machine, session 24 on the AMD one), so the
+    classifier asks its graph once, at load, with even lengths, instead of trusting one kernel's
+    tiling on every CPU; the windows are arbitrary subword ids (what is exact or not is the row
+    count, not the values)."""
+    rng = np.random.default_rng(0)
+    for length in lengths:
+        x = rng.integers(1000, 20000, (2, length)).astype(np.int64)
+        x[:, 0], x[:, -1] = 101, 102
+        together = hidden(x)
+        if not all(np.array_equal(together[k], hidden(x[k:k + 1])[0]) for k in range(2)):
+            return False
+    return True
+
+
 def span_tokens(offsets: list[tuple[int, int]], a: int, b: int) -> list[int]:
     """Indices of the subwords overlapping characters a..b (the nearest one if none does)."""
     hit = [i for i, (s, e) in enumerate(offsets) if s < b and e > a]
@@ -278,6 +296,10 @@ class EventClassifier:
         self.session = open_session(model_dir / "events.onnx", threads, self.int8)
         # an encoder exported for one unpadded window at a time has no mask input (session 14)
         self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
+        # which window lengths share a pass (`windows_logits`): every length with the int8 graph;
+        # with the blocks the even lengths, if this CPU's kernel answers them exactly (`batch_exact`)
+        self.batch_lengths = "all" if self.int8 else (
+            "even" if self.arch == "sentence" and batch_exact(self.hidden) else "none")
         # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours
         missing = [str(d) for d in ensemble if not (Path(d) / "events.json").exists()]
         if missing:
@@ -309,10 +331,12 @@ class EventClassifier:
         quantize each token's row on its own; checked for every length 4–96 on the dev machine, and
         by `tests/test_classifier.py` wherever the graph runs), so a batch only shares the fixed cost
         of a pass: per window of 20 subwords 1.81 → 1.12 ms at batches of 8 (`python -m
-        chronicle.scale.batching`; docs/BENCHMARKS.md, session 23). The 8-bit blocks are not batched: onnxruntime's `MatMulNBits` answers a
-        product with an odd number of rows differently from one with an even number (every odd
-        length 5–95 moved hidden states by up to 0.085 when batched), so a window's answer would
-        depend on its neighbours."""
+        chronicle.scale.batching`; docs/BENCHMARKS.md, session 23). With the 8-bit blocks only
+        windows of an even length share a pass: onnxruntime's `MatMulNBits` answers a product with
+        an odd number of rows differently from one with an even number (every odd length 5–95 moved
+        hidden states by up to 0.088 when batched), so an odd window's answer would depend on its
+        neighbours; even ones are exact (`batch_exact` checks this CPU at load; 20 subwords 3.66 →
+        2.98 ms a window, session 24)."""
         logits = np.zeros((len(items), len(self.labels)), dtype=np.float32)
         by_length: dict[int, list[tuple[list[int], Window, list[int]]]] = {}
         for text, members in by_sentence.items():
@@ -321,8 +345,9 @@ class EventClassifier:
             for win in plan_windows(enc.offsets, spans, self.max_tokens):
                 ids = [self.cls_id, *enc.ids[win.start:win.end], self.sep_id]
                 by_length.setdefault(len(ids), []).append((ids, win, [members[m] for m in win.members]))
-        batch = WINDOW_BATCH if self.int8 else 1
-        for group in by_length.values():
+        for length, group in by_length.items():
+            shared = self.batch_lengths == "all" or (self.batch_lengths == "even" and length % 2 == 0)
+            batch = WINDOW_BATCH if shared else 1
             for k in range(0, len(group), batch):
                 part = group[k:k + batch]
                 hidden = self.hidden(np.array([ids for ids, _, _ in part], dtype=np.int64))

@@ -7,8 +7,9 @@ window's numbers stay those it gets alone, for both of the classifier's graphs.
    in batches of 2, 4, 8 and 16, for the 8-bit blocks and — on a CPU with exact int8 products — the
    int8 graph (`extract/int8.py`).
 2. For every length 4–96, four windows encoded alone and in batches of 2 and 4: the lengths where any
-   hidden state differs, and by how much. `EventClassifier.windows_logits` batches only the graph for
-   which this list is empty (on the dev machine: the int8 graph; the blocks differ at every odd length).
+   hidden state differs, and by how much. `EventClassifier.windows_logits` batches every length of the
+   int8 graph, for which this list is empty, and the blocks' even lengths (they differ at every odd
+   length, on the Intel and the AMD dev machines alike; `classifier.batch_exact` checks at load).
 
 The windows are random subword ids between [CLS] and [SEP]: timing and exactness do not depend on what
 they say. Uses the shipped model unless `CHRONICLE_EVENT_MODEL` names another.
