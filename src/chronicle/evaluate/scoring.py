@@ -178,7 +178,7 @@ def model_card() -> dict:
         from ..extract import int8
 
         # which graph answered: the numbers of the two differ a little (extract/int8.py)
-        info["products"] = "per-token int8" if int8.wanted(onnx_path) else "8-bit blocks"
+        info["products"] = int8.products(onnx_path, int8.wanted(onnx_path))
     return info
 
 

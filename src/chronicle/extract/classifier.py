@@ -292,13 +292,14 @@ class EventClassifier:
         # the per-token int8 graph where this CPU's int8 products are exact (`int8.py`), else the
         # shipped 8-bit blocks; `products` says which one answers
         self.int8 = int8.wanted(model_dir / "events.onnx")
-        self.products = "per-token int8" if self.int8 else "8-bit blocks"
+        self.products = int8.products(model_dir / "events.onnx", self.int8)
         self.session = open_session(model_dir / "events.onnx", threads, self.int8)
         # an encoder exported for one unpadded window at a time has no mask input (session 14)
         self.takes_mask = "attention_mask" in {i.name for i in self.session.get_inputs()}
         # which window lengths share a pass (`windows_logits`): every length with the int8 graph;
-        # with the blocks the even lengths, if this CPU's kernel answers them exactly (`batch_exact`)
-        self.batch_lengths = "all" if self.int8 else (
+        # with blocks in the graph (all of it, or the first layers the card keeps, `int8.py`) the
+        # even lengths, if this CPU's kernel answers them exactly (`batch_exact`)
+        self.batch_lengths = "all" if self.products == "per-token int8" else (
             "even" if self.arch == "sentence" and batch_exact(self.hidden) else "none")
         # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours
         missing = [str(d) for d in ensemble if not (Path(d) / "events.json").exists()]
