@@ -2,6 +2,7 @@
 card names, taken from the repository's history."""
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 
@@ -121,3 +122,18 @@ def test_another_seed_never_replaces_the_shipped_model(monkeypatch, capsys):
     monkeypatch.setattr(recipe, "run", lambda *a, **k: pytest.fail("ran"))
     assert recipe.main(["--seed", "15"]) == 2
     assert "--out-dir" in capsys.readouterr().err
+
+
+def test_a_rebuilt_model_keeps_the_int8_choice_made_for_the_same_weights(tmp_path):
+    """`make train` writes the calibration afresh (`default` false); the settings chosen for the
+    shipped model carry over only to a rebuild whose calibration is the same file."""
+    from chronicle.extract.recipe import keep_int8_choice
+
+    shipped = {"int8_calibration": {"default": True, "blocks_layers": 3, "sha1": "abc"}}
+    (tmp_path / "events.json").write_text(json.dumps(shipped))
+    same = {"int8_calibration": {"default": False, "sha1": "abc"}}
+    assert keep_int8_choice(same, tmp_path)
+    assert same["int8_calibration"] == {"default": True, "blocks_layers": 3, "sha1": "abc"}
+    assert not keep_int8_choice(same, tmp_path)  # nothing left to change
+    other = {"int8_calibration": {"default": False, "sha1": "def"}}
+    assert not keep_int8_choice(other, tmp_path) and other["int8_calibration"]["default"] is False

@@ -28,6 +28,9 @@ no evaluation headline by more than 0.008 on average (docs/EVALUATION.md, sessio
 answers move more than that (the shipped r19: WikiEvents document F1 −0.025, and the seed report loses
 the spreading protest), so a model runs it by default only when its card says so, after its own
 check; `CHRONICLE_INT8=1` asks for it, `0` refuses it, and `chronicle eval` says which graph answered.
+A card may also keep the encoder's first layers as blocks (`blocks_layers`): their rounding is what
+the later layers carry furthest (session 24: r19 with its first three layers kept is closer to the
+blocks than the blocks are to float products, keeps the seed's events and is its default).
 
 The rewrite and the calibration use the `onnx` package, imported only when a graph is (re)built.
 """
@@ -297,8 +300,10 @@ def calibrate(model_dir: Path, texts: list[str] | None = None, alpha: float = AL
     names = sorted(maxima)
     arrays = {f"x{i}": maxima[name].astype(np.float32) for i, name in enumerate(names)}
     np.savez(model_dir / MAXIMA, names=np.array(names), alpha=np.float32(alpha), **arrays)
-    # `default`: whether the classifier uses the int8 graph unless told otherwise (`wanted`); set by
-    # hand in the card once the model's answers through it have been measured
+    # `default`: whether the classifier uses the int8 graph unless told otherwise (`wanted`), and
+    # `blocks_layers` (absent: 0), how many first layers it leaves as blocks: set by hand in the card
+    # once the model's answers through it have been measured (`make train` carries them over to a
+    # rebuild of the same weights: `recipe.keep_int8_choice`)
     return {"default": False, "sentences": len(texts), "alpha": alpha,
             "texts_sha1": hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest(),
             "sha1": hashlib.sha1((model_dir / MAXIMA).read_bytes()).hexdigest()}

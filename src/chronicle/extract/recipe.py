@@ -114,6 +114,25 @@ def stage_commands(recipe: dict, python: str = sys.executable) -> list[list[str]
     return [[python, "-m", "chronicle.extract.train", *stage, *seed] for stage in recipe["stages"]]
 
 
+def keep_int8_choice(card: dict, model_dir: Path) -> bool:
+    """Give a rebuilt model's card the int8 graph's settings chosen for the model it rebuilds
+    (`int8_calibration`'s `default` and `blocks_layers`: chosen by hand after that model's answers
+    through the graph were measured on every set, docs/EVALUATION.md) when the two calibrations
+    are the same file — the same encoder, bit for bit. Returns whether the card changed."""
+    try:
+        shipped = json.loads((model_dir / "events.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    chosen, made = shipped.get("int8_calibration") or {}, card.get("int8_calibration") or {}
+    if not made or not chosen.get("sha1") or made.get("sha1") != chosen.get("sha1"):
+        return False
+    settings = {k: chosen[k] for k in ("default", "blocks_layers") if k in chosen}
+    if all(made.get(k) == v for k, v in settings.items()):
+        return False
+    made.update(settings)
+    return True
+
+
 def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
         model_dir: Path = MODEL_DIR, seed: int | None = None) -> dict:
     """Rebuild the model whose card is in `model_dir` into `out_dir`; returns the new card.
@@ -142,6 +161,8 @@ def run(out_dir: Path = MODEL_DIR, work_dir: Path = REPO / "build",
         subprocess.run(command, check=True, env=env, cwd=REPO)
     trained = root / "build" / recipe["output"]
     card = reexport(trained, out_dir, recipe=recipe)
+    if keep_int8_choice(card, model_dir):
+        (out_dir / "events.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out_dir} from {trained} (recipe {recipe['commit'][:12]})", flush=True)
     return card
 
