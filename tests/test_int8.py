@@ -213,3 +213,14 @@ def test_the_float_reference_is_the_blocks_weights_without_their_rounding():
     exact = ort.InferenceSession(graph, providers=["CPUExecutionProvider"]).run(None, {"input_ids": x})[0]
     blocks = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"]).run(None, {"input_ids": x})[0]
     assert 0 < np.abs(exact - blocks).max() < 0.3 < np.abs(blocks).max()
+
+
+def test_chronicle_int8_all_asks_for_every_product_as_an_int8_one(tmp_path, monkeypatch):
+    (tmp_path / "events.json").write_text(json.dumps({"int8_calibration": {"default": True, "blocks_layers": 3}}))
+    model = tmp_path / "events.onnx"
+    monkeypatch.delenv("CHRONICLE_INT8", raising=False)
+    assert int8.blocks_layers(model) == 3
+    assert int8.products(model, True) == "per-token int8, layers 1–3 as 8-bit blocks"
+    monkeypatch.setenv("CHRONICLE_INT8", "all")
+    assert int8.blocks_layers(model) == 0 and int8.products(model, True) == "per-token int8"
+    assert int8.products(model, False) == "8-bit blocks"

@@ -299,7 +299,8 @@ class EventClassifier:
         # which window lengths share a pass (`windows_logits`): every length with the int8 graph;
         # with blocks in the graph (all of it, or the first layers the card keeps, `int8.py`) the
         # even lengths, if this CPU's kernel answers them exactly (`batch_exact`)
-        self.batch_lengths = "all" if self.products == "per-token int8" else (
+        all_int8 = self.int8 and not int8.blocks_layers(model_dir / "events.onnx")
+        self.batch_lengths = "all" if all_int8 else (
             "even" if self.arch == "sentence" and batch_exact(self.hidden) else "none")
         # the other members of an ensemble (`ENSEMBLE`): their probabilities are averaged with ours
         missing = [str(d) for d in ensemble if not (Path(d) / "events.json").exists()]

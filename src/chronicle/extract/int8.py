@@ -74,21 +74,22 @@ def cpu_has_exact_int8(features: dict | None = None, cpuinfo: Path | None = Path
 def wanted(model: Path) -> bool:
     """Whether the classifier at `model` (its events.onnx) runs the int8 graph here. Never without
     its calibration (`MAXIMA`) or on a CPU whose int8 products are not exact. Then
-    `CHRONICLE_INT8=1` turns it on, `0` off, and unset the model's card decides (`int8_calibration`'s
-    `default`): a model gets the int8 graph by default only once its answers through it were
-    measured on every evaluation set and the seed report (docs/EVALUATION.md) — the shipped r19
-    was not given it (session 23: the seed report loses an event)."""
-    choice = os.environ.get("CHRONICLE_INT8", "").strip()
+    `CHRONICLE_INT8=1` turns it on (`all`: on, with every product int8, `blocks_layers`), `0` off,
+    and unset the model's card decides (`int8_calibration`'s `default`): a model gets the int8 graph
+    by default only once its answers through it were measured on every evaluation set and the seed
+    report (docs/EVALUATION.md) — the shipped r19 with its first three layers kept as blocks
+    (session 24; with every product int8 the seed report loses an event, session 23)."""
+    choice = os.environ.get("CHRONICLE_INT8", "").strip().lower()
     if choice == "0":
         return False
     calibrated = (model.parent / MAXIMA).is_file()
     if not calibrated or not cpu_has_exact_int8():
-        if choice == "1":  # asked for and refused: say why, once per process and model
+        if choice in ("1", "all"):  # asked for and refused: say why, once per process and model
             _refused(str(model), "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)"
                      if calibrated else "it carries no calibration (events_int8.npz: "
                      f"`python -m chronicle.extract.int8 {model.parent}` writes it)")
         return False
-    if choice == "1":
+    if choice in ("1", "all"):
         return True
     try:
         card = json.loads((model.parent / "events.json").read_text(encoding="utf-8"))
@@ -109,12 +110,15 @@ def _refused(model: str, why: str) -> None:
 
 def blocks_layers(model: Path) -> int:
     """How many of the encoder's first layers the int8 graph leaves as the shipped 8-bit blocks
-    (the card's `int8_calibration.blocks_layers`, 0 when it names none). The first layers' rounding
+    (the card's `int8_calibration.blocks_layers`, 0 when it names none or `CHRONICLE_INT8=all` asks
+    for every product as an int8 one: the fastest graph, a little further from the blocks). The first layers' rounding
     is carried through every layer after them: on our own contrast and conventions sentences the
     graph's distance from the blocks falls from a mean KL of 0.00078 (every product int8) to 0.00021
     with three layers kept, below the blocks' own distance from float products (0.00033), at 3.66
     against 2.78 ms a pass (the blocks 4.25): `python -m chronicle.scale.mixed`, docs/BENCHMARKS.md,
     session 24."""
+    if os.environ.get("CHRONICLE_INT8", "").strip().lower() == "all":
+        return 0
     try:
         card = json.loads((model.parent / "events.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -13,9 +13,9 @@ evaluation and not by the calibration, which reads `events.tsv`):
 - CPU ms per encoder pass, one thread, over the same windows (median of `--rounds`).
 
 Beside them, the blocks' own distance from float arithmetic with the same weights (`float_graph`):
-the error the shipped graph already carries. The rule
-session 24 wrote before running this: the classifier's int8 graph keeps the fewest first layers
-as blocks whose mean KL from the blocks is no larger than that.
+the error the shipped graph already carries. The rule session 24 wrote before running this: the
+classifier's int8 graph keeps the fewest first layers as blocks whose mean KL from the blocks is no
+larger than that (docs/EVALUATION.md, session 24, tells what was seen before the rule).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 
 def own_candidates(nlp) -> list[tuple[str, int, int]]:
@@ -97,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     none = clf.labels.index("NONE")
     bar = clf.none_threshold
     blocks = clf.probabilities(items)
-    windows = sorted({(text,) for text, _, _ in items})
-    print(f"{len(items)} candidates of {len(windows)} sentences of ours; event bar P(no event) < {bar}")
+    sentences = sorted({text for text, _, _ in items})
+    print(f"{len(items)} candidates of {len(sentences)} sentences of ours; event bar P(no event) < {bar}")
 
     # the blocks against float products of the same weights
     clf.session = ort.InferenceSession(float_graph(onnx.load(str(MODEL_DIR / "events.onnx"))),
@@ -110,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     maxima, alpha = int8.read_maxima(MODEL_DIR / int8.MAXIMA)
     ids = [np.array([[clf.cls_id, *clf.tokenizer.encode(t, add_special_tokens=False).ids[:clf.max_tokens - 2],
-                      clf.sep_id]]) for (t,) in windows]
+                      clf.sep_id]]) for t in sentences]
     for n in [int(x) for x in args.layers.split(",")]:
         if n >= 6:
             graph = str(MODEL_DIR / "events.onnx")
