@@ -69,6 +69,9 @@ def test_asking_for_the_graph_where_it_cannot_run_says_why_once(tmp_path, monkey
     monkeypatch.setattr(int8, "_told", set())
     assert not int8.wanted(model)
     assert "not exact (no AVX-512 VNNI" in capsys.readouterr().err
+    monkeypatch.setenv("CHRONICLE_INT8", "all")
+    monkeypatch.setattr(int8, "_told", set())
+    assert not int8.wanted(model) and "CHRONICLE_INT8=all ignored" in capsys.readouterr().err
     monkeypatch.setenv("CHRONICLE_INT8", "0")
     monkeypatch.setattr(int8, "_told", set())
     assert not int8.wanted(model) and not capsys.readouterr().err  # not asked for: nothing said

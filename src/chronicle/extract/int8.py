@@ -85,7 +85,7 @@ def wanted(model: Path) -> bool:
     calibrated = (model.parent / MAXIMA).is_file()
     if not calibrated or not cpu_has_exact_int8():
         if choice in ("1", "all"):  # asked for and refused: say why, once per process and model
-            _refused(str(model), "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)"
+            _refused(str(model), choice, "this CPU's int8 products are not exact (no AVX-512 VNNI, AVX-VNNI or AMX)"
                      if calibrated else "it carries no calibration (events_int8.npz: "
                      f"`python -m chronicle.extract.int8 {model.parent}` writes it)")
         return False
@@ -101,10 +101,10 @@ def wanted(model: Path) -> bool:
 _told: set[str] = set()
 
 
-def _refused(model: str, why: str) -> None:
+def _refused(model: str, choice: str, why: str) -> None:
     if model not in _told:
         _told.add(model)
-        print(f"chronicle: CHRONICLE_INT8=1 ignored for {model}: {why}; the 8-bit blocks answer",
+        print(f"chronicle: CHRONICLE_INT8={choice} ignored for {model}: {why}; the 8-bit blocks answer",
               file=sys.stderr)
 
 
