@@ -182,9 +182,13 @@ def test_windows_of_one_length_encoded_together_get_the_numbers_they_get_alone(g
     run_on = ", and ".join(f"troops shelled {town} while crowds marched in {town}" for town in towns) + "."
     items = [(t, t.index("arrested"), t.index("arrested") + 8) for t in texts]
     items += [(run_on, m.start(), m.end()) for m in re.finditer(r"shelled|marched", run_on)]
-    # both graphs share passes here: every length of an int8 graph without blocks, the even lengths
-    # of one with blocks (all of it, or the first layers the card keeps) on the dev machines' CPUs
-    assert clf.batch_lengths == ("all" if graph and not int8.blocks_layers(MODEL) else "even")
+    # every length of an int8 graph without blocks shares passes; a graph with blocks (all of it, or
+    # the first layers the card keeps) the even lengths where this CPU answers them exactly (the
+    # dev machines' CPUs do), none elsewhere
+    from chronicle.extract.classifier import batch_exact
+
+    assert clf.batch_lengths == ("all" if graph and not int8.blocks_layers(MODEL)
+                                 else "even" if batch_exact(clf.hidden) else "none")
     batched = clf.probabilities(items)
     alone = np.zeros_like(batched)
     for text in dict.fromkeys(t for t, _, _ in items):

@@ -21,6 +21,8 @@ import argparse
 import os
 import time
 
+from ..extract.classifier import random_windows
+
 
 def graphs() -> list[tuple[str, "EventClassifier"]]:
     from ..extract import int8
@@ -41,16 +43,8 @@ def graphs() -> list[tuple[str, "EventClassifier"]]:
     return out
 
 
-def windows(rng, count: int, length: int):
-    import numpy as np
-
-    x = rng.integers(1000, 20000, (count, length)).astype(np.int64)
-    x[:, 0], x[:, -1] = 101, 102
-    return x
-
-
 def per_window_ms(clf, length: int, batch: int, rounds: int, rng) -> float:
-    x = windows(rng, 16, length)
+    x = random_windows(rng, 16, length)
     best = float("inf")
     for _ in range(rounds):
         start = time.process_time()
@@ -66,7 +60,7 @@ def batch_changes(clf, rng, lengths=range(4, 97)) -> list[tuple[int, float]]:
 
     moved = []
     for length in lengths:
-        x = windows(rng, 4, length)
+        x = random_windows(rng, 4, length)
         alone = np.concatenate([clf.hidden(x[k:k + 1]) for k in range(4)])
         worst = max(float(np.abs(alone - np.concatenate([clf.hidden(x[k:k + b]) for k in range(0, 4, b)])).max())
                     for b in (2, 4))

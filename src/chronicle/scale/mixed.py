@@ -111,11 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     ids = [np.array([[clf.cls_id, *clf.tokenizer.encode(t, add_special_tokens=False).ids[:clf.max_tokens - 2],
                       clf.sep_id]]) for t in sentences]
     for n in [int(x) for x in args.layers.split(",")]:
-        if n >= 6:
-            graph = str(MODEL_DIR / "events.onnx")
-        else:
-            graph = int8.rewrite(onnx.load(str(MODEL_DIR / "events.onnx")), maxima, alpha=alpha,
-                                 keep=int8.keep_pattern(n)).SerializeToString()
+        # n at or above the encoder's depth keeps every product as blocks: the blocks' own graph
+        graph = int8.rewrite(onnx.load(str(MODEL_DIR / "events.onnx")), maxima, alpha=alpha,
+                             keep=int8.keep_pattern(n)).SerializeToString()
         clf.session = ort.InferenceSession(graph, _options(1), providers=["CPUExecutionProvider"])
         probs = clf.probabilities(items)
         d = kl(probs, blocks)
