@@ -10,10 +10,16 @@ DB ?= chronicle.duckdb
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/chronicle/spacy_build.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# spaCy's parser compiled without Cython's profiling hooks (src/chronicle/spacy_build.py): about
+	@# a minute, with the Cython release that built spaCy's wheel; without a compiler spaCy's own runs
+	req=$$($(BIN)/python -m chronicle.spacy_build --cython-requirement) && \
+	  { test -z "$$req" || $(BIN)/python -m pip install --quiet "$$req"; }
+	$(BIN)/python -m chronicle.spacy_build --if-needed || \
+	  echo "make setup: spaCy's parser stays its own (slower); the message above says why"
 	touch $(STAMP)
 
 # The shared samples sit beside the repository on dev and CI machines, not in a user's clone.

@@ -563,8 +563,13 @@ def run_chronicle(paths: list[str], db: Path, workers: int | None = None,
     return result, texts
 
 
-def _baseline_worker(texts_path: str, batch_size: int, processes: int) -> None:
-    """Child process: load the unmodified spaCy pipeline and time `nlp.pipe` over the texts."""
+def _baseline_worker(texts_path: str, batch_size: int, processes: int, parser: str = "stock") -> None:
+    """Child process: load the unmodified spaCy pipeline and time `nlp.pipe` over the texts (with
+    `parser="built"`, spaCy's parser modules as Chronicle loads them: `spacy_build.py`)."""
+    if parser == "built":
+        from . import spacy_build
+
+        spacy_build.install()
     import spacy
 
     from .nlp import MODEL_NAME
@@ -581,10 +586,11 @@ def _baseline_worker(texts_path: str, batch_size: int, processes: int) -> None:
                       "pipeline": nlp.pipe_names, "own_peak_rss": own_high_water_mark()}))
 
 
-def run_baseline(texts_path: Path, batch_size: int, processes: int) -> dict:
+def run_baseline(texts_path: Path, batch_size: int, processes: int, parser: str = "stock") -> dict:
     """The bare spaCy parse in a child process, its process tree's memory sampled from here."""
     cmd = [sys.executable, "-m", "chronicle.bench", "--baseline-worker", str(texts_path),
-           "--baseline-batch-size", str(batch_size), "--baseline-processes", str(processes)]
+           "--baseline-batch-size", str(batch_size), "--baseline-processes", str(processes),
+           "--baseline-parser", parser]
     cpu_started = _own_cpu_seconds()
     with CpuUse() as cpu:
         # its own session: if this process is stopped, the child and spaCy's workers go with it
@@ -723,7 +729,7 @@ def busy_processes() -> list[str]:
 
 def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, workers: int | None = None,
               batch_size: int = BASELINE_BATCH_SIZE, processes: int = BASELINE_PROCESSES,
-              log: Callable[[str], None] = lambda _: None) -> dict:
+              baseline_parser: str = "stock", log: Callable[[str], None] = lambda _: None) -> dict:
     paths = corpus.write_inputs(workdir)
 
     # Warm-up: loads the models, the gazetteer and the readers once, as a long ingest would.
@@ -754,7 +760,7 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         chronicle_processes = max(chronicle_processes, memory.max_processes)
         log(f"repetition {n}/{repeat}: Chronicle {result['seconds']:.1f} s "
             f"({result['articles_per_s']:.1f} articles/s)")
-        baseline = run_baseline(texts_path, batch_size, processes)
+        baseline = run_baseline(texts_path, batch_size, processes, baseline_parser)
         baseline_runs.append(baseline)
         competing.update(busy_processes())
         log(f"repetition {n}/{repeat}: bare spaCy {baseline['seconds']:.1f} s")
@@ -822,12 +828,22 @@ def benchmark(corpus: Corpus, repeat: int, workdir: Path, *, cold_runs: int, wor
         "settings": {"workers": workers, "run_accepts_workers": _run_accepts_workers(),
                      "baseline": f"spacy.load({_model_name()!r}).pipe(texts, n_process={processes}, "
                                  f"batch_size={batch_size})",
+                     # which parser modules each side ran (`spacy_build.py`)
+                     "spacy_parser": _spacy_parser_plan(),
+                     "baseline_parser": ("spaCy's own modules (its wheel)" if baseline_parser == "stock"
+                                         else _spacy_parser_plan()),
                      "chronicle_processes": chronicle_processes,
                      "baseline_processes_seen": max(b["processes"] for b in baseline_runs),
                      "memory_method": _memory_method(),
                      "classifier": _classifier_card(),
                      "not_instrumented": not_instrumented},
     }
+
+
+def _spacy_parser_plan() -> str:
+    from . import spacy_build
+
+    return spacy_build.plan()[1]
 
 
 def default_workers() -> int:
@@ -956,6 +972,8 @@ def format_table(result: dict) -> str:
         lines.append(f"  not instrumented (the pipeline changed shape): {', '.join(s['not_instrumented'])}")
     card = ", ".join(f"{k}={v}" for k, v in s.get("classifier", {}).items())
     lines += ["", f"baseline: {s['baseline']} in a child process, on Chronicle's cleaned texts",
+              f"spaCy's parser modules: Chronicle {s.get('spacy_parser', 'unknown')}; "
+              f"baseline {s.get('baseline_parser', 'unknown')}",
               f"classifier: {card or 'unknown'}",
               f"memory:   {s['memory_method']}; GB = 10^9 bytes"]
     return "\n".join(lines)
@@ -986,6 +1004,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--baseline-batch-size", type=int, default=BASELINE_BATCH_SIZE, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-processes", type=int, default=BASELINE_PROCESSES, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-worker", metavar="TEXTS_JSON", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-parser", choices=("stock", "built"), default="stock",
+                        help="the baseline's spaCy parser modules: spaCy's own wheel (default: what "
+                             "`pip install spacy` gives a user) or the ones Chronicle runs "
+                             "(`chronicle.spacy_build`, without profiling hooks)")
     return parser
 
 
@@ -1004,7 +1026,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m chronicle.bench")
     parser = _parser(prog)
     args = parser.parse_args(args_list)
     if args.baseline_worker:
-        _baseline_worker(args.baseline_worker, args.baseline_batch_size, args.baseline_processes)
+        _baseline_worker(args.baseline_worker, args.baseline_batch_size, args.baseline_processes,
+                         args.baseline_parser)
         return 0
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -1033,7 +1056,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m chronicle.bench")
     info = machine()  # before the run: the load average says whether the machine was quiet
     with tempfile.TemporaryDirectory(prefix="chronicle-bench-") as tmp:
         result = benchmark(corpus, repeat, Path(tmp), cold_runs=repeat, workers=workers,
-                           batch_size=args.baseline_batch_size, processes=args.baseline_processes, log=log)
+                           batch_size=args.baseline_batch_size, processes=args.baseline_processes,
+                           baseline_parser=args.baseline_parser, log=log)
     result = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": info, "commit": git_commit(),
               "command": shlex.join([*shlex.split(prog), *args_list]), "quick": args.quick,
               "bytecode": bytecode,

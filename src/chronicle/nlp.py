@@ -46,6 +46,10 @@ def import_spacy_without_torch() -> None:
     hidden only while spaCy is imported: code that imports it later gets it as usual."""
     import sys
 
+    from . import spacy_build
+
+    # spaCy's parser without Cython's profiling hooks, where it was built (`spacy_build.py`)
+    spacy_build.install()
     if "spacy" in sys.modules or "torch" in sys.modules:
         return
     sys.modules["torch"] = None  # `import torch` now raises ImportError, which thinc expects
