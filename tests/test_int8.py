@@ -96,10 +96,13 @@ def test_the_shipped_model_carries_the_calibration_its_card_names(monkeypatch):
     card = json.loads((MODEL_DIR / "events.json").read_text(encoding="utf-8"))
     info = card["int8_calibration"]
     # r19's answers through the int8 graph with every product int8 lost an event of the seed report
-    # (session 23); with its first three layers kept as blocks they were measured on every set and
-    # taken by default (session 24) — where the CPU's int8 products are exact
+    # (session 23); with its first three layers kept as blocks they were measured on every set
+    # (session 24) and are there on request: by default the blocks answer (session 25: the same
+    # answers on every CPU, and issue 18's CPU target met without the graph's −0.0104 on WikiEvents)
     monkeypatch.delenv("CHRONICLE_INT8", raising=False)
-    assert info["default"] is True and info["blocks_layers"] == 3 and int8.blocks_layers(MODEL) == 3
+    assert info["default"] is False and info["blocks_layers"] == 3 and int8.blocks_layers(MODEL) == 3
+    assert int8.wanted(MODEL) is False
+    monkeypatch.setenv("CHRONICLE_INT8", "1")
     assert int8.wanted(MODEL) == int8.cpu_has_exact_int8()
     assert hashlib.sha1((MODEL_DIR / int8.MAXIMA).read_bytes()).hexdigest() == info["sha1"]
     texts = int8.calibration_texts(info["sentences"])
