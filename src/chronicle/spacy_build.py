@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the Cython release that compiled the installed spaCy, and exit")
     parser.add_argument("--if-needed", action="store_true",
                         help="do nothing when spaCy's parser has no profiling hooks or the build is current")
-    parser.add_argument("--target", type=Path, default=None, help=f"folder (default {build_dir()})")
+    parser.add_argument("--target", type=Path, default=None,
+                        help=f"folder to build into (default {build_dir()}, the only one Chronicle loads from)")
     args = parser.parse_args(argv)
     if args.cython_requirement:
         print(cython_requirement() if profiled() else "")
@@ -231,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         where = build(args.target)
-    except RuntimeError as err:
-        print(f"chronicle.spacy_build: {err}", file=sys.stderr)
+    except (RuntimeError, OSError) as err:  # OSError: a folder this user cannot write, say
+        print(f"chronicle.spacy_build: {err} (spaCy's own modules run meanwhile)", file=sys.stderr)
         return 1
     print(f"spaCy's parser modules, without profiling hooks: {where}")
     return 0
