@@ -222,7 +222,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"folder to build into (default {build_dir()}, the only one Chronicle loads from)")
     args = parser.parse_args(argv)
     if args.cython_requirement:
-        print(cython_requirement() if profiled() else "")
+        try:
+            print(cython_requirement() if profiled() else "")
+        except (RuntimeError, StopIteration) as err:  # a spaCy laid out otherwise: nothing to build
+            print(f"chronicle.spacy_build: {err or 'no parser binary found'}", file=sys.stderr)
+            print("")
         return 0
     if args.if_needed and not profiled():
         print("spaCy's parser has no profiling hooks here: nothing to build")
