@@ -15,9 +15,10 @@ inner loop (`MODULES`) from the `.pyx` files spaCy's wheel installs beside its b
 Cython release that built the wheel (`--cython-requirement` names it; spaCy's own sources, not
 edited, not copied into this repository), into a folder of this environment (`build_dir`). `install()`
 — called by `nlp.import_spacy_without_torch` before spaCy is imported — puts an import hook in front
-of them when that folder was built from the spaCy now installed (its version and the sha1 of every
-source), else changes nothing: another spaCy, Python ≥ 3.12, no compiler or `CHRONICLE_SPACY_BUILD=0`
-all get spaCy's own modules, as before. `status()` says which a process runs.
+of them when that folder was built from what is installed now (the releases of spaCy and of the
+packages its modules are compiled against, `COMPILED_AGAINST`, and the sha1 of every source), else
+changes nothing: another spaCy or numpy, Python ≥ 3.12, no compiler or `CHRONICLE_SPACY_BUILD=0` all
+get spaCy's own modules, as before. `status()` says which a process runs.
 
 Written by hand rather than by rebuilding spaCy from its sdist: that compiles ~60 modules (many
 minutes on 2 cores) and would change what the bare-spaCy baseline of `make bench` measures; these ten
@@ -74,14 +75,21 @@ def build_dir() -> Path:
     return Path(sys.prefix) / "share" / "chronicle" / "spacy-build"
 
 
-def _spacy_version(root: Path) -> str:
-    # read from spaCy's own `about.py`: importlib.metadata scans every installed package (~30 ms)
-    found = re.search(r"""__version__\s*=\s*["']([^"']+)""", (root / "about.py").read_text(encoding="utf-8"))
-    return found.group(1) if found else "unknown"
+# What the built modules were compiled against (their .pxd declarations and C headers): another
+# release of any of them may lay its structures out otherwise, so it asks for a new build.
+COMPILED_AGAINST = ("spacy", "thinc", "numpy", "cymem", "preshed", "murmurhash")
+
+
+def _installed(site: Path) -> list[str]:
+    """The `name-version.dist-info` folders of `COMPILED_AGAINST` beside spaCy (one directory
+    listing: importlib.metadata scans every installed package, ~30 ms)."""
+    return sorted(name for name in os.listdir(site) if name.endswith(".dist-info")
+                  and name.split("-", 1)[0].lower() in COMPILED_AGAINST)
 
 
 def _fingerprint(root: Path) -> dict:
-    return {"spacy": _spacy_version(root), "python": sysconfig.get_config_var("EXT_SUFFIX"), "flags": CXXFLAGS,
+    return {"installed": _installed(root.parent), "python": sysconfig.get_config_var("EXT_SUFFIX"),
+            "flags": CXXFLAGS,
             "sources": {m: hashlib.sha1(_source(root, m).read_bytes()).hexdigest() for m in MODULES}}
 
 
