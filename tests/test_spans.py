@@ -49,5 +49,7 @@ def test_analysing_a_report_four_times_as_long_costs_about_four_times_the_cpu():
         return time.process_time() - started
 
     cpu(20)  # models and tables loaded
-    small, large = min(cpu(250), cpu(250)), cpu(1_000)
+    # the lesser of two runs each: a CPU-time ratio still moves with what else the machine does (one
+    # run of 1,000 read 1.8 to 2.9 s in a row once spaCy's parse got cheaper, session 25)
+    small, large = min(cpu(250), cpu(250)), min(cpu(1_000), cpu(1_000))
     assert large < 7 * small, (small, large)
