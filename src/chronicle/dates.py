@@ -158,10 +158,21 @@ def _scan(text: str) -> tuple[_Mention, ...]:
             mention = _mention(kind, m)
             if mention is not None:
                 found.append((-(mention.end - mention.start), rank, mention))
+    # the kept mentions never overlap, so kept in order of start their ends are ordered too: a new
+    # one overlaps a kept one only if the first kept mention ending after it starts begins before it
+    # ends (checking each against every kept one made a long report quadratic: 500,500 comparisons
+    # for 1,000 weekdays, docs/BENCHMARKS.md, session 25)
     kept: list[_Mention] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for _, _, mention in sorted(found, key=lambda f: (f[0], f[1], f[2].start)):
-        if all(mention.end <= k.start or mention.start >= k.end for k in kept):
-            kept.append(mention)
+        j = bisect.bisect_right(ends, mention.start)
+        if j < len(starts) and starts[j] < mention.end:
+            continue
+        i = bisect.bisect_left(starts, mention.start)
+        starts.insert(i, mention.start)
+        ends.insert(i, mention.end)
+        kept.append(mention)
     return tuple(sorted(kept, key=lambda k: k.start))
 
 
