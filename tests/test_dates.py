@@ -310,18 +310,13 @@ def test_date_mentions_keep_the_longest_of_overlapping_readings_as_a_scan_of_eve
     """`_scan` keeps, longest first, each date reading that overlaps none kept before: the same
     mentions as comparing every reading with every kept one, on a text of our own full of
     overlapping readings ("Friday, January 7, 2022" holds a weekday, a day and month, a year)."""
-    from chronicle.dates import _mention, _scan, _text_patterns
+    from chronicle.dates import _readings, _scan
 
     text = " ".join(["On Friday, January 7, 2022 they met; on 1 January and in 2019, on Monday",
                      "the 5th, from March to May 2021, and on Wednesday, January 5."] * 40)
-    found = []
-    for rank, (kind, pattern) in enumerate(_text_patterns().items()):
-        for m in pattern.finditer(text):
-            mention = _mention(kind, m)
-            if mention is not None:
-                found.append((-(mention.end - mention.start), rank, mention))
+    found = _readings(text)
     every_pair = []
-    for _, _, mention in sorted(found, key=lambda f: (f[0], f[1], f[2].start)):
+    for mention in found:
         if all(mention.end <= k.start or mention.start >= k.end for k in every_pair):
             every_pair.append(mention)
     expected = sorted(every_pair, key=lambda k: k.start)

@@ -149,15 +149,21 @@ def _mention(kind: str, m: re.Match) -> _Mention | None:
     )
 
 
-@lru_cache(maxsize=64)
-def _scan(text: str) -> tuple[_Mention, ...]:
-    """Date mentions in running text, without overlaps (the longest match wins)."""
+def _readings(text: str) -> list[_Mention]:
+    """Every date reading of every pattern in `text`, overlapping ones included: longest first,
+    then by pattern rank, then by position (the order `_scan` keeps them in)."""
     found = []
     for rank, (kind, pattern) in enumerate(_text_patterns().items()):
         for m in pattern.finditer(text):
             mention = _mention(kind, m)
             if mention is not None:
                 found.append((-(mention.end - mention.start), rank, mention))
+    return [mention for _, _, mention in sorted(found, key=lambda f: (f[0], f[1], f[2].start))]
+
+
+@lru_cache(maxsize=64)
+def _scan(text: str) -> tuple[_Mention, ...]:
+    """Date mentions in running text, without overlaps (the longest match wins)."""
     # the kept mentions never overlap, so kept in order of start their ends are ordered too: a new
     # one overlaps a kept one only if the first kept mention ending after it starts begins before it
     # ends (checking each against every kept one made a long report quadratic: 500,500 comparisons
@@ -165,7 +171,7 @@ def _scan(text: str) -> tuple[_Mention, ...]:
     kept: list[_Mention] = []
     starts: list[int] = []
     ends: list[int] = []
-    for _, _, mention in sorted(found, key=lambda f: (f[0], f[1], f[2].start)):
+    for mention in _readings(text):
         j = bisect.bisect_right(ends, mention.start)
         if j < len(starts) and starts[j] < mention.end:
             continue
