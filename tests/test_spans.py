@@ -53,3 +53,23 @@ def test_analysing_a_report_four_times_as_long_costs_about_four_times_the_cpu():
     # run of 1,000 read 1.8 to 2.9 s in a row once spaCy's parse got cheaper, session 25)
     small, large = min(cpu(250), cpu(250)), min(cpu(1_000), cpu(1_000))
     assert large < 7 * small, (small, large)
+
+
+def test_items_starting_within_a_window_are_those_a_scan_finds_in_the_list_order():
+    """`starting_within` bisects a document-wide list indexed once per parsed document; what it
+    returns is what scanning the list gives, whether the list is in order of start or not, and
+    after the list grows."""
+    from types import SimpleNamespace
+
+    from chronicle.spans import starting_within
+
+    doc = load_pipeline()("Police arrested 40 protesters in Almaty on Friday.")
+    ordered = [SimpleNamespace(start=s) for s in (0, 3, 3, 7, 12, 20, 20, 31)]
+    shuffled = [ordered[k] for k in (4, 0, 7, 2, 5, 1, 6, 3)]
+    for items in (ordered, shuffled, []):
+        for start in range(-1, 34):
+            for end in range(start, 35):
+                expected = [x for x in items if start <= x.start < end]
+                assert starting_within(doc, items, start, end) == expected, (start, end)
+    ordered.append(SimpleNamespace(start=40))  # the list changed: indexed again
+    assert starting_within(doc, ordered, 35, 45) == [ordered[-1]]

