@@ -54,7 +54,7 @@ def test_built_modules_parse_as_spacys_own():
     assert built["tokens"] == own["tokens"]
 
 
-def test_a_build_for_another_spacy_is_not_loaded(tmp_path):
+def test_a_build_for_other_releases_or_sources_is_not_loaded(tmp_path):
     assert spacy_build.plan(tmp_path)[0] is None  # nothing built there
     folder = tmp_path / "build"
     stamp = spacy_build._fingerprint(spacy_build._spacy_root())
@@ -78,7 +78,7 @@ def test_a_build_for_another_spacy_is_not_loaded(tmp_path):
     assert not spacy_build.usable(folder)
 
 
-def test_switched_off_by_the_environment(tmp_path, monkeypatch):
+def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv(spacy_build.ENV, "0")
     folder, why = spacy_build.plan(spacy_build.build_dir())
     assert folder is None and "=0" in why

@@ -93,22 +93,25 @@ def _fingerprint(root: Path) -> dict:
             "sources": {m: hashlib.sha1(_source(root, m).read_bytes()).hexdigest() for m in MODULES}}
 
 
+def _parser_binary(root: Path) -> Path | None:
+    """The installed entity recogniser's moves, compiled: what `profiled` and
+    `cython_requirement` read."""
+    return next(root.joinpath("pipeline", "_parser_internals").glob("ner.*.so"), None)
+
+
 def profiled(root: Path | None = None) -> bool:
     """Whether the installed spaCy's parser was compiled with the profiling hooks."""
     root = root or _spacy_root()
-    if root is None:
-        return False
-    binary = next(root.joinpath("pipeline", "_parser_internals").glob("ner.*.so"), None)
+    binary = _parser_binary(root) if root is not None else None
     return binary is not None and b"__pyx_frame_code" in binary.read_bytes()
 
 
 def cython_requirement(root: Path | None = None) -> str:
     """The Cython release that compiled the installed spaCy (each Cython module names its own)."""
-    root = root or _spacy_root()
-    binary = next(root.joinpath("pipeline", "_parser_internals").glob("ner.*.so"))
-    found = re.search(rb"_cython_(\d+)_(\d+)_(\d+)", binary.read_bytes())
+    binary = _parser_binary(root or _spacy_root())
+    found = re.search(rb"_cython_(\d+)_(\d+)_(\d+)", binary.read_bytes()) if binary else None
     if not found:
-        raise RuntimeError(f"cannot tell which Cython compiled {binary}")
+        raise RuntimeError(f"cannot tell which Cython compiled {binary or 'spaCy'}")
     return "cython==" + ".".join(part.decode() for part in found.groups())
 
 
@@ -124,14 +127,15 @@ def build(target: Path | None = None, jobs: int = 2, quiet: bool = False) -> Pat
     if root is None:
         raise RuntimeError("spaCy is not installed")
     target = Path(target or build_dir())
-    wanted = cython_requirement(root).split("==")[1]
+    requirement = cython_requirement(root)
+    wanted = requirement.split("==")[1]
     try:
         import Cython
     except ImportError:
-        raise RuntimeError(f"Cython is needed to compile: pip install {cython_requirement(root)}") from None
+        raise RuntimeError(f"Cython is needed to compile: pip install {requirement}") from None
     if Cython.__version__ != wanted:
         raise RuntimeError(f"spaCy was compiled with Cython {wanted}, this is {Cython.__version__}: "
-                           f"pip install {cython_requirement(root)}")
+                           f"pip install {requirement}")
     compiler = os.environ.get("CXX", "g++")
     if shutil.which(compiler) is None:
         raise RuntimeError(f"no C++ compiler ({compiler}) on PATH")
@@ -232,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cython_requirement:
         try:
             print(cython_requirement() if profiled() else "")
-        except (RuntimeError, StopIteration) as err:  # a spaCy laid out otherwise: nothing to build
-            print(f"chronicle.spacy_build: {err or 'no parser binary found'}", file=sys.stderr)
+        except RuntimeError as err:  # a spaCy laid out otherwise: nothing to build
+            print(f"chronicle.spacy_build: {err}", file=sys.stderr)
             print("")
         return 0
     if args.if_needed and not profiled():

@@ -296,8 +296,8 @@ class EventClassifier:
             self.sep_id = self.tokenizer.token_to_id("[SEP]")
         from . import int8
 
-        # the per-token int8 graph where this CPU's int8 products are exact (`int8.py`), else the
-        # shipped 8-bit blocks; `products` says which one answers
+        # the shipped 8-bit blocks, or the per-token int8 graph where the card or CHRONICLE_INT8 asks
+        # for it and this CPU's int8 products are exact (`int8.wanted`); `products` says which answers
         self.int8 = int8.wanted(model_dir / "events.onnx")
         self.products = int8.products(model_dir / "events.onnx", self.int8)
         self.session = open_session(model_dir / "events.onnx", threads, self.int8)
