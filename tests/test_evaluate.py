@@ -241,6 +241,48 @@ def test_wikievents_scores_documents_mentions_and_false_events_exactly():
     assert rows["MOBILIZE"]["gold_mentions"] == 0
 
 
+def test_wikievents_lists_each_missed_mention_and_each_false_event_with_its_text():
+    article, events = wiki_article()
+    events[1].evidence.text = "The minister said it was sad."
+    result = wikievents.score([(article, events)])
+    # the arrest is missed (our COERCE sits in the next sentence), and no event of ours covers it
+    assert [(m["type"], m["trigger"], m["ours"]) for m in result["missed"]] == [("COERCE", "arrested", [])]
+    assert result["missed"][0]["text"] == article.text  # the article is one line, shorter than the cut
+    assert [(f["type"], f["gold_in_sentence"], f["text"]) for f in result["false"]] == [
+        ("COERCE", ["Contact.Contact.Broadcast"], "The minister said it was sad."),
+        ("ASSAULT", ["Life.Die.Unspecified"], "")]
+    listing = wikievents.format_errors(result)
+    assert "COERCE [arrested] Justice.ArrestJailDetain.Unspecified; ours: nothing" in listing
+    assert "COERCE | Contact.Contact.Broadcast\n      The minister said it was sad." in listing
+
+
+def test_the_text_around_a_missed_trigger_is_its_line_cut_around_it():
+    text = "Headline\n" + "word " * 100 + "TRIGGER " + "word " * 100 + "\nnext line"
+    around = wikievents._around(text, text.index("TRIGGER"))
+    assert "TRIGGER" in around and "Headline" not in around and "next line" not in around
+    assert around.startswith("…") and around.endswith("…") and len(around) <= 245
+    assert wikievents._around("Police came.\nRain fell.", 14) == "Rain fell."
+    assert wikievents._around("anything", None) == ""
+
+
+def test_plover_gsr_lists_the_sentences_whose_types_are_not_exactly_the_gold():
+    result = plover_gsr.score(gsr_items())
+    assert [(w["id"], w["gold"], w["ours"]) for w in result["wrong"]] == [
+        ("s1", "AGREE", ["AGREE", "CONSULT"]), ("s3", "REQUEST", [])]
+    listing = plover_gsr.format_errors(result)
+    assert "s1  AGREE → AGREE, CONSULT | …" in listing and "s3  REQUEST → no event | …" in listing
+
+
+def test_errors_are_listed_for_development_sets_only():
+    from click.testing import CliRunner
+
+    from chronicle.cli import cli
+
+    for goldset in ("plv", "all"):
+        result = CliRunner().invoke(cli, ["eval", goldset, "--errors"])
+        assert result.exit_code == 2 and "development sets' errors" in result.output
+
+
 def test_a_trigger_lost_in_cleaning_stays_gold_and_is_missed():
     article, events = wiki_article()
     article.mentions[0].start = None

@@ -580,10 +580,16 @@ def _eval_sets() -> list[str]:
               help="Gold file (default: ../shared/eval/… beside the repository).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N items (quick look).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
-def evaluate(goldset, path, limit, as_json):
+@click.option("--errors", is_flag=True,
+              help="Also list every error, with its sentence (development gold only: plover-gsr, wikievents).")
+def evaluate(goldset, path, limit, as_json, errors):
     """Score Chronicle against a gold set and print the tables (`all`: every set, side by side:
     the development gold of ../shared/eval and the held-out splits of ../shared/train)."""
     from .evaluate import suite
+
+    if errors and not hasattr(suite.load(goldset) if goldset != "all" else None, "format_errors"):
+        raise click.UsageError("--errors lists the development sets' errors: give plover-gsr or wikievents "
+                               "(held-out sets are reported as numbers only; `snippets` lists its dev half always)")
 
     names = list(suite.SETS) if goldset == "all" else [goldset]
     results: dict = {}
@@ -604,6 +610,8 @@ def evaluate(goldset, path, limit, as_json):
         click.echo(suite.format_all(results))
     else:
         click.echo(suite.load(goldset).format_table(results[goldset]))
+        if errors:
+            click.echo("\n" + suite.load(goldset).format_errors(results[goldset]))
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,

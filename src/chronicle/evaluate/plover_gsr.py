@@ -208,6 +208,9 @@ def score(items: list[tuple[GoldSentence, list[Event], list[str]]], investigate:
                      for t, row in by_type.items()],
         "confusions": [{"gold": g, "predicted": p, "count": c}
                        for g, p, c in confusions(gold_types, pred_types, top=10)],
+        # every sentence whose types are not exactly the gold's
+        "wrong": [{"id": sent.id, "gold": gtype, "ours": sorted(pred_types[sent.id]), "text": sent.text}
+                  for sent, _, _, gtype in scored if pred_types[sent.id] != {gtype}],
     }
 
 
@@ -294,4 +297,13 @@ def format_table(result: dict) -> str:
         for choice, h in result["investigate_variants"].items():
             lines.append(f"  {choice:<22} {h['sentences']:>9} {h['type_f1']:>8.3f} {h['macro_f1']:>9.3f} "
                          f"{h['top1_accuracy']:>6.3f} {h['false_events_per_gold']:>10.2f}")
+    return "\n".join(lines)
+
+
+def format_errors(result: dict) -> str:
+    """Every sentence whose types are not exactly the gold's (development gold: reading its errors
+    says what goes wrong; no rule is written for one of them)."""
+    lines = [f"sentences not exactly right ({len(result['wrong'])}): gold → ours | text"]
+    for w in result["wrong"]:
+        lines.append(f"  {w['id']}  {w['gold']} → {', '.join(w['ours']) or 'no event'} | {' '.join(w['text'].split())}")
     return "\n".join(lines)

@@ -175,6 +175,8 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
     false_by_type, unscored, unmatched_context = Counter(), Counter(), Counter()
     pred_sentences: dict[tuple, bool] = {}  # (article, our evidence sentence, type) → right
     false_events = false_not_killing = gold_n = lost = 0
+    missed: list[dict] = []  # gold mentions no event of ours covers
+    false_listed: list[dict] = []  # our events of scored types that cover no gold mention
     consequences = consequences_with_assault = assaults = assaults_with_count = 0
     for article, events in items:
         gold = [m for m in article.mentions if m.plover]
@@ -187,6 +189,10 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
         for m in gold:
             hit = any(e.type == m.plover and _covers(e, m.start) for e in scored)
             mention_hits[m.plover] = mention_hits.get(m.plover, PRF()) + PRF(tp=int(hit), fn=int(not hit))
+            if not hit:
+                missed.append({"article": article.id, "type": m.plover, "kairos": m.kairos, "trigger": m.trigger,
+                               "text": _around(article.text, m.start),
+                               "ours": sorted({e.type for e in events if _covers(e, m.start)})})
             key = (article.id, m.id if m.sentence is None else m.sentence, m.plover)
             sentence_hits[key] = sentence_hits.get(key, False) or hit
         for key in {(e.evidence.start, e.type) for e in scored}:
@@ -199,6 +205,8 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
             false_events += 1
             false_by_type[e.type] += 1
             inside = sorted({m.kairos for m in article.mentions if _covers(e, m.start)})
+            false_listed.append({"article": article.id, "type": e.type, "mention_of": e.mention_of,
+                                 "text": e.evidence.text, "gold_in_sentence": inside})
             unmatched_context[(e.type, ", ".join(inside) or "(no gold event)")] += 1
             killing = e.type == "ASSAULT" and any(m.kairos.startswith(CONSEQUENCES) for m in article.mentions
                                                   if _covers(e, m.start))
@@ -243,10 +251,26 @@ def score(items: list[tuple[Article, list[Event]]]) -> dict:
         "unscored_predictions": dict(unscored.most_common()),
         "unmatched_in_sentence_with": [{"predicted": p, "gold_in_sentence": g, "count": n}
                                        for (p, g), n in unmatched_context.most_common(10)],
+        "missed": missed,
+        "false": false_listed,
         "consequences": {"gold_die_injure_mentions": consequences,
                          "in_sentence_with_our_assault": consequences_with_assault,
                          "assault_events": assaults, "assault_events_with_count": assaults_with_count},
     }
+
+
+def _around(text: str, offset: int | None, width: int = 240) -> str:
+    """The line of `text` holding `offset`, cut to about `width` characters around it ("" when
+    cleaning dropped the word)."""
+    if offset is None:
+        return ""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    start = max(start, offset - width // 2)
+    end = min(end, max(offset + width // 2, start + width))
+    return ("…" if start > 0 and text[start - 1] != "\n" else "") + text[start:end].strip() + \
+        ("…" if end < len(text) and text[end] != "\n" else "")
 
 
 def _f1(p: float, r: float) -> float:
@@ -310,4 +334,20 @@ def format_table(result: dict) -> str:
               f"Life.Die/Life.Injure mentions in a sentence with our ASSAULT: {c['in_sentence_with_our_assault']}"
               f"/{c['gold_die_injure_mentions']}; our ASSAULT events carrying a count: "
               f"{c['assault_events_with_count']}/{c['assault_events']}"]
+    return "\n".join(lines)
+
+
+def format_errors(result: dict) -> str:
+    """Every gold mention missed and every false event, with its sentence (this is development
+    gold: reading its errors says what goes wrong; no rule is written for one of them)."""
+    lines = [f"gold mentions missed ({len(result['missed'])}): type [trigger] KAIROS type, our types there | text"]
+    for m in result["missed"]:
+        ours = ", ".join(m["ours"]) or "nothing"
+        lines.append(f"  {m['article']}  {m['type']} [{m['trigger']}] {m['kairos']}; ours: {ours}\n      {m['text']}")
+    lines += ["", f"our events covering no gold mention ({len(result['false'])}): type (mention of an earlier "
+              "event) | gold KAIROS events in the sentence | text"]
+    for f in result["false"]:
+        told = " (mention)" if f["mention_of"] else ""
+        gold = ", ".join(f["gold_in_sentence"]) or "no gold event"
+        lines.append(f"  {f['article']}  {f['type']}{told} | {gold}\n      {' '.join(f['text'].split())}")
     return "\n".join(lines)
