@@ -340,12 +340,13 @@ def format_table(result: dict) -> str:
 def format_errors(result: dict) -> str:
     """Every gold mention missed and every false event, with its sentence (this is development
     gold: reading its errors says what goes wrong; no rule is written for one of them)."""
-    lines = [f"gold mentions missed ({len(result['missed'])}): type [trigger] KAIROS type, our types there | text"]
+    lines = [f"gold mentions missed ({len(result['missed'])}): article, type [trigger] KAIROS type; our types "
+             "there — then the text around the trigger"]
     for m in result["missed"]:
         ours = ", ".join(m["ours"]) or "nothing"
         lines.append(f"  {m['article']}  {m['type']} [{m['trigger']}] {m['kairos']}; ours: {ours}\n      {m['text']}")
-    lines += ["", f"our events covering no gold mention ({len(result['false'])}): type (mention of an earlier "
-              "event) | gold KAIROS events in the sentence | text"]
+    lines += ["", f"our events covering no gold mention ({len(result['false'])}): article, type ((mention): of an "
+              "earlier event) | the gold KAIROS events in its sentence — then the sentence"]
     for f in result["false"]:
         told = " (mention)" if f["mention_of"] else ""
         gold = ", ".join(f["gold_in_sentence"]) or "no gold event"
