@@ -152,6 +152,34 @@ def test_weights_from_onnx_names_every_weight_as_torch_does(tmp_path):
         assert (weights[name] == tensor.numpy()).all(), name
 
 
+def test_a_fine_tuning_starts_from_a_head_with_the_trigger_attention(tmp_path):
+    """`--init-from` reads the encoder from fp32.onnx and the head from events_head.npz, the
+    trigger's attention projections (`--attention-dim`) included; a hidden layer is refused."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import numpy as np
+
+    from chronicle.extract.train import _state_from
+
+    torch.manual_seed(0)
+    encoder = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.LayerNorm(6)).eval()
+    torch.onnx.export(encoder, (torch.randn(2, 5, 4),), str(tmp_path / "fp32.onnx"), input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "tokens"}}, opset_version=17, dynamo=False)
+    head = {"w0": np.random.rand(18, 3).astype(np.float32), "b0": np.random.rand(3).astype(np.float32),
+            "wq": np.random.rand(6, 2).astype(np.float32), "wk": np.random.rand(6, 2).astype(np.float32)}
+    np.savez(tmp_path / "events_head.npz", **head)
+    state = {**{name: torch.zeros_like(t) for name, t in encoder.state_dict().items()},
+             "head.0.weight": torch.zeros(3, 18), "head.0.bias": torch.zeros(3),
+             "head.wq": torch.zeros(6, 2), "head.wk": torch.zeros(6, 2)}
+    loaded = _state_from(tmp_path, state, torch)
+    assert (loaded["0.weight"].numpy() == encoder.state_dict()["0.weight"].numpy()).all()
+    assert (loaded["head.0.weight"].numpy() == head["w0"].T).all()
+    assert (loaded["head.wq"].numpy() == head["wq"]).all() and (loaded["head.wk"].numpy() == head["wk"]).all()
+    np.savez(tmp_path / "events_head.npz", **head, w1=head["w0"])
+    with pytest.raises(SystemExit, match="only a linear head"):
+        _state_from(tmp_path, state, torch)
+
+
 # -- where a label goes: the word the classifier is asked about at run time -------------------
 
 @pytest.fixture(scope="module")

@@ -1054,10 +1054,13 @@ def _state_from(model_dir: Path, state: dict, torch) -> dict:
         raise SystemExit(f"{fp32} is missing: train the starting model with --keep-fp32 {fp32}")
     loaded = {name: torch.from_numpy(a.copy()) for name, a in weights_from_onnx(fp32).items()}
     head = np.load(model_dir / "events_head.npz")
-    if "w1" in head.files or "wq" in head.files:
+    if "w1" in head.files:
         raise SystemExit(f"{model_dir}: only a linear head can be started from")
     loaded["head.0.weight"] = torch.from_numpy(head["w0"].T.copy())
     loaded["head.0.bias"] = torch.from_numpy(head["b0"].copy())
+    for name in ("wq", "wk"):  # the trigger's attention over its window (`--attention-dim`)
+        if name in head.files:
+            loaded[f"head.{name}"] = torch.from_numpy(head[name].copy())
     unknown = sorted(set(loaded) - set(state))
     if unknown:
         raise SystemExit(f"{model_dir}: weights this model does not have: {unknown[:3]}")
