@@ -176,7 +176,7 @@ def test_a_fine_tuning_starts_from_a_head_with_the_trigger_attention(tmp_path):
     assert (loaded["head.0.weight"].numpy() == head["w0"].T).all()
     assert (loaded["head.wq"].numpy() == head["wq"]).all() and (loaded["head.wk"].numpy() == head["wk"]).all()
     np.savez(tmp_path / "events_head.npz", **head, w1=head["w0"])
-    with pytest.raises(SystemExit, match="only a linear head"):
+    with pytest.raises(SystemExit, match="a hidden layer"):
         _state_from(tmp_path, state, torch)
 
 

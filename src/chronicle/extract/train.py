@@ -1055,7 +1055,7 @@ def _state_from(model_dir: Path, state: dict, torch) -> dict:
     loaded = {name: torch.from_numpy(a.copy()) for name, a in weights_from_onnx(fp32).items()}
     head = np.load(model_dir / "events_head.npz")
     if "w1" in head.files:
-        raise SystemExit(f"{model_dir}: only a linear head can be started from")
+        raise SystemExit(f"{model_dir}: a head with a hidden layer (--head-hidden) cannot be started from")
     loaded["head.0.weight"] = torch.from_numpy(head["w0"].T.copy())
     loaded["head.0.bias"] = torch.from_numpy(head["b0"].copy())
     for name in ("wq", "wk"):  # the trigger's attention over its window (`--attention-dim`)
