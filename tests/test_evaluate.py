@@ -273,6 +273,29 @@ def test_plover_gsr_lists_the_sentences_whose_types_are_not_exactly_the_gold():
     assert "s1  AGREE → AGREE, CONSULT | …" in listing and "s3  REQUEST → no event | …" in listing
 
 
+def test_geowebnews_lists_far_unresolved_missed_and_spurious_places():
+    from chronicle.evaluate import geowebnews
+
+    paris = {"name": "Paris", "country": "FRA", "lat": 48.85, "lon": 2.35}
+    listing = [
+        {"article": "0", "text": "Paris", "type": "Literal", "label": "GPE", "gold": (33.66, -95.56),
+         "place": paris, "error_km": 7900.0, "context": "flew to\nParis, Texas"},
+        {"article": "0", "text": "Lyon", "type": "Literal", "label": "GPE", "gold": (45.76, 4.84),
+         "place": None, "error_km": None, "context": "in Lyon"},
+        {"article": "0", "text": "Nice", "type": "Literal", "label": "GPE", "gold": (43.7, 7.27),
+         "place": {**paris, "name": "Nice"}, "error_km": 1.0, "context": "in Nice"},
+        {"article": "5", "missed": "Elm Street", "type": "Literal", "ours": [], "context": "on Elm Street"},
+        {"article": "5", "spurious": "Jordan", "label": "GPE", "place": {**paris, "name": "Jordan"},
+         "context": "Michael Jordan scored"},
+    ]
+    text = geowebnews.format_errors({"toponyms": listing})
+    assert "(2, development articles)" in text and "Nice (" not in text  # 1 km is right
+    assert "0  Paris (Literal, GPE) → Paris, FRA, 7,900 km\n      flew to Paris, Texas" in text
+    assert "0  Lyon (Literal, GPE) → nothing, unresolved" in text
+    assert "5  Elm Street (Literal) | none" in text and "5  Jordan (GPE) → Jordan" in text
+    assert "no listing" in geowebnews.format_errors({"rows": []})
+
+
 def test_errors_are_listed_for_development_sets_only():
     from click.testing import CliRunner
 

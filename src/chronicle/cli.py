@@ -581,22 +581,26 @@ def _eval_sets() -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N items (quick look).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 @click.option("--errors", is_flag=True,
-              help="Also list every error, with its sentence (development gold only: plover-gsr, wikievents).")
+              help="Also list every error, with its text (development gold only: plover-gsr, wikievents, "
+                   "geowebnews).")
 def evaluate(goldset, path, limit, as_json, errors):
     """Score Chronicle against a gold set and print the tables (`all`: every set, side by side:
     the development gold of ../shared/eval and the held-out splits of ../shared/train)."""
     from .evaluate import suite
 
     if errors and not hasattr(suite.load(goldset) if goldset != "all" else None, "format_errors"):
-        raise click.UsageError("--errors lists the development sets' errors: give plover-gsr or wikievents "
-                               "(held-out sets are reported as numbers only; `snippets` lists its dev half always)")
+        raise click.UsageError("--errors lists the development sets' errors: give plover-gsr, wikievents or "
+                               "geowebnews (held-out sets are reported as numbers only; `snippets` lists its "
+                               "dev half always)")
 
     names = list(suite.SETS) if goldset == "all" else [goldset]
     results: dict = {}
     for name in names:
         runner = suite.load(name)
         try:
-            results[name] = runner.evaluate(path=path if goldset != "all" else None, limit=limit)
+            # GeoWebNews lists its toponyms only when asked (`details`)
+            more = {"details": True} if errors and name == "geowebnews" else {}
+            results[name] = runner.evaluate(path=path if goldset != "all" else None, limit=limit, **more)
         except FileNotFoundError as err:
             if goldset != "all":
                 _fatal(f"gold data not found ({err}); pass --path or put ../shared beside the repository")

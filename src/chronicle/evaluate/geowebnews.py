@@ -248,3 +248,36 @@ def format_table(result: dict) -> str:
                   f"our placed entities: {rec['our_places']}, of which {rec['our_places_gold']} "
                   f"({rec['precision']:.1%}) overlap a gold toponym"]
     return "\n".join(lines)
+
+
+def format_errors(result: dict) -> str:
+    """The development articles' errors (`evaluate(details=True)`): gold toponyms placed more than
+    161 km away or not at all, gold nouns our NER did not place, and places of ours on no gold
+    toponym. The held-out fifth is never listed."""
+    listing = result.get("toponyms")
+    if listing is None:
+        return "no listing: evaluate with details=True (`chronicle eval geowebnews --errors` does)"
+    far = [t for t in listing if "error_km" in t and (t["error_km"] is None or t["error_km"] > 161.0)]
+    missed = [t for t in listing if "missed" in t]
+    spurious = [t for t in listing if "spurious" in t]
+
+    def context(t: dict) -> str:
+        return " ".join(t["context"].split())
+
+    lines = [f"gold toponyms placed more than 161 km away or not at all ({len(far)}, development articles): "
+             "article, toponym (GeoWebNews type, our label) → our place, error — then the text around it"]
+    for t in far:
+        place = t["place"]
+        where = f"{place['name']}, {place.get('country') or '-'}" if place else "nothing"
+        km = "unresolved" if t["error_km"] is None else f"{t['error_km']:,.0f} km"
+        lines.append(f"  {t['article']}  {t['text']} ({t['type']}, {t['label']}) → {where}, {km}\n      {context(t)}")
+    lines += ["", f"gold noun toponyms our NER did not place ({len(missed)}): article, toponym (type) | our entities "
+              "there — then the text around it"]
+    for t in missed:
+        ours = ", ".join(f"{text} {label}" for text, label in t["ours"]) or "none"
+        lines.append(f"  {t['article']}  {t['missed']} ({t['type']}) | {ours}\n      {context(t)}")
+    lines += ["", f"our places on no gold toponym ({len(spurious)}): article, entity (label) → our place — then "
+              "the text around it"]
+    for t in spurious:
+        lines.append(f"  {t['article']}  {t['spurious']} ({t['label']}) → {t['place']['name']}\n      {context(t)}")
+    return "\n".join(lines)
