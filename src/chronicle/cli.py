@@ -588,7 +588,8 @@ def evaluate(goldset, path, limit, as_json, errors):
     the development gold of ../shared/eval and the held-out splits of ../shared/train)."""
     from .evaluate import suite
 
-    if errors and not hasattr(suite.load(goldset) if goldset != "all" else None, "format_errors"):
+    one = suite.load(goldset) if goldset != "all" else None
+    if errors and not hasattr(one, "format_errors"):
         raise click.UsageError("--errors lists the development sets' errors: give plover-gsr, wikievents or "
                                "geowebnews (held-out sets are reported as numbers only; `snippets` lists its "
                                "dev half always)")
@@ -613,9 +614,9 @@ def evaluate(goldset, path, limit, as_json, errors):
     elif goldset == "all":
         click.echo(suite.format_all(results))
     else:
-        click.echo(suite.load(goldset).format_table(results[goldset]))
+        click.echo(one.format_table(results[goldset]))
         if errors:
-            click.echo("\n" + suite.load(goldset).format_errors(results[goldset]))
+            click.echo("\n" + one.format_errors(results[goldset]))
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
