@@ -273,6 +273,35 @@ def test_plover_gsr_lists_the_sentences_whose_types_are_not_exactly_the_gold():
     assert "s1  AGREE → AGREE, CONSULT | …" in listing and "s3  REQUEST → no event | …" in listing
 
 
+def test_plover_gsr_lists_the_right_types_whose_source_or_target_country_is_not():
+    G, A = plover_gsr.GoldSentence, plover_gsr.GoldActor
+    gold = dict(event="FIGHT", sources=[A("Israeli troops", "ISR")], targets=[A("Palestinian", "PSE")])
+    items = [
+        (G(id="right", text="…", **gold), [event("ASSAULT", source="ISR", target="PSE")], set()),
+        (G(id="no source", text="…", **gold), [event("ASSAULT")], set()),
+        (G(id="other source", text="…", **gold), [event("ASSAULT", source="LBN", target="PSE")], set()),
+        (G(id="no target", text="…", **gold), [event("ASSAULT", source="ISR")], set()),
+        (G(id="own target", text="…", **gold), [event("ASSAULT", source="ISR", target="ISR")], set()),
+        (G(id="other target", text="…", **gold), [event("ASSAULT", source="ISR", target="EGY")], set()),
+        # one of two events of the type right is enough; a type missed is listed with the types
+        (G(id="one of two", text="…", **gold), [event("ASSAULT", source="ISR"),
+                                                event("ASSAULT", source="ISR", target="PSE")], set()),
+        (G(id="type missed", text="…", **gold), [event("PROTEST", source="ISR")], set()),
+        # no gold target: the source alone is asked for
+        (G(id="source only", text="…", event="FIGHT", sources=[A("Israeli troops", "ISR")]),
+         [event("ASSAULT", source="ISR")], set()),
+    ]
+    result = plover_gsr.score(items)
+    assert [(w["id"], w["miss"]) for w in result["wrong_actors"]] == [
+        ("no source", "source"), ("other source", "source wrong"), ("no target", "target none"),
+        ("own target", "target: the source's country"), ("other target", "target wrong")]
+    tst = result["type_source_target"]
+    assert tst["fn"] == len(result["wrong_actors"]) + 1  # and the sentence whose type was missed
+    listing = plover_gsr.format_errors(result)
+    assert "gold type found, its source or target country not (5: " in listing
+    assert "  no target  target none | ISR → PSE | 'ISR' ISR → none | …" in listing
+
+
 def test_geowebnews_lists_far_unresolved_missed_and_spurious_places():
     from chronicle.evaluate import geowebnews
 

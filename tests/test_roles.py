@@ -497,3 +497,25 @@ def test_who_puts_someone_in_custody_arrests_them(nlp):
     src, tgt, _ = roles(nlp, "The custody of the two journalists worried their families.", "custody",
                         "COERCE")
     assert src is None
+
+
+@pytest.mark.parametrize("text, head, expected", [
+    # the bracket after the phrase's last word closes what the phrase opened
+    ("The Independent Electoral Board (IEB) rejected the appeal.", "Board", "The Independent Electoral Board (IEB)"),
+    ("Police detained leaders of the Workers Front (WF) in Lagos.", "leaders", "leaders of the Workers Front (WF)"),
+    # a bracket closed inside the phrase stays as written
+    ("The Umma (Nation) party called a strike.", "party", "The Umma (Nation) party"),
+])
+def test_an_actor_phrase_never_ends_inside_a_bracket_it_opened(nlp, text, head, expected):
+    assert coded(nlp, text, head).text == expected
+
+
+def test_a_phrase_ending_inside_a_quotation_that_goes_on_ends_before_it(nlp):
+    from chronicle.actors import _closed
+
+    doc = nlp('The minister told all regional governors to "protect every polling station in the north."')
+    to = next(t for t in doc if t.text == "to")
+    station = next(t for t in doc if t.text == "station")
+    # the span up to "station" opens a quote the sentence closes later: it stops before "to"
+    assert doc[2:_closed(doc, 2, station.i + 1)].text == "told all regional governors"
+    assert doc[2:_closed(doc, 2, to.i)].text == "told all regional governors"  # nothing opened: as given

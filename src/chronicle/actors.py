@@ -387,6 +387,34 @@ def core_tokens(head) -> list[int]:
     return sorted(keep)
 
 
+_CLOSING = {"(": ")", "[": "]", "“": "”", '"': '"'}
+
+
+def _closed(doc, lo: int, hi: int) -> int:
+    """The end of the phrase doc[lo:hi] with its brackets and quotes closed: a phrase's core stops
+    at its last word, and leaves out the punctuation after it — the ")" of "the International
+    Labor Office (ILO)", the quote closing a name. A bracket or quote opened inside the phrase and
+    closed by the token after it takes that token in; one closed further on (a quotation that
+    goes on past the phrase) ends the phrase before it, so a span never stops inside a bracket
+    it opened."""
+    open_at: list[int] = []
+    for i in range(lo, hi):
+        text = doc[i].text
+        if open_at and text == _CLOSING[doc[open_at[-1]].text]:
+            open_at.pop()
+        elif text in _CLOSING:
+            open_at.append(i)
+    if not open_at:
+        return hi
+    if len(open_at) == 1 and hi < len(doc) and doc[hi].text == _CLOSING[doc[open_at[0]].text]:
+        return hi + 1
+    end = open_at[0]  # and no word that only links to what was cut: "prefects to", "leaders of"
+    while end > lo + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space
+                            or doc[end - 1].pos_ in ("ADP", "PART", "CCONJ", "DET", "SCONJ")):
+        end -= 1
+    return end if end > lo else hi
+
+
 def coding_date(doc) -> str | None:
     """The date a document's actors are coded at (a person's code is the one valid then): what
     the extractor or `code_actor` put in the parse's user data, YYYY-MM-DD, YYYY-MM or YYYY."""
@@ -418,7 +446,7 @@ def _code_span(doc, head, why: list[str] | None) -> Actor:
     note = why.append if why is not None else (lambda _line: None)
     tokens = core_tokens(head)
     lo, hi = tokens[0], tokens[-1] + 1
-    text = doc[lo:hi].text
+    text = doc[lo:_closed(doc, lo, hi)].text
     matches = scan(doc, tokens)
     actor = Actor(text=text)
     date = coding_date(doc)

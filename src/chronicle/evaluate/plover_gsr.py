@@ -35,6 +35,11 @@ Metrics (items are decided once; our pipeline reports at most one event per sent
   some entity of the sentence (independent of event extraction). IGO sources are counted apart: hit
   when our event of the gold type has an IGO source.
 
+`chronicle eval plover-gsr --errors` lists every sentence whose types are not exactly the gold's,
+then every sentence whose gold type we found without the gold's source country, or with it but
+without the gold's target country (what type+source and type+source+target count as missed), with
+what was missed and the actors we gave.
+
 Gold dates are a placeholder (2000-01-01) and are passed as the publication date only so that
 relative dates resolve; dates are not scored. Draft 0.5 modes differ from today's and are not scored.
 The gold is read, never tuned on.
@@ -211,7 +216,38 @@ def score(items: list[tuple[GoldSentence, list[Event], list[str]]], investigate:
         # every sentence whose types are not exactly the gold's
         "wrong": [{"id": sent.id, "gold": gtype, "ours": sorted(pred_types[sent.id]), "text": sent.text}
                   for sent, _, _, gtype in scored if pred_types[sent.id] != {gtype}],
+        # every sentence with the gold type found whose source, or source and target, were not
+        "wrong_actors": [row for sent, events, _, gtype in scored
+                         if (row := _wrong_actors(sent, [e for e in events if e.type == gtype]))],
     }
+
+
+def _actor_view(actor) -> dict | None:
+    return None if actor is None else {"text": actor.text, "country": actor.country}
+
+
+def _wrong_actors(sent: GoldSentence, events: list[Event]) -> dict | None:
+    """How our events of the gold type miss the gold's source or target country, or None when
+    one of them has a gold source (and, where the gold has both, a gold source and target) — the
+    sentences that type + source and type + source + target count as missed. What is missed:
+    `source` (no country given), `source wrong` (another country), else the target's `target none`,
+    `target: the source's country` (ours is the doer's own country, the gold's another), `target
+    wrong`."""
+    sources, targets = _countries(sent.sources), _countries(sent.targets)
+    if not events or not sources:
+        return None
+    right_source = [e for e in events if e.source and e.source.country in sources]
+    if right_source and (not targets or any(e.target and e.target.country in targets for e in right_source)):
+        return None
+    if not right_source:
+        miss = "source wrong" if any(e.source and e.source.country for e in events) else "source"
+    else:
+        ours = {e.target.country for e in right_source if e.target and e.target.country}
+        miss = "target none" if not ours else (
+            "target: the source's country" if ours & set(sources) else "target wrong")
+    return {"id": sent.id, "miss": miss, "gold_sources": sources, "gold_targets": targets,
+            "ours": [{"source": _actor_view(e.source), "target": _actor_view(e.target)} for e in events],
+            "text": sent.text}
 
 
 def _headline(result: dict) -> dict:
@@ -306,4 +342,19 @@ def format_errors(result: dict) -> str:
     lines = [f"sentences not exactly right ({len(result['wrong'])}): gold → ours | text"]
     for w in result["wrong"]:
         lines.append(f"  {w['id']}  {w['gold']} → {', '.join(w['ours']) or 'no event'} | {' '.join(w['text'].split())}")
+    wrong_actors = result.get("wrong_actors", [])
+    kinds = Counter(w["miss"] for w in wrong_actors)
+    lines += ["", f"gold type found, its source or target country not ({len(wrong_actors)}: "
+              + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()) + "):",
+              "  id  what is missed | gold source → target | ours (text COUNTRY → text COUNTRY) | text"]
+    for w in sorted(wrong_actors, key=lambda w: (w["miss"], w["id"])):
+        ours = "; ".join(f"{_actor_text(o['source'])} → {_actor_text(o['target'])}" for o in w["ours"])
+        lines.append(f"  {w['id']}  {w['miss']} | {'/'.join(w['gold_sources'])} → "
+                     f"{'/'.join(w['gold_targets']) or '-'} | {ours} | {' '.join(w['text'].split())}")
     return "\n".join(lines)
+
+
+def _actor_text(actor: dict | None) -> str:
+    if actor is None:
+        return "none"
+    return f"{actor['text']!r} {actor['country'] or '?'}"
