@@ -519,3 +519,30 @@ def test_a_phrase_ending_inside_a_quotation_that_goes_on_ends_before_it(nlp):
     # the span up to "station" opens a quote the sentence closes later: it stops before "to"
     assert doc[2:_closed(doc, 2, station.i + 1)].text == "told all regional governors"
     assert doc[2:_closed(doc, 2, to.i)].text == "told all regional governors"  # nothing opened: as given
+
+
+def test_a_number_of_people_after_a_preposition_is_those_people(nlp):
+    # "hundreds of banks" is the banks, whether the act is a verb or a noun
+    _, tgt, _ = roles(nlp, "Prosecutors opened investigations against hundreds of officials in Lagos.",
+                      "investigations", "ACCUSE")
+    assert tgt is not None and tgt.text == "officials"
+    _, tgt, _ = roles(nlp, "Soldiers fired on thousands of farmers near the dam.", "fired", "ASSAULT")
+    assert tgt is not None and tgt.text == "farmers"
+
+
+@pytest.mark.parametrize("text, trigger, event_type, target", [
+    ("Ghana and Togo signed a border agreement on Monday.", "signed", "SUPPORT", "Togo"),
+    ("Chile and Peru have reached a deal on fishing rights.", "reached", "AGREE", "Peru"),
+    ("Kenya and Uganda concluded a trade pact in Kampala.", "concluded", "COOPERATE", "Uganda"),
+])
+def test_who_sign_or_reach_an_agreement_together_are_each_others_counterpart(nlp, text, trigger, event_type,
+                                                                              target):
+    src, tgt, _ = roles(nlp, text, trigger, event_type)
+    assert tgt is not None and tgt.text == target and src.text != target
+
+
+def test_two_doers_of_an_act_that_is_not_mutual_are_not_each_others_target(nlp):
+    _, tgt, _ = roles(nlp, "Russia and China vetoed the resolution on Friday.", "vetoed", "REJECT")
+    assert tgt is None or tgt.text not in ("China", "Russia")
+    _, tgt, _ = roles(nlp, "Ghana and Togo signed the petition on Monday.", "signed", "SUPPORT")
+    assert tgt is None or tgt.text != "Togo"

@@ -291,7 +291,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
             elif child.dep_ == "prep" and child.lower_ == "by":
                 source = next((c for c in child.children if c.dep_ == "pobj"), source)
             elif child.dep_ == "prep" and child.lower_ == "of":
-                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                obj = _party_of(child)
                 # "a grant of 300 million kroner": an amount is what is given, not who gives
                 if obj is not None and not _is_place(obj) and _can_be_party(obj) \
                         and not _is_amount(obj):
@@ -300,7 +300,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                     else:
                         target = target or obj
             elif child.dep_ == "prep" and child.lower_ in ("against", "on", "with", "to"):
-                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                obj = _party_of(child)
                 # not a date: "talks on Monday"
                 if obj is not None and _can_be_party(obj) \
                         and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
@@ -368,7 +368,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         for child in preps:
             if child.lower_ not in _TARGET_PREPS:
                 continue
-            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            obj = _party_of(child)
             if obj is None or not _can_be_party(obj) or not is_party(obj):
                 continue
             if _is_place(obj) and (child.lower_ in _LOCATIVE_PREPS or (
@@ -453,7 +453,7 @@ def _aimed_at(verb, event_type: str, is_party):
     for child in verb.children:
         if child.dep_ != "prep" or child.lower_ not in ("against", "on", "with"):
             continue
-        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        obj = _party_of(child)
         if obj is not None and _can_be_party(obj) and is_party(obj) \
                 and not (_is_place(obj) and event_type in _OBJECT_IS_MATERIAL):
             return obj
@@ -577,14 +577,30 @@ def _reciprocal_partner(source, target, event_type: str):
     if partner is None or not _can_be_party(partner):
         return None
     shared = target is not None and any(c.dep_ == "poss" and c.lower_ == "their" for c in target.children)
-    if (target is None and event_type in _RECIPROCAL_TYPES) or shared:
+    mutual = any(c.dep_ == "dobj" and c.lemma_.lower() in _MUTUAL_NOUNS for c in source.head.children)
+    if (target is None and (event_type in _RECIPROCAL_TYPES or mutual)) or shared:
         return partner
     return None
+
+
+# What two sides make together: who sign, reach or conclude one are each other's counterpart
+# ("The US and China signed an agreement", "Kuwait and its allies reached a deal"), whatever
+# type the act is coded as.
+_MUTUAL_NOUNS = {"agreement", "deal", "accord", "treaty", "pact", "memorandum", "truce", "ceasefire",
+                 "cease-fire", "armistice", "compromise", "settlement", "understanding", "contract"}
 
 
 _PARTITIVES = {"ten", "hundred", "thousand", "million", "dozen", "score", "number", "group",
                "crowd", "handful", "majority", "minority", "some", "many", "most", "several",
                "all", "dozens", "hundreds", "thousands", "tens", "millions", "scores"}
+
+
+def _party_of(prep):
+    """The object of a preposition as a party: the people it counts when it is a number or a
+    quantity word ("against hundreds of banks", "on thousands of protesters": the banks, the
+    protesters), else the object itself; None when it has none."""
+    obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    return None if obj is None else _counted(obj) or obj
 
 
 def _counted(head):
