@@ -546,3 +546,26 @@ def test_two_doers_of_an_act_that_is_not_mutual_are_not_each_others_target(nlp):
     assert tgt is None or tgt.text not in ("China", "Russia")
     _, tgt, _ = roles(nlp, "Ghana and Togo signed the petition on Monday.", "signed", "SUPPORT")
     assert tgt is None or tgt.text != "Togo"
+
+
+def test_the_release_of_people_is_done_to_them_by_who_orders_it(nlp):
+    src, tgt, _ = roles(nlp, "A court in Nairobi ordered the release of two opposition activists on Friday.",
+                        "release", "RETREAT")
+    assert src is not None and (src.text, src.country) == ("A court", "KEN")
+    assert tgt is not None and tgt.text == "two opposition activists"
+    # the withdrawal of troops is still the troops' act
+    src, tgt, _ = roles(nlp, "The government announced the withdrawal of 500 soldiers from the border.",
+                        "withdrawal", "RETREAT")
+    assert tgt is None or "soldiers" not in tgt.text
+
+
+def test_an_act_told_as_the_purpose_of_another_is_aimed_at_its_object(nlp):
+    src, tgt, _ = roles(nlp, "Chile summoned the Bolivian ambassador to complain about the border incident.",
+                        "complain", "ACCUSE")
+    assert (src.text, tgt.text, tgt.country) == ("Chile", "the Bolivian ambassador", "BOL")
+    # not forces sent to do the act, nor what an object is urged to do
+    _, tgt, _ = roles(nlp, "Kenya deployed 300 police officers to protect the polling stations.", "protect",
+                      "AID")
+    assert tgt is None or "officers" not in tgt.text
+    _, tgt, _ = roles(nlp, "France urged Mali to hold elections in February.", "hold", "CONSULT")
+    assert tgt is None or tgt.text != "Mali"

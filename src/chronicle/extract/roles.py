@@ -295,7 +295,9 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                 # "a grant of 300 million kroner": an amount is what is given, not who gives
                 if obj is not None and not _is_place(obj) and _can_be_party(obj) \
                         and not _is_amount(obj):
-                    if event_type in _OBJECT_IS_MATERIAL or event_type in ("PROTEST", "ASSAULT"):
+                    if tok.lemma_.lower() in _DONE_TO_ITS_OF and not _is_force(obj) and _are_people(obj):
+                        target = target or obj  # "the release of 37 prisoners": the freed
+                    elif event_type in _OBJECT_IS_MATERIAL or event_type in ("PROTEST", "ASSAULT"):
                         source = source or obj
                     else:
                         target = target or obj
@@ -383,6 +385,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         target = _bare_dative(tok, is_party) or _agent_of_object_act(tok, is_party)
     if target is None and event_type == "MOBILIZE":
         target = _purpose_target(tok, is_party)
+    if target is None:
+        target = _purpose_object(tok, source, is_party)
     if target is None and event_type in _STATED_ACT_TYPES:
         target = _target_of_stated_act(tok, is_party)
     if target is None and event_type == "REQUEST":
@@ -410,6 +414,26 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
 
 
 _OWN = {"its", "their", "his", "her", "our"}
+
+
+# Nouns of acts done to someone that name the one it is done to in their 'of' phrase ("the release
+# of 37 prisoners", "the repatriation of refugees"), where "the withdrawal of troops" names who withdraw.
+_DONE_TO_ITS_OF = {"release", "freeing", "liberation", "repatriation", "evacuation", "pardon"}
+
+
+def _purpose_object(verb, source, is_party):
+    """Whom an act told as the purpose of another is aimed at, when it names no one itself: the
+    object of the act it is the purpose of — "summoned the ambassador to complain", "received the
+    envoy to discuss ties". Not a force sent to do it ("deployed troops to protect the border"),
+    and not what an object is asked to do ("urged Iran to withdraw" is Iran's withdrawal: an
+    object-controlled complement, not a purpose clause)."""
+    if verb.dep_ != "advcl" or verb.pos_ != "VERB" or not any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None
+    obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+    if obj is None or obj is source or not _can_be_party(obj) or not is_party(obj) or _is_force(obj):
+        return None
+    return obj
 
 
 # Acts told by the act they promise, threaten or refuse: "threatened to shell Iraqi towns",
