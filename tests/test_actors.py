@@ -219,3 +219,18 @@ def test_a_coded_phrase_is_kept_per_parse_and_each_caller_gets_its_own_copy():
     why: list[str] = []
     troops = next(t for t in doc if t.text == "troops")
     assert code_span(doc, troops, why) == code_span(fresh, fresh[troops.i]) and why  # explained afresh
+
+
+@pytest.mark.parametrize("phrase, country, sector, kind", [
+    ("a member of Hezbollah", "LBN", "REB", "person"),
+    ("members of the Taliban", "AFG", "INS", "group"),
+    ("supporters of the opposition", None, "OPP", "group"),
+    ("Hezbollah members", "LBN", "REB", "group"),
+])
+def test_members_and_supporters_are_the_people_of_the_body_their_phrase_names(phrase, country, sector, kind):
+    actor = code(phrase, "2020-01-01")
+    assert (actor.country, actor.sector, actor.kind) == (country, sector, kind)
+
+
+def test_a_member_of_no_known_body_is_not_coded():
+    assert code("a member of the audience").sector is None

@@ -340,6 +340,12 @@ _BODY_NOUNS = {"group", "movement", "organisation", "organization", "faction", "
                "alliance", "coalition", "network", "militia", "outfit", "administration"}
 
 
+# Nouns that name people by the body they belong to, which their phrase names: "a member of
+# Hezbollah", "supporters of the ruling party", "Taliban loyalists" are that body's people.
+MEMBER_NOUNS = {"member", "supporter", "follower", "loyalist", "adherent", "affiliate", "cadre",
+                "operative", "partisan", "sympathiser", "sympathizer"}
+
+
 # What armed forces and police move and fight in: "Russian military transport planes landed",
 # "police vans blocked the road" are that force acting.
 VEHICLES = {"plane", "aircraft", "airplane", "jet", "warplane", "helicopter", "drone", "ship",
@@ -516,6 +522,7 @@ def _code_span(doc, head, why: list[str] | None) -> Actor:
     role = next((m for m in roles if m.start <= head.i < m.end), None)
     if role is None and roles and (not (head.pos_ == "NOUN" and not head.ent_type_)
                                    or head.lemma_.lower() in _BODY_NOUNS
+                                   or head.lemma_.lower() in MEMBER_NOUNS
                                    or _force_vehicle(head, roles[-1])
                                    or _housed_force(head, roles[-1])):
         # "President Tokayev": the role word names the person. But a role word modifying some
@@ -532,6 +539,8 @@ def _code_span(doc, head, why: list[str] | None) -> Actor:
         note(f"actor roles (data/actor_roles.tsv): {_surface(doc, role.start, role.end)!r} → {sector}")
         if actor.kind != "person":
             actor.kind = kind if kind in ("person", "group", "state", "igo", "ngo") else "unknown"
+            if head.lemma_.lower() in MEMBER_NOUNS:
+                actor.kind = "person" if head.tag_ == "NN" else "group"  # "a member of …" is one
         if country:
             actor.country = country
         else:
