@@ -569,3 +569,15 @@ def test_an_act_told_as_the_purpose_of_another_is_aimed_at_its_object(nlp):
     assert tgt is None or "officers" not in tgt.text
     _, tgt, _ = roles(nlp, "France urged Mali to hold elections in February.", "hold", "CONSULT")
     assert tgt is None or tgt.text != "Mali"
+
+
+@pytest.mark.parametrize("text, trigger, target", [
+    ("Thousands of Eritreans sought refuge in Ethiopia last year.", "sought", "Ethiopia"),
+    ("Two Saudi diplomats requested asylum in Canada.", "requested", "Canada"),
+    # a place that is no country, or no refuge asked for: no target from the place
+    ("Families sought shelter in a school in Kabul.", "sought", None),
+    ("The minister sought support in Brussels.", "sought", None),
+])
+def test_refuge_is_asked_of_the_country_where_it_is_sought(nlp, text, trigger, target):
+    _, tgt, _ = roles(nlp, text, trigger, "REQUEST")
+    assert (tgt.text if tgt is not None else None) == target

@@ -387,6 +387,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         target = _purpose_target(tok, is_party)
     if target is None:
         target = _purpose_object(tok, source, is_party)
+    if target is None and event_type == "REQUEST":
+        target = _asked_for_refuge(tok)
     if target is None and event_type in _STATED_ACT_TYPES:
         target = _target_of_stated_act(tok, is_party)
     if target is None and event_type == "REQUEST":
@@ -414,6 +416,24 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
 
 
 _OWN = {"its", "their", "his", "her", "our"}
+
+
+# What is asked of the state where one asks for it: "sought refuge in Bangladesh", "requested asylum in
+# Canada" ask Bangladesh, Canada (CAMEO's 0234 and PLOVER code the host country as the target).
+_REFUGE_NOUNS = {"refuge", "asylum", "sanctuary", "shelter"}
+
+
+def _asked_for_refuge(verb):
+    """The country in which refuge or asylum is sought: the place of an "in" phrase on the verb of
+    asking or on its object, when that object is refuge or asylum. None otherwise."""
+    objects = [c for c in verb.children if c.dep_ == "dobj" and c.lemma_.lower() in _REFUGE_NOUNS]
+    if not objects:
+        return None
+    for prep in (c for h in (verb, *objects) for c in h.children if c.dep_ == "prep" and c.lower_ == "in"):
+        place = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if place is not None and _is_country(place):
+            return place
+    return None
 
 
 # Nouns of acts done to someone that name the one it is done to in their 'of' phrase ("the release
