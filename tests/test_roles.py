@@ -581,3 +581,21 @@ def test_an_act_told_as_the_purpose_of_another_is_aimed_at_its_object(nlp):
 def test_refuge_is_asked_of_the_country_where_it_is_sought(nlp, text, trigger, target):
     _, tgt, _ = roles(nlp, text, trigger, "REQUEST")
     assert (tgt.text if tgt is not None else None) == target
+
+
+@pytest.mark.parametrize("text, trigger, event_type, target", [
+    ("The junta rejected an offer made by the African Union to mediate.", "rejected", "REJECT", "the African Union"),
+    ("The ministry refused to respond to a request from the Kenyan police.", "refused", "REJECT",
+     "the Kenyan police"),
+    ("The governor conceded to the demands of the striking nurses on Friday.", "conceded", "CONCEDE",
+     "the striking nurses"),
+    ("Serbia accepted a proposal from the European Union.", "accepted", "AGREE", "the European Union"),
+])
+def test_an_answer_to_a_request_offer_or_demand_is_aimed_at_who_made_it(nlp, text, trigger, event_type, target):
+    _, tgt, _ = roles(nlp, text, trigger, event_type)
+    assert tgt is not None and tgt.text == target
+
+
+def test_an_answer_to_ones_own_proposal_names_no_target_from_it(nlp):
+    _, tgt, _ = roles(nlp, "The opposition rejected its own proposal on Monday.", "rejected", "REJECT")
+    assert tgt is None or tgt.text != "its"

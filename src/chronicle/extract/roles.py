@@ -389,6 +389,8 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
         target = _purpose_object(tok, source, is_party)
     if target is None and event_type == "REQUEST":
         target = _asked_for_refuge(tok)
+    if target is None and event_type in _ANSWERS:
+        target = _who_asked(tok, is_party)
     if target is None and event_type in _STATED_ACT_TYPES:
         target = _target_of_stated_act(tok, is_party)
     if target is None and event_type == "REQUEST":
@@ -416,6 +418,44 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
 
 
 _OWN = {"its", "their", "his", "her", "our"}
+
+
+# Acts that answer what someone asked, offered or demanded: aimed at who did ("rejected an offer
+# made by the Taliban", "refused to respond to a request from Haaretz", "conceded to demands from
+# UNITA", "accepted the proposal of the mediators").
+_ANSWERS = {"REJECT", "CONCEDE", "AGREE"}
+_ASKINGS = {"request", "demand", "offer", "appeal", "call", "proposal", "plea", "ultimatum",
+            "invitation", "petition", "bid", "overture", "suggestion"}
+
+
+def _who_asked(verb, is_party, depth: int = 0):
+    """Who made the request, offer or demand that an answering act takes up — as its object, after
+    "to", or in the verb it states ("refused to respond to a request from …"): the possessor of the
+    asking noun, or the object of its "from", "by" or "of", or the agent of a participle on it
+    ("an offer made by …"). None when the act takes up no such noun or it names no one."""
+    nouns = [c for c in verb.children if c.dep_ == "dobj"] + [
+        o for p in verb.children if p.dep_ == "prep" and p.lower_ == "to"
+        for o in p.children if o.dep_ == "pobj"]
+    for noun in (n for n in nouns if n.lemma_.lower() in _ASKINGS):
+        for c in noun.children:
+            if c.dep_ == "poss":
+                who = c
+            elif c.dep_ == "prep" and c.lower_ in ("from", "by", "of"):
+                who = _party_of(c)
+            elif c.dep_ == "acl":
+                who = next((_party_of(a) for a in c.children if a.dep_ == "agent"), None)
+            else:
+                continue
+            if who is not None and who.lower_ not in _POSSESSIVE_PRONOUNS and _can_be_party(who) \
+                    and is_party(who):
+                return who
+    if depth == 0:
+        for c in verb.children:
+            if c.dep_ == "xcomp" and c.pos_ == "VERB":
+                found = _who_asked(c, is_party, depth + 1)
+                if found is not None:
+                    return found
+    return None
 
 
 # What is asked of the state where one asks for it: "sought refuge in Bangladesh", "requested asylum in
