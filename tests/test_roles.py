@@ -599,3 +599,13 @@ def test_an_answer_to_a_request_offer_or_demand_is_aimed_at_who_made_it(nlp, tex
 def test_an_answer_to_ones_own_proposal_names_no_target_from_it(nlp):
     _, tgt, _ = roles(nlp, "The opposition rejected its own proposal on Monday.", "rejected", "REJECT")
     assert tgt is None or tgt.text != "its"
+
+
+def test_an_inquiry_into_someone_is_aimed_at_them(nlp):
+    _, tgt, _ = roles(nlp, "Prosecutors in Ankara opened an investigation into the Kurdish mayor of Diyarbakir.",
+                      "investigation", "ACCUSE")
+    assert tgt is not None and tgt.text == "the Kurdish mayor of Diyarbakir"
+    # into something that is no one: no target from it
+    _, tgt, _ = roles(nlp, "Prosecutors opened an investigation into the fire on Monday.", "investigation",
+                      "ACCUSE")
+    assert tgt is None or "fire" not in tgt.text

@@ -301,7 +301,7 @@ def source_and_target(tok, event_type: str, is_party=_codes_as_actor):
                         source = source or obj
                     else:
                         target = target or obj
-            elif child.dep_ == "prep" and child.lower_ in ("against", "on", "with", "to"):
+            elif child.dep_ == "prep" and child.lower_ in ("against", "on", "with", "to", "into"):
                 obj = _party_of(child)
                 # not a date: "talks on Monday"
                 if obj is not None and _can_be_party(obj) \
@@ -532,10 +532,11 @@ def _condition_subject(verb, is_party):
 
 
 def _aimed_at(verb, event_type: str, is_party):
-    """The party a verb's "against", "on" or "with" phrase names ("filed charges against X",
-    "imposed sanctions on X", "held talks with X"); not a place an act moving something goes to."""
+    """The party a verb's "against", "on", "with" or "into" phrase names ("filed charges against X",
+    "imposed sanctions on X", "held talks with X", "opened an inquiry into X"); not a place an act
+    moving something goes to."""
     for child in verb.children:
-        if child.dep_ != "prep" or child.lower_ not in ("against", "on", "with"):
+        if child.dep_ != "prep" or child.lower_ not in ("against", "on", "with", "into"):
             continue
         obj = _party_of(child)
         if obj is not None and _can_be_party(obj) and is_party(obj) \
