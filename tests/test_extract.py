@@ -1190,3 +1190,14 @@ def test_armed_clashes_named_by_battle_gunfight_firefight_or_shootout_are_attack
                  "Doctors are battling a cholera outbreak in the camps.",
                  "The film ends with a shootout in a saloon."):
         assert code(text, published="2023-06-10").events == [], text
+
+
+@pytest.mark.parametrize("text, target, count", [
+    ("Gunmen ambushed a police convoy near Maiduguri on Sunday, killing seven officers.", "a police convoy", 7),
+    ("Rebel fighters torched a village in northern Mozambique, killing 11 civilians.", "a village", 11),
+])
+def test_an_attack_told_with_what_it_did_is_aimed_at_its_object_and_counts_the_dead(text, target, count):
+    attacks = [e for e in code(text).events if e.type == "ASSAULT"]
+    assert len(attacks) == 1
+    assert attacks[0].target is not None and attacks[0].target.text == target
+    assert attacks[0].quantity is not None and attacks[0].quantity.value == count

@@ -386,6 +386,9 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
         best = group[0]
         for other in group[1:]:
             into[id(other)] = best
+            if _consequence_of(found, best, other) and other.target is not None \
+                    and not same_party(other.target, best.source):
+                best.target = other.target  # "ambushed a convoy, killing seven": the convoy
             if id(other) in found.triggers:
                 found.merged_triggers.setdefault(id(best), []).append(found.triggers[id(other)])
             for name in _FILLABLE:
@@ -441,6 +444,16 @@ def one_per_sentence_and_type(found: Found) -> list[Event]:
                 doers.add(dyad)
                 kept.append(ev)
     return sorted(kept, key=lambda e: (e.evidence.start, e.type))
+
+
+def _consequence_of(found: Found, event: Event, other: Event) -> bool:
+    """Whether `event`'s trigger is a participle telling what `other`'s act did ("torched a
+    village, killing 11 civilians", "shelled the town, wounding 40"): the act is `other`'s, and
+    whom it was aimed at is its object, not the people the participle counts."""
+    if id(event) not in found.triggers or id(other) not in found.triggers:
+        return False
+    tok, main = found.parsed[found.triggers[id(event)]], found.parsed[found.triggers[id(other)]]
+    return tok.dep_ == "advcl" and tok.tag_ == "VBG" and tok.head.i == main.i
 
 
 def _acts(found: Found, events: list[Event]) -> list[list[Event]]:
