@@ -31,6 +31,19 @@ def test_plv_held_out_scores_types_and_source_overlap_end_to_end(monkeypatch):
 
 
 @needs_model
+def test_plv_s_train_split_scores_its_roles_from_the_command_line(monkeypatch, capsys):
+    train = sources.Labelled("Kenyan police arrested 12 traders in Nairobi.", ["COERCE"], "plv", "plv:k",
+                             "train", {"source_span": "Kenyan police", "target_span": "12 traders",
+                                       "modality": "past", "gold_root": "COERCE"})
+    test = _plv("The weather in Lagos was hot and humid on Monday.", "AGREE")
+    monkeypatch.setattr(sources, "read_plv", lambda path=None: [train, test])
+    heldout.main(["plv", "--split", "train"])
+    out = capsys.readouterr().out
+    assert out.startswith("PLV train split (the classifier learnt from it): 1 sentences")
+    assert "source overlaps the marked source 100.0% of 1, target 100.0% of 1" in out
+
+
+@needs_model
 def test_police_held_out_finds_labelled_arrests_in_their_sentence(monkeypatch):
     sents = ["ahmedabad: police arrested 25 persons for rioting in the old city on tuesday.",
              "the market remained closed for the third day."]
