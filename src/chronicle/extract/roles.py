@@ -422,7 +422,8 @@ _OWN = {"its", "their", "his", "her", "our"}
 
 # Acts that answer what someone asked, offered or demanded: aimed at who did ("rejected an offer
 # made by the Taliban", "refused to respond to a request from Haaretz", "conceded to demands from
-# UNITA", "accepted the proposal of the mediators").
+# UNITA"). An object the actor coder codes by its own phrase ("accepted the proposal of the EU")
+# is the target already, as any object is.
 _ANSWERS = {"REJECT", "CONCEDE", "AGREE"}
 _ASKINGS = {"request", "demand", "offer", "appeal", "call", "proposal", "plea", "ultimatum",
             "invitation", "petition", "bid", "overture", "suggestion"}
