@@ -499,6 +499,9 @@ def test_an_act_with_no_named_target_is_aimed_at_the_state_where_it_happens():
     assert (ev.type, ev.target.country, ev.target.sector, ev.target.text) == ("PROTEST", "KEN", "GOV", "Nairobi")
     doc = code("The army imposed a curfew in Bamako on Tuesday.", published="2023-06-10")
     assert [(e.type, e.target.country) for e in doc.events] == [("COERCE", "MLI")]
+    # restrictions eased where they were imposed undo a coercion there: aimed at the same state
+    doc = code("The government eased restrictions on public gatherings in Nairobi.", published="2023-06-10")
+    assert [(e.type, e.target.country, e.target.text) for e in doc.events] == [("CONCEDE", "KEN", "Nairobi")]
     # a named target is kept; and with no place in the sentence there is no target to infer
     doc = code("Students in Dakar protested against France on Monday.", published="2023-06-10")
     assert [(e.type, e.target.country) for e in doc.events] == [("PROTEST", "FRA")]
