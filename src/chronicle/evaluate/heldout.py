@@ -75,7 +75,8 @@ def evaluate_plv(limit: int | None = None, split: str = "test", batch_size: int 
                 tgt_hit += _overlaps(best.target and best.target.text, r.extra["target_span"])
     by_type = per_label(gold_items, pred_items, label=lambda item: item[1])
     return {
-        "dataset": "PLV held-out (test)" if split == "test" else f"PLV {split} split (the classifier learnt from it)",
+        "dataset": {"test": "PLV held-out (test)", "train": "PLV train split (the classifier learnt from it)"}.get(
+            split, f"PLV {split} split"),
         "items": len(rows),
         "type": compare(gold_items, pred_items).as_dict(),
         "macro_f1": macro_f1({t: row for t, row in by_type.items() if t in PLV_TYPES}),

@@ -316,9 +316,9 @@ def protest_demands(found: Found) -> list[Event]:
 # dissent is aimed at the government where it takes place ("thousands demonstrated in Kirkuk":
 # Iraq's), and force or restrictions used at a place fall on that country ("imposed a curfew in
 # Abidjan", "shelled Juba"), as restrictions eased there do ("lifted the state of emergency in
-# West Darfur": CONCEDE undoes the COERCE, on the same state; session 27, PLV's sources and
-# targets and the GSR's type + source + target). This is the coding convention of PLOVER and its predecessors for
-# domestic events, which name no target because the text's readers know it. Aid delivered at a
+# West Darfur": the CONCEDE undoes a COERCE of the same state; session 27). This is the coding
+# convention of PLOVER and its predecessors for domestic events, which name no target because the
+# text's readers know it. Aid delivered at a
 # place and given to no one named goes to that country ("provided $340 million for relief in
 # northern Iraq", peacekeepers arriving in Monrovia: CAMEO's 07 codes the receiving country).
 _TARGET_BY_PLACE = {"PROTEST": "GOV", "COERCE": None, "ASSAULT": None, "SANCTION": None,
